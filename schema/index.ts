@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './keys.ts';
+export * from './model.ts';
+export * from './protocol.ts';
+export * from './schema.ts';

@@ -1,0 +1,102 @@
+import type { z } from 'zod';
+
+/** How concurrent writes to one record are resolved on the server. */
+export type ConflictRule = 'lww' | 'version';
+
+/** What deleting a parent does to its children. */
+export type OnDelete = 'cascade' | 'restrict';
+
+/** A model's fields: a zod object whose output is a plain record. */
+export type Fields = z.ZodObject<z.ZodRawShape>;
+
+/** Names of a model's declared fields. */
+export type FieldName<F extends Fields> = Extract<keyof z.output<F>, string>;
+
+/** A record key value: what `entityKeyPath` carries. */
+export type KeyValue = string | number;
+
+export interface ParentRule<F extends Fields> {
+  /** Name of the parent model in the same schema. */
+  model: string;
+  /** Field of this model holding the parent's key. */
+  field: FieldName<F>;
+  /** Default `'cascade'`. */
+  onDelete?: OnDelete;
+}
+
+interface ModelOptionsBase<F extends Fields, K extends FieldName<F>> {
+  fields: F;
+  /** The field whose value identifies a record; unique per model across all scopes. */
+  key: K;
+  /** Fields indexed in the local store, for queries by equality and range. */
+  indexes?: readonly FieldName<F>[];
+  /** Default `'lww'`: field-level last-writer-wins by server arrival. */
+  conflict?: ConflictRule;
+}
+
+/**
+ * Either a root (`scope`: the field that must equal the caller's scope) or a child (`parent`):
+ * its scope is its parent's, followed up the chain to a root.
+ */
+export type ModelOptions<F extends Fields, K extends FieldName<F>> = ModelOptionsBase<F, K> &
+  ({ scope: FieldName<F>; parent?: never } | { parent: ParentRule<F>; scope?: never });
+
+export type Ownership =
+  | { kind: 'root'; scopeField: string }
+  | { kind: 'child'; parentModel: string; parentField: string; onDelete: OnDelete };
+
+/** A declared model. Build it with {@link model}; every type below is inferred from `fields`. */
+export interface Model<F extends Fields = Fields, K extends string = string> {
+  readonly fields: F;
+  readonly key: K;
+  readonly indexes: readonly string[];
+  readonly conflict: ConflictRule;
+  readonly ownership: Ownership;
+  /** `fields` rejecting undeclared fields: what a create must satisfy. */
+  readonly recordSchema: z.ZodType<z.output<F>>;
+  /** Every field optional, undeclared fields rejected: what an update must satisfy. */
+  readonly patchSchema: z.ZodType<Partial<z.output<F>>>;
+}
+
+/** The stored record of a model. */
+export type RecordOf<M extends Model> = z.output<M['fields']>;
+/** What `create` accepts (the full record). */
+export type CreateInput<M extends Model> = z.input<M['fields']>;
+/** What `update` accepts: any subset of the fields but the key. */
+export type Patch<M extends Model> = Partial<Omit<z.input<M['fields']>, M['key']>>;
+/** The type of a model's key field. */
+export type KeyOf<M extends Model> = RecordOf<M>[M['key']];
+
+/**
+ * Declares a model.
+ *
+ * @example
+ * const Todo = model({
+ *   fields: z.object({ id: z.string(), boardId: z.string(), title: z.string() }),
+ *   key: 'id',
+ *   parent: { model: 'Board', field: 'boardId', onDelete: 'cascade' },
+ *   indexes: ['boardId'],
+ * });
+ */
+export function model<F extends Fields, const K extends FieldName<F>>(
+  options: ModelOptions<F, K>,
+): Model<F, K> {
+  const ownership: Ownership =
+    options.parent !== undefined
+      ? {
+          kind: 'child',
+          parentModel: options.parent.model,
+          parentField: options.parent.field,
+          onDelete: options.parent.onDelete ?? 'cascade',
+        }
+      : { kind: 'root', scopeField: options.scope };
+  return {
+    fields: options.fields,
+    key: options.key,
+    indexes: [...(options.indexes ?? [])],
+    conflict: options.conflict ?? 'lww',
+    ownership,
+    recordSchema: options.fields.strict() as unknown as z.ZodType<z.output<F>>,
+    patchSchema: options.fields.partial().strict() as unknown as z.ZodType<Partial<z.output<F>>>,
+  };
+}

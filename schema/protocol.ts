@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/** Bumped whenever the wire contract (PROTOCOL.md) changes incompatibly. */
+export const PROTOCOL_VERSION = 1;
+
+export const OPERATIONS = ['create', 'update', 'delete'] as const;
+export const operationSchema = z.enum(OPERATIONS);
+export type Operation = z.infer<typeof operationSchema>;
+
+export const keyPathSchema = z.array(z.union([z.string(), z.number()]));
+export type KeyPath = z.infer<typeof keyPathSchema>;
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+/**
+ * A client mutation. Unknown bookkeeping fields (tries, lastError, synced...) are accepted and
+ * stripped; `payload` is checked against the model by the server, not here.
+ */
+export const outboxEventSchema = z.object({
+  id: z.string().min(1),
+  entityType: z.string(),
+  entityKeyPath: keyPathSchema.optional(),
+  operation: operationSchema,
+  payload: z.union([jsonObject, z.array(z.unknown()), z.null()]),
+  baseVersion: z.number().nullable().optional(),
+  createdAt: z.string(),
+});
+export type OutboxEvent = z.infer<typeof outboxEventSchema>;
+
+/** The route-level shape of a push: anything finer is judged per event. */
+export const pushRequestSchema = z.object({
+  events: z.array(z.looseObject({ id: z.string() })),
+  clientId: z.string().optional(),
+});
+export type PushRequest = { events: OutboxEvent[]; clientId?: string };
+
+export const PUSH_ERROR_TYPES = [
+  'INVALID_MODEL',
+  'UNKNOWN_OPERATION',
+  'RECORD_VALIDATION_FAILURE',
+  'MISSING_PARENT',
+  'SCOPE_VIOLATION',
+  'CONFLICT',
+  'CUSTOM_VALIDATION_FAILED',
+] as const;
+export const pushErrorTypeSchema = z.enum(PUSH_ERROR_TYPES);
+export type PushErrorType = z.infer<typeof pushErrorTypeSchema>;
+
+export const pushErrorSchema = z.object({
+  type: pushErrorTypeSchema,
+  message: z.string(),
+  retryable: z.boolean(),
+});
+export type PushError = z.infer<typeof pushErrorSchema>;
+
+export const pushResultSchema = z.object({
+  id: z.string(),
+  appliedChangelogId: z.string().nullable(),
+  error: pushErrorSchema.nullable(),
+  record: jsonObject.nullable().optional(),
+  version: z.number().optional(),
+});
+export type PushResult = z.infer<typeof pushResultSchema>;
+export const pushResponseSchema = z.array(pushResultSchema);
+
+export const PULL_LIMIT_DEFAULT = 500;
+export const PULL_LIMIT_MAX = 1000;
+
+export const pullRequestSchema = z.object({
+  lastChangelogId: z.string().nullable().optional(),
+  limit: z.number().int().min(1).max(PULL_LIMIT_MAX).optional(),
+});
+export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+export const logWithRecordSchema = z.object({
+  id: z.string(),
+  model: z.string(),
+  keyPath: keyPathSchema,
+  operation: operationSchema,
+  record: jsonObject.nullable(),
+  version: z.number(),
+  eventId: z.string().nullable(),
+  clientId: z.string().nullable(),
+});
+export type LogWithRecord = z.infer<typeof logWithRecordSchema>;
+
+export const pullResponseSchema = z.object({
+  cursor: z.string().nullable(),
+  hasMore: z.boolean(),
+  logsWithRecords: z.array(logWithRecordSchema),
+});
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+/** The body of every non-200 answer. */
+export const errorBodySchema = z.object({ error: z.string(), details: z.unknown().optional() });
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** The SSE event name that tells a client to pull. */
+export const POKE_EVENT = 'poke';
+export const pokeDataSchema = z.object({ cursor: z.string() });
+export type PokeData = z.infer<typeof pokeDataSchema>;
+
+/** Type guard for a rejected push result. */
+export function isRejected(
+  result: PushResult,
+): result is PushResult & { error: PushError; appliedChangelogId: null } {
+  return result.error !== null;
+}

@@ -1,0 +1,102 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { demoSchema } from '../demo/schema.ts';
+import { SchemaError } from './errors.ts';
+import { type CreateInput, type KeyOf, model, type Patch, type RecordOf } from './model.ts';
+import { defineSchema } from './schema.ts';
+
+const idField = z.object({ id: z.string(), parentId: z.string(), ownerId: z.string() });
+
+describe('defineSchema', () => {
+  it('follows ownership chains of any depth', () => {
+    const schema = defineSchema({
+      Org: model({
+        fields: z.object({ id: z.string(), ownerId: z.string() }),
+        key: 'id',
+        scope: 'ownerId',
+      }),
+      Project: model({ fields: idField, key: 'id', parent: { model: 'Org', field: 'parentId' } }),
+      Task: model({
+        fields: idField,
+        key: 'id',
+        parent: { model: 'Project', field: 'parentId', onDelete: 'restrict' },
+      }),
+    });
+    expect(schema.ownershipChain('Task')).toEqual(['Task', 'Project', 'Org']);
+    expect(schema.childrenOf('Project')).toEqual([
+      { model: 'Task', field: 'parentId', onDelete: 'restrict' },
+    ]);
+    expect(schema.childrenOf('Org')).toEqual([
+      { model: 'Project', field: 'parentId', onDelete: 'cascade' },
+    ]);
+  });
+
+  it('rejects declarations that cannot work', () => {
+    const root = model({ fields: idField, key: 'id', scope: 'ownerId' });
+    expect(() => defineSchema({})).toThrow(SchemaError);
+    expect(() =>
+      defineSchema({
+        A: model({ fields: idField, key: 'id', parent: { model: 'Nope', field: 'parentId' } }),
+      }),
+    ).toThrow(/parent model "Nope"/);
+    expect(() =>
+      defineSchema({
+        A: model({ fields: idField, key: 'id', parent: { model: 'B', field: 'parentId' } }),
+        B: model({ fields: idField, key: 'id', parent: { model: 'A', field: 'parentId' } }),
+      }),
+    ).toThrow(/cycle/);
+    expect(() => defineSchema({ root, Bad: { ...root, key: 'missing' } })).toThrow(/key "missing"/);
+    expect(() => defineSchema({ root, Bad: { ...root, indexes: ['nope'] } })).toThrow(
+      /index "nope"/,
+    );
+  });
+
+  it('hashes the local store shape, not unrelated details', () => {
+    const a = defineSchema({ R: model({ fields: idField, key: 'id', scope: 'ownerId' }) });
+    const same = defineSchema({ R: model({ fields: idField, key: 'id', scope: 'ownerId' }) });
+    const indexed = defineSchema({
+      R: model({ fields: idField, key: 'id', scope: 'ownerId', indexes: ['parentId'] }),
+    });
+    expect(a.hash).toBe(same.hash);
+    expect(a.hash).not.toBe(indexed.hash);
+  });
+
+  it('validates records strictly and patches partially', () => {
+    const todo = demoSchema.models.Todo;
+    const now = new Date().toISOString();
+    const record = {
+      id: 't1',
+      boardId: 'b1',
+      title: 'x',
+      done: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+    expect(todo.recordSchema.safeParse(record).success).toBe(true);
+    expect(todo.recordSchema.safeParse({ ...record, extra: 1 }).success).toBe(false);
+    expect(todo.recordSchema.safeParse({ ...record, title: '' }).success).toBe(false);
+    expect(
+      todo.recordSchema.safeParse({ ...record, createdAt: '2026-01-01T00:00:00+02:00' }).success,
+    ).toBe(true);
+    expect(todo.patchSchema.safeParse({ done: true }).success).toBe(true);
+    expect(todo.patchSchema.safeParse({ colour: 'red' }).success).toBe(false);
+  });
+
+  it('infers record, create and patch types from the models', () => {
+    type Todo = typeof demoSchema.models.Todo;
+    expectTypeOf<RecordOf<Todo>>().toEqualTypeOf<{
+      id: string;
+      boardId: string;
+      title: string;
+      done: boolean;
+      createdAt: string;
+      updatedAt: string;
+    }>();
+    expectTypeOf<KeyOf<Todo>>().toEqualTypeOf<string>();
+    expectTypeOf<CreateInput<Todo>>().toHaveProperty('title');
+    expectTypeOf<{ done: boolean }>().toExtend<Patch<Todo>>();
+    expectTypeOf<Patch<Todo>>().not.toHaveProperty('id');
+    // @ts-expect-error a parent must name a declared field
+    model({ fields: idField, key: 'id', parent: { model: 'X', field: 'nope' } });
+  });
+});
