@@ -1,0 +1,29 @@
+/** The one seam between the sync logic and a database driver. */
+export interface SqlClient {
+  /** Runs one parameterized statement ($1, $2...) and returns its rows. */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+/**
+ * A database the server syncs through: PGlite (embedded) or PostgreSQL, one SQL dialect.
+ * Stores run their own migrations before `open*` resolves.
+ */
+export interface SyncStore extends SqlClient {
+  readonly kind: 'pglite' | 'postgres';
+  /**
+   * Runs `fn` in one transaction on one connection; commits when it resolves, rolls back when it
+   * throws. Driver faults surface as the driver's own errors; callers classify them.
+   */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /** LISTEN on `channel`; resolves once listening. The returned function stops listening. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** The NOTIFY channel that carries pokes; payload: JSON `{ "scope": string, "cursor": string }`. */
+export const POKE_CHANNEL = 'swsync_poke';
+
+export interface PokeNotice {
+  scope: string;
+  cursor: string;
+}
