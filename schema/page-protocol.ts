@@ -1,0 +1,44 @@
+import type { KeyValue } from './model.ts';
+import type { OutboxEvent, PushError } from './protocol.ts';
+
+/**
+ * What the worker and its pages say to each other outside RPC replies. Bumped whenever the
+ * RPC surface or these messages change incompatibly; exchanged at handshake.
+ */
+export const PAGE_PROTOCOL_VERSION = 1;
+
+/** BroadcastChannel the engine announces changes, status and rejections on. */
+export const broadcastChannelName = (dbName: string) => `swsync:${dbName}`;
+
+/** Why the engine is not syncing right now, when it is not. */
+export type SyncPause = 'unauthorized' | 'version-mismatch' | null;
+
+export interface InitialSyncProgress {
+  /** Records received so far by the first full pull. */
+  records: number;
+  done: boolean;
+}
+
+/** The sync state every page shows. Plain data: it crosses BroadcastChannel and RPC. */
+export interface SyncStatus {
+  online: boolean;
+  /** Outbox events not yet acknowledged by the server, in flight included. */
+  pending: number;
+  syncing: boolean;
+  /** ISO time of the last run that ended without error. */
+  lastSyncAt: string | null;
+  lastError: { code: string; message: string } | null;
+  paused: SyncPause;
+  initialSync: InitialSyncProgress | null;
+}
+
+/** A local change was rejected by the server and rolled back. */
+export interface Rejection {
+  event: OutboxEvent;
+  error: PushError;
+}
+
+export type BroadcastMessage =
+  | { type: 'change'; model: string; keys: KeyValue[] }
+  | { type: 'status'; status: SyncStatus }
+  | { type: 'rejected'; rejection: Rejection };
