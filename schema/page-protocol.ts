@@ -42,3 +42,33 @@ export type BroadcastMessage =
   | { type: 'change'; model: string; keys: KeyValue[] }
   | { type: 'status'; status: SyncStatus }
   | { type: 'rejected'; rejection: Rejection };
+
+/** One local write as it crosses from a page to the worker (typed by the page SDK). */
+export type Write =
+  | { op: 'create'; model: string; record: Record<string, unknown> }
+  | { op: 'update'; model: string; key: KeyValue; patch: Record<string, unknown> }
+  | { op: 'delete'; model: string; key: KeyValue };
+
+/** What the worker answers at handshake. */
+export interface WorkerHello {
+  protocolVersion: number;
+  dbName: string;
+  schemaHash: string;
+  clientId: string;
+}
+
+/**
+ * The narrow RPC surface the worker exposes to pages (through Comlink). Every method names the
+ * local database it acts on, so one worker can serve several (one per signed-in user). Every
+ * method is safe to retry: `write` is deduplicated by `mutationId`.
+ */
+export interface WorkerRpc {
+  hello(db: string, pageProtocolVersion: number): Promise<WorkerHello>;
+  write(db: string, mutationId: string, writes: Write[]): Promise<void>;
+  syncNow(db: string): Promise<SyncStatus>;
+  status(db: string): Promise<SyncStatus>;
+  /** A page saw a reason to sync: a realtime poke, coming online, becoming visible. */
+  poke(db: string, reason: 'poke' | 'online' | 'visible'): Promise<void>;
+  /** Extra request headers (e.g. Authorization), held in worker memory only. */
+  setHeaders(db: string, headers: Record<string, string> | null): Promise<void>;
+}
