@@ -11,7 +11,7 @@ const api = {
   async echo(value: string) {
     return `echo:${value}`;
   },
-  async fail() {
+  async fail(): Promise<string> {
     throw new CodedError('nope');
   },
 };
