@@ -1,0 +1,7 @@
+export { StoreClosedError } from './errors.ts';
+export { classifyFault, type FaultKind } from './faults.ts';
+export { MIGRATIONS, migrate } from './migrations.ts';
+export { type OpenStoreOptions, openStore } from './open.ts';
+export { openPGliteStore, type PGliteStoreOptions } from './pglite.ts';
+export { openPostgresStore, type PostgresStoreOptions } from './postgres.ts';
+export { POKE_CHANNEL, type PokeNotice, type SqlClient, type SyncStore } from './types.ts';

@@ -1,0 +1,91 @@
+import type { SqlClient, SyncStore } from './types.ts';
+
+/**
+ * The store's tables, one entry per version. Applied in order, each at most once, recorded in
+ * `swsync_migrations`. Never edit a shipped entry: append a new one.
+ *
+ * - `swsync_scopes`: one row per scope. `seq` is the scope's changelog counter; its row lock,
+ *   taken first by every push transaction of the scope, orders writers by commit, so a pull's
+ *   range scan over `seq` never skips a late commit. `purged_seq` is the highest tombstone seq
+ *   removed by the retention purge: a cursor below it has expired.
+ * - `swsync_records`: the compacted changelog. One row per (model, key) across all scopes: the
+ *   current record (or a tombstone, `record IS NULL`) and the seq of its latest change.
+ *   Purged tombstones keep their row (`purged`) so a key stays bound to its scope forever.
+ * - `swsync_events`: idempotency, (scope, event id) → the first result of an applied event.
+ */
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE swsync_scopes (
+  scope text PRIMARY KEY,
+  seq bigint NOT NULL DEFAULT 0,
+  purged_seq bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE swsync_records (
+  model text NOT NULL,
+  key text NOT NULL,
+  scope text NOT NULL,
+  seq bigint NOT NULL,
+  version integer NOT NULL,
+  operation text NOT NULL,
+  record jsonb,
+  parent_model text,
+  parent_key text,
+  event_id text,
+  client_id text,
+  changed_at timestamptz NOT NULL DEFAULT now(),
+  purged boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (model, key)
+);
+CREATE INDEX swsync_records_scope_seq ON swsync_records (scope, seq) WHERE NOT purged;
+CREATE INDEX swsync_records_parent ON swsync_records (parent_model, parent_key)
+  WHERE record IS NOT NULL;
+CREATE INDEX swsync_records_tombstones ON swsync_records (changed_at)
+  WHERE record IS NULL AND NOT purged;
+CREATE TABLE swsync_events (
+  scope text NOT NULL,
+  event_id text NOT NULL,
+  seq bigint,
+  version integer,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (scope, event_id)
+);
+`,
+  },
+];
+
+/** Arbitrary constant: the advisory lock key every swsync instance takes to migrate. */
+const MIGRATION_LOCK_KEY = 7_311_955_021;
+
+/**
+ * Brings the database up to the latest version. Safe when several instances start at once
+ * against one PostgreSQL: the transaction-scoped advisory lock makes them migrate one after the
+ * other, and the later ones find nothing left to do.
+ */
+export async function migrate(store: Pick<SyncStore, 'transaction'>): Promise<void> {
+  await store.transaction(async (tx: SqlClient) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS swsync_migrations (
+         version integer PRIMARY KEY,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const rows = await tx.query<{ version: number }>('SELECT version FROM swsync_migrations');
+    const applied = new Set(rows.map((row) => Number(row.version)));
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+      await tx.query('INSERT INTO swsync_migrations (version) VALUES ($1)', [migration.version]);
+    }
+  });
+}
+
+/** Extended-protocol queries take one statement each; migrations hold no `;` inside literals. */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(';')
+    .map((statement) => statement.trim())
+    .filter((statement) => statement.length > 0);
+}

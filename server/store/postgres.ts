@@ -1,0 +1,74 @@
+import { StoreClosedError } from './errors.ts';
+import { migrate } from './migrations.ts';
+import { type Param, toParam } from './params.ts';
+import type { SqlClient, SyncStore } from './types.ts';
+
+export interface PostgresStoreOptions {
+  /** A `postgres://` connection URL. */
+  url: string;
+  /** Pool size. Default 10. */
+  max?: number;
+}
+
+/**
+ * Opens a PostgreSQL store through postgres.js and runs its migrations.
+ *
+ * @example
+ * const store = await openPostgresStore({ url: process.env.DATABASE_URL!, max: 10 });
+ * const rows = await store.query<{ one: number }>('SELECT 1 AS one');
+ * await store.close();
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<SyncStore> {
+  // Dynamic import: postgres.js is an optional peer dependency.
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(options.url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+  });
+  let closed = false;
+  const open = () => {
+    if (closed) throw new StoreClosedError();
+  };
+  const run = async <Row>(
+    client: { unsafe: (text: string, params?: Param[]) => Promise<unknown> },
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<Row[]> => {
+    open();
+    const rows = await client.unsafe(text, params ? params.map(toParam) : undefined);
+    return [...(rows as Row[])];
+  };
+
+  const store: SyncStore = {
+    kind: 'postgres',
+    query: (text, params) => run(sql, text, params),
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      open();
+      const result = await sql.begin(async (tx) => {
+        const client: SqlClient = { query: (text, params) => run(tx, text, params) };
+        // Wrapped so postgres.js does not treat an array result as a list of queries.
+        return { value: await fn(client) };
+      });
+      return (result as { value: T }).value;
+    },
+    async listen(channel, onNotify) {
+      open();
+      const request = await sql.listen(channel, onNotify);
+      return async () => {
+        if (!closed) await request.unlisten();
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sql.end({ timeout: 5 });
+    },
+  };
+  try {
+    await migrate(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}

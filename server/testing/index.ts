@@ -1,0 +1,12 @@
+export { createTestDatabase, type TestDatabase, testDatabaseUrl } from './postgres-db.ts';
+export {
+  createPostgresTestStore,
+  describeEachStore,
+  type PostgresTestStore,
+  releaseSharedPGlite,
+  type StoreKind,
+  sharedPGliteStore,
+  storeKinds,
+  uniqueScope,
+} from './stores.ts';
+export { board, ev, eventId, recordKey, type TestSchema, testSchema, todo } from './test-schema.ts';
