@@ -1,0 +1,60 @@
+import { type BroadcastMessage, broadcastChannelName, type Schema } from 'swsync/schema';
+import type { EngineFactory, HostedEngine } from './hosted-engine.ts';
+import type { KnownDatabases } from './known-databases.ts';
+
+export interface EngineRegistryOptions {
+  schema: Schema;
+  endpoint: string;
+  createEngine: EngineFactory;
+  known: KnownDatabases;
+  /** Called when a push failed for a reason worth a retry: registers Background Sync. */
+  onRetryableFailure(): void;
+}
+
+/**
+ * One engine per local database, opened on first use and kept for the worker's life. Module
+ * state here is only a cache: a restarted worker reopens engines from IndexedDB on demand.
+ */
+export class EngineRegistry {
+  private readonly engines = new Map<string, Promise<HostedEngine>>();
+  private readonly channels = new Map<string, BroadcastChannel>();
+
+  constructor(private readonly options: EngineRegistryOptions) {}
+
+  get(dbName: string): Promise<HostedEngine> {
+    let engine = this.engines.get(dbName);
+    if (!engine) {
+      engine = this.open(dbName);
+      this.engines.set(dbName, engine);
+      // A failed open must not poison the cache: the next call tries again.
+      engine.catch(() => this.engines.delete(dbName));
+    }
+    return engine;
+  }
+
+  /** Every database a page ever opened here, engines opened as needed. */
+  async all(): Promise<HostedEngine[]> {
+    const names = new Set([...(await this.options.known.list()), ...this.engines.keys()]);
+    return Promise.all([...names].map((name) => this.get(name)));
+  }
+
+  private async open(dbName: string): Promise<HostedEngine> {
+    await this.options.known.add(dbName);
+    return this.options.createEngine({
+      schema: this.options.schema,
+      endpoint: this.options.endpoint,
+      dbName,
+      onBroadcast: (message) => this.broadcast(dbName, message),
+      onRetryableFailure: this.options.onRetryableFailure,
+    });
+  }
+
+  private broadcast(dbName: string, message: BroadcastMessage) {
+    let channel = this.channels.get(dbName);
+    if (!channel) {
+      channel = new BroadcastChannel(broadcastChannelName(dbName));
+      this.channels.set(dbName, channel);
+    }
+    channel.postMessage(message);
+  }
+}

@@ -1,0 +1,24 @@
+import type { BroadcastMessage, Schema, SyncStatus, Write } from 'swsync/schema';
+
+/**
+ * What the host needs of an engine. The engine satisfies it structurally, so the host and the
+ * engine can change independently as long as this holds.
+ */
+export interface HostedEngine {
+  write(writes: Write[], options: { mutationId: string }): Promise<unknown>;
+  sync(reason?: string): Promise<unknown>;
+  status(): Promise<SyncStatus>;
+  setOnline(online: boolean): void;
+  setHeaders(headers: Record<string, string> | undefined): void;
+  readonly clientId: string;
+}
+
+export interface EngineFactoryOptions {
+  schema: Schema;
+  endpoint: string;
+  dbName: string;
+  onBroadcast(message: BroadcastMessage): void;
+  onRetryableFailure(): void;
+}
+
+export type EngineFactory = (options: EngineFactoryOptions) => Promise<HostedEngine>;

@@ -1,0 +1,64 @@
+import { PAGE_PROTOCOL_VERSION, type WorkerRpc } from 'swsync/schema';
+import type { BackgroundWork } from './background-work.ts';
+import type { EngineRegistry } from './engines.ts';
+
+export interface WorkerApiOptions {
+  registry: EngineRegistry;
+  work: BackgroundWork;
+  schemaHash: string;
+  /** Delay that lets a burst of writes leave in one push. */
+  writeDebounceMs: number;
+}
+
+/**
+ * The narrow object pages reach over RPC: nothing else of the worker is exposed. Every method
+ * is idempotent, so a page may retry any call after a timeout or a worker restart.
+ */
+export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
+  const { registry, work } = options;
+  const scheduled = new Set<string>();
+
+  // A burst of writes shares one sync: later writes of the burst are in the outbox by the
+  // time the timer fires, and the engine folds a trigger during a run into a follow-up run.
+  const syncSoon = (db: string) => {
+    if (scheduled.has(db)) return;
+    scheduled.add(db);
+    void work.run(async () => {
+      await new Promise((resolve) => setTimeout(resolve, options.writeDebounceMs));
+      scheduled.delete(db);
+      await (await registry.get(db)).sync('write');
+    });
+  };
+
+  return {
+    async hello(db) {
+      const engine = await registry.get(db);
+      return {
+        protocolVersion: PAGE_PROTOCOL_VERSION,
+        dbName: db,
+        schemaHash: options.schemaHash,
+        clientId: engine.clientId,
+      };
+    },
+    async write(db, mutationId, writes) {
+      await (await registry.get(db)).write(writes, { mutationId });
+      syncSoon(db);
+    },
+    async syncNow(db) {
+      const engine = await registry.get(db);
+      await work.run(() => engine.sync('page'));
+      return engine.status();
+    },
+    async status(db) {
+      return (await registry.get(db)).status();
+    },
+    async poke(db, reason) {
+      const engine = await registry.get(db);
+      if (reason === 'online') engine.setOnline(true);
+      void work.run(() => engine.sync(reason));
+    },
+    async setHeaders(db, headers) {
+      (await registry.get(db)).setHeaders(headers ?? undefined);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * The slice of the Service Worker global scope the host uses. The project compiles against the
+ * DOM library (pages and workers share code), which has no ServiceWorkerGlobalScope, so the
+ * host names exactly what it relies on here.
+ */
+export interface ExtendableEventLike extends Event {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface SyncEventLike extends ExtendableEventLike {
+  readonly tag: string;
+  readonly lastChance: boolean;
+}
+
+export interface WorkerClients {
+  matchAll(options?: {
+    includeUncontrolled?: boolean;
+    type?: 'window' | 'all';
+  }): Promise<readonly unknown[]>;
+  claim(): Promise<void>;
+}
+
+export interface ServiceWorkerScopeLike extends EventTarget {
+  readonly clients: WorkerClients;
+  readonly registration: {
+    readonly sync?: { register(tag: string): Promise<void> };
+  };
+  readonly location: { readonly origin: string; readonly href: string };
+  skipWaiting(): Promise<void>;
+}
+
+/** The global scope, typed as a Service Worker's. Only call inside a worker. */
+export function serviceWorkerScope(): ServiceWorkerScopeLike {
+  return globalThis as unknown as ServiceWorkerScopeLike;
+}
