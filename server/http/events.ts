@@ -1,0 +1,89 @@
+import { POKE_EVENT } from 'swsync/schema';
+import type { PokeHub } from './poke-hub.ts';
+
+/** Default heartbeat: a comment line at most every 25 s keeps proxies from closing the stream. */
+export const DEFAULT_HEARTBEAT_MS = 25_000;
+
+export interface PokeStreamOptions {
+  hub: PokeHub;
+  scope: string;
+  heartbeatMs: number;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Opens the `text/event-stream` of one client: `event: poke` with `data: {"cursor":...}` per
+ * commit of its scope, a comment line as heartbeat. Built on Web Streams only, so it runs on any
+ * runtime Hono runs on.
+ *
+ * The subscription is active before the response is returned: a commit made once the client has
+ * the headers is always poked. The first bytes (a comment) are queued at once so the runtime
+ * flushes headers immediately rather than at the first poke.
+ */
+export async function openPokeStream(options: PokeStreamOptions): Promise<Response> {
+  const { hub, scope, heartbeatMs, signal } = options;
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let closed = false;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let unsubscribe: (() => void) | undefined;
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    unsubscribe?.();
+    signal.removeEventListener('abort', close);
+    try {
+      controller?.close();
+    } catch {
+      // Already closed or errored by the runtime.
+    }
+  };
+  const send = (text: string) => {
+    if (closed || !controller) return;
+    try {
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      close();
+    }
+  };
+
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      c.enqueue(encoder.encode(': connected\n\n'));
+    },
+    cancel() {
+      close();
+    },
+  });
+
+  if (signal.aborted) {
+    close();
+  } else {
+    signal.addEventListener('abort', close);
+    try {
+      unsubscribe = await hub.subscribe(scope, (cursor) => {
+        send(`event: ${POKE_EVENT}\ndata: ${JSON.stringify({ cursor })}\n\n`);
+      });
+    } catch (error) {
+      close();
+      throw error;
+    }
+    // The client may have left while the LISTEN was starting.
+    if (closed) unsubscribe();
+    else heartbeat = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
+  }
+
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      // Tells nginx-style proxies not to buffer the stream.
+      'X-Accel-Buffering': 'no',
+    },
+  });
+}

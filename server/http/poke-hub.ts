@@ -1,0 +1,135 @@
+import { POKE_CHANNEL, type PokeNotice, type SyncStore } from '../store/types.ts';
+
+/** Receives the cursor of each commit that touched the subscribed scope. */
+export type PokeListener = (cursor: string) => void;
+
+/**
+ * Fans the store's `swsync_poke` notifications out to the SSE clients of this process, by scope.
+ *
+ * Invariants: at most ONE `store.listen` per hub whatever the number of clients (a PostgreSQL
+ * LISTEN holds a connection); it starts with the first subscriber and stops after the last one
+ * leaves, so an idle server holds no listening connection and nothing leaks per client.
+ * NOTIFY goes through the database, so commits made by any instance reach every instance's hub.
+ */
+export class PokeHub {
+  readonly #store: SyncStore;
+  readonly #byScope = new Map<string, Set<PokeListener>>();
+  #subscribers = 0;
+  #listening: Promise<() => Promise<void>> | undefined;
+  // A stop in flight: a new LISTEN waits for it, so listen/unlisten never interleave.
+  #stopping: Promise<void> = Promise.resolve();
+
+  constructor(store: SyncStore) {
+    this.#store = store;
+  }
+
+  /** Number of subscribed listeners (for tests and metrics). */
+  get size(): number {
+    return this.#subscribers;
+  }
+
+  /** Whether the hub currently holds a LISTEN. */
+  get isListening(): boolean {
+    return this.#listening !== undefined;
+  }
+
+  /**
+   * Subscribes `listener` to pokes of `scope`; resolves once the LISTEN is active, so no commit
+   * after that moment is missed. The returned function unsubscribes (idempotent).
+   */
+  async subscribe(scope: string, listener: PokeListener): Promise<() => void> {
+    let set = this.#byScope.get(scope);
+    if (!set) {
+      set = new Set();
+      this.#byScope.set(scope, set);
+    }
+    // A wrapper per subscription: the same function may subscribe twice.
+    const entry: PokeListener = (cursor) => listener(cursor);
+    set.add(entry);
+    this.#subscribers++;
+    let active = true;
+    const unsubscribe = () => {
+      if (!active) return;
+      active = false;
+      const current = this.#byScope.get(scope);
+      current?.delete(entry);
+      if (current?.size === 0) this.#byScope.delete(scope);
+      this.#subscribers--;
+      if (this.#subscribers === 0) this.#stop();
+    };
+    try {
+      await this.#ensureListening();
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
+  }
+
+  #ensureListening(): Promise<unknown> {
+    if (!this.#listening) {
+      const listening = this.#stopping.then(() =>
+        this.#store.listen(POKE_CHANNEL, (payload) => this.#dispatch(payload)),
+      );
+      this.#listening = listening;
+      // A failed LISTEN is forgotten so that the next subscriber tries again.
+      listening.catch(() => {
+        if (this.#listening === listening) this.#listening = undefined;
+      });
+    }
+    return this.#listening;
+  }
+
+  #stop(): void {
+    const listening = this.#listening;
+    if (!listening) return;
+    this.#listening = undefined;
+    this.#stopping = listening.then(
+      (unlisten) => unlisten().catch(() => {}),
+      () => {},
+    );
+  }
+
+  #dispatch(payload: string): void {
+    const notice = parseNotice(payload);
+    if (!notice) return;
+    const listeners = this.#byScope.get(notice.scope);
+    if (!listeners) return;
+    for (const listener of [...listeners]) {
+      try {
+        listener(notice.cursor);
+      } catch {
+        // One broken client stream must not starve the others.
+      }
+    }
+  }
+}
+
+function parseNotice(payload: string): PokeNotice | undefined {
+  try {
+    const value = JSON.parse(payload) as unknown;
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { scope, cursor } = value as Record<string, unknown>;
+    if (typeof scope !== 'string' || typeof cursor !== 'string') return undefined;
+    return { scope, cursor };
+  } catch {
+    return undefined;
+  }
+}
+
+const hubs = new WeakMap<SyncStore, PokeHub>();
+
+/**
+ * The process-wide hub of `store`: every `syncRoutes` on the same store shares one LISTEN.
+ *
+ * @example
+ * const stop = await pokeHubFor(store).subscribe('user-1', (cursor) => console.log(cursor));
+ */
+export function pokeHubFor(store: SyncStore): PokeHub {
+  let hub = hubs.get(store);
+  if (!hub) {
+    hub = new PokeHub(store);
+    hubs.set(store, hub);
+  }
+  return hub;
+}
