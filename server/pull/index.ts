@@ -1,0 +1,1 @@
+export { type PullOptions, pullAndMaterializeLogs } from './pull.ts';

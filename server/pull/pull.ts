@@ -1,0 +1,103 @@
+import {
+  type LogWithRecord,
+  PULL_LIMIT_DEFAULT,
+  PULL_LIMIT_MAX,
+  type PullResponse,
+} from 'swsync/schema';
+import { encodeChangelogId, parseCursor } from '../changelog/cursor.ts';
+import { cursorExpired, ServerError } from '../errors.ts';
+import { classifyFault } from '../store/faults.ts';
+import type { SyncStore } from '../store/types.ts';
+
+export interface PullOptions {
+  store: SyncStore;
+  /** The caller's scope. */
+  scopeKey: string;
+  /** The cursor from the previous pull; null or absent for a full pull. */
+  lastChangelogId?: string | null;
+  /** Entries per page, 1..1000. Default 500. */
+  limit?: number;
+}
+
+interface Row {
+  scope_seq: number | string;
+  purged_seq: number | string;
+  model: string | null;
+  key: string | null;
+  seq: number | string | null;
+  version: number | string | null;
+  operation: LogWithRecord['operation'] | null;
+  record: Record<string, unknown> | null;
+  event_id: string | null;
+  client_id: string | null;
+}
+
+/**
+ * Returns the caller's changelog entries after `lastChangelogId`, oldest first (PROTOCOL.md,
+ * Pull). The records table is the compacted changelog: each record appears once, at the seq of
+ * its latest change, with its current state (or `null` for a tombstone).
+ *
+ * Everything comes from ONE statement, hence one snapshot: the scope's counter and the page
+ * agree, so the cursor returned for an empty page never runs ahead of what the page saw.
+ *
+ * @example
+ * const page = await pullAndMaterializeLogs({ store, scopeKey: userId, lastChangelogId: cursor });
+ * if (page.hasMore) // call again at once with page.cursor
+ */
+export async function pullAndMaterializeLogs(options: PullOptions): Promise<PullResponse> {
+  const limit = options.limit ?? PULL_LIMIT_DEFAULT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > PULL_LIMIT_MAX) {
+    throw new ServerError('BAD_REQUEST', `limit must be an integer in 1..${PULL_LIMIT_MAX}`);
+  }
+  const after = parseCursor(options.lastChangelogId);
+  let rows: Row[];
+  try {
+    rows = await options.store.query<Row>(
+      `SELECT s.seq AS scope_seq, s.purged_seq, r.model, r.key, r.seq, r.version, r.operation,
+              r.record, r.event_id, r.client_id
+         FROM (SELECT coalesce(max(seq), 0) AS seq, coalesce(max(purged_seq), 0) AS purged_seq
+                 FROM swsync_scopes WHERE scope = $1) AS s
+         LEFT JOIN LATERAL (
+           SELECT model, key, seq, version, operation, record, event_id, client_id
+             FROM swsync_records
+            WHERE scope = $1 AND seq > $2 AND NOT purged
+            ORDER BY seq
+            LIMIT $3
+         ) AS r ON true
+        ORDER BY r.seq`,
+      [options.scopeKey, after ?? 0, limit + 1],
+    );
+  } catch (error) {
+    if (classifyFault(error) === 'other') throw error;
+    throw new ServerError('UNAVAILABLE', 'the database is unavailable, retry later');
+  }
+  const head = Number(rows[0]?.scope_seq ?? 0);
+  const purged = Number(rows[0]?.purged_seq ?? 0);
+  if (after !== null && after > head) {
+    throw new ServerError('BAD_REQUEST', 'lastChangelogId was not issued by this server');
+  }
+  // A purged tombstone above the cursor would be missed: the client must start over.
+  if (after !== null && after < purged) throw cursorExpired();
+
+  const entries = rows.filter((row) => row.seq !== null);
+  const hasMore = entries.length > limit;
+  const page = hasMore ? entries.slice(0, limit) : entries;
+  const logsWithRecords = page.map(
+    (row): LogWithRecord => ({
+      id: encodeChangelogId(Number(row.seq)),
+      model: row.model!,
+      keyPath: [JSON.parse(row.key!) as string | number],
+      operation: row.operation!,
+      record: row.record,
+      version: Number(row.version),
+      eventId: row.event_id,
+      clientId: row.client_id,
+    }),
+  );
+  const last = logsWithRecords.at(-1);
+  let cursor: string | null;
+  if (last) cursor = last.id;
+  else if (head > 0) cursor = encodeChangelogId(Math.max(head, after ?? 0));
+  else cursor = options.lastChangelogId ?? null;
+  return { cursor, hasMore, logsWithRecords };
+}

@@ -1,0 +1,137 @@
+import type { PushResult, Schema } from 'swsync/schema';
+import { ServerError } from '../errors.ts';
+import { classifyFault } from '../store/faults.ts';
+import type { SqlClient, SyncStore } from '../store/types.ts';
+import { prepareEvent } from './prepare.ts';
+import { type AppliedEvent, type ProcessContext, processEvent, seenId } from './process.ts';
+import { BatchState, loadDescendants, type RecordRef, readRecords } from './state.ts';
+import { isStorableId } from './storable.ts';
+import type { ApplyPushOptions, CustomValidation, PreparedEvent } from './types.ts';
+import { lockScopes, readAppliedEvents, WriteRaceError, writeBatch } from './write.ts';
+
+/**
+ * Applies a batch of client events in one transaction and returns one result per event, in
+ * request order (PROTOCOL.md, Push). Rejections are results, not errors; the only errors are
+ * `ServerError('UNAVAILABLE')` when the database fails (nothing applied: retry later) and bugs.
+ *
+ * @example
+ * const results = await applyPush({ events, scopeKey: userId, store, schema, clientId });
+ */
+export async function applyPush(options: ApplyPushOptions): Promise<PushResult[]> {
+  const clientId =
+    typeof options.clientId === 'string' && isStorableId(options.clientId)
+      ? options.clientId
+      : null;
+  return runBatch({
+    events: options.events,
+    scopeKey: options.scopeKey,
+    store: options.store,
+    schema: options.schema,
+    customValidation: options.customValidation,
+    clientId,
+    remember: true,
+    maxAttempts: options.maxAttempts ?? 4,
+  });
+}
+
+export interface BatchOptions
+  extends Required<Pick<ApplyPushOptions, 'events' | 'scopeKey' | 'store' | 'schema'>> {
+  customValidation: CustomValidation | undefined;
+  clientId: string | null;
+  remember: boolean;
+  maxAttempts: number;
+}
+
+/** The shared path of client pushes and server-side writes. */
+export async function runBatch(options: BatchOptions): Promise<PushResult[]> {
+  const results: (PushResult | undefined)[] = [];
+  const prepared: PreparedEvent[] = [];
+  options.events.forEach((input, index) => {
+    const outcome = prepareEvent(input, index, options.schema, options.scopeKey);
+    if ('error' in outcome) results[index] = outcome;
+    else prepared.push(outcome);
+  });
+  if (prepared.length === 0) return results as PushResult[];
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const decided = await options.store.transaction((tx) => decide(tx, options, prepared));
+      for (const [index, result] of decided) results[index] = result;
+      return results as PushResult[];
+    } catch (error) {
+      const kind = error instanceof WriteRaceError ? 'retry' : classifyFault(error);
+      if (kind === 'other') throw error;
+      if (kind === 'retry' && attempt < options.maxAttempts) {
+        // Full jitter: two racing batches should not collide again on the retry.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        continue;
+      }
+      throw new ServerError('UNAVAILABLE', 'the database is unavailable, retry later', {
+        reason: kind,
+      });
+    }
+  }
+}
+
+/** The transaction body: a handful of statements whatever the batch size. */
+async function decide(
+  tx: SqlClient,
+  options: BatchOptions,
+  prepared: readonly PreparedEvent[],
+): Promise<Map<number, PushResult>> {
+  const scopes = [...new Set(prepared.map((ev) => ev.scope))];
+  const initialCounters = await lockScopes(tx, scopes);
+
+  const seen = new Map<string, AppliedEvent>();
+  if (options.remember) {
+    const keys = prepared.map((ev) => ({ scope: ev.scope, eventId: ev.id }));
+    for (const row of await readAppliedEvents(tx, keys))
+      seen.set(seenId(row.scope, row.eventId), row);
+  }
+
+  const state = new BatchState();
+  const refs: RecordRef[] = [];
+  const cascadeRoots: RecordRef[] = [];
+  for (const ev of prepared) {
+    refs.push({ model: ev.modelName, key: ev.keyText });
+    if (ev.newParent) refs.push({ model: ev.newParent.model, key: ev.newParent.keyText });
+    // Deleted and moved records are where a cascade can start or reach records not in `refs`.
+    if (ev.operation === 'delete' || (ev.operation === 'update' && ev.newParent)) {
+      cascadeRoots.push({ model: ev.modelName, key: ev.keyText });
+    }
+  }
+  for (const row of await readRecords(tx, dedupe(refs))) state.load(row);
+  await loadDescendants(tx, state, cascadeRoots, maxDepth(options.schema));
+
+  const ctx: ProcessContext = {
+    schema: options.schema,
+    state,
+    counters: new Map(initialCounters),
+    seen,
+    customValidation: options.customValidation,
+    clientId: options.clientId,
+    remember: options.remember,
+  };
+  const results = new Map<number, PushResult>();
+  const remembered: AppliedEvent[] = [];
+  for (const ev of prepared) {
+    const { result, remember } = await processEvent(ctx, ev);
+    results.set(ev.index, result);
+    if (remember) {
+      // A repeat of the same id later in this batch answers like a repeat from an earlier one.
+      seen.set(seenId(remember.scope, remember.eventId), remember);
+      remembered.push(remember);
+    }
+  }
+  await writeBatch(tx, state.changedRows(), remembered, ctx.counters, initialCounters);
+  return results;
+}
+
+function dedupe(refs: readonly RecordRef[]): RecordRef[] {
+  const byId = new Map(refs.map((ref) => [JSON.stringify([ref.model, ref.key]), ref]));
+  return [...byId.values()];
+}
+
+function maxDepth(schema: Schema): number {
+  return Math.max(...schema.modelNames.map((name) => schema.ownershipChain(name).length));
+}

@@ -1,0 +1,11 @@
+export { applyPush } from './apply-push.ts';
+export { applyServerWrites } from './server-writes.ts';
+export type {
+  ApplyPushOptions,
+  ApplyServerWritesOptions,
+  CustomValidation,
+  CustomValidationContext,
+  PushEventInput,
+  ScopeKey,
+  ServerWrite,
+} from './types.ts';

@@ -1,0 +1,123 @@
+import {
+  type KeyValue,
+  keyFromPath,
+  type Model,
+  OPERATIONS,
+  type Operation,
+  type OutboxEvent,
+  outboxEventSchema,
+  type PushResult,
+  type Schema,
+} from 'swsync/schema';
+import { z } from 'zod';
+import { rejected } from './results.ts';
+import { isStorableId, isStorableJson } from './storable.ts';
+import type { PreparedEvent, PushEventInput, ScopeKey } from './types.ts';
+
+/**
+ * The checks that need no database, in the order PROTOCOL.md fixes: model, operation, shape.
+ * Returns the event ready for the scope, parent and conflict checks, or its rejection.
+ */
+export function prepareEvent(
+  input: PushEventInput,
+  index: number,
+  schema: Schema,
+  scopeKey: ScopeKey,
+): PreparedEvent | PushResult {
+  const id = input.id;
+  const entityType = input.entityType;
+  const model = typeof entityType === 'string' ? schema.getModel(entityType) : undefined;
+  if (typeof entityType !== 'string' || !model) {
+    return rejected(id, 'INVALID_MODEL', 'entityType is not a declared model');
+  }
+  if (!OPERATIONS.includes(input.operation as Operation)) {
+    return rejected(id, 'UNKNOWN_OPERATION', 'operation must be create, update or delete');
+  }
+  const shape = outboxEventSchema.safeParse(input);
+  if (!shape.success || !isStorableId(id) || !isStorableJson(input.payload)) {
+    return rejected(id, 'RECORD_VALIDATION_FAILURE', 'the event does not have the event shape');
+  }
+  const event = shape.data;
+  const body = readBody(event, model);
+  if (typeof body === 'string') return rejected(id, 'RECORD_VALIDATION_FAILURE', body);
+
+  const scope = typeof scopeKey === 'string' ? scopeKey : scopeKey(event);
+  const ownership = model.ownership;
+  let newParent: PreparedEvent['newParent'] = null;
+  if (ownership.kind === 'child' && body.data && Object.hasOwn(body.data, ownership.parentField)) {
+    const parentKey = body.data[ownership.parentField];
+    const parentModel = schema.getModel(ownership.parentModel)!;
+    if (!isKeyOf(parentModel, parentKey)) {
+      return rejected(id, 'RECORD_VALIDATION_FAILURE', `${ownership.parentField} is not a key`);
+    }
+    newParent = { model: ownership.parentModel, keyText: JSON.stringify(parentKey) };
+  }
+  return {
+    index,
+    id,
+    event,
+    modelName: entityType,
+    model,
+    operation: event.operation,
+    key: body.key,
+    keyText: JSON.stringify(body.key),
+    scope,
+    data: body.data,
+    newParent,
+    baseVersion: event.baseVersion ?? null,
+  };
+}
+
+/** The key and the parsed payload of an event, or why they are invalid. */
+function readBody(
+  event: OutboxEvent,
+  model: Model,
+): { key: KeyValue; data: Record<string, unknown> | null } | string {
+  const pathKey = event.entityKeyPath === undefined ? undefined : keyFromPath(event.entityKeyPath);
+  if (event.entityKeyPath !== undefined && pathKey === undefined) {
+    return 'entityKeyPath must hold exactly one key';
+  }
+  const payload = event.payload;
+  const isObject = payload !== null && !Array.isArray(payload);
+
+  if (event.operation === 'delete') {
+    let payloadKey: unknown;
+    if (Array.isArray(payload)) {
+      payloadKey = payload.length === 1 ? payload[0] : undefined;
+      if (payloadKey === undefined) return 'a delete payload key path must hold exactly one key';
+    } else if (isObject) {
+      payloadKey = payload[model.key];
+    }
+    const key = pathKey ?? payloadKey;
+    if (payloadKey !== undefined && pathKey !== undefined && payloadKey !== pathKey) {
+      return 'the key in the payload differs from entityKeyPath';
+    }
+    if (!isKeyOf(model, key)) return 'the event names no valid key';
+    return { key, data: null };
+  }
+
+  if (!isObject) return `a ${event.operation} payload must be an object`;
+  const parsed = (event.operation === 'create' ? model.recordSchema : model.patchSchema).safeParse(
+    payload,
+  );
+  if (!parsed.success) return `the payload does not match the ${event.operation} schema`;
+  const data = parsed.data as Record<string, unknown>;
+  const payloadKey = data[model.key];
+  if (payloadKey !== undefined && pathKey !== undefined && payloadKey !== pathKey) {
+    return 'the key in the payload differs from entityKeyPath';
+  }
+  const key = pathKey ?? payloadKey;
+  if (!isKeyOf(model, key)) return 'the event names no valid key';
+  return { key, data };
+}
+
+/** Whether `value` is a valid value of the model's key field. */
+function isKeyOf(model: Model, value: unknown): value is KeyValue {
+  if (typeof value === 'string') {
+    if (!isStorableId(value)) return false;
+  } else if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return false;
+  }
+  const field = model.fields.shape[model.key];
+  return field ? z.safeParse(field, value).success : false;
+}

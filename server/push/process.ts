@@ -1,0 +1,210 @@
+import type { PushResult, Schema } from 'swsync/schema';
+import { encodeChangelogId } from '../changelog/cursor.ts';
+import { applied, rejected } from './results.ts';
+import type { BatchState, RecordRow } from './state.ts';
+import type { CustomValidation, PreparedEvent } from './types.ts';
+
+/** A remembered result of an applied event: (scope, event id) → first changelog seq. */
+export interface AppliedEvent {
+  scope: string;
+  eventId: string;
+  seq: number | null;
+  version: number | null;
+}
+
+export interface ProcessContext {
+  schema: Schema;
+  state: BatchState;
+  /** Last seq taken per scope; advanced as changes are made. */
+  counters: Map<string, number>;
+  /** Events applied before this batch, by scope and id. */
+  seen: Map<string, AppliedEvent>;
+  customValidation: CustomValidation | undefined;
+  clientId: string | null;
+  /** false for server-side writes: no event id is stored or remembered. */
+  remember: boolean;
+}
+
+export const seenId = (scope: string, eventId: string) => JSON.stringify([scope, eventId]);
+
+const SCOPE_MESSAGE = 'the record or its parent belongs to another scope';
+
+/**
+ * Runs the scope, parent and conflict checks and the application's hook for one event against
+ * the batch state, and applies it there. Events are processed in order, so a later event sees
+ * the effects of earlier ones (a todo created after its board). Returns the event's result and,
+ * when applied, what to remember for idempotency.
+ */
+export async function processEvent(
+  ctx: ProcessContext,
+  ev: PreparedEvent,
+): Promise<{ result: PushResult; remember?: AppliedEvent }> {
+  const { state } = ctx;
+  const { model } = ev;
+  if (ctx.remember) {
+    const previous = ctx.seen.get(seenId(ev.scope, ev.id));
+    if (previous) {
+      const changelogId = previous.seq === null ? null : encodeChangelogId(previous.seq);
+      return { result: applied(ev.id, changelogId, previous.version ?? undefined) };
+    }
+  }
+  const row = state.get(ev.modelName, ev.keyText);
+
+  // Scope: the record itself (even a tombstone: keys stay bound to their scope), its scope
+  // field, and the parent it is created under or moved to.
+  if (row && row.scope !== ev.scope)
+    return { result: rejected(ev.id, 'SCOPE_VIOLATION', SCOPE_MESSAGE) };
+  if (
+    model.ownership.kind === 'root' &&
+    ev.data &&
+    Object.hasOwn(ev.data, model.ownership.scopeField)
+  ) {
+    if (ev.data[model.ownership.scopeField] !== ev.scope) {
+      return { result: rejected(ev.id, 'SCOPE_VIOLATION', 'the scope field names another scope') };
+    }
+  }
+  const parent = ev.newParent ? state.get(ev.newParent.model, ev.newParent.keyText) : undefined;
+  if (parent && parent.scope !== ev.scope) {
+    return { result: rejected(ev.id, 'SCOPE_VIOLATION', SCOPE_MESSAGE) };
+  }
+  if (ev.newParent && !parent?.record) {
+    return { result: rejected(ev.id, 'MISSING_PARENT', 'the parent record does not exist') };
+  }
+
+  // Conflict rule.
+  const live = row?.record ? row : undefined;
+  if (ev.operation === 'update' && !live) {
+    return {
+      result: rejected(ev.id, 'CONFLICT', 'the record does not exist', { record: null }),
+    };
+  }
+  if (
+    live &&
+    model.conflict === 'version' &&
+    typeof ev.baseVersion === 'number' &&
+    ev.baseVersion !== live.version
+  ) {
+    return {
+      result: rejected(ev.id, 'CONFLICT', 'the record changed since baseVersion', {
+        record: live.record,
+        version: live.version,
+      }),
+    };
+  }
+  if (ev.operation === 'delete' && !live) {
+    const remember = { scope: ev.scope, eventId: ev.id, seq: null, version: null };
+    return { result: applied(ev.id, null, undefined), ...(ctx.remember ? { remember } : {}) };
+  }
+
+  let cascade: RecordRow[] = [];
+  if (ev.operation === 'delete') {
+    const collected = collectCascade(ctx.schema, state, live!);
+    if (collected === 'restricted') {
+      return {
+        result: rejected(ev.id, 'CONFLICT', 'the record has children that restrict its deletion', {
+          record: live!.record,
+          version: live!.version,
+        }),
+      };
+    }
+    cascade = collected;
+  }
+
+  const next =
+    ev.operation === 'delete'
+      ? null
+      : ev.operation === 'create'
+        ? ev.data!
+        : { ...live!.record, ...ev.data };
+  if (ctx.customValidation) {
+    const message = await ctx.customValidation({
+      event: ev.event,
+      model: ev.modelName,
+      operation: ev.operation,
+      key: ev.key,
+      scope: ev.scope,
+      record: next,
+      previous: live?.record ?? null,
+    });
+    if (typeof message === 'string') {
+      return { result: rejected(ev.id, 'CUSTOM_VALIDATION_FAILED', message) };
+    }
+  }
+
+  const eventId = ctx.remember ? ev.id : null;
+  const ownership = model.ownership;
+  const seq = take(ctx, ev.scope);
+  const version = (row?.version ?? 0) + 1;
+  const parentKey =
+    ownership.kind === 'child'
+      ? next
+        ? JSON.stringify(next[ownership.parentField])
+        : (row?.parentKey ?? null)
+      : null;
+  state.set({
+    model: ev.modelName,
+    key: ev.keyText,
+    scope: ev.scope,
+    seq,
+    version,
+    operation: ev.operation,
+    record: next,
+    parentModel: ownership.kind === 'child' ? ownership.parentModel : null,
+    parentKey,
+    eventId,
+    clientId: ctx.clientId,
+  });
+  // Each cascaded child gets a changelog entry of its own, after its parent's.
+  for (const child of cascade) {
+    state.set({
+      ...child,
+      seq: take(ctx, child.scope),
+      version: child.version + 1,
+      operation: 'delete',
+      record: null,
+      eventId: null,
+      clientId: ctx.clientId,
+    });
+  }
+  const remember = { scope: ev.scope, eventId: ev.id, seq, version };
+  return {
+    result: applied(ev.id, encodeChangelogId(seq), version),
+    ...(ctx.remember ? { remember } : {}),
+  };
+}
+
+function take(ctx: ProcessContext, scope: string): number {
+  const seq = (ctx.counters.get(scope) ?? 0) + 1;
+  ctx.counters.set(scope, seq);
+  return seq;
+}
+
+/**
+ * Every live descendant of `root`, parents before children, or `'restricted'` when a `restrict`
+ * relation anywhere below has a live child.
+ */
+function collectCascade(
+  schema: Schema,
+  state: BatchState,
+  root: RecordRow,
+): RecordRow[] | 'restricted' {
+  const out: RecordRow[] = [];
+  const queue: RecordRow[] = [root];
+  const seen = new Set<string>([`${root.model}\u0000${root.key}`]);
+  while (queue.length > 0) {
+    const node = queue.shift()!;
+    const relations = schema.childrenOf(node.model);
+    if (relations.length === 0) continue;
+    for (const child of state.childrenOf(node.model, node.key)) {
+      const relation = relations.find((r) => r.model === child.model);
+      if (!relation) continue;
+      if (relation.onDelete === 'restrict') return 'restricted';
+      const id = `${child.model}\u0000${child.key}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}

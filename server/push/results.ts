@@ -1,0 +1,27 @@
+import type { PushErrorType, PushResult } from 'swsync/schema';
+
+/** A rejection. Every built-in rejection is final: retrying the same event fails the same way. */
+export function rejected(
+  id: string,
+  type: PushErrorType,
+  message: string,
+  extra: { record?: Record<string, unknown> | null; version?: number } = {},
+): PushResult {
+  return {
+    id,
+    appliedChangelogId: null,
+    error: { type, message, retryable: false },
+    ...extra,
+  };
+}
+
+/** A success; `appliedChangelogId` null when the event changed nothing. */
+export function applied(
+  id: string,
+  appliedChangelogId: string | null,
+  version: number | undefined,
+): PushResult {
+  return version === undefined
+    ? { id, appliedChangelogId, error: null }
+    : { id, appliedChangelogId, error: null, version };
+}
