@@ -1,0 +1,197 @@
+import type { Schema, SyncStatus, WorkerRpc, Write } from 'swsync/schema';
+import { RejectedError, UnavailableError } from '../errors.ts';
+import { listenBroadcasts } from '../live/broadcast.ts';
+import { liveQuery } from '../live/live-query.ts';
+import { startRealtime } from '../realtime/realtime.ts';
+import { LocalReader } from '../store/local-reader.ts';
+import { RpcConnection } from '../transport/connection.ts';
+import { randomId } from '../transport/envelope.ts';
+import { chooseHost, deferredTransport } from './host.ts';
+import { modelReader, RESERVED_NAMES } from './models.ts';
+import { StatusHolder } from './status.ts';
+import type { ClientEvents, ReadModels, SyncClient, TransactionModels } from './types.ts';
+import { createWrite, deleteWrite, updateWrite } from './writes.ts';
+
+export interface CreateClientOptions<S extends Schema> {
+  schema: S;
+  /** Base URL of the sync routes (the worker's `endpoint`); realtime uses `${endpoint}/events`. */
+  endpoint: string;
+  /** The Service Worker script (default `'/sw.js'`). */
+  worker?: string;
+  /** Default `'classic'`; `'module'` for an ES module worker. */
+  workerType?: WorkerType;
+  /** The local database (default `'swsync'`); one per signed-in user is typical. */
+  dbName?: string;
+  /** Extra request headers for the worker's pushes and pulls, re-sent after every handshake. */
+  headers?: Record<string, string>;
+  /** Per-attempt RPC timeout (default 5 s). */
+  timeoutMs?: number;
+  /** Attempts per call before `UnavailableError` (default 3). */
+  attempts?: number;
+  /** Hold the origin's SSE stream in one tab and poke the engine (default `true`). */
+  realtime?: boolean;
+  /**
+   * The in-page engine for browsers without Service Workers: returns the same `WorkerRpc` the
+   * worker serves (e.g. built over `createEngine` from `swsync/sw`). Runs in the leader tab only.
+   */
+  fallback?: () => Promise<WorkerRpc> | WorkerRpc;
+  /** Run the engine in the page even where a Service Worker is available. */
+  forcePageHost?: boolean;
+}
+
+/**
+ * Creates the page's sync client: typed per-model reads (straight from IndexedDB) and writes
+ * (validated here, applied by the worker), transactions, live queries, status and realtime.
+ *
+ * @example
+ * const client = createClient({ schema: demoSchema, endpoint: '/api/sync', dbName: 'user-1' });
+ * await client.Todo.create({ id, boardId, title: 'Milk', done: false, createdAt, updatedAt });
+ * const stop = client.liveQuery((db) => db.Todo.where('boardId').equals(boardId).toArray())
+ *   .subscribe((todos) => render(todos));
+ */
+export function createClient<S extends Schema>(options: CreateClientOptions<S>): SyncClient<S> {
+  const { schema } = options;
+  const dbName = options.dbName ?? 'swsync';
+  for (const name of schema.modelNames) {
+    if (RESERVED_NAMES.has(name)) throw new Error(`model name "${name}" is reserved by the client`);
+  }
+  let headers = options.headers ?? null;
+  const status = new StatusHolder();
+  const hostChoice = chooseHost({
+    dbName,
+    worker: options.worker ?? '/sw.js',
+    workerType: options.workerType ?? 'classic',
+    forcePage: options.forcePageHost ?? false,
+    fallback: options.fallback,
+  });
+  void hostChoice.then((c) => status.mode(c.mode, c.reason));
+
+  const rpc = new RpcConnection({
+    transport: deferredTransport(hostChoice),
+    db: dbName,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+    onHandshake: (hello) => {
+      status.handshake(hello);
+      if (status.current.protocol.action === 'update-worker') {
+        void hostChoice.then((c) => c.registration?.update()).catch(() => undefined);
+      }
+    },
+    onHello: async (_hello, api) => {
+      if (headers) await api.setHeaders(dbName, headers);
+    },
+  });
+
+  /** Every call goes through here, so `status.connected` follows what the worker answers. */
+  const call: RpcConnection['call'] = (method, ...args) =>
+    rpc.call(method, ...args).then(
+      (value) => {
+        status.connected(true);
+        return value;
+      },
+      (error: unknown) => {
+        if (error instanceof UnavailableError) status.connected(false);
+        throw error;
+      },
+    );
+
+  const reader = new LocalReader(dbName, () => rpc.connect());
+  const changeListeners = new Set<ClientEvents['change']>();
+  const rejectedListeners = new Set<ClientEvents['rejected']>();
+  const stopBroadcasts = listenBroadcasts(dbName, (message) => {
+    if (message.type === 'status') status.sync(message.status);
+    else if (message.type === 'change') for (const l of changeListeners) l(message);
+    else
+      for (const l of rejectedListeners) l(new RejectedError(message.rejection), message.rejection);
+  });
+
+  // The first answer of the worker fills the status before any broadcast arrives.
+  void rpc
+    .connect()
+    .then(() => call('status'))
+    .then((s) => status.sync(s))
+    .catch(() => undefined);
+
+  const stopRealtime =
+    options.realtime === false
+      ? () => {}
+      : startRealtime({ dbName, endpoint: options.endpoint, poke: (r) => call('poke', r) });
+
+  // One mutationId per logical write, made here once: retries after a timeout reuse it.
+  const send = (writes: Write[]) => call('write', randomId(), writes);
+
+  const models: Record<string, unknown> = {};
+  for (const name of schema.modelNames) {
+    models[name] = {
+      ...modelReader(schema, reader, name),
+      create: async (record: unknown) => {
+        const { write, record: parsed } = createWrite(schema, name, record);
+        await send([write]);
+        return parsed;
+      },
+      update: (key: unknown, patch: unknown) => send([updateWrite(schema, name, key, patch)]),
+      delete: (key: unknown) => send([deleteWrite(schema, name, key)]),
+    };
+  }
+
+  const client = {
+    ...models,
+    status: status.source,
+    async transaction(build: (tx: TransactionModels<S>) => void) {
+      const writes: Write[] = [];
+      const tx: Record<string, unknown> = {};
+      for (const name of schema.modelNames) {
+        tx[name] = {
+          create: (record: unknown) => writes.push(createWrite(schema, name, record).write),
+          update: (key: unknown, patch: unknown) =>
+            writes.push(updateWrite(schema, name, key, patch)),
+          delete: (key: unknown) => writes.push(deleteWrite(schema, name, key)),
+        };
+      }
+      build(tx as TransactionModels<S>);
+      if (writes.length > 0) await send(writes);
+    },
+    liveQuery<T>(query: (db: ReadModels<S>) => Promise<T>) {
+      return liveQuery(
+        {
+          reader: (touched) => {
+            const db: Record<string, unknown> = {};
+            for (const name of schema.modelNames)
+              db[name] = modelReader(schema, reader, name, touched);
+            return db as ReadModels<S>;
+          },
+          onChange: (listener) => {
+            const l = (change: { model: string }) => listener(change.model);
+            changeListeners.add(l);
+            return () => changeListeners.delete(l);
+          },
+        },
+        query,
+      );
+    },
+    on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]) {
+      const set = (event === 'rejected' ? rejectedListeners : changeListeners) as Set<
+        ClientEvents[E]
+      >;
+      set.add(listener);
+      return () => void set.delete(listener);
+    },
+    async syncNow(): Promise<SyncStatus> {
+      const result = await call('syncNow');
+      status.sync(result);
+      return result;
+    },
+    async setHeaders(next: Record<string, string> | null) {
+      headers = next;
+      await call('setHeaders', next);
+    },
+    close() {
+      stopRealtime();
+      stopBroadcasts();
+      rpc.close();
+      reader.close();
+      void hostChoice.then((c) => c.close());
+    },
+  };
+  return client as unknown as SyncClient<S>;
+}

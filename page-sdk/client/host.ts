@@ -1,0 +1,67 @@
+import type { WorkerRpc } from 'swsync/schema';
+import { type PageHost, pageHost } from '../fallback/page-host.ts';
+import { serviceWorkerTransport, type Transport } from '../transport/transport.ts';
+import type { FallbackReason } from './types.ts';
+
+export interface HostChoice {
+  transport: Transport;
+  mode: 'service-worker' | 'page';
+  reason: FallbackReason | null;
+  registration?: ServiceWorkerRegistration;
+  close(): void;
+}
+
+export interface HostOptions {
+  dbName: string;
+  worker: string;
+  workerType: WorkerType;
+  forcePage: boolean;
+  fallback: (() => Promise<WorkerRpc> | WorkerRpc) | undefined;
+}
+
+/**
+ * Picks where the engine runs: the Service Worker when the browser has one and registration
+ * succeeds, else the page (leader tab) — with the reason, for `status`.
+ */
+export async function chooseHost(options: HostOptions): Promise<HostChoice> {
+  const container = globalThis.navigator?.serviceWorker;
+  let reason: FallbackReason = options.forcePage ? 'forced' : 'no-service-worker';
+  if (container && !options.forcePage) {
+    try {
+      const registration = await container.register(options.worker, { type: options.workerType });
+      return {
+        transport: serviceWorkerTransport(registration, container),
+        mode: 'service-worker',
+        reason: null,
+        registration,
+        close: () => {},
+      };
+    } catch {
+      reason = 'registration-failed';
+    }
+  }
+  const host: PageHost = pageHost({
+    dbName: options.dbName,
+    createApi:
+      options.fallback ??
+      (() => {
+        throw new Error('no in-page engine was given (createClient `fallback`)');
+      }),
+  });
+  return { transport: host, mode: 'page', reason, close: () => host.close() };
+}
+
+/** A transport that waits for the host choice before its first line. */
+export function deferredTransport(choice: Promise<HostChoice>): Transport {
+  let chosen: Transport | undefined;
+  void choice.then((c) => {
+    chosen = c.transport;
+  });
+  return {
+    current: () => chosen?.current(),
+    async open() {
+      const { transport } = await choice;
+      return transport.open();
+    },
+  };
+}

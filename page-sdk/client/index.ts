@@ -1,0 +1,15 @@
+export { type CreateClientOptions, createClient } from './create-client.ts';
+export type {
+  ClientEvents,
+  ClientMethods,
+  ClientModels,
+  ClientStatus,
+  FallbackReason,
+  ModelClient,
+  ModelReader,
+  ModelTransaction,
+  ProtocolState,
+  ReadModels,
+  SyncClient,
+  TransactionModels,
+} from './types.ts';

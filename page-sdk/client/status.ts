@@ -1,0 +1,71 @@
+import { PAGE_PROTOCOL_VERSION, type SyncStatus, type WorkerHello } from 'swsync/schema';
+import { createSource, type Source } from '../live/subscribable.ts';
+import type { ClientStatus, FallbackReason } from './types.ts';
+
+const initialSync: SyncStatus = {
+  online: typeof navigator === 'undefined' ? true : navigator.onLine,
+  pending: 0,
+  syncing: false,
+  lastSyncAt: null,
+  lastError: null,
+  paused: null,
+  initialSync: null,
+};
+
+/**
+ * Holds the client's status: the engine's `SyncStatus` (from its answers and broadcasts) merged
+ * with what only the page knows (mode, handshake, protocol versions).
+ */
+export class StatusHolder {
+  readonly source: Source<ClientStatus>;
+  private value: ClientStatus;
+
+  constructor() {
+    this.value = {
+      ...initialSync,
+      mode: 'service-worker',
+      fallbackReason: null,
+      connected: false,
+      protocol: { page: PAGE_PROTOCOL_VERSION, worker: null, action: null },
+    };
+    this.source = createSource(this.value);
+  }
+
+  get current(): ClientStatus {
+    return this.value;
+  }
+
+  mode(mode: ClientStatus['mode'], reason: FallbackReason | null): void {
+    this.set({ mode, fallbackReason: reason });
+  }
+
+  sync(status: SyncStatus): void {
+    const mismatch = this.value.protocol.action !== null;
+    // The engine does not know the page's protocol: keep the mismatch pause visible.
+    this.set({ ...status, paused: mismatch ? 'version-mismatch' : status.paused });
+  }
+
+  handshake(hello: WorkerHello): void {
+    const worker = hello.protocolVersion;
+    const action =
+      worker === PAGE_PROTOCOL_VERSION
+        ? null
+        : worker > PAGE_PROTOCOL_VERSION
+          ? 'reload'
+          : 'update-worker';
+    this.set({
+      connected: true,
+      protocol: { page: PAGE_PROTOCOL_VERSION, worker, action },
+      ...(action ? { paused: 'version-mismatch' as const } : {}),
+    });
+  }
+
+  connected(connected: boolean): void {
+    if (this.value.connected !== connected) this.set({ connected });
+  }
+
+  private set(change: Partial<ClientStatus>): void {
+    this.value = { ...this.value, ...change };
+    this.source.next(this.value);
+  }
+}

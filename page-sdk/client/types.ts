@@ -1,0 +1,100 @@
+import type {
+  CreateInput,
+  FieldName,
+  KeyOf,
+  Model,
+  Models,
+  Patch,
+  RecordOf,
+  Rejection,
+  Schema,
+  SyncStatus,
+} from 'swsync/schema';
+import type { Subscribable } from '../live/subscribable.ts';
+import type { Query } from '../store/query.ts';
+
+export type ModelsOf<S extends Schema> = S extends Schema<infer M extends Models> ? M : never;
+
+/** Reads of one model, straight from the local database. */
+export interface ModelReader<M extends Model> {
+  get(key: KeyOf<M>): Promise<RecordOf<M> | undefined>;
+  /** Every record, in key order. */
+  list(): Promise<RecordOf<M>[]>;
+  /** A query on the key or a declared index (`indexes` in the model). */
+  where<F extends FieldName<M['fields']>>(field: F): Query<RecordOf<M>, RecordOf<M>[F]>;
+}
+
+/** Reads and writes of one model. Writes are validated in the page, then sent to the worker. */
+export interface ModelClient<M extends Model> extends ModelReader<M> {
+  /** Resolves with the parsed record once the worker stored it and queued it for the server. */
+  create(record: CreateInput<M>): Promise<RecordOf<M>>;
+  update(key: KeyOf<M>, patch: Patch<M>): Promise<void>;
+  delete(key: KeyOf<M>): Promise<void>;
+}
+
+/** Writes of one model inside `client.transaction`: collected, then sent as one call. */
+export interface ModelTransaction<M extends Model> {
+  create(record: CreateInput<M>): void;
+  update(key: KeyOf<M>, patch: Patch<M>): void;
+  delete(key: KeyOf<M>): void;
+}
+
+export type ReadModels<S extends Schema> = {
+  [N in keyof ModelsOf<S>]: ModelReader<ModelsOf<S>[N]>;
+};
+export type TransactionModels<S extends Schema> = {
+  [N in keyof ModelsOf<S>]: ModelTransaction<ModelsOf<S>[N]>;
+};
+export type ClientModels<S extends Schema> = {
+  [N in keyof ModelsOf<S>]: ModelClient<ModelsOf<S>[N]>;
+};
+
+/** Why the engine runs in the page instead of a Service Worker. */
+export type FallbackReason = 'no-service-worker' | 'registration-failed' | 'forced';
+
+/**
+ * What the page and worker know of their protocol versions. `action` is the documented policy
+ * on a mismatch: `'reload'` — the worker is newer, this page is stale: writes are refused with
+ * `VersionMismatchError` (the worker keeps syncing what it already holds), reads keep working,
+ * and the app should reload the page when convenient; `'update-worker'` — this page is newer:
+ * the SDK asks the browser to fetch the new worker (`registration.update()`), which activates
+ * once installed (the host's skipWaiting policy; its outbox lives in IndexedDB and pushes are
+ * idempotent, so no queued work is lost) and the next call handshakes again with it.
+ */
+export interface ProtocolState {
+  page: number;
+  worker: number | null;
+  action: 'reload' | 'update-worker' | null;
+}
+
+/** `SyncStatus` plus where the engine runs and whether page and worker understand each other. */
+export interface ClientStatus extends SyncStatus {
+  mode: 'service-worker' | 'page';
+  /** Set when `mode` is `'page'`. */
+  fallbackReason: FallbackReason | null;
+  /** The worker answered the last handshake. */
+  connected: boolean;
+  protocol: ProtocolState;
+}
+
+export interface ClientEvents {
+  rejected: (error: import('../errors.ts').RejectedError, rejection: Rejection) => void;
+  change: (change: { model: string; keys: readonly (string | number)[] }) => void;
+}
+
+export interface ClientMethods<S extends Schema> {
+  /** Several writes, one call, applied atomically by the worker. */
+  transaction(build: (tx: TransactionModels<S>) => void): Promise<void>;
+  /** Re-runs `query` whenever the worker reports a change of a model it read. */
+  liveQuery<T>(query: (db: ReadModels<S>) => Promise<T>): Subscribable<T>;
+  readonly status: Subscribable<ClientStatus>;
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;
+  /** Runs a sync now and resolves with the status after it. */
+  syncNow(): Promise<SyncStatus>;
+  /** Replaces the headers (e.g. Authorization) the worker sends; held in worker memory only. */
+  setHeaders(headers: Record<string, string> | null): Promise<void>;
+  close(): void;
+}
+
+/** The typed client: one property per model, plus the client methods. */
+export type SyncClient<S extends Schema> = ClientModels<S> & ClientMethods<S>;

@@ -1,0 +1,1 @@
+export { engineLockName, type PageHost, type PageHostOptions, pageHost } from './page-host.ts';

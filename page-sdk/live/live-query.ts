@@ -1,0 +1,60 @@
+import { createSource, type Subscribable } from './subscribable.ts';
+
+export interface LiveQueryHost<R> {
+  /** A reader that records every model name it reads into `touched`. */
+  reader(touched: Set<string>): R;
+  /** Calls `onChange(model)` for every change the engine reports; returns an unsubscribe. */
+  onChange(listener: (model: string) => void): () => void;
+}
+
+/**
+ * Runs `query` while someone listens, and again whenever a model it read changed. Runs never
+ * overlap: a change during a run schedules one more run after it (coalesced).
+ *
+ * @example
+ * const todos = liveQuery(host, (db) => db.Todo.where('boardId').equals(id).toArray());
+ * const stop = todos.subscribe((rows) => render(rows));
+ */
+export function liveQuery<R, T>(
+  host: LiveQueryHost<R>,
+  query: (reader: R) => Promise<T>,
+): Subscribable<T> {
+  let touched = new Set<string>();
+  let running = false;
+  let again = false;
+  let stopChanges: (() => void) | undefined;
+
+  const run = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    do {
+      again = false;
+      const reads = new Set<string>();
+      try {
+        const value = await query(host.reader(reads));
+        touched = reads;
+        if (stopChanges) source.next(value);
+      } catch (error) {
+        touched = reads;
+        source.error(error);
+      }
+    } while (again && stopChanges);
+    running = false;
+  };
+
+  const source = createSource<T>(undefined, (active) => {
+    if (active) {
+      stopChanges = host.onChange((model) => {
+        if (touched.has(model)) void run();
+      });
+      void run();
+    } else {
+      stopChanges?.();
+      stopChanges = undefined;
+    }
+  });
+  return source;
+}

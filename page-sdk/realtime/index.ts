@@ -1,0 +1,6 @@
+export {
+  type PokeReason,
+  type RealtimeOptions,
+  realtimeLockName,
+  startRealtime,
+} from './realtime.ts';

@@ -1,0 +1,96 @@
+export type PokeReason = 'poke' | 'online' | 'visible';
+
+export interface RealtimeOptions {
+  dbName: string;
+  /** Base URL of the sync routes; the stream is `${endpoint}/events`. */
+  endpoint: string;
+  /** Asks the engine to pull. Failures are swallowed: the next poke or timer catches up. */
+  poke: (reason: PokeReason) => Promise<void>;
+  /** Reconnect backoff: first delay and cap (default 1 s, 30 s), with full jitter. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Told when this tab takes or gives up the realtime role (for status and tests). */
+  onLeader?: (leader: boolean) => void;
+}
+
+/** The Web Lock whose holder owns the origin's realtime stream for one database. */
+export const realtimeLockName = (dbName: string) => `swsync:realtime:${dbName}`;
+
+/**
+ * Realtime for one database: one tab per origin holds a Web Lock and an `EventSource` on
+ * `${endpoint}/events` (same-origin cookies); every `poke` event and every (re)connect asks the
+ * engine to pull (pokes may have been missed while disconnected). When the tab closes, the lock
+ * and the stream pass to another tab. Every tab also pokes on `online` and on becoming visible.
+ * Returns a function that stops all of it (and releases the lock).
+ *
+ * @example
+ * const stop = startRealtime({ dbName, endpoint: '/api/sync', poke: (r) => rpc.call('poke', r) });
+ */
+export function startRealtime(options: RealtimeOptions): () => void {
+  const poke = (reason: PokeReason) => void options.poke(reason).catch(() => undefined);
+  const onOnline = () => poke('online');
+  const onVisible = () => {
+    if (document.visibilityState === 'visible') poke('visible');
+  };
+  globalThis.addEventListener?.('online', onOnline);
+  globalThis.document?.addEventListener('visibilitychange', onVisible);
+
+  const abort = new AbortController();
+  let release: (() => void) | undefined;
+  const locks = globalThis.navigator?.locks;
+  if (locks && typeof EventSource !== 'undefined') {
+    locks
+      .request(realtimeLockName(options.dbName), { signal: abort.signal }, () => {
+        options.onLeader?.(true);
+        const stopStream = holdStream(options, poke);
+        return new Promise<void>((resolve) => {
+          release = () => {
+            stopStream();
+            options.onLeader?.(false);
+            resolve();
+          };
+        });
+      })
+      .catch(() => undefined);
+  }
+
+  return () => {
+    abort.abort();
+    release?.();
+    globalThis.removeEventListener?.('online', onOnline);
+    globalThis.document?.removeEventListener('visibilitychange', onVisible);
+  };
+}
+
+/** Keeps one EventSource open, reconnecting with exponential backoff and full jitter. */
+function holdStream(options: RealtimeOptions, poke: (reason: PokeReason) => void): () => void {
+  const { baseMs, maxMs } = options.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
+  const url = `${options.endpoint.replace(/\/$/, '')}/events`;
+  let failures = 0;
+  let source: EventSource | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  const connect = () => {
+    source = new EventSource(url, { withCredentials: true });
+    source.addEventListener('open', () => {
+      failures = 0;
+      poke('poke');
+    });
+    source.addEventListener('poke', () => poke('poke'));
+    source.addEventListener('error', () => {
+      // EventSource's own retry is fixed-interval and gives up on HTTP errors: own it instead.
+      source?.close();
+      source = undefined;
+      if (stopped) return;
+      const cap = Math.min(maxMs, baseMs * 2 ** failures);
+      failures++;
+      timer = setTimeout(connect, Math.random() * cap);
+    });
+  };
+  connect();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    source?.close();
+  };
+}

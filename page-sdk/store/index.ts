@@ -1,0 +1,2 @@
+export { type IndexRange, LocalReader } from './local-reader.ts';
+export { createQuery, type Query, type RunQuery } from './query.ts';

@@ -1,0 +1,88 @@
+import { type IDBPDatabase, openDB } from 'idb';
+import type { KeyValue } from 'swsync/schema';
+
+/** A range over an index (or the key), in IndexedDB's key order. */
+export interface IndexRange {
+  field: string;
+  range: IDBKeyRange | undefined;
+  direction: 'next' | 'prev';
+  limit: number | undefined;
+}
+
+/**
+ * Reads the worker's IndexedDB straight from the page: no RPC hop. The database is opened
+ * WITHOUT a version, so the page never creates or upgrades it (the worker's engine owns the
+ * layout: one store per model, keyPath = the key, one index per indexed field). When the
+ * engine needs an upgrade, the page closes its connection at once instead of blocking it.
+ *
+ * @example
+ * const reader = new LocalReader('user-1', () => rpc.connect());
+ * const todo = await reader.get('Todo', 'todo-1');
+ */
+export class LocalReader {
+  private db: Promise<IDBPDatabase> | undefined;
+
+  /** @param ready resolves once the worker has created the database (its hello). */
+  constructor(
+    private readonly dbName: string,
+    private readonly ready: () => Promise<unknown>,
+  ) {}
+
+  async get(model: string, key: KeyValue): Promise<unknown> {
+    const db = await this.open();
+    if (!db.objectStoreNames.contains(model)) return undefined;
+    return db.get(model, key);
+  }
+
+  async list(model: string): Promise<unknown[]> {
+    const db = await this.open();
+    if (!db.objectStoreNames.contains(model)) return [];
+    return db.getAll(model);
+  }
+
+  /** Records whose `field` lies in the range, ordered by it; `field` is the key or an index. */
+  async query(model: string, keyField: string, query: IndexRange): Promise<unknown[]> {
+    const db = await this.open();
+    if (!db.objectStoreNames.contains(model)) return [];
+    const tx = db.transaction(model, 'readonly');
+    const store = tx.store;
+    const source = query.field === keyField ? store : store.index(query.field);
+    if (query.direction === 'next') {
+      const rows = await source.getAll(query.range, query.limit);
+      await tx.done;
+      return rows;
+    }
+    const rows: unknown[] = [];
+    let cursor = await source.openCursor(query.range, 'prev');
+    while (cursor && (query.limit === undefined || rows.length < query.limit)) {
+      rows.push(cursor.value);
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+    return rows;
+  }
+
+  close(): void {
+    const db = this.db;
+    this.db = undefined;
+    void db?.then((d) => d.close()).catch(() => undefined);
+  }
+
+  private open(): Promise<IDBPDatabase> {
+    this.db ??= this.ready()
+      .then(() =>
+        openDB(this.dbName, undefined, {
+          // The worker upgrades the layout: step aside so it is not blocked.
+          blocking: () => this.close(),
+          terminated: () => {
+            this.db = undefined;
+          },
+        }),
+      )
+      .catch((error: unknown) => {
+        this.db = undefined;
+        throw error;
+      });
+    return this.db;
+  }
+}

@@ -1,0 +1,187 @@
+import { PAGE_PROTOCOL_VERSION, type WorkerHello, type WorkerRpc } from 'swsync/schema';
+import { ClosedError, fromRemoteError, UnavailableError, VersionMismatchError } from '../errors.ts';
+import type { RpcLine, Transport } from './transport.ts';
+
+type Method = keyof WorkerRpc;
+/** A method's arguments after `db`, which the connection supplies. */
+export type ArgsOf<K extends Method> =
+  Parameters<WorkerRpc[K]> extends [string, ...infer R] ? R : never;
+export type ResultOf<K extends Method> = Awaited<ReturnType<WorkerRpc[K]>>;
+
+export interface ConnectionOptions {
+  transport: Transport;
+  db: string;
+  /** Per attempt (default 5 s); `syncNow` gets six times as long: it waits for the network. */
+  timeoutMs?: number;
+  /** Attempts per call before it rejects with `UnavailableError` (default 3). */
+  attempts?: number;
+  /**
+   * Runs after every handshake, before the waiting call: re-sends what lives only in the
+   * worker's memory (headers), which a restarted worker has lost.
+   */
+  onHello?: (hello: WorkerHello, api: WorkerRpc) => Promise<void>;
+  /** Told of every handshake result, including a version mismatch. */
+  onHandshake?: (hello: WorkerHello) => void;
+}
+
+class TimeoutError extends Error {}
+
+interface Session {
+  line: RpcLine;
+  hello: WorkerHello;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new TimeoutError(`${what} timed out after ${ms} ms`)),
+      ms,
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Calls the worker so that no call hangs: every attempt has a timeout; after a timeout, or
+ * when the worker behind the line was replaced, the connection drops the line, handshakes
+ * again (through the registration, which wakes a stopped worker) and retries. Retrying is safe
+ * because every `WorkerRpc` method is idempotent (`write` by its `mutationId`). After the last
+ * attempt the call rejects with `UnavailableError`; errors the worker threw are not retried.
+ *
+ * @example
+ * const rpc = new RpcConnection({ transport, db: 'user-1' });
+ * await rpc.call('write', mutationId, [write]);
+ */
+export class RpcConnection {
+  private session: Session | undefined;
+  private handshake: Promise<Session> | undefined;
+  private closed = false;
+  private readonly timeoutMs: number;
+  private readonly attempts: number;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.attempts = Math.max(1, options.attempts ?? 3);
+  }
+
+  /** The last handshake's answer, if any. */
+  get hello(): WorkerHello | undefined {
+    return this.session?.hello;
+  }
+
+  /** Handshakes if needed; resolves with the worker's hello or rejects like a call. */
+  async connect(): Promise<WorkerHello> {
+    return this.attempt('hello', async (session) => session.hello);
+  }
+
+  call<K extends Method>(method: K, ...args: ArgsOf<K>): Promise<ResultOf<K>> {
+    return this.attempt<unknown>(method, (session, timeoutMs) => {
+      if (session.hello.protocolVersion !== PAGE_PROTOCOL_VERSION) {
+        throw new VersionMismatchError(PAGE_PROTOCOL_VERSION, session.hello.protocolVersion);
+      }
+      const fn = session.line.api[method] as (...a: unknown[]) => Promise<unknown>;
+      return withTimeout(fn(this.options.db, ...args), timeoutMs, method);
+    }) as Promise<ResultOf<K>>;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.drop();
+  }
+
+  private async attempt<T>(
+    method: string,
+    run: (session: Session, timeoutMs: number) => Promise<T>,
+  ): Promise<T> {
+    const timeoutMs = method === 'syncNow' ? this.timeoutMs * 6 : this.timeoutMs;
+    let last: unknown;
+    for (let i = 0; i < this.attempts; i++) {
+      if (this.closed) throw new ClosedError();
+      try {
+        return await run(await this.ensureSession(), timeoutMs);
+      } catch (error) {
+        if (!(error instanceof TimeoutError) && !isTransportFailure(error)) {
+          throw fromRemoteError(error);
+        }
+        last = error;
+        this.drop();
+      }
+    }
+    throw new UnavailableError(
+      `the worker did not answer ${method} after ${this.attempts} attempts`,
+      {
+        method,
+        attempts: this.attempts,
+        cause: last instanceof Error ? last.message : String(last),
+      },
+    );
+  }
+
+  private ensureSession(): Promise<Session> {
+    const { session } = this;
+    if (session && session.line.peer === this.options.transport.current()) {
+      return Promise.resolve(session);
+    }
+    if (session) this.drop();
+    this.handshake ??= this.open().finally(() => {
+      this.handshake = undefined;
+    });
+    return this.handshake;
+  }
+
+  private async open(): Promise<Session> {
+    const line = await withTimeout(this.options.transport.open(), this.timeoutMs, 'connect').catch(
+      (error: unknown) => {
+        throw new TransportFailure(error instanceof Error ? error.message : String(error));
+      },
+    );
+    try {
+      const hello = await withTimeout(
+        line.api.hello(this.options.db, PAGE_PROTOCOL_VERSION),
+        this.timeoutMs,
+        'hello',
+      );
+      this.options.onHandshake?.(hello);
+      if (hello.protocolVersion === PAGE_PROTOCOL_VERSION) {
+        await withTimeout(
+          this.options.onHello?.(hello, line.api) ?? Promise.resolve(),
+          this.timeoutMs,
+          'hello',
+        );
+      }
+      const session = { line, hello };
+      this.session = session;
+      return session;
+    } catch (error) {
+      line.close();
+      throw error;
+    }
+  }
+
+  private drop(): void {
+    this.session?.line.close();
+    this.session = undefined;
+  }
+}
+
+/** No worker could be reached at all (none active yet, activation timed out). */
+class TransportFailure extends Error {}
+
+/** Posting to a worker that became redundant throws InvalidStateError: reconnect. */
+function isTransportFailure(error: unknown): boolean {
+  if (error instanceof TransportFailure) return true;
+  return (
+    typeof DOMException !== 'undefined' &&
+    error instanceof DOMException &&
+    error.name === 'InvalidStateError'
+  );
+}

@@ -1,0 +1,16 @@
+export { type ArgsOf, type ConnectionOptions, type ResultOf, RpcConnection } from './connection.ts';
+export { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope, randomId } from './envelope.ts';
+export {
+  activeWorker,
+  directTransport,
+  type RegistrationLike,
+  type RpcLine,
+  serviceWorkerTransport,
+  type Transport,
+} from './transport.ts';
+export {
+  type ReplySource,
+  type RequestTarget,
+  type WorkerEndpoint,
+  workerEndpoint,
+} from './worker-endpoint.ts';

@@ -1,0 +1,88 @@
+import { wrap } from 'comlink';
+import type { WorkerRpc } from 'swsync/schema';
+import { randomId } from './envelope.ts';
+import { type ReplySource, workerEndpoint } from './worker-endpoint.ts';
+
+/** One open line to a worker: its RPC object and what identifies the worker behind it. */
+export interface RpcLine {
+  api: WorkerRpc;
+  /** The worker this line reaches; a different `current()` means it was replaced. */
+  peer: unknown;
+  close(): void;
+}
+
+/** How the connection reaches a worker. The one seam between RPC logic and the browser. */
+export interface Transport {
+  open(): Promise<RpcLine>;
+  /** The worker a new line would reach now, to notice a replaced worker before calling. */
+  current(): unknown;
+}
+
+/** The slice of a ServiceWorkerRegistration the transport uses. */
+export interface RegistrationLike {
+  readonly active: (ServiceWorker | null) | { postMessage(m: unknown, t: Transferable[]): void };
+  readonly installing: ServiceWorker | null;
+  readonly waiting: ServiceWorker | null;
+}
+
+/**
+ * Resolves with the registration's active worker, waiting for an installing or waiting one to
+ * activate. Rejects after `timeoutMs` so a page never waits forever for a broken install.
+ */
+export function activeWorker(
+  registration: RegistrationLike,
+  timeoutMs: number,
+): Promise<NonNullable<RegistrationLike['active']>> {
+  if (registration.active) return Promise.resolve(registration.active);
+  return new Promise((resolve, reject) => {
+    const pending = registration.installing ?? registration.waiting;
+    const timer = setTimeout(() => {
+      pending?.removeEventListener('statechange', check);
+      reject(new Error('no active Service Worker'));
+    }, timeoutMs);
+    function check() {
+      if (!registration.active) return;
+      clearTimeout(timer);
+      pending?.removeEventListener('statechange', check);
+      resolve(registration.active);
+    }
+    pending?.addEventListener('statechange', check);
+  });
+}
+
+/**
+ * Reaches the registration's active Service Worker: each line is a fresh Comlink proxy on a
+ * fresh channel, so replies meant for an abandoned line are never mistaken for new ones.
+ *
+ * @example
+ * const transport = serviceWorkerTransport(await navigator.serviceWorker.register('/sw.js'));
+ */
+export function serviceWorkerTransport(
+  registration: RegistrationLike,
+  replies: ReplySource = navigator.serviceWorker,
+  activateTimeoutMs = 10_000,
+): Transport {
+  return {
+    current: () => registration.active,
+    async open() {
+      const worker = await activeWorker(registration, activateTimeoutMs);
+      const endpoint = workerEndpoint(worker, replies, randomId());
+      return {
+        api: wrap<WorkerRpc>(endpoint) as unknown as WorkerRpc,
+        peer: worker,
+        close: () => endpoint.close(),
+      };
+    },
+  };
+}
+
+/** A transport to an object in the same page: the fallback host, and unit tests. */
+export function directTransport(api: () => Promise<WorkerRpc> | WorkerRpc): Transport {
+  const peer = {};
+  return {
+    current: () => peer,
+    async open() {
+      return { api: await api(), peer, close: () => {} };
+    },
+  };
+}
