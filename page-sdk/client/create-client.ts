@@ -1,4 +1,4 @@
-import type { Schema, SyncStatus, WorkerRpc, Write } from 'swsync/schema';
+import type { SyncStatus, WorkerRpc, Write } from 'swsync/schema';
 import { RejectedError, UnavailableError } from '../errors.ts';
 import { listenBroadcasts } from '../live/broadcast.ts';
 import { liveQuery } from '../live/live-query.ts';
@@ -9,10 +9,16 @@ import { randomId } from '../transport/envelope.ts';
 import { chooseHost, deferredTransport } from './host.ts';
 import { modelReader, RESERVED_NAMES } from './models.ts';
 import { StatusHolder } from './status.ts';
-import type { ClientEvents, ReadModels, SyncClient, TransactionModels } from './types.ts';
+import type {
+  AnySchema,
+  ClientEvents,
+  ReadModels,
+  SyncClient,
+  TransactionModels,
+} from './types.ts';
 import { createWrite, deleteWrite, updateWrite } from './writes.ts';
 
-export interface CreateClientOptions<S extends Schema> {
+export interface CreateClientOptions<S extends AnySchema> {
   schema: S;
   /** Base URL of the sync routes (the worker's `endpoint`); realtime uses `${endpoint}/events`. */
   endpoint: string;
@@ -49,7 +55,7 @@ export interface CreateClientOptions<S extends Schema> {
  * const stop = client.liveQuery((db) => db.Todo.where('boardId').equals(boardId).toArray())
  *   .subscribe((todos) => render(todos));
  */
-export function createClient<S extends Schema>(options: CreateClientOptions<S>): SyncClient<S> {
+export function createClient<S extends AnySchema>(options: CreateClientOptions<S>): SyncClient<S> {
   const { schema } = options;
   const dbName = options.dbName ?? 'swsync';
   for (const name of schema.modelNames) {

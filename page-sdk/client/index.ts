@@ -1,5 +1,6 @@
 export { type CreateClientOptions, createClient } from './create-client.ts';
 export type {
+  AnySchema,
   ClientEvents,
   ClientMethods,
   ClientModels,

@@ -1,7 +1,6 @@
-import type { Schema } from 'swsync/schema';
 import type { LocalReader } from '../store/local-reader.ts';
 import { createQuery } from '../store/query.ts';
-import type { ModelReader } from './types.ts';
+import type { AnySchema, ModelReader } from './types.ts';
 
 /** Names a model may not have: they are the client's own methods. */
 export const RESERVED_NAMES = new Set([
@@ -20,7 +19,7 @@ export const RESERVED_NAMES = new Set([
  * names of the models read, which is how a live query learns what to watch.
  */
 export function modelReader(
-  schema: Schema,
+  schema: AnySchema,
   reader: LocalReader,
   name: string,
   touched?: Set<string>,

@@ -13,7 +13,19 @@ import type {
 import type { Subscribable } from '../live/subscribable.ts';
 import type { Query } from '../store/query.ts';
 
-export type ModelsOf<S extends Schema> = S extends Schema<infer M extends Models> ? M : never;
+/**
+ * What the client needs of a schema. `Schema<Models>` itself cannot be the constraint:
+ * TypeScript measures `Schema<M>` as invariant in `M` (through `keyof M`), so a concrete
+ * schema would not satisfy it.
+ */
+export interface AnySchema {
+  readonly models: Models;
+  readonly modelNames: readonly string[];
+  readonly hash: string;
+  getModel: Schema['getModel'];
+}
+
+export type ModelsOf<S extends AnySchema> = S['models'];
 
 /** Reads of one model, straight from the local database. */
 export interface ModelReader<M extends Model> {
@@ -39,13 +51,13 @@ export interface ModelTransaction<M extends Model> {
   delete(key: KeyOf<M>): void;
 }
 
-export type ReadModels<S extends Schema> = {
+export type ReadModels<S extends AnySchema> = {
   [N in keyof ModelsOf<S>]: ModelReader<ModelsOf<S>[N]>;
 };
-export type TransactionModels<S extends Schema> = {
+export type TransactionModels<S extends AnySchema> = {
   [N in keyof ModelsOf<S>]: ModelTransaction<ModelsOf<S>[N]>;
 };
-export type ClientModels<S extends Schema> = {
+export type ClientModels<S extends AnySchema> = {
   [N in keyof ModelsOf<S>]: ModelClient<ModelsOf<S>[N]>;
 };
 
@@ -82,7 +94,7 @@ export interface ClientEvents {
   change: (change: { model: string; keys: readonly (string | number)[] }) => void;
 }
 
-export interface ClientMethods<S extends Schema> {
+export interface ClientMethods<S extends AnySchema> {
   /** Several writes, one call, applied atomically by the worker. */
   transaction(build: (tx: TransactionModels<S>) => void): Promise<void>;
   /** Re-runs `query` whenever the worker reports a change of a model it read. */
@@ -97,4 +109,4 @@ export interface ClientMethods<S extends Schema> {
 }
 
 /** The typed client: one property per model, plus the client methods. */
-export type SyncClient<S extends Schema> = ClientModels<S> & ClientMethods<S>;
+export type SyncClient<S extends AnySchema> = ClientModels<S> & ClientMethods<S>;

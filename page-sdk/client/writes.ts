@@ -1,5 +1,6 @@
-import type { KeyValue, Model, Schema, Write } from 'swsync/schema';
+import type { KeyValue, Model, Write } from 'swsync/schema';
 import { ValidationError } from '../errors.ts';
+import type { AnySchema } from './types.ts';
 
 function parse<T>(
   schema: Model['recordSchema'] | Model['patchSchema'],
@@ -14,7 +15,7 @@ function parse<T>(
   throw new ValidationError(`${name}: ${where}${first?.message ?? 'invalid'}`, name, issues);
 }
 
-function modelOf(schema: Schema, name: string): Model {
+function modelOf(schema: AnySchema, name: string): Model {
   const model = schema.getModel(name);
   if (!model) throw new ValidationError(`unknown model "${name}"`, name, []);
   return model;
@@ -29,14 +30,14 @@ function checkKey(name: string, key: unknown): KeyValue {
  * Builds the wire `Write`s of a page's calls, validated with the zod model first, so an invalid
  * record never reaches the worker or the server. A patch may not change the key.
  */
-export function createWrite(schema: Schema, name: string, record: unknown) {
+export function createWrite(schema: AnySchema, name: string, record: unknown) {
   const model = modelOf(schema, name);
   const parsed = parse<Record<string, unknown>>(model.recordSchema, name, record);
   const write: Write = { op: 'create', model: name, record: parsed };
   return { write, record: parsed };
 }
 
-export function updateWrite(schema: Schema, name: string, key: unknown, patch: unknown): Write {
+export function updateWrite(schema: AnySchema, name: string, key: unknown, patch: unknown): Write {
   const model = modelOf(schema, name);
   const parsed = parse<Record<string, unknown>>(model.patchSchema, name, patch);
   if (Object.hasOwn(parsed, model.key) && parsed[model.key] !== key) {
@@ -47,7 +48,7 @@ export function updateWrite(schema: Schema, name: string, key: unknown, patch: u
   return { op: 'update', model: name, key: checkKey(name, key), patch: parsed };
 }
 
-export function deleteWrite(schema: Schema, name: string, key: unknown): Write {
+export function deleteWrite(schema: AnySchema, name: string, key: unknown): Write {
   modelOf(schema, name);
   return { op: 'delete', model: name, key: checkKey(name, key) };
 }
