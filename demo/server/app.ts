@@ -1,0 +1,100 @@
+import { type Context, Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import {
+  createErrorHandler,
+  notFoundHandler,
+  readJsonBody,
+  ServerError,
+  type SyncStore,
+  syncRoutes,
+} from 'swsync/server';
+import { demoSchema } from '../schema.ts';
+import { createSessionSigner, SESSION_TTL_SECONDS, userIdFor } from './session.ts';
+import { staticSite } from './static.ts';
+
+/** Name of the HttpOnly session cookie. */
+export const SESSION_COOKIE = 'swsync_session';
+
+const LOGIN_BODY_LIMIT = 4 * 1024;
+
+export interface DemoAppOptions {
+  store: SyncStore;
+  /** HMAC key of session tokens (`SESSION_SECRET`, or the one kept in DATA_DIR). */
+  sessionSecret: string;
+  /** Directory of the built demo app; a placeholder page is served while it has no index.html. */
+  staticRoot: string;
+  /** SSE heartbeat interval (ms); default 25 000. */
+  heartbeatMs?: number;
+  /** Set the cookie's `Secure` flag (behind HTTPS). Default false. */
+  secureCookie?: boolean;
+}
+
+/**
+ * The demo server as a Hono app: health, login, the sync routes at `/api/sync` (scope = user
+ * id), then the static app. Runtime-free apart from static files, so tests mount it on a port.
+ *
+ * @example
+ * const app = await createDemoApp({ store, sessionSecret, staticRoot: 'demo/dist' });
+ * serve({ fetch: app.fetch, port: 8787 });
+ */
+export async function createDemoApp(options: DemoAppOptions): Promise<Hono> {
+  const sessions = await createSessionSigner(options.sessionSecret);
+
+  // A present Authorization header wins: a bad bearer token is not rescued by a cookie.
+  const authenticate = async (c: Context): Promise<string | null> => {
+    const header = c.req.header('authorization');
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      return match ? sessions.verify(match[1]!) : null;
+    }
+    const cookie = getCookie(c, SESSION_COOKIE);
+    return cookie ? sessions.verify(cookie) : null;
+  };
+
+  const app = new Hono();
+  app.onError(createErrorHandler());
+  app.notFound(notFoundHandler);
+
+  app.get('/api/health', (c) => c.json({ ok: true }));
+
+  app.post('/api/login', async (c) => {
+    const body = await readJsonBody(c, LOGIN_BODY_LIMIT);
+    const user =
+      typeof body === 'object' && body !== null && !Array.isArray(body)
+        ? (body as Record<string, unknown>).user
+        : undefined;
+    const name = typeof user === 'string' ? user.trim() : '';
+    if (name.length < 1 || name.length > 64) {
+      throw new ServerError('BAD_REQUEST', 'user must be a name of 1 to 64 characters');
+    }
+    const userId = await userIdFor(name);
+    const token = await sessions.sign(userId);
+    setCookie(c, SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/',
+      maxAge: SESSION_TTL_SECONDS,
+      secure: options.secureCookie ?? false,
+    });
+    return c.json({ userId, token });
+  });
+
+  app.post('/api/logout', (c) => {
+    setCookie(c, SESSION_COOKIE, '', { httpOnly: true, sameSite: 'Lax', path: '/', maxAge: 0 });
+    return c.json({ ok: true });
+  });
+
+  app.route(
+    '/api/sync',
+    syncRoutes({
+      store: options.store,
+      schema: demoSchema,
+      auth: authenticate,
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    }),
+  );
+  // Unknown API paths answer JSON 404, never the app's HTML.
+  app.all('/api/*', notFoundHandler);
+  app.route('/', staticSite(options.staticRoot));
+  return app;
+}

@@ -1,0 +1,44 @@
+import type { Context } from 'hono';
+import type { Models, OutboxEvent, Schema } from 'swsync/schema';
+import type { CustomValidation } from '../push/types.ts';
+import type { SyncStore } from '../store/types.ts';
+import type { ErrorLogger } from './errors.ts';
+
+/**
+ * Who is calling: the caller's identity (by default also its scope), or null when the request
+ * carries no valid credentials (→ 401). Read cookies or headers from `c`; may be async.
+ */
+export type SyncAuth = (
+  c: Context,
+) => string | null | undefined | Promise<string | null | undefined>;
+
+/**
+ * The scope a request may touch, from the caller's identity. For a push it is asked per event
+ * (`event` set); for pull and the poke stream, once per request (`event` undefined), so it must
+ * give the caller's one scope without an event.
+ */
+export type SyncScopeKey = (identity: string, event?: OutboxEvent) => string;
+
+export interface SyncRoutesOptions<M extends Models = Models> {
+  /** The database: `openPGliteStore()`, `openPostgresStore()` or `openStore()`. */
+  store: SyncStore;
+  /** The models, shared with the clients. */
+  schema: Schema<M>;
+  /** Authenticates a request; null → 401. */
+  auth: SyncAuth;
+  /** Default: the scope is the identity `auth` returned. */
+  scopeKey?: SyncScopeKey;
+  /** The application's last check on each event (→ `CUSTOM_VALIDATION_FAILED`). */
+  customValidation?: CustomValidation;
+  /** Most events one push may carry; more → 413. Default 100. */
+  maxBatchSize?: number;
+  /** Largest request body in bytes, declared or streamed; more → 413. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Interval of the SSE heartbeat comment, in ms. Default 25 000. */
+  heartbeatMs?: number;
+  /** Where unexpected errors are logged. Default `console.error`. */
+  logger?: ErrorLogger;
+}
+
+/** Default most events per push. */
+export const DEFAULT_MAX_BATCH_SIZE = 100;

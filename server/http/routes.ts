@@ -1,0 +1,83 @@
+import { type Context, Hono } from 'hono';
+import { type Models, PULL_LIMIT_DEFAULT, type Schema } from 'swsync/schema';
+import { pullAndMaterializeLogs } from '../pull/index.ts';
+import { applyPush } from '../push/index.ts';
+import { DEFAULT_BODY_LIMIT, readJsonBody } from './body.ts';
+import { createErrorHandler, notFoundHandler, unauthorized } from './errors.ts';
+import { DEFAULT_HEARTBEAT_MS, openPokeStream } from './events.ts';
+import { DEFAULT_MAX_BATCH_SIZE, type SyncRoutesOptions } from './options.ts';
+import { pokeHubFor } from './poke-hub.ts';
+import { checkPullBody, checkPushBody } from './validate.ts';
+
+/**
+ * The sync API as a Hono app: `POST /push`, `POST /pull`, `GET /events` (PROTOCOL.md). Web APIs
+ * only, so it mounts on Node, Bun, Deno or Workers. Every error, thrown anywhere below, is
+ * answered by one handler as `{ error, details? }` with the protocol's status.
+ *
+ * @example
+ * const app = new Hono();
+ * app.route('/api/sync', syncRoutes({
+ *   store: await openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: '.data' }),
+ *   schema,
+ *   auth: (c) => verifySession(c.req.header('authorization')), // user id or null
+ * }));
+ */
+export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hono {
+  const { store, customValidation, scopeKey } = options;
+  // Schema<M> is invariant in M (`modelNames` uses keyof M), so a concrete schema does not
+  // widen to Schema<Models> by itself; the sync core only reads it through the Models view.
+  const schema = options.schema as unknown as Schema;
+  const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+
+  const identify = async (c: Context): Promise<string> => {
+    const identity = await options.auth(c);
+    if (typeof identity !== 'string' || identity === '') throw unauthorized();
+    return identity;
+  };
+  const scopeOf = (identity: string) => (scopeKey ? scopeKey(identity) : identity);
+
+  const app = new Hono();
+  app.onError(createErrorHandler(options.logger));
+  app.notFound(notFoundHandler);
+
+  // Authentication comes first: an anonymous caller's body is never read.
+  app.post('/push', async (c) => {
+    const identity = await identify(c);
+    const { events, clientId } = checkPushBody(await readJsonBody(c, bodyLimit), maxBatchSize);
+    const results = await applyPush({
+      events,
+      scopeKey: scopeKey ? (event) => scopeKey(identity, event) : identity,
+      store,
+      schema,
+      clientId: clientId ?? null,
+      ...(customValidation ? { customValidation } : {}),
+    });
+    return c.json(results);
+  });
+
+  app.post('/pull', async (c) => {
+    const identity = await identify(c);
+    const { lastChangelogId, limit } = checkPullBody(await readJsonBody(c, bodyLimit));
+    const page = await pullAndMaterializeLogs({
+      store,
+      scopeKey: scopeOf(identity),
+      lastChangelogId: lastChangelogId ?? null,
+      limit: limit ?? PULL_LIMIT_DEFAULT,
+    });
+    return c.json(page);
+  });
+
+  app.get('/events', async (c) => {
+    const identity = await identify(c);
+    return openPokeStream({
+      hub: pokeHubFor(store),
+      scope: scopeOf(identity),
+      heartbeatMs,
+      signal: c.req.raw.signal,
+    });
+  });
+
+  return app;
+}
