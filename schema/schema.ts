@@ -13,7 +13,7 @@ export interface ChildRelation {
 /** A validated set of models, shared by worker, page and server. */
 export interface Schema<M extends Models = Models> {
   readonly models: M;
-  readonly modelNames: readonly (keyof M & string)[];
+  readonly modelNames: readonly string[];
   /** Changes whenever the local store's shape (models, keys, indexes, ownership) changes. */
   readonly hash: string;
   /** Models whose parent is `name`, for cascades and restrict checks. */
@@ -31,7 +31,7 @@ export interface Schema<M extends Models = Models> {
  * schema.ownershipChain('Todo'); // ['Todo', 'Board']
  */
 export function defineSchema<M extends Models>(models: M): Schema<M> {
-  const names = Object.keys(models) as (keyof M & string)[];
+  const names = Object.keys(models);
   if (names.length === 0) throw new SchemaError('a schema needs at least one model');
   for (const name of names) checkModel(name, models[name]!, models);
 
