@@ -1,12 +1,12 @@
-import type { PushResult, Schema } from 'swsync/schema';
+import type { PushResult } from 'swsync/schema';
 import { ServerError } from '../errors.ts';
 import { classifyFault } from '../store/faults.ts';
-import type { SqlClient, SyncStore } from '../store/types.ts';
+import type { SqlClient } from '../store/types.ts';
 import { prepareEvent } from './prepare.ts';
 import { type AppliedEvent, type ProcessContext, processEvent, seenId } from './process.ts';
 import { BatchState, loadDescendants, type RecordRef, readRecords } from './state.ts';
 import { isStorableId } from './storable.ts';
-import type { ApplyPushOptions, CustomValidation, PreparedEvent } from './types.ts';
+import type { ApplyPushOptions, CustomValidation, PreparedEvent, SyncSchema } from './types.ts';
 import { lockScopes, readAppliedEvents, WriteRaceError, writeBatch } from './write.ts';
 
 /**
@@ -132,6 +132,6 @@ function dedupe(refs: readonly RecordRef[]): RecordRef[] {
   return [...byId.values()];
 }
 
-function maxDepth(schema: Schema): number {
+function maxDepth(schema: SyncSchema): number {
   return Math.max(...schema.modelNames.map((name) => schema.ownershipChain(name).length));
 }

@@ -8,4 +8,5 @@ export type {
   PushEventInput,
   ScopeKey,
   ServerWrite,
+  SyncSchema,
 } from './types.ts';

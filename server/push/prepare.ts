@@ -7,12 +7,11 @@ import {
   type OutboxEvent,
   outboxEventSchema,
   type PushResult,
-  type Schema,
 } from 'swsync/schema';
 import { z } from 'zod';
 import { rejected } from './results.ts';
 import { isStorableId, isStorableJson } from './storable.ts';
-import type { PreparedEvent, PushEventInput, ScopeKey } from './types.ts';
+import type { PreparedEvent, PushEventInput, ScopeKey, SyncSchema } from './types.ts';
 
 /**
  * The checks that need no database, in the order PROTOCOL.md fixes: model, operation, shape.
@@ -21,7 +20,7 @@ import type { PreparedEvent, PushEventInput, ScopeKey } from './types.ts';
 export function prepareEvent(
   input: PushEventInput,
   index: number,
-  schema: Schema,
+  schema: SyncSchema,
   scopeKey: ScopeKey,
 ): PreparedEvent | PushResult {
   const id = input.id;

@@ -1,8 +1,8 @@
-import type { PushResult, Schema } from 'swsync/schema';
+import type { PushResult } from 'swsync/schema';
 import { encodeChangelogId } from '../changelog/cursor.ts';
 import { applied, rejected } from './results.ts';
 import type { BatchState, RecordRow } from './state.ts';
-import type { CustomValidation, PreparedEvent } from './types.ts';
+import type { CustomValidation, PreparedEvent, SyncSchema } from './types.ts';
 
 /** A remembered result of an applied event: (scope, event id) → first changelog seq. */
 export interface AppliedEvent {
@@ -13,7 +13,7 @@ export interface AppliedEvent {
 }
 
 export interface ProcessContext {
-  schema: Schema;
+  schema: SyncSchema;
   state: BatchState;
   /** Last seq taken per scope; advanced as changes are made. */
   counters: Map<string, number>;
@@ -184,7 +184,7 @@ function take(ctx: ProcessContext, scope: string): number {
  * relation anywhere below has a live child.
  */
 function collectCascade(
-  schema: Schema,
+  schema: SyncSchema,
   state: BatchState,
   root: RecordRow,
 ): RecordRow[] | 'restricted' {

@@ -7,6 +7,13 @@ import type { SyncStore } from '../store/types.ts';
  */
 export type PushEventInput = { readonly id: string; readonly [field: string]: unknown };
 
+/**
+ * The part of a schema the server reads. A structural subset rather than `Schema` itself:
+ * TypeScript measures `Schema<M>` as invariant in `M` (it uses `keyof M`), so a concrete
+ * `Schema<{ Board, Todo }>` would not be accepted where `Schema<Models>` is declared.
+ */
+export type SyncSchema = Pick<Schema, 'getModel' | 'childrenOf' | 'ownershipChain' | 'modelNames'>;
+
 /** The caller's scope, or a function giving the scope of each (well-formed) event. */
 export type ScopeKey = string | ((event: OutboxEvent) => string);
 
@@ -36,7 +43,7 @@ export interface ApplyPushOptions {
   events: readonly PushEventInput[];
   scopeKey: ScopeKey;
   store: SyncStore;
-  schema: Schema;
+  schema: SyncSchema;
   customValidation?: CustomValidation;
   /** The pushing client's id, stored with its changes. */
   clientId?: string | null;
@@ -60,7 +67,7 @@ export interface ApplyServerWritesOptions {
   /** The scope the writes belong to, or a function of each write. */
   scopeKey: ScopeKey;
   store: SyncStore;
-  schema: Schema;
+  schema: SyncSchema;
   customValidation?: CustomValidation;
   maxAttempts?: number;
 }

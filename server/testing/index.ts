@@ -1,3 +1,4 @@
+export { applyEntries, drain, emptyReplica, type Replica } from './drain.ts';
 export { createTestDatabase, type TestDatabase, testDatabaseUrl } from './postgres-db.ts';
 export {
   createPostgresTestStore,
