@@ -1,0 +1,339 @@
+import type {
+  BroadcastMessage,
+  KeyValue,
+  Rejection,
+  Schema,
+  SyncPause,
+  SyncStatus,
+  Write,
+} from 'swsync/schema';
+import { EngineClosedError } from '../errors.ts';
+import { STORES } from '../store/layout.ts';
+import type { LocalDb } from '../store/open.ts';
+import { nextRetryDelay } from '../sync/backoff.ts';
+import type { SyncContext, SyncOutcome } from '../sync/context.ts';
+import { pullChanges } from '../sync/pull.ts';
+import { pushOutbox } from '../sync/push.ts';
+import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
+import { checkWrite } from '../write/validate.ts';
+import type { ResolvedEngineOptions, TimerId } from './options.ts';
+import type { RetryState, SyncReason, WriteOptions } from './types.ts';
+
+/** Reasons that run even while a retry is scheduled: someone wants it now. */
+const SKIPS_BACKOFF = new Set(['manual', 'page', 'headers', 'online', 'retry', 'background-sync']);
+/** Reasons that lift an `unauthorized` pause: an explicit ask, or new credentials. */
+const LIFTS_PAUSE = new Set(['manual', 'page', 'headers']);
+
+export interface EngineState {
+  db: LocalDb;
+  clientId: string;
+  /** No cursor yet: the first pull is the initial sync and reports progress. */
+  initial: boolean;
+}
+
+/**
+ * The engine behind {@link createEngine}. Module state is only a cache of IndexedDB: outbox,
+ * base, cursor and receipts all live in the database, so a new engine on the same database
+ * resumes exactly where a dropped one stopped.
+ */
+export class Engine<S extends Schema> {
+  readonly clientId: string;
+  readonly dbName: string;
+  readonly schema: S;
+  private readonly db: LocalDb;
+  private readonly o: ResolvedEngineOptions<S>;
+  private online: boolean;
+  private headers: Record<string, string> | undefined;
+  private paused: SyncPause = null;
+  private syncing = false;
+  private lastSyncAt: string | null = null;
+  private lastError: SyncStatus['lastError'] = null;
+  private initialSync: SyncStatus['initialSync'] = null;
+  private attempt = 0;
+  private retryAt: number | null = null;
+  private retryTimer: TimerId | undefined;
+  private current: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
+  private nextReason: SyncReason = 'retry';
+  private closed = false;
+
+  constructor(options: ResolvedEngineOptions<S>, state: EngineState) {
+    this.o = options;
+    this.db = state.db;
+    this.clientId = state.clientId;
+    this.dbName = options.dbName;
+    this.schema = options.schema;
+    this.online = options.isOnline();
+    if (state.initial) this.initialSync = { records: 0, done: false };
+  }
+
+  // ---- writes and reads -------------------------------------------------------------------
+
+  async create(model: string, record: object, options?: WriteOptions) {
+    const [result] = await this.transaction(
+      [{ op: 'create', model, record: record as Record<string, unknown> }],
+      options,
+    );
+    return result as never;
+  }
+
+  async update(model: string, key: KeyValue, patch: object, options?: WriteOptions) {
+    const [result] = await this.transaction(
+      [{ op: 'update', model, key, patch: patch as Record<string, unknown> }],
+      options,
+    );
+    return result as never;
+  }
+
+  async delete(model: string, key: KeyValue, options?: WriteOptions): Promise<void> {
+    await this.transaction([{ op: 'delete', model, key }], options);
+  }
+
+  async transaction(writes: Write[], options?: WriteOptions): Promise<WriteResults> {
+    this.ensureOpen();
+    // Validation first: a bad write throws before a transaction exists, so nothing is written.
+    const checked = writes.map((write) => checkWrite(this.schema, write));
+    const { results, duplicate } = await applyWrites(this.db, this.schema, checked, {
+      mutationId: options?.mutationId,
+      now: () => new Date(this.o.now()),
+      newId: () => crypto.randomUUID(),
+    });
+    if (!duplicate) {
+      const changes = new Map<string, Set<KeyValue>>();
+      for (const w of checked) changes.set(w.model, (changes.get(w.model) ?? new Set()).add(w.key));
+      this.broadcastChanges(changes);
+      void this.broadcastStatus();
+    }
+    return results;
+  }
+
+  write(writes: Write[], options?: WriteOptions): Promise<WriteResults> {
+    return this.transaction(writes, options);
+  }
+
+  async get(model: string, key: KeyValue) {
+    this.ensureOpen();
+    return (await this.db.get(model, key)) as never;
+  }
+
+  async list(model: string) {
+    this.ensureOpen();
+    return (await this.db.getAll(model)) as never;
+  }
+
+  // ---- sync runs --------------------------------------------------------------------------
+
+  async sync(reason: SyncReason = 'manual'): Promise<SyncStatus> {
+    if (this.closed) return this.status();
+    if (this.current === null) {
+      this.current = this.startRun(reason);
+    } else {
+      // A trigger during a run: fold it into at most one follow-up run, which sees every write
+      // committed before it starts. An explicit reason wins over a background one.
+      if (SKIPS_BACKOFF.has(reason) || LIFTS_PAUSE.has(reason)) this.nextReason = reason;
+      if (this.next === null) {
+        this.next = this.current.then(() => {
+          this.next = null;
+          const followUp = this.nextReason;
+          this.nextReason = 'retry';
+          if (this.current === null) this.current = this.startRun(followUp);
+          return this.current;
+        });
+      }
+      await this.next;
+      return this.status();
+    }
+    await this.current;
+    return this.status();
+  }
+
+  private startRun(reason: SyncReason): Promise<void> {
+    const run: Promise<void> = this.run(reason)
+      .catch((error: unknown) => {
+        // A closed engine's run dies on its closed database: expected, not an error.
+        if (this.closed) return;
+        this.syncing = false;
+        this.lastError = { code: 'SYNC_FAILED', message: errorText(error) };
+      })
+      .finally(() => {
+        if (this.current === run) this.current = null;
+      });
+    return run;
+  }
+
+  private async run(reason: SyncReason): Promise<void> {
+    if (!this.online) return void (await this.broadcastStatus());
+    if (this.paused === 'unauthorized' && !LIFTS_PAUSE.has(reason)) return;
+    if (this.retryAt !== null && this.o.now() < this.retryAt && !SKIPS_BACKOFF.has(reason)) return;
+    this.cancelRetry();
+    this.paused = null;
+    this.syncing = true;
+    await this.broadcastStatus();
+
+    const ctx = this.context(this.o.now() + this.o.runBudgetMs);
+    let outcome: SyncOutcome = await pushOutbox(ctx);
+    if (outcome.kind === 'done' && !this.closed) outcome = await pullChanges(ctx);
+    this.syncing = false;
+    if (this.closed) return;
+    this.settle(outcome);
+    await this.broadcastStatus();
+  }
+
+  private settle(outcome: SyncOutcome): void {
+    switch (outcome.kind) {
+      case 'done':
+        this.attempt = 0;
+        this.lastSyncAt = new Date(this.o.now()).toISOString();
+        this.lastError = null;
+        if (this.initialSync) this.initialSync = { ...this.initialSync, done: true };
+        return;
+      case 'budget':
+        // Not a failure: the next trigger (or this timer) carries on where this run stopped.
+        this.scheduleRetry(this.o.backoff.baseMs);
+        return;
+      case 'offline':
+        this.online = false;
+        return;
+      case 'unauthorized':
+        this.paused = 'unauthorized';
+        this.lastError = { code: 'UNAUTHORIZED', message: 'the server needs credentials' };
+        return;
+      case 'retryable': {
+        this.attempt += 1;
+        const delay = nextRetryDelay(
+          this.attempt,
+          this.o.backoff,
+          this.o.random,
+          outcome.retryAfterMs,
+        );
+        this.lastError = { code: 'SYNC_FAILED', message: outcome.message };
+        this.scheduleRetry(delay);
+        this.o.onRetryableFailure();
+        return;
+      }
+    }
+  }
+
+  private scheduleRetry(delay: number): void {
+    this.cancelRetry();
+    this.retryAt = this.o.now() + delay;
+    this.retryTimer = this.o.setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.sync('retry');
+    }, delay);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer !== undefined) this.o.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryAt = null;
+  }
+
+  retryState(): RetryState {
+    return { attempt: this.attempt, at: this.retryAt };
+  }
+
+  private context(deadline: number): SyncContext {
+    const o = this.o;
+    return {
+      db: this.db,
+      schema: this.schema,
+      endpoint: o.endpoint,
+      fetch: o.fetch,
+      credentials: o.credentials,
+      headers: () => this.headers,
+      clientId: this.clientId,
+      batchSize: o.batchSize,
+      pullLimit: o.pullLimit,
+      isOnline: () => this.online && o.isOnline(),
+      now: o.now,
+      deadline,
+      requestTimeoutMs: o.requestTimeoutMs,
+      setTimeout: o.setTimeout,
+      clearTimeout: o.clearTimeout,
+      onChange: (changes) => this.broadcastChanges(changes),
+      onRejected: (rejections) => this.broadcastRejections(rejections),
+      // Called only by a full pull (first sync, expired cursor, schema change).
+      onPullProgress: (records) => {
+        this.initialSync = { records, done: false };
+        void this.broadcastStatus();
+      },
+    };
+  }
+
+  // ---- status and settings ----------------------------------------------------------------
+
+  async status(): Promise<SyncStatus> {
+    const pending = this.closed ? 0 : await this.db.count(STORES.outbox);
+    return {
+      online: this.online,
+      pending,
+      syncing: this.syncing,
+      lastSyncAt: this.lastSyncAt,
+      lastError: this.lastError,
+      paused: this.paused,
+      initialSync: this.initialSync,
+    };
+  }
+
+  setOnline(online: boolean): void {
+    const cameOnline = online && !this.online;
+    this.online = online;
+    void this.broadcastStatus();
+    // Coming back online retries at once: a scheduled backoff no longer applies.
+    if (online && (cameOnline || this.retryAt !== null)) {
+      this.cancelRetry();
+      void this.sync('online');
+    }
+  }
+
+  setHeaders(headers: Record<string, string> | undefined): void {
+    this.headers = headers ? { ...headers } : undefined;
+    if (this.paused === 'unauthorized') {
+      this.paused = null;
+      void this.sync('headers');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelRetry();
+    this.db.close();
+  }
+
+  // ---- broadcasts -------------------------------------------------------------------------
+
+  private emit(message: BroadcastMessage): void {
+    try {
+      this.o.onBroadcast(message);
+    } catch {
+      // A host's listener failing must not fail the write or the sync that caused it.
+    }
+  }
+
+  private broadcastChanges(changes: Map<string, Set<KeyValue>>): void {
+    for (const [model, keys] of changes) this.emit({ type: 'change', model, keys: [...keys] });
+  }
+
+  private broadcastRejections(rejections: Rejection[]): void {
+    for (const rejection of rejections) this.emit({ type: 'rejected', rejection });
+  }
+
+  private async broadcastStatus(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.emit({ type: 'status', status: await this.status() });
+    } catch {
+      // The database closed under us (engine closed mid-run): nothing left to report.
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new EngineClosedError();
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

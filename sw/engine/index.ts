@@ -1,0 +1,3 @@
+export * from './create-engine.ts';
+export type { EngineOptions } from './options.ts';
+export * from './types.ts';

@@ -1,0 +1,98 @@
+import type { BroadcastMessage, Schema } from 'swsync/schema';
+import { type BackoffOptions, DEFAULT_BACKOFF } from '../sync/backoff.ts';
+
+export type TimerId = unknown;
+
+/** Options of {@link createEngine}; every default is documented on its field. */
+export interface EngineOptions<S extends Schema = Schema> {
+  schema: S;
+  /** Base URL of the sync routes: push goes to `${endpoint}/push`, pull to `${endpoint}/pull`. */
+  endpoint: string;
+  /** Local database name; pages read records from it directly. Default `'swsync'`. */
+  dbName?: string;
+  /** Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Default `'same-origin'` (session cookies of the app's origin). */
+  credentials?: RequestCredentials;
+  /** Events per push, default 100 (the server's default limit; never set it above the server's). */
+  batchSize?: number;
+  /** Entries per pull page, default 500 (1..1000). */
+  pullLimit?: number;
+  /** Default `{ baseMs: 1000, capMs: 300_000 }`. */
+  backoff?: Partial<BackoffOptions>;
+  /** Uniform [0, 1) source for backoff jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Clock in epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** Timers, injectable for fake clocks. Default the global ones. */
+  setTimeout?: (fn: () => void, ms: number) => TimerId;
+  clearTimeout?: (id: TimerId) => void;
+  /** Default the global `indexedDB`. */
+  indexedDB?: IDBFactory;
+  /** Whether the platform believes it is online. Default `navigator.onLine` (true without it). */
+  isOnline?: () => boolean;
+  /**
+   * Called with every change (local or pulled), every status change and every rejection; a host
+   * posts these on `BroadcastChannel(broadcastChannelName(dbName))`.
+   */
+  onBroadcast?: (message: BroadcastMessage) => void;
+  /** A sync failed for a reason worth retrying: a host registers Background Sync here. */
+  onRetryableFailure?: () => void;
+  /** This client's id. Default: generated once and kept in `meta`. */
+  clientId?: string;
+  /** Longest a sync run may go on starting requests, default 150 s (a `sync` event gets ~3 min). */
+  runBudgetMs?: number;
+  /** Longest one request may take, default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export interface ResolvedEngineOptions<S extends Schema = Schema> {
+  schema: S;
+  endpoint: string;
+  dbName: string;
+  fetch: typeof fetch;
+  credentials: RequestCredentials;
+  batchSize: number;
+  pullLimit: number;
+  backoff: BackoffOptions;
+  random: () => number;
+  now: () => number;
+  setTimeout: (fn: () => void, ms: number) => TimerId;
+  clearTimeout: (id: TimerId) => void;
+  indexedDB: IDBFactory;
+  isOnline: () => boolean;
+  onBroadcast: (message: BroadcastMessage) => void;
+  onRetryableFailure: () => void;
+  runBudgetMs: number;
+  requestTimeoutMs: number;
+}
+
+/** Fills in the defaults, reading globals only when an option is absent. */
+export function resolveOptions<S extends Schema>(
+  options: EngineOptions<S>,
+): ResolvedEngineOptions<S> {
+  const nav = (globalThis as { navigator?: { onLine?: boolean } }).navigator;
+  return {
+    schema: options.schema,
+    endpoint: options.endpoint.replace(/\/+$/, ''),
+    dbName: options.dbName ?? 'swsync',
+    // Bound: a bare `fetch` reference called as a method of another object throws in browsers.
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    credentials: options.credentials ?? 'same-origin',
+    batchSize: options.batchSize ?? 100,
+    pullLimit: options.pullLimit ?? 500,
+    backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+    setTimeout: options.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms)),
+    clearTimeout:
+      options.clearTimeout ??
+      ((id) => globalThis.clearTimeout(id as ReturnType<typeof globalThis.setTimeout>)),
+    indexedDB: options.indexedDB ?? globalThis.indexedDB,
+    isOnline: options.isOnline ?? (() => nav?.onLine ?? true),
+    onBroadcast: options.onBroadcast ?? (() => undefined),
+    onRetryableFailure: options.onRetryableFailure ?? (() => undefined),
+    runBudgetMs: options.runBudgetMs ?? 150_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+  };
+}

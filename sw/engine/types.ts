@@ -1,0 +1,80 @@
+import type { CreateInput, KeyOf, Patch, RecordOf, Schema, SyncStatus, Write } from 'swsync/schema';
+import type { WriteResults } from '../write/apply-writes.ts';
+
+export type ModelName<S extends Schema> = keyof S['models'] & string;
+export type ModelOfSchema<S extends Schema, N extends ModelName<S>> = S['models'][N];
+
+export interface WriteOptions {
+  /**
+   * Client-made id of this call. A repeated call with the same id (a page retrying after a
+   * worker restart) writes nothing and returns the first call's result, across restarts too.
+   */
+  mutationId?: string;
+}
+
+/** Where the retry schedule stands: for status displays and tests. */
+export interface RetryState {
+  /** Consecutive retryable failures (offline never counts). */
+  attempt: number;
+  /** Epoch ms of the scheduled retry, or null when none is scheduled. */
+  at: number | null;
+}
+
+/** What triggered a sync; `'manual'`, `'page'` and `'headers'` also lift an auth pause. */
+export type SyncReason =
+  | 'manual'
+  | 'page'
+  | 'headers'
+  | 'online'
+  | 'retry'
+  | 'background-sync'
+  | 'write'
+  | 'poke'
+  | 'visible'
+  | 'startup'
+  | 'timer'
+  | (string & {});
+
+/** The sync engine over one local database. Every method resumes from IndexedDB state. */
+export interface SyncEngine<S extends Schema = Schema> {
+  readonly clientId: string;
+  readonly dbName: string;
+  readonly schema: S;
+  create<N extends ModelName<S>>(
+    model: N,
+    record: CreateInput<ModelOfSchema<S, N>>,
+    options?: WriteOptions,
+  ): Promise<RecordOf<ModelOfSchema<S, N>>>;
+  update<N extends ModelName<S>>(
+    model: N,
+    key: KeyOf<ModelOfSchema<S, N>>,
+    patch: Patch<ModelOfSchema<S, N>>,
+    options?: WriteOptions,
+  ): Promise<RecordOf<ModelOfSchema<S, N>>>;
+  delete<N extends ModelName<S>>(
+    model: N,
+    key: KeyOf<ModelOfSchema<S, N>>,
+    options?: WriteOptions,
+  ): Promise<void>;
+  /** Several writes committed atomically: all or none. Results in order (`null` for deletes). */
+  transaction(writes: Write[], options?: WriteOptions): Promise<WriteResults>;
+  /** {@link SyncEngine.transaction} under the name the Service Worker host calls. */
+  write(writes: Write[], options?: WriteOptions): Promise<WriteResults>;
+  get<N extends ModelName<S>>(
+    model: N,
+    key: KeyOf<ModelOfSchema<S, N>>,
+  ): Promise<RecordOf<ModelOfSchema<S, N>> | undefined>;
+  list<N extends ModelName<S>>(model: N): Promise<RecordOf<ModelOfSchema<S, N>>[]>;
+  /**
+   * Push, then pull. One run at a time: calls during a run share one follow-up run. Resolves
+   * with the status after the run (failures are in `status.lastError`, never thrown).
+   */
+  sync(reason?: SyncReason): Promise<SyncStatus>;
+  status(): Promise<SyncStatus>;
+  retryState(): RetryState;
+  setOnline(online: boolean): void;
+  /** Extra request headers, e.g. Authorization. Memory only: never stored, queued or logged. */
+  setHeaders(headers: Record<string, string> | undefined): void;
+  /** Stops timers and closes the database; a run in flight ends at its next step. */
+  close(): Promise<void>;
+}

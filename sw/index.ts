@@ -1,0 +1,11 @@
+export * from './engine/index.ts';
+export * from './errors.ts';
+export * from './store/index.ts';
+export {
+  type BackoffOptions,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  parseRetryAfter,
+} from './sync/backoff.ts';
+export { applyEvent } from './sync/replay.ts';
+export type { WriteResults } from './write/apply-writes.ts';

@@ -1,0 +1,78 @@
+import type { KeyValue, OutboxEvent } from 'swsync/schema';
+
+/**
+ * The local database layout. Pages read model stores straight from IndexedDB, so everything in
+ * this file is a contract: store names, key paths and row shapes change only with a new major.
+ *
+ * - one store per model, named exactly like the model, keyPath = the model's key, one index per
+ *   declared index field (named like the field); it holds only the plain current (optimistic)
+ *   record, nothing else;
+ * - the reserved stores below hold the engine's bookkeeping.
+ */
+export const STORES = {
+  /** Pending events; the auto-increment key is the FIFO order (never wall-clock time). */
+  outbox: 'outbox',
+  /** Last server-confirmed record and version of every record with pending local events. */
+  base: 'base',
+  /** Cursor, clientId, schema hash, resync flag. Out-of-line string keys. */
+  meta: 'meta',
+  /** Last known server version of every record the server confirmed. */
+  versions: 'versions',
+  /** Results of writes made with a `mutationId`, so a retried call is not applied twice. */
+  receipts: 'receipts',
+  /** Keys seen during a full resync, to drop what the server no longer has at its end. */
+  resync: 'resync',
+} as const;
+
+export type ReservedStore = (typeof STORES)[keyof typeof STORES];
+
+/** Names no model may take. */
+export const RESERVED_STORE_NAMES: readonly string[] = Object.values(STORES);
+
+/** Index of `outbox` on `[model, key]`: a record's pending events in FIFO order. */
+export const OUTBOX_BY_RECORD = 'byRecord';
+
+/** Keys of the `meta` store. */
+export const META_KEYS = {
+  cursor: 'cursor',
+  clientId: 'clientId',
+  schemaHash: 'schemaHash',
+  /** `true` while a full resync (first pull, expired cursor, schema change) is under way. */
+  resyncing: 'resyncing',
+} as const;
+
+/** A row of `outbox`. `seq` is assigned by IndexedDB on insert. */
+export interface OutboxRow {
+  seq?: number;
+  model: string;
+  key: KeyValue;
+  event: OutboxEvent;
+}
+
+/** A row of `base` (keyPath `['model', 'key']`). `record: null` = not on the server. */
+export interface BaseRow {
+  model: string;
+  key: KeyValue;
+  record: Record<string, unknown> | null;
+  version: number | null;
+}
+
+/** A row of `versions` (keyPath `['model', 'key']`). */
+export interface VersionRow {
+  model: string;
+  key: KeyValue;
+  version: number;
+}
+
+/** A row of `receipts` (keyPath `mutationId`). */
+export interface ReceiptRow {
+  mutationId: string;
+  result: unknown[];
+  at: string;
+}
+
+/** A row of `resync` (keyPath `['model', 'key']`). */
+export interface ResyncRow {
+  model: string;
+  key: KeyValue;
+}

@@ -1,0 +1,39 @@
+import type { LogWithRecord, Rejection, Schema } from 'swsync/schema';
+import type { LocalDb } from '../store/open.ts';
+
+/** Everything a push or pull needs from its engine: plain values and functions, no globals. */
+export interface SyncContext {
+  db: LocalDb;
+  schema: Schema;
+  /** Base URL of the sync routes, without a trailing slash. */
+  endpoint: string;
+  fetch: typeof fetch;
+  credentials: RequestCredentials;
+  /** Extra request headers (e.g. Authorization), read at each request. */
+  headers(): Record<string, string> | undefined;
+  clientId: string;
+  batchSize: number;
+  pullLimit: number;
+  isOnline(): boolean;
+  now(): number;
+  /** Epoch ms at which this run must stop starting new requests. */
+  deadline: number;
+  /** Longest a single request may take. */
+  requestTimeoutMs: number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+  /** Records changed locally by this run (after its transaction committed). */
+  onChange(changes: Map<string, Set<LogWithRecord['keyPath'][number]>>): void;
+  onRejected(rejections: Rejection[]): void;
+  /** Records received so far by a full pull. */
+  onPullProgress(records: number): void;
+}
+
+/** Why a push or pull stopped before it was done. */
+export type SyncFailure =
+  | { kind: 'offline' }
+  | { kind: 'retryable'; message: string; status?: number; retryAfterMs?: number }
+  | { kind: 'unauthorized' }
+  | { kind: 'budget' };
+
+export type SyncOutcome = { kind: 'done' } | SyncFailure;

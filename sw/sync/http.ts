@@ -1,0 +1,85 @@
+import type { z } from 'zod';
+import { parseRetryAfter } from './backoff.ts';
+import type { SyncContext, SyncFailure } from './context.ts';
+
+/** What one POST to a sync route came to. */
+export type HttpOutcome<T> =
+  | { kind: 'ok'; body: T }
+  | SyncFailure
+  /** 413, or 400 (the server could not take this request as it is): the caller may split it. */
+  | { kind: 'refused'; status: number; message: string }
+  | { kind: 'cursor-expired' };
+
+/**
+ * POSTs JSON to `${endpoint}${path}` and classifies the answer. Never throws for network or
+ * server faults: those are outcomes the sync loop decides on. A network error while the
+ * browser says it is offline is `offline` (not a failure worth a retry count).
+ */
+export async function postJson<T>(
+  ctx: SyncContext,
+  path: string,
+  body: unknown,
+  schema: z.ZodType<T>,
+): Promise<HttpOutcome<T>> {
+  const controller = new AbortController();
+  const timer = ctx.setTimeout(() => controller.abort(), ctx.requestTimeoutMs);
+  let response: Response;
+  try {
+    response = await ctx.fetch(`${ctx.endpoint}${path}`, {
+      method: 'POST',
+      // The extra headers go first so they can never replace the content type.
+      headers: { ...ctx.headers(), 'content-type': 'application/json' },
+      credentials: ctx.credentials,
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+  } catch (error) {
+    ctx.clearTimeout(timer);
+    if (!ctx.isOnline()) return { kind: 'offline' };
+    return { kind: 'retryable', message: `network error: ${errorText(error)}` };
+  }
+  try {
+    if (response.status === 200) {
+      const parsed = schema.safeParse(await response.json());
+      if (!parsed.success) {
+        return { kind: 'retryable', status: 200, message: 'unexpected response from the server' };
+      }
+      return { kind: 'ok', body: parsed.data };
+    }
+    const message = await errorMessage(response);
+    switch (response.status) {
+      case 401:
+      case 403:
+        return { kind: 'unauthorized' };
+      case 409:
+        return { kind: 'cursor-expired' };
+      case 400:
+      case 413:
+        return { kind: 'refused', status: response.status, message };
+      default:
+        return {
+          kind: 'retryable',
+          status: response.status,
+          message: `HTTP ${response.status}: ${message}`,
+          retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), ctx.now()),
+        };
+    }
+  } catch (error) {
+    return { kind: 'retryable', message: `network error: ${errorText(error)}` };
+  } finally {
+    ctx.clearTimeout(timer);
+  }
+}
+
+async function errorMessage(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: unknown };
+    return typeof body.error === 'string' ? body.error : response.statusText;
+  } catch {
+    return response.statusText;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,145 @@
+import {
+  type KeyValue,
+  keyFromPath,
+  type LogWithRecord,
+  type PullResponse,
+  pullResponseSchema,
+} from 'swsync/schema';
+import { type BaseRow, META_KEYS, type ResyncRow, STORES } from '../store/layout.ts';
+import type { SyncContext, SyncOutcome } from './context.ts';
+import { postJson } from './http.ts';
+import { addChange } from './push.ts';
+import { getVersion, putVersion, rebaseRecord, type WriteTx } from './replay.ts';
+
+/**
+ * Pulls page after page while the server says `hasMore`. Each page, its cursor and the rebase
+ * of pending local events on the new server state commit in ONE IndexedDB transaction, so a
+ * crash between pages resumes from the last committed cursor with nothing applied twice.
+ * A 409 (cursor expired) starts a full resync: everything is pulled again, pending local events
+ * stay on top, and records the server no longer has are dropped when the last page is in.
+ *
+ * @example
+ * const outcome = await pullChanges(ctx); // { kind: 'done' } once up to date
+ */
+export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
+  let restarted = false;
+  let received = 0;
+  for (;;) {
+    if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
+    const cursor =
+      ((await ctx.db.get(STORES.meta, META_KEYS.cursor)) as string | undefined) ?? null;
+    const answer = await postJson(
+      ctx,
+      '/pull',
+      { lastChangelogId: cursor, limit: ctx.pullLimit },
+      pullResponseSchema,
+    );
+    switch (answer.kind) {
+      case 'ok': {
+        await applyPullPage(ctx, answer.body);
+        if (cursor === null || (await isResyncing(ctx))) {
+          received += answer.body.logsWithRecords.length;
+          ctx.onPullProgress(received);
+        }
+        if (!answer.body.hasMore) return { kind: 'done' };
+        break;
+      }
+      case 'cursor-expired':
+        if (restarted) return { kind: 'retryable', status: 409, message: 'cursor expired twice' };
+        restarted = true;
+        await startResync(ctx);
+        break;
+      case 'refused':
+        return { kind: 'retryable', status: answer.status, message: answer.message };
+      default:
+        return answer;
+    }
+  }
+}
+
+async function isResyncing(ctx: SyncContext): Promise<boolean> {
+  return (await ctx.db.get(STORES.meta, META_KEYS.resyncing)) === true;
+}
+
+/** Forgets the cursor and starts counting which records the server still has. */
+export async function startResync(ctx: SyncContext): Promise<void> {
+  const tx = ctx.db.transaction([STORES.meta, STORES.resync], 'readwrite');
+  await tx.objectStore(STORES.meta).delete(META_KEYS.cursor);
+  await tx.objectStore(STORES.meta).put(true, META_KEYS.resyncing);
+  await tx.objectStore(STORES.resync).clear();
+  await tx.done;
+}
+
+/** One page of pulled entries, the cursor and the rebases: one transaction. */
+export async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<void> {
+  const models = ctx.schema.modelNames;
+  const tx = ctx.db.transaction(
+    [...models, STORES.outbox, STORES.base, STORES.versions, STORES.meta, STORES.resync],
+    'readwrite',
+  ) as WriteTx;
+  const changes = new Map<string, Set<KeyValue>>();
+  const resyncing = (await tx.objectStore(STORES.meta).get(META_KEYS.resyncing)) === true;
+
+  for (const log of page.logsWithRecords) {
+    const key = keyFromPath(log.keyPath);
+    // An entry of a model this client does not know (a newer server) is not ours to store.
+    if (key === undefined || !ctx.schema.getModel(log.model)) continue;
+    if (resyncing) {
+      const seen: ResyncRow = { model: log.model, key };
+      await tx.objectStore(STORES.resync).put(seen);
+    }
+    if (await applyLog(tx, log, key)) addChange(changes, log.model, key);
+  }
+  if (page.cursor !== null) await tx.objectStore(STORES.meta).put(page.cursor, META_KEYS.cursor);
+  if (resyncing && !page.hasMore) await finishResync(tx, models, changes);
+  await tx.done;
+  if (changes.size > 0) ctx.onChange(changes);
+}
+
+/**
+ * Applies one entry; false when it changes nothing. `record` is the record's current server
+ * state, so an entry at or above the version we know is applied whole (our own change coming
+ * back leaves the record as it is); an older one is stale and skipped.
+ */
+async function applyLog(tx: WriteTx, log: LogWithRecord, key: KeyValue): Promise<boolean> {
+  const known = await getVersion(tx, log.model, key);
+  if (known !== null && log.version < known) return false;
+  const baseStore = tx.objectStore(STORES.base);
+  const base = (await baseStore.get([log.model, key])) as BaseRow | undefined;
+  if (base) {
+    // Pending local events stay on top of the new server state.
+    if (base.version !== null && log.version < base.version) return false;
+    base.record = log.record;
+    base.version = log.version;
+    await baseStore.put(base);
+    await rebaseRecord(tx, log.model, key);
+    return true;
+  }
+  const store = tx.objectStore(log.model);
+  const before = await store.get(key);
+  if (log.record === null) await store.delete(key);
+  else await store.put(log.record);
+  await putVersion(tx, { model: log.model, key, version: log.version });
+  return JSON.stringify(before ?? null) !== JSON.stringify(log.record);
+}
+
+/** Drops local records the full pull did not bring back, unless local events are pending. */
+async function finishResync(
+  tx: WriteTx,
+  models: readonly string[],
+  changes: Map<string, Set<KeyValue>>,
+): Promise<void> {
+  const resync = tx.objectStore(STORES.resync);
+  const base = tx.objectStore(STORES.base);
+  for (const model of models) {
+    const store = tx.objectStore(model);
+    for (const key of (await store.getAllKeys()) as KeyValue[]) {
+      if (await resync.get([model, key])) continue;
+      if (await base.get([model, key])) continue;
+      await store.delete(key);
+      addChange(changes, model, key);
+    }
+  }
+  await resync.clear();
+  await tx.objectStore(STORES.meta).delete(META_KEYS.resyncing);
+}

@@ -1,0 +1,163 @@
+import {
+  type KeyValue,
+  type OutboxEvent,
+  type PushError,
+  type PushResult,
+  pushResponseSchema,
+  type Rejection,
+} from 'swsync/schema';
+import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
+import type { SyncContext, SyncOutcome } from './context.ts';
+import { postJson } from './http.ts';
+import { applyEvent, rebaseRecord, type WriteTx } from './replay.ts';
+
+/**
+ * Drains the outbox: FIFO batches of at most `batchSize` events, each batch's results applied
+ * in one IndexedDB transaction. Stops at the first failure (the events stay queued) or when the
+ * run's time budget is spent. A rejected event never blocks the events behind it.
+ *
+ * @example
+ * const outcome = await pushOutbox(ctx); // { kind: 'done' } once the outbox is empty
+ */
+export async function pushOutbox(ctx: SyncContext): Promise<SyncOutcome> {
+  for (;;) {
+    const rows = (await ctx.db.getAll(STORES.outbox, undefined, ctx.batchSize)) as OutboxRow[];
+    if (rows.length === 0) return { kind: 'done' };
+    if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
+    const outcome = await pushRows(ctx, rows);
+    if (outcome.kind !== 'done') return outcome;
+  }
+}
+
+async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcome> {
+  const events = await eventsToSend(ctx, rows);
+  const answer = await postJson(
+    ctx,
+    '/push',
+    { events, clientId: ctx.clientId },
+    pushResponseSchema,
+  );
+  switch (answer.kind) {
+    case 'ok':
+      if (answer.body.length !== rows.length) {
+        return { kind: 'retryable', message: 'push answered a different number of results' };
+      }
+      await applyPushResults(ctx, rows, answer.body);
+      return { kind: 'done' };
+    case 'refused': {
+      // Too large (or unreadable) as a whole: halves go separately, in order. One event the
+      // server refuses alone can never go through: it is rejected here and reported.
+      if (rows.length > 1) {
+        const middle = Math.ceil(rows.length / 2);
+        const first = await pushRows(ctx, rows.slice(0, middle));
+        if (first.kind !== 'done') return first;
+        return pushRows(ctx, rows.slice(middle));
+      }
+      const row = rows[0]!;
+      const error: PushError = {
+        type: 'RECORD_VALIDATION_FAILURE',
+        message: answer.status === 413 ? 'the change is too large to sync' : answer.message,
+        retryable: false,
+      };
+      await applyPushResults(ctx, rows, [{ id: row.event.id, appliedChangelogId: null, error }]);
+      return { kind: 'done' };
+    }
+    case 'cursor-expired':
+      return { kind: 'retryable', status: 409, message: 'push answered 409' };
+    default:
+      return answer;
+  }
+}
+
+/**
+ * The batch as sent. `baseVersion` is refreshed from `base`: an earlier event of the same record
+ * applied since this one was queued moved the server version on.
+ */
+async function eventsToSend(ctx: SyncContext, rows: OutboxRow[]): Promise<OutboxEvent[]> {
+  const tx = ctx.db.transaction(STORES.base, 'readonly');
+  const seen = new Set<string>();
+  const events: OutboxEvent[] = [];
+  for (const row of rows) {
+    const id = JSON.stringify([row.model, row.key]);
+    if (seen.has(id)) {
+      events.push(row.event);
+      continue;
+    }
+    seen.add(id);
+    const base = (await tx.store.get([row.model, row.key])) as BaseRow | undefined;
+    events.push(base ? { ...row.event, baseVersion: base.version } : row.event);
+  }
+  await tx.done;
+  return events;
+}
+
+/**
+ * Applies one batch's results in one transaction. Applied: the event leaves the outbox and its
+ * effect moves into `base` with the server version. Rejected: the event leaves the outbox, the
+ * record goes back to `base` (or the server's record on CONFLICT) with the record's remaining
+ * pending events replayed on top, and the rejection is reported.
+ */
+export async function applyPushResults(
+  ctx: SyncContext,
+  rows: OutboxRow[],
+  results: PushResult[],
+): Promise<void> {
+  const models = [...new Set(rows.map((r) => r.model))].filter((m) => ctx.schema.getModel(m));
+  const tx = ctx.db.transaction(
+    [...models, STORES.outbox, STORES.base, STORES.versions],
+    'readwrite',
+  ) as WriteTx;
+  const changes = new Map<string, Set<KeyValue>>();
+  const rejections: Rejection[] = [];
+  const byId = new Map(results.map((r) => [r.id, r]));
+
+  for (const row of rows) {
+    const result = byId.get(row.event.id);
+    // A result missing, or an event another run already settled: leave it for the next push.
+    if (!result || !(await tx.objectStore(STORES.outbox).get(row.seq!))) continue;
+    await tx.objectStore(STORES.outbox).delete(row.seq!);
+    const baseStore = tx.objectStore(STORES.base);
+    const base = ((await baseStore.get([row.model, row.key])) as BaseRow | undefined) ?? {
+      model: row.model,
+      key: row.key,
+      record: null,
+      version: null,
+    };
+
+    if (result.error === null) {
+      // A duplicate acknowledgement (a retried batch) may come after a pull already brought
+      // this change and later ones: the version says whether base already includes it.
+      const included =
+        result.version !== undefined && base.version !== null && result.version <= base.version;
+      if (!included) {
+        base.record = applyEvent(base.record, row.event);
+        if (result.version !== undefined) base.version = result.version;
+      }
+    } else {
+      if (result.error.type === 'CONFLICT' && result.record !== undefined) {
+        base.record = result.record;
+        if (result.version !== undefined) base.version = result.version;
+      }
+      rejections.push({ event: row.event, error: result.error });
+      addChange(changes, row.model, row.key);
+    }
+    if (ctx.schema.getModel(row.model)) {
+      await baseStore.put(base);
+      await rebaseRecord(tx, row.model, row.key);
+    } else {
+      await baseStore.delete([row.model, row.key]);
+    }
+  }
+  await tx.done;
+  if (changes.size > 0) ctx.onChange(changes);
+  if (rejections.length > 0) ctx.onRejected(rejections);
+}
+
+export function addChange(changes: Map<string, Set<KeyValue>>, model: string, key: KeyValue) {
+  let keys = changes.get(model);
+  if (!keys) {
+    keys = new Set();
+    changes.set(model, keys);
+  }
+  keys.add(key);
+}

@@ -1,0 +1,131 @@
+import type { OutboxEvent, Schema } from 'swsync/schema';
+import { RecordNotFoundError } from '../errors.ts';
+import { type BaseRow, type OutboxRow, type ReceiptRow, STORES } from '../store/layout.ts';
+import type { LocalDb } from '../store/open.ts';
+import { getVersion, type WriteTx } from '../sync/replay.ts';
+import { type CheckedWrite, modelOf, parseRecord } from './validate.ts';
+
+/** The record each write left behind (`null` for a delete). */
+export type WriteResults = (Record<string, unknown> | null)[];
+
+export interface ApplyWritesOptions {
+  /** Client-made id of this call: a second call with it returns the first result, no effect. */
+  mutationId?: string;
+  now(): Date;
+  newId(): string;
+}
+
+export interface AppliedWrites {
+  results: WriteResults;
+  /** True when `mutationId` had been seen: nothing was written this time. */
+  duplicate: boolean;
+}
+
+/**
+ * Applies checked writes locally and queues their outbox events, all in ONE IndexedDB
+ * transaction: either every record, event, `base` row and receipt is stored, or none is.
+ * Nothing but IndexedDB is awaited in here (an await on anything else lets the transaction
+ * auto-commit halfway).
+ *
+ * @example
+ * const { results } = await applyWrites(db, schema, [checkWrite(schema, write)], { now, newId });
+ */
+export async function applyWrites(
+  db: LocalDb,
+  schema: Schema,
+  writes: CheckedWrite[],
+  options: ApplyWritesOptions,
+): Promise<AppliedWrites> {
+  const models = [...new Set(writes.map((w) => w.model))];
+  const tx = db.transaction(
+    [...models, STORES.outbox, STORES.base, STORES.versions, STORES.receipts],
+    'readwrite',
+  ) as WriteTx;
+  // An aborted transaction rejects `done`; the caller gets the error that caused the abort.
+  tx.done.catch(() => undefined);
+  try {
+    if (options.mutationId !== undefined) {
+      const receipt = (await tx.objectStore(STORES.receipts).get(options.mutationId)) as
+        | ReceiptRow
+        | undefined;
+      if (receipt) return { results: receipt.result as WriteResults, duplicate: true };
+    }
+    const createdAt = options.now().toISOString();
+    const results: WriteResults = [];
+    for (const write of writes) {
+      results.push(await applyOne(tx, schema, write, options.newId(), createdAt));
+    }
+    if (options.mutationId !== undefined) {
+      const receipt: ReceiptRow = {
+        mutationId: options.mutationId,
+        result: results,
+        at: createdAt,
+      };
+      await tx.objectStore(STORES.receipts).put(receipt);
+    }
+    await tx.done;
+    return { results, duplicate: false };
+  } catch (error) {
+    try {
+      tx.abort();
+    } catch {
+      // Already finished or aborted.
+    }
+    throw error;
+  }
+}
+
+async function applyOne(
+  tx: WriteTx,
+  schema: Schema,
+  write: CheckedWrite,
+  eventId: string,
+  createdAt: string,
+): Promise<Record<string, unknown> | null> {
+  const model = modelOf(schema, write.model);
+  const store = tx.objectStore(write.model);
+  const current = ((await store.get(write.key)) as Record<string, unknown> | undefined) ?? null;
+
+  let next: Record<string, unknown> | null;
+  let payload: OutboxEvent['payload'];
+  switch (write.op) {
+    case 'create':
+      next = write.record;
+      payload = write.record;
+      break;
+    case 'update':
+      if (current === null) throw new RecordNotFoundError(write.model, write.key);
+      next = parseRecord(model, write.model, { ...current, ...write.patch });
+      payload = write.patch;
+      break;
+    case 'delete':
+      next = null;
+      payload = null;
+      break;
+  }
+
+  // The first pending event of a record saves the server-confirmed state it started from:
+  // a rejection restores it, and later events replay on top of it.
+  const baseStore = tx.objectStore(STORES.base);
+  let base = (await baseStore.get([write.model, write.key])) as BaseRow | undefined;
+  if (!base) {
+    const version = await getVersion(tx, write.model, write.key);
+    base = { model: write.model, key: write.key, record: current, version };
+    await baseStore.put(base);
+  }
+
+  const event: OutboxEvent = {
+    id: eventId,
+    entityType: write.model,
+    entityKeyPath: [write.key],
+    operation: write.op,
+    payload,
+    baseVersion: base.version,
+    createdAt,
+  };
+  const row: OutboxRow = { model: write.model, key: write.key, event };
+  await tx.objectStore(STORES.outbox).add(row);
+  if (next === null) await store.delete(write.key);
+  else await store.put(next);
+  return next;
+}

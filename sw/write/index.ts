@@ -1,0 +1,2 @@
+export * from './apply-writes.ts';
+export * from './validate.ts';

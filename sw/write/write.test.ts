@@ -1,0 +1,130 @@
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { defineSchema, model } from 'swsync/schema';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { demoSchema } from '../../demo/schema.ts';
+import { createEngine } from '../engine/create-engine.ts';
+import { RecordNotFoundError, ReservedModelNameError, WriteValidationError } from '../errors.ts';
+import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
+import { openLocalDb } from '../store/open.ts';
+import { board, todo } from '../testing/demo-records.ts';
+
+const offline = { endpoint: 'http://127.0.0.1:1/api/sync', isOnline: () => false };
+
+async function engineOn(indexedDB: IDBFactory) {
+  return createEngine({ schema: demoSchema, dbName: 'w', indexedDB, ...offline });
+}
+
+describe('local writes', () => {
+  it('applies a write, its outbox event and its base row together', async () => {
+    const idb = new IDBFactory();
+    const engine = await engineOn(idb);
+    const created = await engine.create('Board', board('b1', 'u1'));
+    expect(created).toEqual(board('b1', 'u1'));
+    const updated = await engine.update('Board', 'b1', { name: 'Renamed' });
+    expect(updated.name).toBe('Renamed');
+    expect(await engine.get('Board', 'b1')).toEqual({ ...board('b1', 'u1'), name: 'Renamed' });
+
+    const db = await openLocalDb({ schema: demoSchema, dbName: 'w', indexedDB: idb });
+    const rows = (await db.getAll(STORES.outbox)) as OutboxRow[];
+    expect(rows.map((r) => [r.seq, r.event.operation, r.event.payload])).toEqual([
+      [1, 'create', board('b1', 'u1')],
+      [2, 'update', { name: 'Renamed' }],
+    ]);
+    expect(rows[0]!.event.entityKeyPath).toEqual(['b1']);
+    expect(rows[0]!.event.baseVersion).toBeNull();
+    const base = (await db.get(STORES.base, ['Board', 'b1'])) as BaseRow;
+    expect(base).toEqual({ model: 'Board', key: 'b1', record: null, version: null });
+    expect((await engine.status()).pending).toBe(2);
+    db.close();
+    await engine.close();
+  });
+
+  it('rejects bad input with a typed error and writes nothing', async () => {
+    const engine = await engineOn(new IDBFactory());
+    await expect(engine.create('Board', { ...board('b1', 'u1'), name: '' })).rejects.toBeInstanceOf(
+      WriteValidationError,
+    );
+    await expect(
+      engine.create('Board', { ...board('b1', 'u1'), extra: 1 } as never),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(engine.update('Board', 'nope', { name: 'x' })).rejects.toBeInstanceOf(
+      RecordNotFoundError,
+    );
+    await expect(
+      engine.transaction([
+        { op: 'create', model: 'Board', record: board('b2', 'u1') },
+        { op: 'update', model: 'Board', key: 'b2', patch: { name: 7 } },
+      ]),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    // A failure inside the transaction (after validation) rolls back the writes before it.
+    await expect(
+      engine.transaction([
+        { op: 'create', model: 'Board', record: board('b3', 'u1') },
+        { op: 'update', model: 'Board', key: 'missing', patch: { name: 'x' } },
+      ]),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      engine.transaction([{ op: 'create', model: 'Nope', record: {} }]),
+    ).rejects.toMatchObject({ code: 'UNKNOWN_MODEL' });
+    expect(await engine.list('Board')).toEqual([]);
+    expect((await engine.status()).pending).toBe(0);
+    await engine.close();
+  });
+
+  it('deduplicates by mutationId, across engine restarts', async () => {
+    const idb = new IDBFactory();
+    const first = await engineOn(idb);
+    const writes = [
+      { op: 'create' as const, model: 'Board', record: board('b1', 'u1') },
+      { op: 'create' as const, model: 'Todo', record: todo('t1', 'b1') },
+    ];
+    const results = await first.transaction(writes, { mutationId: 'm1' });
+    await first.close();
+    const second = await engineOn(idb);
+    expect(second.clientId).toBe(first.clientId);
+    await second.update('Todo', 't1', { title: 'changed' });
+    // The retry returns the first result and does not apply the create again.
+    expect(await second.transaction(writes, { mutationId: 'm1' })).toEqual(results);
+    expect((await second.get('Todo', 't1'))?.title).toBe('changed');
+    expect((await second.status()).pending).toBe(3);
+    await second.close();
+  });
+
+  it('refuses a model named like a reserved store', async () => {
+    const fields = z.object({ id: z.string(), userId: z.string() });
+    const schema = defineSchema({ outbox: model({ fields, key: 'id', scope: 'userId' }) });
+    await expect(
+      openLocalDb({ schema, dbName: 'r', indexedDB: new IDBFactory() }),
+    ).rejects.toBeInstanceOf(ReservedModelNameError);
+  });
+
+  it('upgrades on a schema change, keeping the outbox and records', async () => {
+    const idb = new IDBFactory();
+    const v1 = await engineOn(idb);
+    await v1.create('Board', board('b1', 'u1'));
+    await v1.close();
+    const Board = demoSchema.models.Board;
+    const changed = defineSchema({
+      Board: model({
+        fields: Board.fields,
+        key: 'id',
+        scope: 'userId',
+        indexes: ['name'],
+      }),
+    });
+    const db = await openLocalDb({ schema: changed, dbName: 'w', indexedDB: idb });
+    expect(db.version).toBe(2);
+    expect([...db.objectStoreNames]).not.toContain('Todo');
+    expect([...db.transaction('Board').store.indexNames]).toEqual(['name']);
+    expect(await db.get('Board', 'b1')).toEqual(board('b1', 'u1'));
+    expect(await db.count(STORES.outbox)).toBe(1);
+    expect(await db.get(STORES.meta, 'resyncing')).toBe(true);
+    db.close();
+    // Same schema again: no further upgrade.
+    const again = await openLocalDb({ schema: changed, dbName: 'w', indexedDB: idb });
+    expect(again.version).toBe(2);
+    again.close();
+  });
+});
