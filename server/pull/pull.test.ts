@@ -1,0 +1,155 @@
+import { expect, it } from 'vitest';
+import { encodeChangelogId } from '../changelog/cursor.ts';
+import { purgeTombstones } from '../changelog/purge.ts';
+import { ServerError } from '../errors.ts';
+import { applyPush } from '../push/index.ts';
+import {
+  board,
+  describeEachStore,
+  drain,
+  ev,
+  recordKey,
+  testSchema,
+  todo,
+  uniqueScope,
+} from '../testing/index.ts';
+import { pullAndMaterializeLogs } from './index.ts';
+
+describeEachStore('pullAndMaterializeLogs', (getStore) => {
+  const push = (scope: string, events: Parameters<typeof applyPush>[0]['events']) =>
+    applyPush({ store: getStore(), schema: testSchema, scopeKey: scope, events });
+  const pull = (scope: string, lastChangelogId?: string | null, limit?: number) =>
+    pullAndMaterializeLogs({
+      store: getStore(),
+      scopeKey: scope,
+      ...(lastChangelogId === undefined ? {} : { lastChangelogId }),
+      ...(limit === undefined ? {} : { limit }),
+    });
+  const codeOf = async (promise: Promise<unknown>) => {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ServerError);
+    return (error as ServerError).code;
+  };
+
+  it('an empty scope: cursor null, nothing more', async () => {
+    expect(await pull(uniqueScope())).toEqual({
+      cursor: null,
+      hasMore: false,
+      logsWithRecords: [],
+    });
+  });
+
+  it('pages with limit, oldest first, none skipped or repeated', async () => {
+    const scope = uniqueScope();
+    const b = recordKey('b');
+    const keys = Array.from({ length: 11 }, () => recordKey('t'));
+    await push(scope, [
+      ev.create('Board', board(b, scope)),
+      ...keys.map((k) => ev.create('Todo', todo(k, b))),
+    ]);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const page = await pull(scope, cursor, 5);
+      pages++;
+      expect(page.logsWithRecords.length).toBeLessThanOrEqual(5);
+      seen.push(...page.logsWithRecords.map((e) => String(e.keyPath[0])));
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+      expect(page.logsWithRecords).toHaveLength(5);
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual([b, ...keys]);
+    // At the head: nothing new, same cursor.
+    expect(await pull(scope, cursor)).toEqual({ cursor, hasMore: false, logsWithRecords: [] });
+  });
+
+  it('returns the current state once per record (compacted), at its latest change', async () => {
+    const scope = uniqueScope();
+    const b = recordKey('b');
+    await push(scope, [ev.create('Board', board(b, scope))]);
+    const first = await pull(scope);
+    await push(scope, [
+      ev.update('Board', b, { name: 'two' }),
+      ev.update('Board', b, { name: 'three' }),
+    ]);
+    const page = await pull(scope, first.cursor);
+    expect(page.logsWithRecords).toHaveLength(1);
+    expect(page.logsWithRecords[0]).toMatchObject({
+      model: 'Board',
+      keyPath: [b],
+      operation: 'update',
+      record: { name: 'three' },
+      version: 3,
+    });
+  });
+
+  it('returns only the caller scope', async () => {
+    const alice = uniqueScope();
+    const bob = uniqueScope();
+    await push(alice, [ev.create('Board', board(recordKey('b'), alice))]);
+    await push(bob, [ev.create('Board', board(recordKey('b'), bob))]);
+    const page = await pull(alice);
+    expect(page.logsWithRecords).toHaveLength(1);
+    expect(page.logsWithRecords[0]!.record).toMatchObject({ userId: alice });
+  });
+
+  it('a malformed cursor, or one beyond the scope head, is a BAD_REQUEST', async () => {
+    const scope = uniqueScope();
+    await push(scope, [ev.create('Board', board(recordKey('b'), scope))]);
+    expect(await codeOf(pull(scope, 'garbage'))).toBe('BAD_REQUEST');
+    expect(await codeOf(pull(scope, encodeChangelogId(2)))).toBe('BAD_REQUEST');
+    expect(await codeOf(pull(uniqueScope(), encodeChangelogId(1)))).toBe('BAD_REQUEST');
+    expect(await codeOf(pull(scope, null, 0))).toBe('BAD_REQUEST');
+    expect(await codeOf(pull(scope, null, 1001))).toBe('BAD_REQUEST');
+    expect((await pull(scope, encodeChangelogId(1))).logsWithRecords).toEqual([]);
+  });
+
+  it('purged tombstones expire older cursors (409); a full pull never 409s', async () => {
+    const scope = uniqueScope();
+    const b = recordKey('b');
+    const kept = recordKey('b');
+    await push(scope, [
+      ev.create('Board', board(b, scope)),
+      ev.create('Todo', todo(recordKey('t'), b)),
+    ]);
+    const old = await pull(scope);
+    await push(scope, [ev.delete('Board', b), ev.create('Board', board(kept, scope))]);
+    const afterDelete = await pull(scope, old.cursor);
+    expect(afterDelete.logsWithRecords.map((e) => e.operation)).toEqual([
+      'delete',
+      'delete',
+      'create',
+    ]);
+
+    // Nothing is old enough yet.
+    expect(await purgeTombstones({ store: getStore(), retentionMs: 60_000 })).toBe(0);
+    const purged = await purgeTombstones({
+      store: getStore(),
+      retentionMs: 0,
+      now: new Date(Date.now() + 1000),
+    });
+    expect(purged).toBeGreaterThanOrEqual(2);
+    expect(await codeOf(pull(scope, old.cursor))).toBe('CURSOR_EXPIRED');
+    // A cursor at or after the purged tombstones is still good.
+    expect((await pull(scope, afterDelete.cursor)).logsWithRecords).toEqual([]);
+    const full = await drain(getStore(), scope);
+    expect([...full.records.keys()]).toEqual([`Board/${kept}`]);
+    expect(full.entries).toHaveLength(1);
+
+    // A purged key stays bound to its scope, and its owner can bring it back.
+    const other = uniqueScope();
+    expect((await push(other, [ev.create('Board', board(b, other))]))[0]!.error?.type).toBe(
+      'SCOPE_VIOLATION',
+    );
+    const [back] = await push(scope, [ev.create('Board', board(b, scope))]);
+    expect(back).toMatchObject({ error: null, version: 3 });
+    expect(
+      (await pull(scope, afterDelete.cursor)).logsWithRecords.map((e) => e.keyPath[0]),
+    ).toEqual([b]);
+  });
+});
