@@ -1,0 +1,40 @@
+import type { Page } from '@playwright/test';
+import type { CreateClientOptions, SyncClient } from 'swsync/page';
+import type { DemoSchema } from '../../demo/schema.ts';
+
+export type Sdk = typeof import('swsync/page');
+/** What the fixture page puts on `window`. */
+export interface FixtureWindow {
+  sdk: Sdk;
+  demoSchema: DemoSchema;
+  client: SyncClient<DemoSchema>;
+}
+
+export type ClientOptions = Omit<CreateClientOptions<DemoSchema>, 'schema'>;
+
+/** Opens the fixture page and creates `window.client` with the given options. */
+export async function openClient(page: Page, url: string, options: ClientOptions): Promise<void> {
+  await page.goto(url);
+  await page.evaluate(async (opts) => {
+    const w = window as unknown as FixtureWindow;
+    w.client = w.sdk.createClient({ schema: w.demoSchema, ...opts });
+    // The first handshake: wait until the worker answered.
+    await new Promise<void>((resolve) => {
+      const stop = w.client.status.subscribe((s) => {
+        if (s.connected) {
+          resolve();
+          queueMicrotask(() => stop());
+        }
+      });
+    });
+  }, options);
+}
+
+export const todo = (id: string, title = 'Milk', boardId = 'b1') => ({
+  id,
+  boardId,
+  title,
+  done: false,
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+});

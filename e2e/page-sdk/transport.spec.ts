@@ -1,0 +1,144 @@
+import { expect, test } from '@playwright/test';
+import { WorkerControl } from '../support/cdp.ts';
+import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
+import { type FixtureWindow, openClient, todo } from './helpers.ts';
+
+let server: PageSdkServer;
+test.beforeAll(async () => {
+  server = await startPageSdkServer();
+});
+test.afterAll(async () => {
+  await server?.close();
+});
+
+const base = { endpoint: '/api/sync', dbName: 'transport', realtime: false };
+
+test('calls reach the worker again after it was stopped', async ({ context, page }) => {
+  await openClient(page, server.url, { ...base, timeoutMs: 2_000 });
+  const control = await WorkerControl.attach(context, page);
+  await page.evaluate(() => (window as unknown as FixtureWindow).client.Todo.create(todoOf('t1')));
+
+  for (const id of ['t2', 't3']) {
+    await expect.poll(() => control.isRunning()).toBe(true);
+    await control.stopAll();
+    expect(control.isRunning()).toBe(false);
+    const started = Date.now();
+    await page.evaluate(
+      (key) => (window as unknown as FixtureWindow).client.Todo.create(todoOf(key)),
+      id,
+    );
+    // Answered through the registration, which wakes the worker: no timeout and retry needed.
+    expect(Date.now() - started).toBeLessThan(1_500);
+  }
+  const titles = await page.evaluate(async () =>
+    (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
+  );
+  expect(titles).toEqual(['t1', 't2', 't3']);
+});
+
+test('no call hangs past its timeout: it rejects with UnavailableError', async ({ page }) => {
+  await openClient(page, server.url, { ...base, timeoutMs: 300, attempts: 2 });
+  const outcome = await page.evaluate(async () => {
+    const { client } = window as unknown as FixtureWindow;
+    const started = performance.now();
+    const error = await client.Todo.create({ ...todoOf('h1'), title: 'hang' }).catch((e) => e);
+    const status = client.status.getSnapshot();
+    return {
+      ms: performance.now() - started,
+      code: (error as { code?: string }).code,
+      name: (error as Error).name,
+      connected: status?.connected,
+    };
+  });
+  expect(outcome.code).toBe('UNAVAILABLE');
+  expect(outcome.name).toBe('UnavailableError');
+  expect(outcome.connected).toBe(false);
+  // Two attempts of 300 ms each, plus a handshake: well under a second, never forever.
+  expect(outcome.ms).toBeGreaterThanOrEqual(550);
+  expect(outcome.ms).toBeLessThan(2_000);
+});
+
+test('a write retried after a timeout is applied once', async ({ context, page }) => {
+  await openClient(page, server.url, { ...base, timeoutMs: 500, attempts: 3 });
+  const result = await page.evaluate(async () => {
+    const { client } = window as unknown as FixtureWindow;
+    // The fixture applies "slow" at once but answers after 1.5 s: the first attempt times out.
+    await client.Todo.create({ ...todoOf('s1'), title: 'slow' });
+    return client.Todo.get('s1');
+  });
+  expect(result?.title).toBe('slow');
+  const [worker] = context.serviceWorkers();
+  const stats = await worker?.evaluate(
+    () =>
+      (
+        self as unknown as {
+          stats: { calls: Record<string, number>; applied: Record<string, number> };
+        }
+      ).stats,
+  );
+  expect(stats?.calls.write).toBe(2);
+  expect(Object.values(stats?.applied ?? {})).toEqual([1]);
+});
+
+test('a protocol version mismatch is reported and writes are refused', async ({ page }) => {
+  await openClient(page, server.url, { ...base, worker: '/sw.js?protocol=99' });
+  const outcome = await page.evaluate(async () => {
+    const { client } = window as unknown as FixtureWindow;
+    const error = await client.Todo.create(todoOf('v1')).catch((e) => e);
+    return { status: client.status.getSnapshot(), code: (error as { code?: string }).code };
+  });
+  expect(outcome.code).toBe('VERSION_MISMATCH');
+  expect(outcome.status?.paused).toBe('version-mismatch');
+  expect(outcome.status?.protocol).toEqual({ page: 1, worker: 99, action: 'reload' });
+});
+
+test('messages outside the RPC envelope are ignored by the worker', async ({ context, page }) => {
+  await openClient(page, server.url, base);
+  await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    const raw = (v: unknown) => ({ type: 'RAW', value: v });
+    const forged = {
+      id: 'forged-1',
+      type: 'APPLY',
+      path: ['write'],
+      argumentList: [
+        raw('transport'),
+        raw('m-forged'),
+        raw([{ op: 'delete', model: 'Todo', key: 'x' }]),
+      ],
+    };
+    // A bare Comlink message, and an envelope with a foreign tag: neither may run.
+    registration.active?.postMessage(forged);
+    registration.active?.postMessage({ tag: 'other', channel: 'c', data: forged });
+    await new Promise((r) => setTimeout(r, 200));
+  });
+  const [worker] = context.serviceWorkers();
+  const calls = await worker?.evaluate(
+    () => (self as unknown as { stats: { calls: Record<string, number> } }).stats.calls,
+  );
+  expect(calls?.write).toBeUndefined();
+});
+
+test('validation happens in the page, before anything is sent', async ({ context, page }) => {
+  await openClient(page, server.url, base);
+  const error = await page.evaluate(async () => {
+    const { client } = window as unknown as FixtureWindow;
+    const bad = { ...todoOf('bad'), title: '' };
+    const e = await client.Todo.create(bad).catch((x) => x);
+    return { code: e.code, model: e.model, path: e.issues?.[0]?.path };
+  });
+  expect(error).toEqual({ code: 'VALIDATION_FAILED', model: 'Todo', path: ['title'] });
+  const [worker] = context.serviceWorkers();
+  const calls = await worker?.evaluate(
+    () => (self as unknown as { stats: { calls: Record<string, number> } }).stats.calls,
+  );
+  expect(calls?.write).toBeUndefined();
+});
+
+// `todoOf` runs inside the page: install it there before each test.
+test.beforeEach(async ({ page }) => {
+  await page.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+});
+declare global {
+  var todoOf: typeof todo;
+}
