@@ -1,0 +1,359 @@
+import { Hono } from 'hono';
+import { logWithRecordSchema, pushResultSchema } from 'swsync/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeTombstones } from '../changelog/index.ts';
+import { StoreClosedError } from '../store/errors.ts';
+import type { SyncStore } from '../store/types.ts';
+import {
+  board,
+  describeEachStore,
+  ev,
+  recordKey,
+  testSchema,
+  todo,
+  uniqueScope,
+} from '../testing/index.ts';
+import { syncRoutes } from './routes.ts';
+import { type ServedApp, SseReader, serveOnFreePort, TestSyncClient } from './testing/index.ts';
+
+/** Test auth: `Authorization: Bearer <identity>`; the identity is the scope. */
+const bearerAuth = (c: { req: { header(name: string): string | undefined } }) =>
+  c.req.header('authorization')?.replace(/^Bearer /, '') ?? null;
+
+function mount(store: SyncStore, heartbeatMs = 60_000): Hono {
+  const app = new Hono();
+  app.route(
+    '/api/sync',
+    syncRoutes({
+      store,
+      schema: testSchema,
+      auth: bearerAuth,
+      heartbeatMs,
+      customValidation: ({ record }) =>
+        record && record.title === 'forbidden' ? 'titles may not be "forbidden"' : null,
+    }),
+  );
+  return app;
+}
+
+describeEachStore('syncRoutes over HTTP', (getStore) => {
+  let served: ServedApp;
+  let base: string;
+  const as = (user: string | null) => new TestSyncClient(base, user);
+
+  beforeAll(async () => {
+    served = await serveOnFreePort(mount(getStore(), 150));
+    base = `${served.url}/api/sync`;
+  });
+  afterAll(() => served.close());
+
+  describe('status codes', () => {
+    it('401 without credentials, on every route', async () => {
+      const anon = as(null);
+      for (const path of ['push', 'pull']) {
+        const answer = await anon.raw(path, path === 'push' ? { events: [] } : {});
+        expect(answer).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+      }
+      const events = await anon.events();
+      expect(events.status).toBe(401);
+      expect(await events.json()).toEqual({ error: 'unauthorized' });
+    });
+
+    it.each([
+      ['not JSON', 'push', '{"events": ['],
+      ['an array', 'push', []],
+      ['null', 'push', null],
+      ['without events', 'push', {}],
+      ['events not an array', 'push', { events: {} }],
+      ['an event that is not an object', 'push', { events: [1] }],
+      ['an event without id', 'push', { events: [{ entityType: 'Board' }] }],
+      ['an event with a numeric id', 'push', { events: [{ id: 7 }] }],
+      ['clientId not a string', 'push', { events: [], clientId: 5 }],
+      ['not JSON', 'pull', 'nope'],
+      ['an array', 'pull', []],
+      ['lastChangelogId a number', 'pull', { lastChangelogId: 5 }],
+      ['a cursor this server never issued', 'pull', { lastChangelogId: 'not-a-cursor' }],
+      ['limit 0', 'pull', { limit: 0 }],
+      ['limit 1001', 'pull', { limit: 1001 }],
+      ['limit 1.5', 'pull', { limit: 1.5 }],
+      ['limit a string', 'pull', { limit: '10' }],
+    ])('400 for a body that is %s (%s)', async (_name, path, body) => {
+      const answer = await as(uniqueScope()).raw(path, body);
+      expect(answer.status).toBe(400);
+      expect(answer.isJson).toBe(true);
+      expect(typeof (answer.body as { error: unknown }).error).toBe('string');
+    });
+
+    it('400 for a body sent without a JSON content type', async () => {
+      const answer = await as(uniqueScope()).raw('pull', '{}', { 'content-type': 'text/plain' });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: 'content type must be application/json' },
+      });
+    });
+
+    it('413 for a body over 1 MiB', async () => {
+      const pad = 'x'.repeat(1024 * 1024);
+      const answer = await as(uniqueScope()).raw('push', { events: [], pad });
+      expect(answer.status).toBe(413);
+      expect(answer.body).toMatchObject({ error: expect.any(String) });
+    });
+
+    it('413 for more than 100 events, counted before the members are checked', async () => {
+      const user = uniqueScope();
+      const garbage = await as(user).raw('push', { events: Array.from({ length: 101 }, () => 0) });
+      expect(garbage).toMatchObject({ status: 413, body: { details: { maxBatchSize: 100 } } });
+      const hundred = Array.from({ length: 100 }, () => ev.delete('Board', recordKey('gone')));
+      const ok = await as(user).raw('push', { events: hundred });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toHaveLength(100);
+    });
+
+    it('404 as JSON for unknown routes and methods', async () => {
+      const answer = await as(uniqueScope()).raw('nowhere', {});
+      expect(answer.status).toBe(404);
+      const get = await fetch(`${base}/push`);
+      expect(get.status).toBe(404);
+    });
+  });
+
+  describe('push results', () => {
+    it('reports every error type of the protocol, in request order', async () => {
+      const user = uniqueScope();
+      const other = uniqueScope();
+      const theirs = recordKey('theirs');
+      await as(other).push([ev.create('Board', board(theirs, other))]);
+      const mine = recordKey('mine');
+      const t = recordKey('t');
+      const events = [
+        ev.create('Board', board(mine, user)),
+        ev.create('Nope', { id: 'x' }),
+        { ...ev.create('Board', board(recordKey('b'), user)), operation: 'upsert' },
+        ev.create('Board', { ...board(recordKey('b'), user), extra: 1 }),
+        ev.create('Todo', todo(recordKey('t'), theirs)),
+        ev.create('Todo', todo(recordKey('t'), recordKey('missing'))),
+        ev.create('Todo', todo(t, mine)),
+        ev.update('Todo', recordKey('never'), { done: true }),
+        ev.create('Todo', todo(recordKey('t'), mine, 'forbidden')),
+        ev.update('Todo', t, { done: true }),
+      ];
+      const results = await as(user).push(events);
+      for (const r of results) pushResultSchema.parse(r);
+      expect(results.map((r) => r.id)).toEqual(events.map((e) => e.id));
+      expect(results.map((r) => r.error?.type ?? 'ok')).toEqual([
+        'ok',
+        'INVALID_MODEL',
+        'UNKNOWN_OPERATION',
+        'RECORD_VALIDATION_FAILURE',
+        'SCOPE_VIOLATION',
+        'MISSING_PARENT',
+        'ok',
+        'CONFLICT',
+        'CUSTOM_VALIDATION_FAILED',
+        'ok',
+      ]);
+      expect(results[7]).toMatchObject({ appliedChangelogId: null, record: null });
+      for (const r of results) {
+        if (r.error) expect(r.error.retryable).toBe(false);
+        else expect(typeof r.appliedChangelogId).toBe('string');
+      }
+    });
+
+    it('is idempotent: re-pushing a batch repeats the first results and writes nothing', async () => {
+      const user = uniqueScope();
+      const key = recordKey('b');
+      const batch = [
+        ev.create('Board', board(key, user)),
+        ev.update('Board', key, { name: 'Renamed' }),
+      ];
+      const first = await as(user).push(batch, 'client-1');
+      const again = await as(user).push(batch, 'client-1');
+      expect(again.map((r) => r.appliedChangelogId)).toEqual(
+        first.map((r) => r.appliedChangelogId),
+      );
+      const logs = await as(user).pullAll();
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toMatchObject({ record: { name: 'Renamed' }, clientId: 'client-1' });
+    });
+
+    it('pages a pull with limit, none skipped, none repeated', async () => {
+      const user = uniqueScope();
+      const keys = Array.from({ length: 7 }, () => recordKey('b'));
+      await as(user).push(keys.map((k) => ev.create('Board', board(k, user))));
+      const first = await as(user).pull(null, 3);
+      expect(first.hasMore).toBe(true);
+      expect(first.logsWithRecords).toHaveLength(3);
+      const logs = await as(user).pullAll(null, 3);
+      for (const log of logs) logWithRecordSchema.parse(log);
+      expect(logs.map((l) => l.keyPath[0])).toEqual(keys);
+      const tail = await as(user).pull(first.cursor, 1000);
+      expect(tail.logsWithRecords.map((l) => l.keyPath[0])).toEqual(keys.slice(3));
+      expect(tail.hasMore).toBe(false);
+    });
+
+    it('shows cascade deletes in pull, one entry per deleted child', async () => {
+      const user = uniqueScope();
+      const b = recordKey('b');
+      const [t1, t2] = [recordKey('t'), recordKey('t')];
+      await as(user).push([
+        ev.create('Board', board(b, user)),
+        ev.create('Todo', todo(t1, b)),
+        ev.create('Todo', todo(t2, b)),
+      ]);
+      const { cursor } = await as(user).pull();
+      const [deleted] = await as(user).push([ev.delete('Board', b)]);
+      expect(deleted?.error).toBeNull();
+      const logs = await as(user).pullAll(cursor);
+      const byKey = new Map(logs.map((l) => [l.keyPath[0], l]));
+      expect(logs).toHaveLength(3);
+      for (const key of [b, t1, t2]) {
+        expect(byKey.get(key)).toMatchObject({ operation: 'delete', record: null });
+      }
+      expect(byKey.get(t1)?.eventId).toBeNull();
+    });
+  });
+
+  describe('scope isolation', () => {
+    let alice: string;
+    let bob: string;
+    let aliceBoard: string;
+    let aliceTodo: string;
+    let bobBoard: string;
+    let bobTodo: string;
+    beforeAll(async () => {
+      alice = uniqueScope('alice');
+      bob = uniqueScope('bob');
+      aliceBoard = recordKey('ab');
+      aliceTodo = recordKey('at');
+      bobBoard = recordKey('bb');
+      bobTodo = recordKey('bt');
+      await as(alice).push([
+        ev.create('Board', board(aliceBoard, alice, 'secret board')),
+        ev.create('Todo', todo(aliceTodo, aliceBoard, 'secret todo')),
+      ]);
+      await as(bob).push([
+        ev.create('Board', board(bobBoard, bob)),
+        ev.create('Todo', todo(bobTodo, bobBoard)),
+      ]);
+    });
+
+    it.each([
+      ['a forged parent', () => ev.create('Todo', todo(recordKey('t'), aliceBoard))],
+      ['a forged scope field', () => ev.create('Board', board(recordKey('b'), alice))],
+      ['a create of a key the other user owns', () => ev.create('Board', board(aliceBoard, bob))],
+      [
+        'an update of the other user’s record',
+        () => ev.update('Todo', aliceTodo, { title: 'mine now' }),
+      ],
+      [
+        'a full-record update of the other user’s board',
+        () => ev.update('Board', aliceBoard, board(aliceBoard, bob)),
+      ],
+      ['a delete of the other user’s record', () => ev.delete('Board', aliceBoard)],
+      [
+        'a move into the other user’s board',
+        () => ev.update('Todo', bobTodo, { boardId: aliceBoard }),
+      ],
+      [
+        'a stale version against the other user’s record',
+        () => ev.update('Todo', aliceTodo, { done: true }, { baseVersion: 0 }),
+      ],
+    ])('rejects %s with SCOPE_VIOLATION and reveals nothing', async (_name, make) => {
+      const [result] = await as(bob).push([make()]);
+      expect(result?.error?.type).toBe('SCOPE_VIOLATION');
+      expect(result?.appliedChangelogId).toBeNull();
+      expect(result?.record ?? null).toBeNull();
+      expect(JSON.stringify(result)).not.toMatch(/secret/);
+    });
+
+    it('leaves the other user’s data untouched and invisible', async () => {
+      const bobs = await as(bob).pullAll();
+      expect(JSON.stringify(bobs)).not.toMatch(/secret/);
+      expect(bobs.every((l) => l.keyPath[0] === bobBoard || l.keyPath[0] === bobTodo)).toBe(true);
+      expect(bobs.find((l) => l.keyPath[0] === bobTodo)?.record).toMatchObject({
+        boardId: bobBoard,
+      });
+      const alices = await as(alice).pullAll();
+      expect(alices.map((l) => [l.keyPath[0], l.operation, l.version])).toEqual([
+        [aliceBoard, 'create', 1],
+        [aliceTodo, 'create', 1],
+      ]);
+      expect(alices[1]?.record).toMatchObject({ title: 'secret todo', done: false });
+    });
+  });
+
+  describe('pokes', () => {
+    it('reach only the pushing user’s streams, with the commit’s cursor, plus heartbeats', async () => {
+      const alice = uniqueScope('alice');
+      const bob = uniqueScope('bob');
+      const aliceStream = new SseReader(await as(alice).events());
+      const bobStream = new SseReader(await as(bob).events());
+      try {
+        const results = await as(alice).push([
+          ev.create('Board', board(recordKey('b'), alice)),
+          ev.create('Board', board(recordKey('b'), alice)),
+        ]);
+        const poke = await aliceStream.next((m) => m.event === 'poke');
+        const { cursor } = await as(alice).pull();
+        expect(JSON.parse(poke.data)).toEqual({ cursor });
+        expect(cursor).toBe(results[1]?.appliedChangelogId);
+        await aliceStream.until(() => aliceStream.comments.includes('heartbeat'), 2000);
+        await bobStream.until(() => bobStream.comments.includes('heartbeat'), 2000);
+        expect(bobStream.events.filter((m) => m.event === 'poke')).toEqual([]);
+        // A rejected-only batch commits nothing and pokes no one.
+        await as(alice).push([ev.create('Nope', {})]);
+        const bobPush = await as(bob).push([ev.create('Board', board(recordKey('b'), bob))]);
+        const bobPoke = await bobStream.next((m) => m.event === 'poke');
+        expect(JSON.parse(bobPoke.data)).toEqual({ cursor: bobPush[0]?.appliedChangelogId });
+        expect(aliceStream.events.filter((m) => m.event === 'poke')).toHaveLength(1);
+      } finally {
+        aliceStream.close();
+        bobStream.close();
+      }
+    });
+  });
+  describe('expired cursors', () => {
+    it('409 cursor expired for a cursor older than the retained changelog', async () => {
+      const user = uniqueScope();
+      const key = recordKey('b');
+      await as(user).push([ev.create('Board', board(key, user))]);
+      const { cursor } = await as(user).pull();
+      await as(user).push([ev.delete('Board', key)]);
+      // Purges every tombstone of the store (hence the last test of this suite).
+      await purgeTombstones({ store: getStore(), retentionMs: -60_000 });
+      const answer = await as(user).raw('pull', { lastChangelogId: cursor });
+      expect(answer).toEqual(
+        expect.objectContaining({ status: 409, body: { error: 'cursor expired' } }),
+      );
+      // A full pull starts over.
+      expect((await as(user).pull(null)).logsWithRecords).toEqual([]);
+    });
+  });
+});
+
+describe('syncRoutes faults', () => {
+  it('answers 503 with Retry-After when the store is unavailable, and applies nothing', async () => {
+    const broken = {
+      kind: 'pglite',
+      query: () => Promise.reject(new StoreClosedError()),
+      transaction: () => Promise.reject(new StoreClosedError()),
+      listen: () => Promise.reject(new StoreClosedError()),
+      close: async () => {},
+    } satisfies SyncStore;
+    const served = await serveOnFreePort(mount(broken));
+    try {
+      const client = new TestSyncClient(`${served.url}/api/sync`, 'u1');
+      const push = await client.raw('push', { events: [ev.create('Board', board('b', 'u1'))] });
+      expect(push.status).toBe(503);
+      expect(push.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(push.body).toMatchObject({ error: expect.any(String) });
+      const pull = await client.raw('pull', {});
+      expect(pull.status).toBe(503);
+      const events = await client.events();
+      expect(events.status).toBe(503);
+      expect(await events.json()).toMatchObject({ error: expect.any(String) });
+    } finally {
+      await served.close();
+    }
+  });
+});
