@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { ServerError } from '../errors.ts';
+import type { SyncStore } from '../store/types.ts';
+import {
+  board,
+  createPostgresTestStore,
+  describeEachStore,
+  drain,
+  driverError,
+  ev,
+  recordKey,
+  testDatabaseUrl,
+  testSchema,
+  todo,
+  uniqueScope,
+  withFaults,
+} from '../testing/index.ts';
+import { applyPush } from './index.ts';
+
+const isWrite = (sql: string) => sql.includes('INSERT INTO swsync_events');
+
+async function unavailable(promise: Promise<unknown>): Promise<ServerError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ServerError);
+  expect((error as ServerError).code).toBe('UNAVAILABLE');
+  // Nothing of the driver's message reaches the client.
+  expect((error as ServerError).message).not.toContain('injected');
+  return error as ServerError;
+}
+
+describeEachStore('applyPush under faults', (getStore) => {
+  const batch = (scope: string) => {
+    const b = recordKey('b');
+    return [ev.create('Board', board(b, scope)), ev.create('Todo', todo(recordKey('t'), b))];
+  };
+
+  it('a serialization failure is retried and the batch then applies once', async () => {
+    const scope = uniqueScope();
+    const store = withFaults(getStore(), {
+      when: isWrite,
+      error: () => driverError('40001'),
+      times: 2,
+    });
+    const results = await applyPush({
+      store,
+      schema: testSchema,
+      scopeKey: scope,
+      events: batch(scope),
+    });
+    expect(store.failures()).toBe(2);
+    expect(results.map((r) => r.error)).toEqual([null, null]);
+    expect((await drain(getStore(), scope)).entries).toHaveLength(2);
+  });
+
+  it('a persistent serialization failure → UNAVAILABLE, nothing applied', async () => {
+    const scope = uniqueScope();
+    const store = withFaults(getStore(), { when: isWrite, error: () => driverError('40P01') });
+    await unavailable(
+      applyPush({
+        store,
+        schema: testSchema,
+        scopeKey: scope,
+        events: batch(scope),
+        maxAttempts: 3,
+      }),
+    );
+    expect(store.failures()).toBe(3);
+    expect(await drain(getStore(), scope)).toMatchObject({ cursor: null, entries: [] });
+  });
+
+  it('a lost connection → UNAVAILABLE at once, nothing applied, and a retry then works', async () => {
+    const scope = uniqueScope();
+    const events = batch(scope);
+    const store = withFaults(getStore(), {
+      when: isWrite,
+      error: () => driverError('ECONNRESET'),
+      times: 1,
+    });
+    await unavailable(applyPush({ store, schema: testSchema, scopeKey: scope, events }));
+    expect(store.failures()).toBe(1);
+    expect((await drain(getStore(), scope)).entries).toEqual([]);
+    const results = await applyPush({ store, schema: testSchema, scopeKey: scope, events });
+    expect(results.map((r) => r.error)).toEqual([null, null]);
+  });
+
+  it('any other database error is still an UNAVAILABLE, never a raw driver error', async () => {
+    const scope = uniqueScope();
+    const store = withFaults(getStore(), {
+      when: isWrite,
+      error: () => driverError('22P05', 'injected secret detail'),
+    });
+    const error = await unavailable(
+      applyPush({ store, schema: testSchema, scopeKey: scope, events: batch(scope) }),
+    );
+    expect(JSON.stringify(error.details)).not.toContain('secret');
+  });
+
+  it('a bug in the application hook is not disguised as a database fault', async () => {
+    const scope = uniqueScope();
+    const push = applyPush({
+      store: getStore(),
+      schema: testSchema,
+      scopeKey: scope,
+      events: batch(scope),
+      customValidation: () => {
+        throw new TypeError('hook bug');
+      },
+    });
+    await expect(push).rejects.toThrow(TypeError);
+    expect((await drain(getStore(), scope)).entries).toEqual([]);
+  });
+});
+
+describe.skipIf(!testDatabaseUrl())('applyPush on PostgreSQL, real faults', () => {
+  it('a closed store → UNAVAILABLE', async () => {
+    const pg = await createPostgresTestStore(1);
+    try {
+      const scope = uniqueScope();
+      await pg.store.close();
+      await unavailable(
+        applyPush({
+          store: pg.store,
+          schema: testSchema,
+          scopeKey: scope,
+          events: [ev.create('Board', board('b', scope))],
+        }),
+      );
+    } finally {
+      await pg.cleanup();
+    }
+  });
+
+  it('the connection killed mid-transaction → UNAVAILABLE, nothing applied', async () => {
+    const pg = await createPostgresTestStore(2);
+    try {
+      const admin = await pg.openAnother(1);
+      const scope = uniqueScope();
+      const b = recordKey('b');
+      const push = applyPush({
+        store: pg.store,
+        schema: testSchema,
+        scopeKey: scope,
+        events: [ev.create('Board', board(b, scope)), ev.create('Todo', todo(recordKey('t'), b))],
+        // Runs inside the push transaction, after its reads: kill that backend from outside.
+        customValidation: async ({ model }) => {
+          if (model !== 'Todo') return undefined;
+          await admin.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()
+                AND state = 'idle in transaction'`,
+          );
+          return undefined;
+        },
+      });
+      await unavailable(push);
+      const reader: SyncStore = await pg.openAnother(1);
+      expect((await drain(reader, scope)).entries).toEqual([]);
+    } finally {
+      await pg.cleanup();
+    }
+  });
+
+  it('two scopes racing to create one key: one wins, the other gets SCOPE_VIOLATION', async () => {
+    const pg = await createPostgresTestStore(4);
+    try {
+      const other = await pg.openAnother(4);
+      for (let round = 0; round < 10; round++) {
+        const key = recordKey('race');
+        const a = uniqueScope();
+        const b = uniqueScope();
+        const results = await Promise.all([
+          applyPush({
+            store: pg.store,
+            schema: testSchema,
+            scopeKey: a,
+            events: [ev.create('Board', board(key, a))],
+          }),
+          applyPush({
+            store: other,
+            schema: testSchema,
+            scopeKey: b,
+            events: [ev.create('Board', board(key, b))],
+          }),
+        ]);
+        const types = results.map(([r]) => r!.error?.type ?? null).sort();
+        expect(types).toEqual(['SCOPE_VIOLATION', null]);
+      }
+    } finally {
+      await pg.cleanup();
+    }
+  });
+});
