@@ -1,6 +1,14 @@
 export * from './client/index.ts';
 export * from './errors.ts';
-export { engineLockName, type PageHost, type PageHostOptions, pageHost } from './fallback/index.ts';
+export {
+  defaultPageEngine,
+  engineLockName,
+  engineRpc,
+  type PageEngine,
+  type PageHost,
+  type PageHostOptions,
+  pageHost,
+} from './fallback/index.ts';
 export type { Subscribable } from './live/index.ts';
 export { type PokeReason, realtimeLockName, startRealtime } from './realtime/index.ts';
 export type { Query } from './store/index.ts';

@@ -16,7 +16,8 @@ export interface HostOptions {
   worker: string;
   workerType: WorkerType;
   forcePage: boolean;
-  fallback: (() => Promise<WorkerRpc> | WorkerRpc) | undefined;
+  /** The in-page engine's RPC object, built in the leader tab only. */
+  fallback: () => Promise<WorkerRpc> | WorkerRpc;
 }
 
 /**
@@ -42,11 +43,7 @@ export async function chooseHost(options: HostOptions): Promise<HostChoice> {
   }
   const host: PageHost = pageHost({
     dbName: options.dbName,
-    createApi:
-      options.fallback ??
-      (() => {
-        throw new Error('no in-page engine was given (createClient `fallback`)');
-      }),
+    createApi: options.fallback,
   });
   return { transport: host, mode: 'page', reason, close: () => host.close() };
 }
