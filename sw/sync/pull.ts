@@ -24,6 +24,8 @@ import { getVersion, putVersion, rebaseRecord, type WriteTx } from './replay.ts'
 export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
   let restarted = false;
   let received = 0;
+  // A full pull (no cursor yet, or a resync) reports progress on every page, not only the first.
+  let full = false;
   for (;;) {
     if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
     const cursor =
@@ -37,7 +39,8 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
     switch (answer.kind) {
       case 'ok': {
         await applyPullPage(ctx, answer.body);
-        if (cursor === null || (await isResyncing(ctx))) {
+        full ||= cursor === null || (await isResyncing(ctx));
+        if (full) {
           received += answer.body.logsWithRecords.length;
           ctx.onPullProgress(received);
         }
