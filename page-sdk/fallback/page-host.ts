@@ -46,9 +46,14 @@ export function pageHost(options: PageHostOptions): PageHost {
   let api: Promise<WorkerRpc> | undefined;
   let leader: string | undefined;
   let release: (() => void) | undefined;
+  let elected: () => void = () => {};
+  const electedOnce = new Promise<void>((resolve) => {
+    elected = resolve;
+  });
 
   const becomeLeader = () => {
     leader = self;
+    elected();
     api = Promise.resolve(options.createApi());
     options.onLeader?.(true);
     channel.postMessage({ type: 'leader', leader: self } satisfies HostMessage);
@@ -113,6 +118,10 @@ export function pageHost(options: PageHostOptions): PageHost {
     // A new leader means a new line: the connection re-handshakes on the change.
     current: () => leader ?? 'none',
     async open() {
+      // An uncontended lock is granted within milliseconds: give it that long before
+      // concluding that another tab leads, so the leader's first call does not go astray.
+      if (leader !== self)
+        await Promise.race([electedOnce, new Promise((r) => setTimeout(r, 250))]);
       if (leader === self && api) return { api: await api, peer: self, close: () => {} };
       // Not the leader: announce a request for the leader's name, forward calls meanwhile.
       return { api: forward, peer: leader ?? 'none', close: () => {} };

@@ -1,0 +1,66 @@
+import { expect, test } from '@playwright/test';
+import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
+import { type FixtureWindow, openClient, todo } from './helpers.ts';
+
+let server: PageSdkServer;
+test.beforeAll(async () => {
+  server = await startPageSdkServer();
+});
+test.afterAll(async () => {
+  await server?.close();
+});
+declare global {
+  var todoOf: typeof todo;
+}
+
+test('without navigator.serviceWorker the engine runs in one leader tab', async ({ context }) => {
+  await context.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined });
+  });
+  const options = { endpoint: '/api/sync', dbName: 'fallback', realtime: false };
+  const leader = await context.newPage();
+  await openClient(leader, server.url, options);
+  const follower = await context.newPage();
+  await openClient(follower, server.url, options);
+
+  const status = await follower.evaluate(() => {
+    const s = (window as unknown as FixtureWindow).client.status.getSnapshot();
+    return { mode: s?.mode, reason: s?.fallbackReason };
+  });
+  expect(status).toEqual({ mode: 'page', reason: 'no-service-worker' });
+  expect(await leader.evaluate(() => navigator.serviceWorker)).toBeUndefined();
+  // One engine: the first tab holds the engine lock, the second waits for it.
+  const locks = await follower.evaluate(async () => {
+    const { held = [], pending = [] } = await navigator.locks.query();
+    const named = (l: LockInfo) => l.name === 'swsync:engine:fallback';
+    return { held: held.filter(named).length, pending: pending.filter(named).length };
+  });
+  expect(locks).toEqual({ held: 1, pending: 1 });
+
+  await leader.evaluate(() => {
+    const w = window as unknown as FixtureWindow & { seen: string[][] };
+    w.seen = [];
+    w.client
+      .liveQuery((db) => db.Todo.list())
+      .subscribe((rows) => w.seen.push(rows.map((r) => r.id)));
+  });
+  await leader.evaluate(() =>
+    (window as unknown as FixtureWindow).client.Todo.create(todoOf('t1')),
+  );
+  // The follower's write is forwarded to the leader's engine.
+  await follower.evaluate(() =>
+    (window as unknown as FixtureWindow).client.Todo.create(todoOf('t2')),
+  );
+
+  await expect
+    .poll(() => leader.evaluate(() => (window as unknown as { seen: string[][] }).seen.at(-1)))
+    .toEqual(['t1', 't2']);
+  const inFollower = await follower.evaluate(async () =>
+    (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
+  );
+  expect(inFollower).toEqual(['t1', 't2']);
+  // One engine: each write pushed once, not once per tab.
+  await expect.poll(() => server.pushed().length).toBe(2);
+  expect(new Set(server.pushed()).size).toBe(2);
+});
