@@ -1,0 +1,80 @@
+import { expect, test } from '@playwright/test';
+import { WorkerControl } from '../support/cdp.ts';
+import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
+import { type FixtureWindow, openClient, todo } from './helpers.ts';
+
+let server: PageSdkServer;
+test.beforeAll(async () => {
+  server = await startPageSdkServer();
+});
+test.afterAll(async () => {
+  await server?.close();
+});
+test.beforeEach(async ({ context }) => {
+  test.skip(!server.hasEngineWorker, 'installSyncWorker is not exported by swsync/sw yet');
+  await context.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+});
+declare global {
+  var todoOf: typeof todo;
+}
+
+const options = {
+  endpoint: '/api/sync',
+  dbName: 'engine',
+  worker: '/engine-sw.js',
+  realtime: false,
+};
+const board = { id: 'b1', name: 'Home', userId: 'u1', createdAt: '2026-01-01T00:00:00Z' };
+
+test('two tabs share one engine in the worker: one push per write, live in both', async ({
+  context,
+}) => {
+  const first = await context.newPage();
+  await openClient(first, server.url, options);
+  const second = await context.newPage();
+  await openClient(second, server.url, options);
+  const before = server.pushed().length;
+
+  await first.evaluate(() => {
+    const w = window as unknown as FixtureWindow & { seen: string[][] };
+    w.seen = [];
+    w.client
+      .liveQuery((db) => db.Todo.list())
+      .subscribe((rows) => w.seen.push(rows.map((r) => r.id)));
+  });
+  await second.evaluate(
+    (b) =>
+      (window as unknown as FixtureWindow).client.transaction((tx) => {
+        tx.Board.create(b);
+        tx.Todo.create(todoOf('t1'));
+      }),
+    board,
+  );
+  await first.evaluate(() => (window as unknown as FixtureWindow).client.Todo.create(todoOf('t2')));
+
+  await expect
+    .poll(() => first.evaluate(() => (window as unknown as { seen: string[][] }).seen.at(-1)))
+    .toEqual(['t1', 't2']);
+  await expect.poll(() => server.pushed().length - before).toBe(3);
+  // Nothing pushed twice, even with two tabs open.
+  await new Promise((r) => setTimeout(r, 300));
+  const pushed = server.pushed().slice(before);
+  expect(new Set(pushed).size).toBe(pushed.length);
+  expect(pushed).toHaveLength(3);
+});
+
+test('the real host answers after the worker was stopped', async ({ context, page }) => {
+  await openClient(page, server.url, options);
+  const control = await WorkerControl.attach(context, page);
+  await page.evaluate((b) => (window as unknown as FixtureWindow).client.Board.create(b), board);
+  await expect.poll(() => control.isRunning()).toBe(true);
+  await control.stopAll();
+  await page.evaluate(() => (window as unknown as FixtureWindow).client.Todo.create(todoOf('t9')));
+  const status = await page.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
+  expect(status.pending).toBe(0);
+  expect(
+    await page.evaluate(
+      async () => (await (window as unknown as FixtureWindow).client.Todo.get('t9'))?.id,
+    ),
+  ).toBe('t9');
+});
