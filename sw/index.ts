@@ -9,3 +9,4 @@ export {
 } from './sync/backoff.ts';
 export { applyEvent } from './sync/replay.ts';
 export type { WriteResults } from './write/apply-writes.ts';
+export * from './host/index.ts';
