@@ -1,5 +1,8 @@
 export * from './engine/index.ts';
 export * from './errors.ts';
+// The Service Worker host (built in sw/host/ against this engine's API).
+export * from './host/index.ts';
+export * from './host/index.ts';
 export * from './store/index.ts';
 export {
   type BackoffOptions,
@@ -9,4 +12,3 @@ export {
 } from './sync/backoff.ts';
 export { applyEvent } from './sync/replay.ts';
 export type { WriteResults } from './write/apply-writes.ts';
-export * from './host/index.ts';

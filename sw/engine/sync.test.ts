@@ -267,4 +267,48 @@ describe('engine against the real server', () => {
     await a.engine.close();
     await b.engine.close();
   });
+
+  it('runs one sync at a time: concurrent triggers share one follow-up run', async () => {
+    const user = randomUUID();
+    const faulty = faultyFetch();
+    const { engine } = await engineFor(user, new IDBFactory(), { fetch: faulty.fetch });
+    await engine.create('Board', board('b-co', user));
+    let inFlight = 0;
+    let most = 0;
+    faulty.plan = async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return undefined;
+    };
+    const statuses = await Promise.all([
+      engine.sync('write'),
+      engine.sync('poke'),
+      engine.sync('visible'),
+      engine.sync('page'),
+      engine.sync('timer'),
+    ]);
+    expect(most).toBe(1);
+    // The first run pushes and pulls; the one follow-up finds the outbox empty and pulls.
+    expect(faulty.calls).toEqual(['/push', '/pull', '/pull']);
+    for (const status of statuses) expect(status.pending).toBe(0);
+    await engine.close();
+  });
+
+  it('bounds every run in time', async () => {
+    const user = randomUUID();
+    const faulty = faultyFetch();
+    const { engine } = await engineFor(user, new IDBFactory(), {
+      fetch: faulty.fetch,
+      runBudgetMs: 0,
+    });
+    await engine.create('Board', board('b-budget', user));
+    const status = await engine.sync();
+    // Out of time before the first request: nothing sent, nothing lost, a new run scheduled.
+    expect(faulty.calls).toEqual([]);
+    expect(status).toMatchObject({ pending: 1, lastError: null });
+    expect(engine.retryState().at).not.toBeNull();
+    expect(engine.retryState().attempt).toBe(0);
+    await engine.close();
+  });
 });
