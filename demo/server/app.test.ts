@@ -1,0 +1,185 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPGliteStore, type SyncStore } from 'swsync/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServedApp, serveOnFreePort } from '../../server/http/testing/index.ts';
+import { createDemoApp, SESSION_COOKIE } from './app.ts';
+import { createSessionSigner, userIdFor } from './session.ts';
+
+const SECRET = 'test-secret-0123456789abcdef';
+const now = '2026-01-01T00:00:00.000Z';
+
+let store: SyncStore;
+let emptyDir: string;
+let served: ServedApp;
+beforeAll(async () => {
+  store = await openPGliteStore();
+  emptyDir = await mkdtemp(join(tmpdir(), 'swsync-demo-empty-'));
+  served = await serveOnFreePort(
+    await createDemoApp({ store, sessionSecret: SECRET, staticRoot: emptyDir }),
+  );
+});
+afterAll(async () => {
+  await served?.close();
+  await store?.close();
+  await rm(emptyDir, { recursive: true, force: true });
+});
+
+async function login(user: unknown, url = served.url) {
+  const response = await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user }),
+  });
+  return { response, body: (await response.json()) as Record<string, unknown> };
+}
+
+function pull(headers: Record<string, string>, url = served.url) {
+  return fetch(`${url}/api/sync/pull`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: '{}',
+  });
+}
+
+describe('demo server', () => {
+  it('answers health with {"ok":true}', async () => {
+    const response = await fetch(`${served.url}/api/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it('logs in: a user id derived from the name alone, a token and an HttpOnly Lax cookie', async () => {
+    const { response, body } = await login('Alice');
+    expect(response.status).toBe(200);
+    expect(body).toEqual({ userId: await userIdFor('Alice'), token: expect.any(String) });
+    expect(body.userId).toMatch(/^u_[0-9a-f]{32}$/);
+    const cookie = response.headers.get('set-cookie') ?? '';
+    expect(cookie).toContain(`${SESSION_COOKIE}=${body.token}`);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect((await login('  alice ')).body.userId).toBe(body.userId);
+    expect((await login('Bob')).body.userId).not.toBe(body.userId);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['blank', '   '],
+    ['too long', 'x'.repeat(65)],
+    ['not a string', 42],
+  ])('rejects a login whose user is %s with 400', async (_name, user) => {
+    const { response, body } = await login(user);
+    expect(response.status).toBe(400);
+    expect(body).toEqual({ error: expect.any(String) });
+  });
+
+  it('accepts 64 characters', async () => {
+    expect((await login('y'.repeat(64))).response.status).toBe(200);
+  });
+
+  it('authorizes sync routes by cookie or bearer token, and nothing else', async () => {
+    const { body } = await login('carol');
+    const token = body.token as string;
+    expect((await pull({ cookie: `${SESSION_COOKIE}=${token}` })).status).toBe(200);
+    expect((await pull({ authorization: `Bearer ${token}` })).status).toBe(200);
+
+    expect((await pull({})).status).toBe(401);
+    const [v, payload, mac] = token.split('.');
+    const otherPayload = ((await login('mallory')).body.token as string).split('.')[1];
+    // The first base64url character is fully significant (the last one carries padding bits).
+    const flipped = `${mac!.startsWith('A') ? 'B' : 'A'}${mac!.slice(1)}`;
+    const foreign = await (await createSessionSigner('another-secret-0123456789')).sign(
+      body.userId as string,
+    );
+    const expired = await (await createSessionSigner(SECRET)).sign(
+      body.userId as string,
+      Date.now() - 31 * 24 * 3600 * 1000,
+    );
+    for (const bad of [
+      `${v}.${payload}.${flipped}`,
+      `${v}.${otherPayload}.${mac}`,
+      foreign,
+      expired,
+      'garbage',
+      '',
+    ]) {
+      expect((await pull({ authorization: `Bearer ${bad}` })).status, bad).toBe(401);
+      const viaCookie = await pull({ cookie: `${SESSION_COOKIE}=${bad}` });
+      expect(viaCookie.status, bad).toBe(401);
+      expect(await viaCookie.json()).toEqual({ error: 'unauthorized' });
+    }
+    // A bad bearer token is not rescued by a good cookie.
+    const both = await pull({
+      authorization: 'Bearer garbage',
+      cookie: `${SESSION_COOKIE}=${token}`,
+    });
+    expect(both.status).toBe(401);
+  });
+
+  it('scopes sync to the user id: own boards apply, boards of another user are rejected', async () => {
+    const { body } = await login('dave');
+    const userId = body.userId as string;
+    const other = (await login('erin')).body.userId as string;
+    const boardEvent = (id: string, owner: string) => ({
+      id: `ev-${id}`,
+      entityType: 'Board',
+      operation: 'create',
+      payload: { id, name: 'Groceries', userId: owner, createdAt: now },
+      createdAt: now,
+    });
+    const response = await fetch(`${served.url}/api/sync/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${body.token}` },
+      body: JSON.stringify({ events: [boardEvent('dave-1', userId), boardEvent('dave-2', other)] }),
+    });
+    expect(response.status).toBe(200);
+    const results = (await response.json()) as { error: { type: string } | null }[];
+    expect(results.map((r) => r.error?.type ?? 'ok')).toEqual(['ok', 'SCOPE_VIOLATION']);
+  });
+
+  it('serves a placeholder page at / until the app is built, and JSON 404 under /api', async () => {
+    const page = await fetch(`${served.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('swsync demo');
+    const missing = await fetch(`${served.url}/api/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'not found' });
+  });
+});
+
+describe('demo server with a built app and a second instance', () => {
+  let dist: string;
+  let second: ServedApp;
+  beforeAll(async () => {
+    dist = await mkdtemp(join(tmpdir(), 'swsync-demo-dist-'));
+    await writeFile(join(dist, 'index.html'), '<!doctype html><title>app shell</title>');
+    await writeFile(join(dist, 'app.js'), 'console.log(1)');
+    second = await serveOnFreePort(
+      await createDemoApp({ store, sessionSecret: SECRET, staticRoot: dist }),
+    );
+  });
+  afterAll(async () => {
+    await second?.close();
+    await rm(dist, { recursive: true, force: true });
+  });
+
+  it('serves files, and index.html for other paths (SPA fallback)', async () => {
+    const asset = await fetch(`${second.url}/app.js`);
+    expect(await asset.text()).toBe('console.log(1)');
+    for (const path of ['/', '/boards/42']) {
+      const page = await fetch(`${second.url}${path}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('app shell');
+    }
+    expect((await fetch(`${second.url}/api/nope`)).status).toBe(404);
+  });
+
+  it('accepts tokens issued by another instance with the same secret', async () => {
+    const { body } = await login('frank', served.url);
+    expect((await pull({ authorization: `Bearer ${body.token}` }, second.url)).status).toBe(200);
+    expect((await login('frank', second.url)).body.userId).toBe(body.userId);
+  });
+});
