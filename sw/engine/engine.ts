@@ -63,7 +63,7 @@ export class Engine<S extends Schema> {
     this.clientId = state.clientId;
     this.dbName = options.dbName;
     this.schema = options.schema;
-    this.online = options.isOnline();
+    this.online = true;
     if (state.initial) this.initialSync = { records: 0, done: false };
   }
 
@@ -162,7 +162,7 @@ export class Engine<S extends Schema> {
   }
 
   private async run(reason: SyncReason): Promise<void> {
-    if (!this.online) return void (await this.broadcastStatus());
+    if (!this.isOnline()) return void (await this.broadcastStatus());
     if (this.paused === 'unauthorized' && !LIFTS_PAUSE.has(reason)) return;
     if (this.retryAt !== null && this.o.now() < this.retryAt && !SKIPS_BACKOFF.has(reason)) return;
     this.cancelRetry();
@@ -192,7 +192,8 @@ export class Engine<S extends Schema> {
         this.scheduleRetry(this.o.backoff.baseMs);
         return;
       case 'offline':
-        this.online = false;
+        // The platform said offline; it will say online again (no host event needed: a
+        // Service Worker gets no reliable `online` event, but its next trigger sees the change).
         return;
       case 'unauthorized':
         this.paused = 'unauthorized';
@@ -245,7 +246,7 @@ export class Engine<S extends Schema> {
       clientId: this.clientId,
       batchSize: o.batchSize,
       pullLimit: o.pullLimit,
-      isOnline: () => this.online && o.isOnline(),
+      isOnline: () => this.isOnline(),
       now: o.now,
       deadline,
       requestTimeoutMs: o.requestTimeoutMs,
@@ -266,7 +267,7 @@ export class Engine<S extends Schema> {
   async status(): Promise<SyncStatus> {
     const pending = this.closed ? 0 : await this.db.count(STORES.outbox);
     return {
-      online: this.online,
+      online: this.isOnline(),
       pending,
       syncing: this.syncing,
       lastSyncAt: this.lastSyncAt,
@@ -276,8 +277,13 @@ export class Engine<S extends Schema> {
     };
   }
 
+  /** A host's `setOnline(false)` wins; otherwise the platform (`navigator.onLine`) decides. */
+  private isOnline(): boolean {
+    return this.online && this.o.isOnline();
+  }
+
   setOnline(online: boolean): void {
-    const cameOnline = online && !this.online;
+    const cameOnline = online && !this.isOnline();
     this.online = online;
     void this.broadcastStatus();
     // Coming back online retries at once: a scheduled backoff no longer applies.

@@ -10,6 +10,8 @@ import {
 } from 'swsync/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
+import { META_KEYS, STORES } from '../store/layout.ts';
+import { openLocalDb } from '../store/open.ts';
 import { board, todo } from '../testing/demo-records.ts';
 import { faultyFetch } from '../testing/faults.ts';
 import { startSyncServer, type TestSyncServer } from '../testing/sync-server.ts';
@@ -309,6 +311,25 @@ describe('engine against the real server', () => {
     expect(status).toMatchObject({ pending: 1, lastError: null });
     expect(engine.retryState().at).not.toBeNull();
     expect(engine.retryState().attempt).toBe(0);
+    await engine.close();
+  });
+
+  it('starts over when the server does not know its cursor (a replaced database)', async () => {
+    const user = randomUUID();
+    const { engine, idb } = await engineFor(user);
+    await engine.create('Board', board('b-400', user));
+    await engine.sync();
+    await engine.create('Board', board('b-400-pending', user));
+    const db = await openLocalDb({ schema: demoSchema, dbName: 'swsync', indexedDB: idb });
+    // A well-formed cursor far beyond anything this server issued: it answers 400.
+    await db.put(STORES.meta, Buffer.from('1:999999').toString('base64url'), META_KEYS.cursor);
+    db.close();
+    const status = await engine.sync();
+    expect(status).toMatchObject({ pending: 0, lastError: null });
+    expect((await engine.list('Board')).map((b) => b.id).sort()).toEqual([
+      'b-400',
+      'b-400-pending',
+    ]);
     await engine.close();
   });
 });

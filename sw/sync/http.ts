@@ -22,7 +22,9 @@ export async function postJson<T>(
   schema: z.ZodType<T>,
 ): Promise<HttpOutcome<T>> {
   const controller = new AbortController();
-  const timer = ctx.setTimeout(() => controller.abort(), ctx.requestTimeoutMs);
+  // A request never outlives the run's budget by much: a `sync` event has a hard limit.
+  const timeout = Math.min(ctx.requestTimeoutMs, Math.max(1000, ctx.deadline - ctx.now()));
+  const timer = ctx.setTimeout(() => controller.abort(), timeout);
   let response: Response;
   try {
     response = await ctx.fetch(`${ctx.endpoint}${path}`, {

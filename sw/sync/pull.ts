@@ -53,6 +53,13 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
         await startResync(ctx);
         break;
       case 'refused':
+        // 400 to a cursor: this server never issued it (its database was replaced, or the
+        // endpoint moved). Starting over is the only way forward; pending events are kept.
+        if (answer.status === 400 && cursor !== null && !restarted) {
+          restarted = true;
+          await startResync(ctx);
+          break;
+        }
         return { kind: 'retryable', status: answer.status, message: answer.message };
       default:
         return answer;
