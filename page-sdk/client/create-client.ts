@@ -137,8 +137,9 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
         await send([write]);
         return parsed;
       },
-      update: (key: unknown, patch: unknown) => send([updateWrite(schema, name, key, patch)]),
-      delete: (key: unknown) => send([deleteWrite(schema, name, key)]),
+      // async: a validation error is a rejection, like every other failure of a write.
+      update: async (key: unknown, patch: unknown) => send([updateWrite(schema, name, key, patch)]),
+      delete: async (key: unknown) => send([deleteWrite(schema, name, key)]),
     };
   }
 

@@ -1,0 +1,142 @@
+import 'fake-indexeddb/auto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { demoSchema } from '../../demo/schema.ts';
+import { ValidationError } from '../errors.ts';
+import { engineRpc } from '../fallback/engine-rpc.ts';
+import { createClient } from './create-client.ts';
+
+const pushed: string[] = [];
+const versions = new Map<string, number>();
+let changelog = 0;
+/** A stand-in server: every push applied, every pull empty. */
+const fakeFetch: typeof fetch = async (input, init) => {
+  const url = String(input);
+  if (url.endsWith('/push')) {
+    const { events } = JSON.parse(String(init?.body)) as {
+      events: { id: string; entityType: string; entityKeyPath?: unknown[] }[];
+    };
+    pushed.push(...events.map((e) => e.id));
+    // Like the server: a version per record, one more for every applied change.
+    const results = events.map((e) => {
+      const key = `${e.entityType}:${JSON.stringify(e.entityKeyPath)}`;
+      const version = (versions.get(key) ?? 0) + 1;
+      versions.set(key, version);
+      return { id: e.id, appliedChangelogId: String(++changelog), error: null, version };
+    });
+    return Response.json(results);
+  }
+  return Response.json({ cursor: null, hasMore: false, logsWithRecords: [] });
+};
+
+const dbName = `client-test-${Date.now()}`;
+const client = createClient({
+  schema: demoSchema,
+  endpoint: 'http://sync.test/api/sync',
+  dbName,
+  realtime: false,
+  fallback: async () => {
+    // `swsync/sw` also carries the worker host, whose workbox imports read `self`.
+    Object.assign(globalThis, { self: globalThis });
+    const { createEngine } = await import('swsync/sw');
+    const { BroadcastChannel: Channel } = globalThis;
+    const channel = new Channel(`swsync:${dbName}`);
+    const engine = await createEngine({
+      schema: demoSchema,
+      endpoint: 'http://sync.test/api/sync',
+      dbName,
+      fetch: fakeFetch,
+      onBroadcast: (m) => channel.postMessage(m),
+    });
+    return engineRpc(engine, { schemaHash: demoSchema.hash, dbName, intervalMs: 60_000 });
+  },
+});
+afterAll(() => client.close());
+
+const at = (n: number) => `2026-01-0${n}T00:00:00Z`;
+const todo = (id: string, n: number, title = `todo ${id}`) => ({
+  id,
+  boardId: 'b1',
+  title,
+  done: false,
+  createdAt: at(n),
+  updatedAt: at(n),
+});
+
+describe('createClient (in-page engine, fake-indexeddb)', () => {
+  it('reports where the engine runs and why', async () => {
+    await expect.poll(() => client.status.getSnapshot()?.connected).toBe(true);
+    expect(client.status.getSnapshot()).toMatchObject({
+      mode: 'page',
+      fallbackReason: 'no-service-worker',
+      protocol: { action: null },
+    });
+  });
+
+  it('writes through the engine and reads straight from IndexedDB', async () => {
+    await client.Board.create({ id: 'b1', name: 'Home', userId: 'u1', createdAt: at(1) });
+    const created = await client.Todo.create(todo('t1', 1));
+    expect(created.title).toBe('todo t1');
+    await client.Todo.update('t1', { done: true });
+    expect(await client.Todo.get('t1')).toMatchObject({ id: 't1', done: true });
+    await client.Todo.delete('t1');
+    expect(await client.Todo.get('t1')).toBeUndefined();
+    // Acknowledged by the server, the record stays as the page left it.
+    await client.syncNow();
+    expect(await client.Todo.get('t1')).toBeUndefined();
+  });
+
+  it('queries an index by equality and range, in order, with a limit', async () => {
+    await client.transaction((tx) => {
+      for (const n of [3, 1, 2, 4]) tx.Todo.create(todo(`q${n}`, n));
+    });
+    const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
+    expect(ids(await client.Todo.where('boardId').equals('b1').toArray())).toHaveLength(4);
+    expect(ids(await client.Todo.where('createdAt').between(at(2), at(3)).toArray())).toEqual([
+      'q2',
+      'q3',
+    ]);
+    expect(
+      ids(await client.Todo.where('createdAt').above(at(1)).reverse().limit(2).toArray()),
+    ).toEqual(['q4', 'q3']);
+    expect((await client.Todo.where('id').belowOrEqual('q1').first())?.id).toBe('q1');
+  });
+
+  it('validates in the page: nothing invalid reaches the engine', async () => {
+    const error = await client.Todo.create({ ...todo('bad', 1), title: '' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', model: 'Todo' });
+    const patch = await client.Todo.update('q1', { id: 'other' } as never).catch((e: unknown) => e);
+    expect(patch).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await client.Todo.get('bad')).toBeUndefined();
+  });
+
+  it('re-runs a live query when a model it read changes, and not otherwise', async () => {
+    const seen: number[] = [];
+    const live = client.liveQuery((db) => db.Todo.where('boardId').equals('b1').toArray());
+    const stop = live.subscribe((rows) => seen.push(rows.length));
+    await expect.poll(() => seen.at(-1)).toBe(4);
+    await client.Todo.create(todo('q5', 5));
+    await expect.poll(() => seen.at(-1)).toBe(5);
+    const runs = seen.length;
+    await client.Board.update('b1', { name: 'Work' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.length).toBe(runs);
+    stop();
+  });
+
+  it('iterates a live query asynchronously', async () => {
+    const iterator = client.liveQuery((db) => db.Board.list())[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.value).toEqual([expect.objectContaining({ id: 'b1', name: 'Work' })]);
+    await iterator.return?.();
+  });
+
+  it('pushes every write once and reports the status after syncNow', async () => {
+    const status = await client.syncNow();
+    expect(status.pending).toBe(0);
+    expect(new Set(pushed).size).toBe(pushed.length);
+    expect(pushed.length).toBeGreaterThanOrEqual(9);
+  });
+});
