@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { pullAndMaterializeLogs } from '../pull/index.ts';
 import {
-  applyEntries,
   describeEachStore,
   drain,
   emptyReplica,

@@ -8,6 +8,8 @@ export interface PostgresStoreOptions {
   url: string;
   /** Pool size. Default 10. */
   max?: number;
+  /** How long `close()` lets running queries finish before cutting connections. Default 5 s. */
+  closeTimeoutSeconds?: number;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async close() {
       if (closed) return;
       closed = true;
-      await sql.end({ timeout: 5 });
+      await sql.end({ timeout: options.closeTimeoutSeconds ?? 5 });
     },
   };
   try {

@@ -53,7 +53,11 @@ export async function createPostgresTestStore(max = 5): Promise<PostgresTestStor
   const database = await createTestDatabase();
   const stores: SyncStore[] = [];
   const openAnother = async (poolSize = max) => {
-    const store = await openPostgresStore({ url: database.url, max: poolSize });
+    const store = await openPostgresStore({
+      url: database.url,
+      max: poolSize,
+      closeTimeoutSeconds: 0.2,
+    });
     stores.push(store);
     return store;
   };
