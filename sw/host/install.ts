@@ -1,5 +1,6 @@
 import type { Schema } from 'swsync/schema';
 import { clientsClaim } from 'workbox-core';
+import { createEngine } from '../engine/index.ts';
 import { BackgroundWork } from './background-work.ts';
 import { EngineRegistry } from './engines.ts';
 import type { EngineFactory } from './hosted-engine.ts';
@@ -17,7 +18,7 @@ export interface InstallSyncWorkerOptions {
   /** Base URL of the sync routes, resolved against the worker's location. */
   endpoint: string;
   /** Creates an engine per local database; `createEngine` from this package by default. */
-  createEngine: EngineFactory;
+  createEngine?: EngineFactory;
   /**
    * Activate a new worker at once (default `true`). Safe because all state lives in IndexedDB
    * and pushes are idempotent; pages of an older protocol learn of the change at their next
@@ -39,17 +40,19 @@ export interface InstallSyncWorkerOptions {
  * // sw.ts
  * installSyncWorker({ schema, endpoint: '/api/sync' });
  */
-export function installEngineHost(options: InstallSyncWorkerOptions): void {
+export function installSyncWorker(options: InstallSyncWorkerOptions): void {
   const scope = serviceWorkerScope();
   const tag = options.syncTag ?? 'swsync';
   const work = new BackgroundWork();
+  const requestBackgroundSync = () =>
+    void scope.registration.sync?.register(tag).catch(() => undefined);
   const registry = new EngineRegistry({
     schema: options.schema,
     endpoint: options.endpoint,
-    createEngine: options.createEngine,
+    createEngine: options.createEngine ?? createEngine,
     known: knownDatabases(),
     // Where the browser has no Background Sync, start-up, pokes, `online` and the timer carry on.
-    onRetryableFailure: () => void scope.registration.sync?.register(tag).catch(() => undefined),
+    onRetryableFailure: requestBackgroundSync,
   });
 
   if (options.skipWaiting ?? true) {
@@ -63,6 +66,7 @@ export function installEngineHost(options: InstallSyncWorkerOptions): void {
       work,
       schemaHash: options.schema.hash,
       writeDebounceMs: options.writeDebounceMs ?? 5,
+      requestBackgroundSync,
     }),
     { scope },
   );

@@ -8,6 +8,8 @@ export interface WorkerApiOptions {
   schemaHash: string;
   /** Delay that lets a burst of writes leave in one push. */
   writeDebounceMs: number;
+  /** Asks the browser to wake the worker once it is back online (Background Sync). */
+  requestBackgroundSync(): void;
 }
 
 /**
@@ -41,7 +43,11 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
       };
     },
     async write(db, mutationId, writes) {
-      await (await registry.get(db)).write(writes, { mutationId });
+      const engine = await registry.get(db);
+      await engine.write(writes, { mutationId });
+      // Offline, the push is not even tried (not a failure), so nothing else would register the
+      // tag: without it a write made offline waits for a page to come back.
+      if (!(await engine.status()).online) options.requestBackgroundSync();
       syncSoon(db);
     },
     async syncNow(db) {

@@ -1,0 +1,3 @@
+export type { EngineFactory, EngineFactoryOptions, HostedEngine } from './hosted-engine.ts';
+export { type InstallSyncWorkerOptions, installSyncWorker } from './install.ts';
+export { type RpcScope, type ServeRpcOptions, serveRpc } from './rpc-endpoint.ts';
