@@ -105,3 +105,32 @@ describe.skipIf(!testDatabaseUrl())('postgres store', () => {
     }
   });
 });
+
+describe('PGlite on disk', () => {
+  it('keeps its data and its migrations across a reopen', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openStore } = await import('./open.ts');
+    const dataDir = await mkdtemp(join(tmpdir(), 'swsync-pglite-'));
+    try {
+      const first = await openStore({ dataDir });
+      expect(first.kind).toBe('pglite');
+      await first.query("INSERT INTO swsync_scopes (scope, seq) VALUES ('kept', 7)");
+      await first.close();
+      const second = await openStore({ dataDir });
+      try {
+        const rows = await second.query<{ seq: number }>(
+          "SELECT seq FROM swsync_scopes WHERE scope = 'kept'",
+        );
+        expect(Number(rows[0]!.seq)).toBe(7);
+        const versions = await second.query('SELECT version FROM swsync_migrations');
+        expect(versions).toHaveLength(1);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
