@@ -1,6 +1,7 @@
 import type { Schema } from 'swsync/schema';
 import { META_KEYS, STORES } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
+import { pruneReceipts } from '../write/receipts.ts';
 import { Engine } from './engine.ts';
 import { type EngineOptions, resolveOptions } from './options.ts';
 import type { SyncEngine } from './types.ts';
@@ -32,6 +33,7 @@ export async function createEngine<S extends Schema>(
     if (stored !== clientId) await tx.store.put(clientId, META_KEYS.clientId);
     const cursor = await tx.store.get(META_KEYS.cursor);
     await tx.done;
+    await pruneReceipts(db, resolved.now(), resolved.receiptTtlMs);
     // The class takes loose model names and keys; the interface adds the schema's types.
     return new Engine(resolved, {
       db,

@@ -1,5 +1,6 @@
 import type { BroadcastMessage, Schema } from 'swsync/schema';
 import { type BackoffOptions, DEFAULT_BACKOFF } from '../sync/backoff.ts';
+import { DEFAULT_RECEIPT_TTL_MS } from '../write/receipts.ts';
 
 export type TimerId = unknown;
 
@@ -44,6 +45,8 @@ export interface EngineOptions<S extends Schema = Schema> {
   runBudgetMs?: number;
   /** Longest one request may take, default 30 s. */
   requestTimeoutMs?: number;
+  /** How long a `mutationId` is remembered, default 7 days. */
+  receiptTtlMs?: number;
 }
 
 export interface ResolvedEngineOptions<S extends Schema = Schema> {
@@ -65,6 +68,7 @@ export interface ResolvedEngineOptions<S extends Schema = Schema> {
   onRetryableFailure: () => void;
   runBudgetMs: number;
   requestTimeoutMs: number;
+  receiptTtlMs: number;
 }
 
 /** Fills in the defaults, reading globals only when an option is absent. */
@@ -94,5 +98,6 @@ export function resolveOptions<S extends Schema>(
     onRetryableFailure: options.onRetryableFailure ?? (() => undefined),
     runBudgetMs: options.runBudgetMs ?? 150_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    receiptTtlMs: options.receiptTtlMs ?? DEFAULT_RECEIPT_TTL_MS,
   };
 }

@@ -1,2 +1,3 @@
 export * from './apply-writes.ts';
+export * from './receipts.ts';
 export * from './validate.ts';

@@ -90,6 +90,19 @@ describe('local writes', () => {
     expect((await second.get('Todo', 't1'))?.title).toBe('changed');
     expect((await second.status()).pending).toBe(3);
     await second.close();
+
+    // Receipts are forgotten after their time to live, at the next start.
+    const later = await createEngine({
+      schema: demoSchema,
+      dbName: 'w',
+      indexedDB: idb,
+      ...offline,
+      now: () => Date.now() + 8 * 24 * 60 * 60 * 1000,
+    });
+    const db = await openLocalDb({ schema: demoSchema, dbName: 'w', indexedDB: idb });
+    expect(await db.count(STORES.receipts)).toBe(0);
+    db.close();
+    await later.close();
   });
 
   it('refuses a model named like a reserved store', async () => {
