@@ -1,3 +1,9 @@
+export {
+  type ExternalStore,
+  type Readable,
+  toExternalStore,
+  toSvelteStore,
+} from './adapters/index.ts';
 export * from './client/index.ts';
 export * from './errors.ts';
 export {

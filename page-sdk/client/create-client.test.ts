@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
-import { ValidationError } from '../errors.ts';
+import { RejectedError, ValidationError } from '../errors.ts';
 import { engineRpc } from '../fallback/engine-rpc.ts';
 import { createClient } from './create-client.ts';
 
@@ -13,11 +13,15 @@ const fakeFetch: typeof fetch = async (input, init) => {
   const url = String(input);
   if (url.endsWith('/push')) {
     const { events } = JSON.parse(String(init?.body)) as {
-      events: { id: string; entityType: string; entityKeyPath?: unknown[] }[];
+      events: { id: string; entityType: string; entityKeyPath?: unknown[]; payload: unknown }[];
     };
     pushed.push(...events.map((e) => e.id));
     // Like the server: a version per record, one more for every applied change.
     const results = events.map((e) => {
+      if ((e.payload as { title?: string } | null)?.title === 'reject-me') {
+        const error = { type: 'SCOPE_VIOLATION', message: 'not yours', retryable: false };
+        return { id: e.id, appliedChangelogId: null, error };
+      }
       const key = `${e.entityType}:${JSON.stringify(e.entityKeyPath)}`;
       const version = (versions.get(key) ?? 0) + 1;
       versions.set(key, version);
@@ -131,6 +135,23 @@ describe('createClient (in-page engine, fake-indexeddb)', () => {
     const first = await iterator.next();
     expect(first.value).toEqual([expect.objectContaining({ id: 'b1', name: 'Work' })]);
     await iterator.return?.();
+  });
+
+  it('reports a server rejection as a RejectedError, and the write is rolled back', async () => {
+    const seen: RejectedError[] = [];
+    const stop = client.on('rejected', (error) => seen.push(error));
+    await client.Todo.create(todo('r1', 6, 'reject-me'));
+    expect(await client.Todo.get('r1')).toBeDefined();
+    await client.syncNow();
+    await expect.poll(() => seen.length).toBe(1);
+    expect(seen[0]).toBeInstanceOf(RejectedError);
+    expect(seen[0]).toMatchObject({
+      code: 'REJECTED',
+      reason: 'SCOPE_VIOLATION',
+      message: 'not yours',
+    });
+    expect(await client.Todo.get('r1')).toBeUndefined();
+    stop();
   });
 
   it('pushes every write once and reports the status after syncNow', async () => {

@@ -1,0 +1,1 @@
+export { type ExternalStore, type Readable, toExternalStore, toSvelteStore } from './stores.ts';
