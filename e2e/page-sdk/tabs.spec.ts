@@ -81,3 +81,20 @@ test('one tab holds the realtime stream, pokes the worker, and hands over when c
   server.poke();
   await expect.poll(() => pokes(second)).toBe(4);
 });
+
+test('every tab pokes the worker when it comes online or becomes visible', async ({ page }) => {
+  await openClient(page, server.url, { endpoint: '/api/sync', dbName: 'pokes', realtime: true });
+  await page.evaluate(() => {
+    window.dispatchEvent(new Event('online'));
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  const calls = () =>
+    page
+      .context()
+      .serviceWorkers()[0]
+      ?.evaluate(() => {
+        const { calls } = (self as unknown as { stats: { calls: Record<string, number> } }).stats;
+        return [calls['poke:online'], calls['poke:visible']];
+      });
+  await expect.poll(calls).toEqual([1, 1]);
+});
