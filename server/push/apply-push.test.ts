@@ -112,8 +112,10 @@ describeEachStore('applyPush', (getStore) => {
       const results = await push(scope, [
         ev.create('Todo', todo(recordKey('t'), 'no-such-board')),
         ev.update('Todo', recordKey('t'), { boardId: 'no-such-board' }),
+        ev.create('Todo', todo(recordKey('t'), '')),
+        ev.create('Todo', todo(recordKey('t'), 'x'.repeat(1000))),
       ]);
-      expect(errorTypes(results)).toEqual(['MISSING_PARENT', 'MISSING_PARENT']);
+      expect(errorTypes(results)).toEqual(Array(4).fill('MISSING_PARENT'));
     });
 
     it('CUSTOM_VALIDATION_FAILED comes last and carries the hook message', async () => {

@@ -45,8 +45,9 @@ export function prepareEvent(
   let newParent: PreparedEvent['newParent'] = null;
   if (ownership.kind === 'child' && body.data && Object.hasOwn(body.data, ownership.parentField)) {
     const parentKey = body.data[ownership.parentField];
-    const parentModel = schema.getModel(ownership.parentModel)!;
-    if (!isKeyOf(parentModel, parentKey)) {
+    // A value that cannot be a parent key (e.g. '' for a key of min length 1) names no parent:
+    // it is looked up like any other and ends as MISSING_PARENT, as PROTOCOL.md describes.
+    if (typeof parentKey !== 'string' && typeof parentKey !== 'number') {
       return rejected(id, 'RECORD_VALIDATION_FAILURE', `${ownership.parentField} is not a key`);
     }
     newParent = { model: ownership.parentModel, keyText: JSON.stringify(parentKey) };
