@@ -254,6 +254,7 @@ export class Engine<S extends Schema> {
       clearTimeout: o.clearTimeout,
       onChange: (changes) => this.broadcastChanges(changes),
       onRejected: (rejections) => this.broadcastRejections(rejections),
+      onPushed: () => void this.broadcastStatus(),
       // Called only by a full pull (first sync, expired cursor, schema change).
       onPullProgress: (records) => {
         this.initialSync = { records, done: false };

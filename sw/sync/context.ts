@@ -25,6 +25,8 @@ export interface SyncContext {
   /** Records changed locally by this run (after its transaction committed). */
   onChange(changes: Map<string, Set<LogWithRecord['keyPath'][number]>>): void;
   onRejected(rejections: Rejection[]): void;
+  /** A batch's results are stored: the pending count changed. */
+  onPushed(): void;
   /** Records received so far by a full pull. */
   onPullProgress(records: number): void;
 }

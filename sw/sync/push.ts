@@ -151,6 +151,7 @@ export async function applyPushResults(
   await tx.done;
   if (changes.size > 0) ctx.onChange(changes);
   if (rejections.length > 0) ctx.onRejected(rejections);
+  ctx.onPushed();
 }
 
 export function addChange(changes: Map<string, Set<KeyValue>>, model: string, key: KeyValue) {

@@ -140,4 +140,19 @@ describe('local writes', () => {
     expect(again.version).toBe(2);
     again.close();
   });
+
+  it('rebuilds a model store whose key changed, carrying its records over', async () => {
+    const idb = new IDBFactory();
+    const fields = z.object({ id: z.string(), slug: z.string(), userId: z.string() });
+    const v1 = defineSchema({ Page: model({ fields, key: 'id', scope: 'userId' }) });
+    const v2 = defineSchema({ Page: model({ fields, key: 'slug', scope: 'userId' }) });
+    const engine = await createEngine({ schema: v1, dbName: 'k', indexedDB: idb, ...offline });
+    await engine.create('Page', { id: 'p1', slug: 'home', userId: 'u1' });
+    await engine.close();
+    const db = await openLocalDb({ schema: v2, dbName: 'k', indexedDB: idb });
+    expect(db.transaction('Page').store.keyPath).toBe('slug');
+    expect(await db.get('Page', 'home')).toEqual({ id: 'p1', slug: 'home', userId: 'u1' });
+    expect(await db.count(STORES.outbox)).toBe(1);
+    db.close();
+  });
 });
