@@ -103,12 +103,27 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       },
     );
 
+  // Headers live in worker memory only, and the page cannot see a worker restart (the
+  // registration wakes the same worker object). A restarted worker pushes without them, gets
+  // 401 and pauses: give them back once, then let it try again. At most every 5 s, so a real
+  // 401 (expired token) does not loop; the app renews the token with `setHeaders`.
+  let lastResend = 0;
+  const resendHeaders = () => {
+    if (!headers || Date.now() - lastResend < 5_000) return;
+    lastResend = Date.now();
+    void call('setHeaders', headers)
+      .then(() => call('poke', 'online'))
+      .catch(() => undefined);
+  };
+
   const reader = new LocalReader(dbName, () => rpc.connect());
   const changeListeners = new Set<ClientEvents['change']>();
   const rejectedListeners = new Set<ClientEvents['rejected']>();
   const stopBroadcasts = listenBroadcasts(dbName, (message) => {
-    if (message.type === 'status') status.sync(message.status);
-    else if (message.type === 'change') for (const l of changeListeners) l(message);
+    if (message.type === 'status') {
+      status.sync(message.status);
+      if (message.status.paused === 'unauthorized') resendHeaders();
+    } else if (message.type === 'change') for (const l of changeListeners) l(message);
     else
       for (const l of rejectedListeners) l(new RejectedError(message.rejection), message.rejection);
   });

@@ -56,7 +56,12 @@ export class StatusHolder {
     this.set({
       connected: true,
       protocol: { page: PAGE_PROTOCOL_VERSION, worker, action },
-      ...(action ? { paused: 'version-mismatch' as const } : {}),
+      // A new handshake that matches lifts the pause an earlier mismatch set.
+      ...(action
+        ? { paused: 'version-mismatch' as const }
+        : this.value.paused === 'version-mismatch'
+          ? { paused: null }
+          : {}),
     });
   }
 
