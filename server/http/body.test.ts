@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonBody } from './body.ts';
+import { jsonDepth, MAX_JSON_DEPTH, readJsonBody } from './body.ts';
 import { createErrorHandler } from './errors.ts';
 import { type ServedApp, serveOnFreePort } from './testing/index.ts';
 
@@ -80,5 +80,22 @@ describe('readJsonBody', () => {
     expect(JSON.parse(res.body).error).toMatch(/over 1000 bytes/);
     const small = await postChunked(['{"a":', '2}']);
     expect(small).toEqual({ status: 200, body: '{"got":{"a":2}}' });
+  });
+});
+
+describe('jsonDepth and deep nesting', () => {
+  it('measures nesting, ignoring brackets inside strings', () => {
+    expect(jsonDepth('1')).toBe(0);
+    expect(jsonDepth('{"a":[1,{"b":[]}]}')).toBe(4);
+    expect(jsonDepth('{"a":"[[[[\\"{{"}')).toBe(1);
+  });
+
+  it('answers 400 for bodies nested deeper than MAX_JSON_DEPTH', async () => {
+    const deep = `${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`;
+    const res = await post(deep);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatch(/nests deeper/);
+    const ok = `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`;
+    expect((await post(ok)).status).toBe(200);
   });
 });

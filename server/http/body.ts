@@ -4,6 +4,33 @@ import { badRequest, payloadTooLarge } from './errors.ts';
 /** Default request body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+/**
+ * Deepest nesting of arrays and objects accepted. `JSON.parse` copes with any depth, but the
+ * recursive code after it (`JSON.stringify` when storing, schema checks) overflows the stack at a
+ * few thousand levels: 1 MiB of `[` would turn into a 500. No record needs more than this.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** The nesting depth of JSON text (brackets inside strings do not count). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return max;
+}
+
 /** `application/json` or any `+json` type, parameters (charset) allowed. */
 function isJsonContentType(value: string | undefined): boolean {
   if (value === undefined) return false;
@@ -29,11 +56,16 @@ export async function readJsonBody(c: Context, limit: number): Promise<unknown> 
   }
   const text = await readLimitedText(c.req.raw, limit);
   if (text.trim() === '') throw badRequest('body is not JSON');
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text);
   } catch {
     throw badRequest('body is not JSON');
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw badRequest(`body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return value;
 }
 
 async function readLimitedText(request: Request, limit: number): Promise<string> {
@@ -43,7 +75,14 @@ async function readLimitedText(request: Request, limit: number): Promise<string>
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The client aborted the upload: there is no request to answer, but it is not our fault.
+      throw badRequest('body could not be read');
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
@@ -53,6 +92,10 @@ async function readLimitedText(request: Request, limit: number): Promise<string>
     }
     chunks.push(value);
   }
+  return decodeUtf8(chunks, total);
+}
+
+function decodeUtf8(chunks: Uint8Array[], total: number): string {
   const bytes = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

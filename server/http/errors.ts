@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorBody } from 'swsync/schema';
 import { ServerError, STATUS_BY_CODE } from '../errors.ts';
@@ -39,6 +40,11 @@ export function createErrorHandler(log: ErrorLogger = defaultLogger) {
       const status = STATUS_BY_CODE[error.code];
       if (status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return errorResponse(c, status, error.message, error.details);
+    }
+    // Thrown by Hono middleware (e.g. a body limit) an application may put in front.
+    if (error instanceof HTTPException) {
+      const status = error.status >= 500 ? 503 : error.status;
+      return errorResponse(c, status as ContentfulStatusCode, error.message || 'request failed');
     }
     const kind = classifyFault(error);
     if (kind === 'retry' || kind === 'unavailable') {

@@ -1,4 +1,4 @@
-export { DEFAULT_BODY_LIMIT, readJsonBody } from './body.ts';
+export { DEFAULT_BODY_LIMIT, jsonDepth, MAX_JSON_DEPTH, readJsonBody } from './body.ts';
 export {
   createErrorHandler,
   type ErrorLogger,

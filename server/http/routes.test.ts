@@ -109,6 +109,25 @@ describeEachStore('syncRoutes over HTTP', (getStore) => {
       expect(ok.body).toHaveLength(100);
     });
 
+    it('never a 5xx for deep nesting: 400 past the limit, judged per event below it', async () => {
+      const user = uniqueScope();
+      const nest = (depth: number): unknown => (depth === 0 ? 'x' : [nest(depth - 1)]);
+      const deep = {
+        ...ev.create('Board', { ...board(recordKey('b'), user), name: nest(240) }),
+        lastError: nest(240),
+      };
+      const below = await as(user).raw('push', { events: [deep] });
+      expect(below.status).toBe(200);
+      expect((below.body as { error: { type: string } }[])[0]?.error.type).toBe(
+        'RECORD_VALIDATION_FAILURE',
+      );
+      const past = await as(user).raw(
+        'push',
+        `{"events":[{"id":"e","x":${'['.repeat(400_000)}${']'.repeat(400_000)}}]}`,
+      );
+      expect(past.status).toBe(400);
+    });
+
     it('404 as JSON for unknown routes and methods', async () => {
       const answer = await as(uniqueScope()).raw('nowhere', {});
       expect(answer.status).toBe(404);
