@@ -15,6 +15,9 @@ async function main(): Promise<void> {
     envSecret: config.sessionSecret,
     dataDir: config.dataDir,
   });
+  if (config.sessionSecret !== undefined && config.sessionSecret.length < 32) {
+    console.warn('SESSION_SECRET is short: use at least 32 random characters outside of tests');
+  }
   const store = await openStore(
     config.databaseUrl
       ? { databaseUrl: config.databaseUrl }

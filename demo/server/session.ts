@@ -60,7 +60,7 @@ export interface SessionSigner {
  * await sessions.verify(token); // the user id
  */
 export async function createSessionSigner(secret: string): Promise<SessionSigner> {
-  if (secret.length < 16) throw new Error('SESSION_SECRET must be at least 16 characters');
+  if (secret.length === 0) throw new Error('the session secret must not be empty');
   const key = await crypto.subtle.importKey(
     'raw',
     encoder.encode(secret),
