@@ -92,6 +92,14 @@ test('a protocol version mismatch is reported and writes are refused', async ({ 
   expect(outcome.status?.protocol).toEqual({ page: 1, worker: 99, action: 'reload' });
 });
 
+test('an older worker is reported as needing an update', async ({ page }) => {
+  await openClient(page, server.url, { ...base, worker: '/sw.js?protocol=0' });
+  const status = await page.evaluate(
+    () => (window as unknown as FixtureWindow).client.status.getSnapshot()?.protocol,
+  );
+  expect(status).toEqual({ page: 1, worker: 0, action: 'update-worker' });
+});
+
 test('messages outside the RPC envelope are ignored by the worker', async ({ context, page }) => {
   await openClient(page, server.url, base);
   await page.evaluate(async () => {

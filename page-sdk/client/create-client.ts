@@ -7,7 +7,7 @@ import { startRealtime } from '../realtime/realtime.ts';
 import { LocalReader } from '../store/local-reader.ts';
 import { RpcConnection } from '../transport/connection.ts';
 import { randomId } from '../transport/envelope.ts';
-import { chooseHost, deferredTransport } from './host.ts';
+import { chooseHost, deferredTransport, updateWorker } from './host.ts';
 import { modelReader, RESERVED_NAMES } from './models.ts';
 import { StatusHolder } from './status.ts';
 import type {
@@ -82,7 +82,9 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     onHandshake: (hello) => {
       status.handshake(hello);
       if (status.current.protocol.action === 'update-worker') {
-        void hostChoice.then((c) => c.registration?.update()).catch(() => undefined);
+        void hostChoice
+          .then((c) => c.registration && updateWorker(c.registration, status))
+          .catch(() => undefined);
       }
     },
     onHello: async (_hello, api) => {

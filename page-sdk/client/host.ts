@@ -1,6 +1,7 @@
 import type { WorkerRpc } from 'swsync/schema';
 import { type PageHost, pageHost } from '../fallback/page-host.ts';
 import { serviceWorkerTransport, type Transport } from '../transport/transport.ts';
+import type { StatusHolder } from './status.ts';
 import type { FallbackReason } from './types.ts';
 
 export interface HostChoice {
@@ -61,4 +62,28 @@ export function deferredTransport(choice: Promise<HostChoice>): Transport {
       return transport.open();
     },
   };
+}
+
+/**
+ * The `'update-worker'` half of the mismatch policy: fetch the newer worker; if it waits
+ * (a host that does not skip waiting), let the old one finish its pending work first, then
+ * ask the new one to take over with the Workbox convention `{ type: 'SKIP_WAITING' }`. The
+ * next call sees `registration.active` change and handshakes again.
+ */
+export async function updateWorker(
+  registration: ServiceWorkerRegistration,
+  status: StatusHolder,
+): Promise<void> {
+  await registration.update();
+  const waiting = registration.waiting ?? registration.installing;
+  if (!waiting) return;
+  await new Promise<void>((resolve) => {
+    if (status.current.pending === 0) return resolve();
+    const stop = status.source.subscribe((s) => {
+      if (s.pending > 0) return;
+      queueMicrotask(() => stop());
+      resolve();
+    });
+  });
+  (registration.waiting ?? waiting).postMessage({ type: 'SKIP_WAITING' });
 }
