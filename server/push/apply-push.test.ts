@@ -412,6 +412,22 @@ describeEachStore('applyPush', (getStore) => {
       expect([...replica.records.keys()]).toEqual([`Board/${b2}`]);
     });
 
+    it('cascade reaches the stored children of a record moved by a create (upsert)', async () => {
+      const { scope, b } = await withBoard();
+      const b2 = recordKey('b');
+      const t = recordKey('t');
+      const c = recordKey('c');
+      await push(scope, [
+        ev.create('Board', board(b2, scope)),
+        ev.create('Todo', todo(t, b)),
+        ev.create('Comment', { id: c, todoId: t, text: 'x' }),
+      ]);
+      const results = await push(scope, [ev.create('Todo', todo(t, b2)), ev.delete('Board', b2)]);
+      expect(errorTypes(results)).toEqual([null, null]);
+      const replica = await drain(getStore(), scope);
+      expect([...replica.records.keys()]).toEqual([`Board/${b}`]);
+    });
+
     it('restrict: a board with pins cannot be deleted until they are gone', async () => {
       const { scope, b } = await withBoard();
       const p = recordKey('p');

@@ -95,8 +95,9 @@ async function decide(
   for (const ev of prepared) {
     refs.push({ model: ev.modelName, key: ev.keyText });
     if (ev.newParent) refs.push({ model: ev.newParent.model, key: ev.newParent.keyText });
-    // Deleted and moved records are where a cascade can start or reach records not in `refs`.
-    if (ev.operation === 'delete' || (ev.operation === 'update' && ev.newParent)) {
+    // Deleted records start cascades; records given a parent (a move, or a create that upserts
+    // an existing record) may bring their stored children under a parent deleted later on.
+    if (ev.operation === 'delete' || ev.newParent) {
       cascadeRoots.push({ model: ev.modelName, key: ev.keyText });
     }
   }
