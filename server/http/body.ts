@@ -45,6 +45,9 @@ function isJsonContentType(value: string | undefined): boolean {
  * so the streamed byte count is enforced as well: reading stops at the first chunk past the limit.
  * A JSON content type is required: it is what the protocol sends, and it makes a browser preflight
  * any cross-site request that would otherwise carry the session cookie.
+ *
+ * @example
+ * app.post('/login', async (c) => c.json(await login(await readJsonBody(c, 4096))));
  */
 export async function readJsonBody(c: Context, limit: number): Promise<unknown> {
   if (!isJsonContentType(c.req.header('content-type'))) {

@@ -13,7 +13,12 @@ export type ErrorLogger = (message: string, error: unknown) => void;
 
 const defaultLogger: ErrorLogger = (message, error) => console.error(message, error);
 
-/** Writes `{ error, details? }` with `status`. The only way an error body is produced. */
+/**
+ * Writes `{ error, details? }` with `status`. The only way an error body is produced.
+ *
+ * @example
+ * return errorResponse(c, 404, 'not found');
+ */
 export function errorResponse(
   c: Context,
   status: ContentfulStatusCode,

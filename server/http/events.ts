@@ -22,6 +22,11 @@ const encoder = new TextEncoder();
  * The subscription is active before the response is returned: a commit made once the client has
  * the headers is always poked. The first bytes (a comment) are queued at once so the runtime
  * flushes headers immediately rather than at the first poke.
+ *
+ * @example
+ * app.get('/events', (c) =>
+ *   openPokeStream({ hub: pokeHubFor(store), scope, heartbeatMs: 25_000, signal: c.req.raw.signal }),
+ * );
  */
 export async function openPokeStream(options: PokeStreamOptions): Promise<Response> {
   const { hub, scope, heartbeatMs, signal } = options;

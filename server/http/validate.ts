@@ -24,6 +24,9 @@ function issuesOf(error: z.ZodError): { path: (string | number)[]; message: stri
  * Checks a push body's route-level shape: `{ events: [...], clientId? }`, each event an object
  * with a string `id`. The batch size is checked as soon as `events` is an array, before its
  * members (PROTOCOL.md: 413 wins over 400 for an oversized batch of malformed events).
+ *
+ * @example
+ * const { events, clientId } = checkPushBody(await readJsonBody(c, limit), 100);
  */
 export function checkPushBody(body: unknown, maxBatchSize: number): CheckedPush {
   if (!isPlainObject(body)) throw badRequest('push body must be an object { events: [...] }');
