@@ -63,4 +63,17 @@ test('without navigator.serviceWorker the engine runs in one leader tab', async 
   // One engine: each write pushed once, not once per tab.
   await expect.poll(() => server.pushed().length).toBe(2);
   expect(new Set(server.pushed()).size).toBe(2);
+
+  // The leader closes: the follower takes the lock and runs the engine itself.
+  await leader.close();
+  await follower.evaluate(() =>
+    (window as unknown as FixtureWindow).client.Todo.create(todoOf('t3')),
+  );
+  const after = await follower.evaluate(async () => {
+    const { held = [] } = await navigator.locks.query();
+    const ids = (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id);
+    return { ids, held: held.filter((l) => l.name === 'swsync:engine:fallback').length };
+  });
+  expect(after).toEqual({ ids: ['t1', 't2', 't3'], held: 1 });
+  await expect.poll(() => server.pushed().length).toBe(3);
 });
