@@ -1,9 +1,10 @@
 import 'fake-indexeddb/auto';
 import { randomUUID } from 'node:crypto';
 import { IDBFactory } from 'fake-indexeddb';
-import type { BroadcastMessage } from 'swsync/schema';
+import { type BroadcastMessage, defineSchema, model } from 'swsync/schema';
 import { openPGliteStore, pullAndMaterializeLogs, type SyncStore } from 'swsync/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { demoSchema } from '../../demo/schema.ts';
 import { STORES } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
@@ -17,16 +18,29 @@ import type { SyncEngine } from './types.ts';
 let store: SyncStore;
 let server: TestSyncServer;
 let strict: TestSyncServer;
+let versioned: TestSyncServer;
+
+/** A model whose updates must name the version they were based on. */
+const notesSchema = defineSchema({
+  Note: model({
+    fields: z.object({ id: z.string(), userId: z.string(), text: z.string() }),
+    key: 'id',
+    scope: 'userId',
+    conflict: 'version',
+  }),
+});
 
 beforeAll(async () => {
   store = await openPGliteStore();
   server = await startSyncServer(store);
   // Small limits, to make the server answer 413.
   strict = await startSyncServer(store, { maxBatchSize: 4, bodyLimit: 1600 });
+  versioned = await startSyncServer(store, { schema: notesSchema });
 });
 afterAll(async () => {
   await server?.close();
   await strict?.close();
+  await versioned?.close();
   await store?.close();
 });
 
@@ -232,4 +246,55 @@ describe('an engine dropped at every step of a push and a pull', () => {
       for (const step of steps) await scenario(step, mode);
     });
   }
+});
+
+describe('version-checked models', () => {
+  async function notesEngine(user: string, faulty = faultyFetch()) {
+    const messages: BroadcastMessage[] = [];
+    const engine = await createEngine({
+      schema: notesSchema,
+      endpoint: versioned.endpoint,
+      indexedDB: new IDBFactory(),
+      isOnline: () => true,
+      fetch: faulty.fetch,
+      onBroadcast: (m) => messages.push(m),
+    });
+    engine.setHeaders({ 'x-user': user });
+    return { engine, messages, faulty };
+  }
+
+  it('sends each edit with the version the previous one produced', async () => {
+    const user = randomUUID();
+    const { engine, messages, faulty } = await notesEngine(user);
+    const id = `n-${user}`;
+    await engine.create('Note', { id, userId: user, text: 'one' });
+    await engine.sync();
+    // Both edits were queued on version 1; the second must go out on version 2.
+    await engine.update('Note', id, { text: 'two' });
+    await engine.update('Note', id, { text: 'three' });
+    expect(await engine.sync()).toMatchObject({ pending: 0, lastError: null });
+    expect(messages.filter((m) => m.type === 'rejected')).toEqual([]);
+    expect(faulty.calls).toEqual(['/push', '/pull', '/push', '/push', '/pull']);
+    expect(await engine.get('Note', id)).toMatchObject({ text: 'three' });
+    await engine.close();
+  });
+
+  it('rolls a stale edit back to the server record', async () => {
+    const user = randomUUID();
+    const a = await notesEngine(user);
+    const b = await notesEngine(user);
+    const id = `n-${user}`;
+    await a.engine.create('Note', { id, userId: user, text: 'one' });
+    await a.engine.sync();
+    await b.engine.sync();
+    await b.engine.update('Note', id, { text: 'from b' });
+    await b.engine.sync();
+    await a.engine.update('Note', id, { text: 'from a' });
+    await a.engine.sync();
+    expect(await a.engine.get('Note', id)).toMatchObject({ text: 'from b' });
+    const rejected = a.messages.flatMap((m) => (m.type === 'rejected' ? [m.rejection] : []));
+    expect(rejected.map((r) => r.error.type)).toEqual(['CONFLICT']);
+    await a.engine.close();
+    await b.engine.close();
+  });
 });

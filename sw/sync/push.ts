@@ -21,12 +21,30 @@ import { applyEvent, rebaseRecord, type WriteTx } from './replay.ts';
  */
 export async function pushOutbox(ctx: SyncContext): Promise<SyncOutcome> {
   for (;;) {
-    const rows = (await ctx.db.getAll(STORES.outbox, undefined, ctx.batchSize)) as OutboxRow[];
-    if (rows.length === 0) return { kind: 'done' };
+    const queued = (await ctx.db.getAll(STORES.outbox, undefined, ctx.batchSize)) as OutboxRow[];
+    if (queued.length === 0) return { kind: 'done' };
+    const rows = cutAtSecondVersionedEdit(ctx, queued);
     if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
     const outcome = await pushRows(ctx, rows);
     if (outcome.kind !== 'done') return outcome;
   }
+}
+
+/**
+ * Under a version-checked model each event must carry the version the previous one produced,
+ * which only its result tells: a batch ends before the second event of such a record, and the
+ * next batch sends it with the version now in `base`.
+ */
+function cutAtSecondVersionedEdit(ctx: SyncContext, rows: OutboxRow[]): OutboxRow[] {
+  const seen = new Set<string>();
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (ctx.schema.getModel(row.model)?.conflict !== 'version') continue;
+    const id = JSON.stringify([row.model, row.key]);
+    if (seen.has(id)) return rows.slice(0, i);
+    seen.add(id);
+  }
+  return rows;
 }
 
 async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcome> {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { Schema } from 'swsync/schema';
 import { type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../../demo/schema.ts';
 
@@ -13,6 +14,8 @@ export interface TestSyncServer {
 }
 
 export interface TestSyncServerOptions {
+  /** Default the demo schema. */
+  schema?: Schema;
   maxBatchSize?: number;
   bodyLimit?: number;
 }
@@ -34,10 +37,11 @@ export function startSyncServer(
     '/api/sync',
     syncRoutes({
       store,
-      schema: demoSchema,
+      schema: options.schema ?? demoSchema,
       auth: (c) => c.req.header('x-user') ?? null,
       logger: () => undefined,
-      ...options,
+      maxBatchSize: options.maxBatchSize,
+      bodyLimit: options.bodyLimit,
     }),
   );
   return new Promise((resolve, reject) => {
