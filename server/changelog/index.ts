@@ -3,4 +3,6 @@ export {
   DEFAULT_RETENTION_MS,
   type PurgeTombstonesOptions,
   purgeTombstones,
+  type SchedulePurgeOptions,
+  schedulePurge,
 } from './purge.ts';

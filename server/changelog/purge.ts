@@ -53,3 +53,37 @@ export async function purgeTombstones(options: PurgeTombstonesOptions): Promise<
     return Number(rows[0]?.purged ?? 0);
   });
 }
+
+export interface SchedulePurgeOptions extends Omit<PurgeTombstonesOptions, 'now'> {
+  /** Time between purges. Default one hour. */
+  intervalMs?: number;
+  /** Called when a purge fails (the database is down...); the schedule goes on. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Runs {@link purgeTombstones} now and then every `intervalMs`, one run at a time. Several
+ * instances may run it against one database: each run is one transaction and they serialize.
+ * Returns a function that stops the schedule and waits for a running purge.
+ *
+ * @example
+ * const stop = schedulePurge({ store, retentionMs: 30 * 24 * 3600_000 });
+ * // on shutdown:
+ * await stop();
+ */
+export function schedulePurge(options: SchedulePurgeOptions): () => Promise<void> {
+  const interval = options.intervalMs ?? 60 * 60 * 1000;
+  let stopped = false;
+  const purge = () => purgeTombstones(options).catch((error: unknown) => options.onError?.(error));
+  let running: Promise<unknown> = purge();
+  const timer = setInterval(() => {
+    if (!stopped) running = running.then(purge);
+  }, interval);
+  // A purge schedule alone should not keep a process alive.
+  (timer as { unref?: () => void }).unref?.();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}

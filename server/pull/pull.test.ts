@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { encodeChangelogId } from '../changelog/cursor.ts';
-import { purgeTombstones } from '../changelog/purge.ts';
+import { purgeTombstones, schedulePurge } from '../changelog/purge.ts';
 import { ServerError } from '../errors.ts';
 import { applyPush } from '../push/index.ts';
 import {
@@ -151,5 +151,23 @@ describeEachStore('pullAndMaterializeLogs', (getStore) => {
     expect(
       (await pull(scope, afterDelete.cursor)).logsWithRecords.map((e) => e.keyPath[0]),
     ).toEqual([b]);
+  });
+
+  it('schedulePurge purges at once and on its interval until stopped', async () => {
+    const scope = uniqueScope();
+    const b = recordKey('b');
+    await push(scope, [ev.create('Board', board(b, scope))]);
+    const start = await pull(scope);
+    await push(scope, [ev.delete('Board', b)]);
+    const errors: unknown[] = [];
+    const stop = schedulePurge({
+      store: getStore(),
+      retentionMs: -1000,
+      intervalMs: 20,
+      onError: (e) => errors.push(e),
+    });
+    await expect.poll(() => codeOf(pull(scope, start.cursor))).toBe('CURSOR_EXPIRED');
+    await stop();
+    expect(errors).toEqual([]);
   });
 });
