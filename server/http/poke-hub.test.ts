@@ -132,4 +132,27 @@ describe('openPokeStream over a real socket', () => {
     expect(realHub.size).toBe(0);
     expect(realHub.isListening).toBe(false);
   });
+
+  it('leaks no subscription over many clients that come and go, some before the stream opens', async () => {
+    const scope = uniqueScope();
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const abort = new AbortController();
+        const pending = fetch(`${served.url}/events/${scope}`, { signal: abort.signal });
+        if (i % 2 === 0) abort.abort();
+        try {
+          const response = await pending;
+          const sse = new SseReader(response);
+          await sse.until(() => sse.comments.includes('connected'));
+          sse.close();
+          await sse.finished;
+        } catch {
+          // Aborted before the response: that is the point.
+        }
+      }),
+    );
+    for (let i = 0; i < 60 && (realHub.size > 0 || realHub.isListening); i++) await tick();
+    expect(realHub.size).toBe(0);
+    expect(realHub.isListening).toBe(false);
+  });
 });

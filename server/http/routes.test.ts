@@ -350,6 +350,48 @@ describeEachStore('syncRoutes over HTTP', (getStore) => {
   });
 });
 
+describeEachStore('syncRoutes with a scopeKey function', (getStore) => {
+  let served: ServedApp;
+  beforeAll(async () => {
+    const app = new Hono();
+    app.route(
+      '/api/sync',
+      syncRoutes({
+        store: getStore(),
+        schema: testSchema,
+        // Identities look like "<tenant>:<member>"; the tenant is the scope.
+        auth: bearerAuth,
+        scopeKey: (identity) => `tenant-${identity.split(':')[0]}`,
+      }),
+    );
+    served = await serveOnFreePort(app);
+  });
+  afterAll(() => served.close());
+
+  it('scopes push, pull and pokes by the function of the identity', async () => {
+    const tenant = uniqueScope('t').replace(/:/g, '');
+    const member = (name: string) =>
+      new TestSyncClient(`${served.url}/api/sync`, `${tenant}:${name}`);
+    const stranger = new TestSyncClient(`${served.url}/api/sync`, `${uniqueScope('x')}:eve`);
+    const sse = new SseReader(await member('bob').events());
+    try {
+      const key = recordKey('b');
+      const [ok] = await member('alice').push([ev.create('Board', board(key, `tenant-${tenant}`))]);
+      expect(ok?.error).toBeNull();
+      const [wrong] = await member('alice').push([
+        ev.create('Board', board(recordKey('b'), `${tenant}:alice`)),
+      ]);
+      expect(wrong?.error?.type).toBe('SCOPE_VIOLATION');
+      expect((await member('bob').pullAll()).map((l) => l.keyPath[0])).toEqual([key]);
+      expect(await stranger.pullAll()).toEqual([]);
+      const poke = await sse.next((m) => m.event === 'poke');
+      expect(JSON.parse(poke.data)).toEqual({ cursor: ok?.appliedChangelogId });
+    } finally {
+      sse.close();
+    }
+  });
+});
+
 describe('syncRoutes faults', () => {
   it('answers 503 with Retry-After when the store is unavailable, and applies nothing', async () => {
     const broken = {
