@@ -1,5 +1,6 @@
 import type { PushResult } from 'swsync/schema';
 import { ServerError } from '../errors.ts';
+import { StoreClosedError } from '../store/errors.ts';
 import { classifyFault } from '../store/faults.ts';
 import type { SqlClient } from '../store/types.ts';
 import { prepareEvent } from './prepare.ts';
@@ -61,7 +62,11 @@ export async function runBatch(options: BatchOptions): Promise<PushResult[]> {
     } catch (error) {
       const kind = error instanceof WriteRaceError ? 'retry' : classifyFault(error);
       if (kind === 'other') throw error;
-      if (kind === 'retry' && attempt < options.maxAttempts) {
+      // A lost connection is worth another try on a fresh one. Safe even if the COMMIT went
+      // through before the loss: the retry finds the event ids applied and repeats the results.
+      const retryable =
+        kind === 'retry' || (kind === 'unavailable' && !(error instanceof StoreClosedError));
+      if (retryable && attempt < options.maxAttempts) {
         // Full jitter: two racing batches should not collide again on the retry.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
         continue;

@@ -71,7 +71,7 @@ describeEachStore('applyPush under faults', (getStore) => {
     expect(await drain(getStore(), scope)).toMatchObject({ cursor: null, entries: [] });
   });
 
-  it('a lost connection → UNAVAILABLE at once, nothing applied, and a retry then works', async () => {
+  it('a lost connection is retried on a fresh attempt; the batch applies once', async () => {
     const scope = uniqueScope();
     const events = batch(scope);
     const store = withFaults(getStore(), {
@@ -79,8 +79,23 @@ describeEachStore('applyPush under faults', (getStore) => {
       error: () => driverError('ECONNRESET'),
       times: 1,
     });
-    await unavailable(applyPush({ store, schema: testSchema, scopeKey: scope, events }));
+    const results = await applyPush({ store, schema: testSchema, scopeKey: scope, events });
     expect(store.failures()).toBe(1);
+    expect(results.map((r) => r.error)).toEqual([null, null]);
+    expect((await drain(getStore(), scope)).entries).toHaveLength(2);
+  });
+
+  it('a connection that stays lost → UNAVAILABLE, nothing applied, and a later retry works', async () => {
+    const scope = uniqueScope();
+    const events = batch(scope);
+    const store = withFaults(getStore(), {
+      when: isWrite,
+      error: () => driverError('57P01'),
+      times: 2,
+    });
+    await unavailable(
+      applyPush({ store, schema: testSchema, scopeKey: scope, events, maxAttempts: 2 }),
+    );
     expect((await drain(getStore(), scope)).entries).toEqual([]);
     const results = await applyPush({ store, schema: testSchema, scopeKey: scope, events });
     expect(results.map((r) => r.error)).toEqual([null, null]);
