@@ -65,6 +65,10 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
   }
   let headers = options.headers ?? null;
   const status = new StatusHolder();
+  const onOnline = () => status.browserOnline(true);
+  const onOffline = () => status.browserOnline(false);
+  globalThis.addEventListener?.('online', onOnline);
+  globalThis.addEventListener?.('offline', onOffline);
   const hostChoice = chooseHost({
     dbName,
     worker: options.worker ?? '/sw.js',
@@ -212,6 +216,8 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       await call('setHeaders', next);
     },
     close() {
+      globalThis.removeEventListener?.('online', onOnline);
+      globalThis.removeEventListener?.('offline', onOffline);
       stopRealtime();
       stopBroadcasts();
       rpc.close();

@@ -39,6 +39,15 @@ describe('StatusHolder', () => {
     expect(seen).toEqual([null, 'reload', 'reload', 'update-worker', null]);
   });
 
+  it("shows the browser's offline at once, and does not let the engine's status undo it", () => {
+    const holder = new StatusHolder();
+    holder.browserOnline(false);
+    expect(holder.current.online).toBe(false);
+    holder.browserOnline(true);
+    holder.sync({ ...synced, online: false });
+    expect(holder.current.online).toBe(false);
+  });
+
   it('records where the engine runs and why', () => {
     const holder = new StatusHolder();
     holder.mode('page', 'registration-failed');

@@ -2,8 +2,10 @@ import { PAGE_PROTOCOL_VERSION, type SyncStatus, type WorkerHello } from 'swsync
 import { createSource, type Source } from '../live/subscribable.ts';
 import type { ClientStatus, FallbackReason } from './types.ts';
 
+const browserOnline = () => typeof navigator === 'undefined' || navigator.onLine;
+
 const initialSync: SyncStatus = {
-  online: typeof navigator === 'undefined' ? true : navigator.onLine,
+  online: browserOnline(),
   pending: 0,
   syncing: false,
   lastSyncAt: null,
@@ -42,7 +44,19 @@ export class StatusHolder {
   sync(status: SyncStatus): void {
     const mismatch = this.value.protocol.action !== null;
     // The engine does not know the page's protocol: keep the mismatch pause visible.
-    this.set({ ...status, paused: mismatch ? 'version-mismatch' : status.paused });
+    this.set({
+      ...status,
+      online: status.online && browserOnline(),
+      paused: mismatch ? 'version-mismatch' : status.paused,
+    });
+  }
+
+  /**
+   * The browser went on- or offline. The engine only notices at its next run, so the page
+   * shows the browser's word at once; the engine's next status confirms it.
+   */
+  browserOnline(online: boolean): void {
+    if (this.value.online !== online) this.set({ online });
   }
 
   handshake(hello: WorkerHello): void {

@@ -22,6 +22,9 @@ export function liveQuery<R, T>(
   let touched = new Set<string>();
   let running = false;
   let again = false;
+  // Changes seen while a run is in flight: its reads are only known once it ends, and a
+  // change of a model it already read may have come after the read.
+  const changedDuringRun = new Set<string>();
   let stopChanges: (() => void) | undefined;
 
   const run = async () => {
@@ -32,6 +35,7 @@ export function liveQuery<R, T>(
     running = true;
     do {
       again = false;
+      changedDuringRun.clear();
       const reads = new Set<string>();
       try {
         const value = await query(host.reader(reads));
@@ -41,6 +45,7 @@ export function liveQuery<R, T>(
         touched = reads;
         source.error(error);
       }
+      if ([...changedDuringRun].some((model) => reads.has(model))) again = true;
     } while (again && stopChanges);
     running = false;
   };
@@ -48,7 +53,8 @@ export function liveQuery<R, T>(
   const source = createSource<T>(undefined, (active) => {
     if (active) {
       stopChanges = host.onChange((model) => {
-        if (touched.has(model)) void run();
+        if (running) changedDuringRun.add(model);
+        else if (touched.has(model)) void run();
       });
       void run();
     } else {
