@@ -20,7 +20,10 @@ export async function buildDemo(): Promise<void> {
     configFile: false,
     logLevel: 'warn',
     resolve: { conditions: ['source', 'module', 'browser', 'import', 'default'] },
-    define: { __PRECACHE_MANIFEST__: JSON.stringify(manifest) },
+    define: {
+      __PRECACHE_MANIFEST__: JSON.stringify(manifest),
+      'process.env.NODE_ENV': JSON.stringify('production'),
+    },
     build: {
       outDir,
       emptyOutDir: false,

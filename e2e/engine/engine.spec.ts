@@ -1,9 +1,10 @@
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { type FixtureWindow, openClient } from '../page-sdk/helpers.ts';
 import { WorkerControl } from '../support/cdp.ts';
-import { type EngineFixture, startEngineFixture } from './demo-fixture.ts';
+import type { DemoServer } from '../support/demo-server.ts';
+import { startEngineFixture } from './demo-fixture.ts';
 
-let fixture: EngineFixture;
+let fixture: DemoServer;
 test.beforeAll(async () => {
   fixture = await startEngineFixture();
 });

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+import { buildDemo } from '../../demo/build.ts';
+import { WorkerControl } from '../support/cdp.ts';
+import { type DemoServer, startDemoServer } from '../support/demo-server.ts';
+import { DemoApp } from './app.ts';
+
+let server: DemoServer;
+test.beforeAll(async () => {
+  await buildDemo();
+  server = await startDemoServer({
+    staticRoot: fileURLToPath(new URL('../../demo/dist/', import.meta.url)),
+  });
+});
+test.afterAll(async () => {
+  await server?.close();
+});
+
+/** A user name no other test uses, and its token for checking the server through the API. */
+async function newUser(prefix: string) {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  return { name, ...(await server.login(name)) };
+}
+
+async function serverTitles(token: string, model: 'Board' | 'Todo', field: 'name' | 'title') {
+  return (await server.serverRecords(token))
+    .filter((e) => e.model === model)
+    .map((e) => String(e.record?.[field]))
+    .sort();
+}
+
+test('an online write reaches the server', async ({ page }, testInfo) => {
+  const user = await newUser('online');
+  const app = new DemoApp(page);
+  await app.signIn(server.url, user.name);
+  // The engine runs in the worker, which claimed the page on its first visit.
+  await expect
+    .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL))
+    .toBe(`${server.url}/sw.js`);
+  await app.snapshot(testInfo, 'empty-account');
+  await app.addBoard('Groceries');
+  await app.addTodo('Milk');
+  await app.checkbox('Milk').check();
+
+  await expect.poll(() => serverTitles(user.token, 'Board', 'name')).toEqual(['Groceries']);
+  await expect
+    .poll(
+      async () => (await server.serverRecords(user.token)).find((e) => e.model === 'Todo')?.record,
+    )
+    .toMatchObject({ title: 'Milk', done: true });
+  await expect(app.status()).toHaveText('Synced');
+  await app.snapshot(testInfo, 'synced');
+});
+
+test('offline writes survive a reload and a worker stop, then reach the server exactly once', async ({
+  context,
+  page,
+}, testInfo) => {
+  const user = await newUser('offline');
+  const app = new DemoApp(page);
+  await app.signIn(server.url, user.name);
+  await app.addBoard('Trip');
+  await expect(app.status()).toHaveText('Synced');
+
+  await context.setOffline(true);
+  await expect(app.status()).toContainText('Offline');
+  await app.addTodo('Passport');
+  await app.addTodo('Tickets');
+  await app.addTodo('Charger');
+  await expect(app.status()).toHaveText('Offline · 3 pending');
+  await app.snapshot(testInfo, 'offline-pending');
+
+  // The app shell comes from the worker's precache; the todos from IndexedDB.
+  await page.reload({ timeout: 15_000 });
+  for (const title of ['Passport', 'Tickets', 'Charger'])
+    await expect(app.todo(title)).toBeVisible();
+  await expect(app.status()).toHaveText('Offline · 3 pending');
+
+  const workers = await WorkerControl.attach(context, page);
+  await workers.stopAll();
+  await app.addTodo('Adapter');
+  await expect(app.status()).toHaveText('Offline · 4 pending');
+
+  await context.setOffline(false);
+  await expect
+    .poll(() => serverTitles(user.token, 'Todo', 'title'), { timeout: 15_000 })
+    .toEqual(['Adapter', 'Charger', 'Passport', 'Tickets']);
+  await expect(app.status()).toHaveText('Synced', { timeout: 10_000 });
+  // Exactly once: one record per title, each created by a single changelog entry.
+  const todos = (await server.serverRecords(user.token)).filter((e) => e.model === 'Todo');
+  expect(todos).toHaveLength(4);
+  expect(todos.every((e) => e.version === 1)).toBe(true);
+  await app.snapshot(testInfo, 'back-online');
+});
+
+test('two tabs of one user see each other’s writes and deletes without a reload', async ({
+  browser,
+}) => {
+  const user = await newUser('tabs');
+  const first = new DemoApp(await (await browser.newContext()).newPage());
+  const second = new DemoApp(await (await browser.newContext()).newPage());
+  await first.signIn(server.url, user.name);
+  await first.addBoard('Shared');
+  await second.signIn(server.url, user.name);
+  await expect(second.board('Shared')).toBeVisible({ timeout: 5_000 });
+
+  await first.addTodo('Call mum');
+  await expect(second.todo('Call mum')).toBeVisible({ timeout: 5_000 });
+  await second.deleteTodo('Call mum');
+  await expect(first.todo('Call mum')).toHaveCount(0, { timeout: 5_000 });
+  await first.page.context().close();
+  await second.page.context().close();
+});
+
+test('two users never see each other’s boards', async ({ browser }, testInfo) => {
+  const alice = await newUser('alice');
+  const bob = await newUser('bob');
+  const aliceApp = new DemoApp(await (await browser.newContext()).newPage());
+  const bobApp = new DemoApp(await (await browser.newContext()).newPage());
+  await aliceApp.signIn(server.url, alice.name);
+  await aliceApp.addBoard('Alice secret');
+  await bobApp.signIn(server.url, bob.name);
+  await bobApp.addBoard('Bob plans');
+  await expect.poll(() => serverTitles(alice.token, 'Board', 'name')).toEqual(['Alice secret']);
+  await expect.poll(() => serverTitles(bob.token, 'Board', 'name')).toEqual(['Bob plans']);
+
+  await bobApp.page.reload();
+  await expect(bobApp.board('Bob plans')).toBeVisible();
+  await expect(bobApp.board('Alice secret')).toHaveCount(0);
+  await expect(aliceApp.board('Bob plans')).toHaveCount(0);
+  await bobApp.snapshot(testInfo, 'second-user');
+  await aliceApp.page.context().close();
+  await bobApp.page.context().close();
+});
+
+test('a change the server rejects is rolled back with a message, and later writes sync', async ({
+  context,
+  page,
+}, testInfo) => {
+  const user = await newUser('rejected');
+  const app = new DemoApp(page);
+  await app.signIn(server.url, user.name);
+  await app.addBoard('Doomed');
+  await app.addBoard('Kept');
+  await expect.poll(() => serverTitles(user.token, 'Board', 'name')).toEqual(['Doomed', 'Kept']);
+
+  // Offline, a todo goes into a board that another device deletes meanwhile.
+  await context.setOffline(true);
+  await app.board('Doomed').click();
+  await app.addTodo('Orphan');
+  const doomed = (await server.serverRecords(user.token)).find((e) => e.record?.name === 'Doomed');
+  const results = await server.push(user.token, [
+    {
+      id: randomUUID(),
+      entityType: 'Board',
+      operation: 'delete',
+      entityKeyPath: doomed!.keyPath,
+      payload: null,
+      createdAt: new Date().toISOString(),
+    },
+  ]);
+  expect(results[0]?.error).toBeNull();
+
+  await context.setOffline(false);
+  await expect(page.getByRole('alert').filter({ hasText: 'rejected' })).toBeVisible({
+    timeout: 15_000,
+  });
+  await app.snapshot(testInfo, 'rejected');
+  await expect(app.todo('Orphan')).toHaveCount(0);
+  await expect(app.board('Doomed')).toHaveCount(0);
+
+  await app.board('Kept').click();
+  await app.addTodo('Still syncing');
+  await expect
+    .poll(() => serverTitles(user.token, 'Todo', 'title'), { timeout: 10_000 })
+    .toEqual(['Still syncing']);
+  await expect(app.status()).toHaveText('Synced');
+});

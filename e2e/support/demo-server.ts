@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LogWithRecord, OutboxEvent, PullResponse, PushResult } from 'swsync/schema';
+import { openPGliteStore } from 'swsync/server';
+import { createDemoApp } from '../../demo/server/app.ts';
+import { type StaticFile, startFixtureServer } from './fixture-server.ts';
+
+export interface DemoServer {
+  url: string;
+  /** Signs a user in through the demo API: a second client of that user, outside the browser. */
+  login(user: string): Promise<{ userId: string; token: string }>;
+  /** Every current record of the token's user, read through the sync API. */
+  serverRecords(token: string): Promise<LogWithRecord[]>;
+  /** Pushes events as the token's user, as another device would. */
+  push(token: string, events: OutboxEvent[]): Promise<PushResult[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real demo server (routes, sessions, a fresh in-memory PGlite store) on a free port of
+ * 127.0.0.1. `files` are served first (test fixtures); `staticRoot` is the built app, if any.
+ */
+export async function startDemoServer(
+  options: { files?: Record<string, StaticFile>; staticRoot?: string } = {},
+): Promise<DemoServer> {
+  const store = await openPGliteStore();
+  const emptyRoot = await mkdtemp(join(tmpdir(), 'swsync-e2e-'));
+  const app = await createDemoApp({
+    store,
+    sessionSecret: 'e2e-session-secret-0123456789',
+    staticRoot: options.staticRoot ?? emptyRoot,
+  });
+  const server = await startFixtureServer(options.files ?? {}, app.fetch);
+  const api = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
+    const response = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  return {
+    url: server.url,
+    login: (user) => api('/api/login', { user }),
+    async serverRecords(token) {
+      const entries: LogWithRecord[] = [];
+      let cursor: string | null = null;
+      for (;;) {
+        const page: PullResponse = await api(
+          '/api/sync/pull',
+          { lastChangelogId: cursor, limit: 1000 },
+          token,
+        );
+        entries.push(...page.logsWithRecords);
+        cursor = page.cursor;
+        if (!page.hasMore) break;
+      }
+      return entries.filter((e) => e.record !== null);
+    },
+    push: (token, events) => api('/api/sync/push', { events }, token),
+    async close() {
+      await server.close();
+      await store.close();
+      await rm(emptyRoot, { recursive: true, force: true });
+    },
+  };
+}
