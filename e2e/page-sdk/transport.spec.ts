@@ -76,7 +76,8 @@ test('a write retried after a timeout is applied once', async ({ context, page }
         }
       ).stats,
   );
-  expect(stats?.calls.write).toBe(2);
+  // At least one retry (a loaded machine may need two); however many, applied once.
+  expect(stats?.calls.write).toBeGreaterThanOrEqual(2);
   expect(Object.values(stats?.applied ?? {})).toEqual([1]);
 });
 
