@@ -60,7 +60,7 @@ test('a write in one tab updates a live query in the other', async ({ context, p
   expect(runs).toBeLessThanOrEqual(3);
 });
 
-test('one tab holds the realtime stream, pokes the worker, and hands over when closed', async ({
+test('one tab holds the realtime stream, pokes the worker, reconnects, and hands over when closed', async ({
   context,
 }) => {
   const options = { endpoint: '/api/sync', dbName: 'realtime' };
@@ -75,11 +75,16 @@ test('one tab holds the realtime stream, pokes the worker, and hands over when c
   server.poke();
   await expect.poll(() => pokes(first)).toBe(2);
 
+  // The stream drops: the tab reconnects (with backoff) and pulls, since pokes may be lost.
+  server.dropStreams();
+  await expect.poll(() => server.streams(), { timeout: 15_000 }).toEqual({ open: 1, opened: 2 });
+  await expect.poll(() => pokes(first)).toBe(3);
+
   await first.close();
-  await expect.poll(() => server.streams()).toEqual({ open: 1, opened: 2 });
-  await expect.poll(() => pokes(second)).toBe(3);
-  server.poke();
+  await expect.poll(() => server.streams()).toEqual({ open: 1, opened: 3 });
   await expect.poll(() => pokes(second)).toBe(4);
+  server.poke();
+  await expect.poll(() => pokes(second)).toBe(5);
 });
 
 test('every tab pokes the worker when it comes online or becomes visible', async ({ page }) => {
