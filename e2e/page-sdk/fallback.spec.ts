@@ -77,3 +77,20 @@ test('without navigator.serviceWorker the engine runs in one leader tab', async 
   expect(after).toEqual({ ids: ['t1', 't2', 't3'], held: 1 });
   await expect.poll(() => server.pushed().length).toBe(3);
 });
+
+test('a failed registration falls back to the page and says why', async ({ context, page }) => {
+  await context.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+  await openClient(page, server.url, {
+    endpoint: '/api/sync',
+    dbName: 'no-worker-script',
+    worker: '/missing-sw.js',
+    realtime: false,
+  });
+  const outcome = await page.evaluate(async () => {
+    const { client } = window as unknown as FixtureWindow;
+    await client.Todo.create(todoOf('f1'));
+    const s = client.status.getSnapshot();
+    return { mode: s?.mode, reason: s?.fallbackReason, got: (await client.Todo.get('f1'))?.id };
+  });
+  expect(outcome).toEqual({ mode: 'page', reason: 'registration-failed', got: 'f1' });
+});
