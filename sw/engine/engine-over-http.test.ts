@@ -1,0 +1,11 @@
+import 'fake-indexeddb/auto';
+import { useSyncFixture } from '../testing/fixture.ts';
+import { convergenceSuite } from './suites/convergence.ts';
+import { resilienceSuite } from './suites/resilience.ts';
+import { syncSuite } from './suites/sync.ts';
+
+// One file, one PGlite: every engine suite against the real sync routes on real ports.
+const fixture = useSyncFixture();
+syncSuite(fixture);
+resilienceSuite(fixture);
+convergenceSuite(fixture);
