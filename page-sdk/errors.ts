@@ -55,6 +55,20 @@ export class WorkerError extends SwsyncError {
   }
 }
 
+/** A query named a field that is neither the key nor a declared index of its model. */
+export class NotIndexedError extends SwsyncError<'NOT_INDEXED'> {
+  constructor(
+    readonly model: string,
+    readonly field: string,
+  ) {
+    super('NOT_INDEXED', `${model}.${field} is not indexed: declare it in the model's indexes`, {
+      model,
+      field,
+    });
+    this.name = 'NotIndexedError';
+  }
+}
+
 /** The client was closed; no further calls are made. */
 export class ClosedError extends SwsyncError<'CLIENT_CLOSED'> {
   constructor() {

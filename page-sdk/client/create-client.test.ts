@@ -103,6 +103,10 @@ describe('createClient (in-page engine, fake-indexeddb)', () => {
       ids(await client.Todo.where('createdAt').above(at(1)).reverse().limit(2).toArray()),
     ).toEqual(['q4', 'q3']);
     expect((await client.Todo.where('id').belowOrEqual('q1').first())?.id).toBe('q1');
+    await expect(client.Todo.where('title').equals('x').toArray()).rejects.toMatchObject({
+      code: 'NOT_INDEXED',
+      field: 'title',
+    });
   });
 
   it('validates in the page: nothing invalid reaches the engine', async () => {

@@ -1,5 +1,6 @@
 import { type IDBPDatabase, openDB } from 'idb';
 import type { KeyValue } from 'swsync/schema';
+import { NotIndexedError } from '../errors.ts';
 
 /** A range over an index (or the key), in IndexedDB's key order. */
 export interface IndexRange {
@@ -46,6 +47,9 @@ export class LocalReader {
     if (!db.objectStoreNames.contains(model)) return [];
     const tx = db.transaction(model, 'readonly');
     const store = tx.store;
+    if (query.field !== keyField && !store.indexNames.contains(query.field)) {
+      throw new NotIndexedError(model, query.field);
+    }
     const source = query.field === keyField ? store : store.index(query.field);
     if (query.direction === 'next') {
       const rows = await source.getAll(query.range, query.limit);
