@@ -75,7 +75,7 @@ const eventArb = (run: string) => {
   );
 };
 
-describeEachStore('applyPush properties', (getStore) => {
+describeEachStore('applyPush properties', (getStore, kind) => {
   it('pulled state always equals the stored state, and it is always valid and scoped', async () => {
     let runs = 0;
     const outcomes = new Map<string, number>();
@@ -156,7 +156,8 @@ describeEachStore('applyPush properties', (getStore) => {
           }
         },
       ),
-      { numRuns: 15 },
+      // PGlite runs every statement on one WASM thread: fewer runs keep the suite quick.
+      { numRuns: kind === 'pglite' ? 8 : 15 },
     );
     // The generator reaches both successes and the interesting rejections.
     expect(outcomes.get('applied')).toBeGreaterThan(10);
