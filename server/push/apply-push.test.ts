@@ -88,6 +88,22 @@ describeEachStore('applyPush', (getStore) => {
       expect(await rowCount(scope)).toBe(0);
     });
 
+    it('client bookkeeping fields on an event are accepted and ignored', async () => {
+      const scope = uniqueScope();
+      const bookkeeping = {
+        tries: 3,
+        lastError: 'offline',
+        synced: false,
+        syncedAt: null,
+        retryable: true,
+        lastAttemptedAt: '2026-01-01T00:00:00.000Z',
+      };
+      const results = await push(scope, [
+        { ...ev.create('Board', board(recordKey('b'), scope)), ...bookkeeping },
+      ]);
+      expect(errorTypes(results)).toEqual([null]);
+    });
+
     it('shape failures beat scope failures', async () => {
       const scope = uniqueScope();
       const results = await push(scope, [
