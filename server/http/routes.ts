@@ -24,9 +24,7 @@ import { checkPullBody, checkPushBody } from './validate.ts';
  */
 export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hono {
   const { store, customValidation, scopeKey } = options;
-  // Schema<M> is invariant in M (`modelNames` uses keyof M), so a concrete schema does not
-  // widen to Schema<Models> by itself; the sync core only reads it through the Models view.
-  const schema = options.schema as unknown as Schema;
+  const schema: Schema = options.schema;
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
