@@ -17,6 +17,7 @@ import { pushOutbox } from '../sync/push.ts';
 import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
 import { checkWrite } from '../write/validate.ts';
 import type { ResolvedEngineOptions, TimerId } from './options.ts';
+import { RunQueue } from './run-queue.ts';
 import type { RetryState, SyncReason, WriteOptions } from './types.ts';
 
 /** Reasons that run even while a retry is scheduled: someone wants it now. */
@@ -52,9 +53,10 @@ export class Engine<S extends Schema> {
   private attempt = 0;
   private retryAt: number | null = null;
   private retryTimer: TimerId | undefined;
-  private current: Promise<void> | null = null;
-  private next: Promise<void> | null = null;
-  private nextReason: SyncReason = 'retry';
+  private readonly runs = new RunQueue<SyncReason>(
+    (reason) => this.runGuarded(reason),
+    (reason) => SKIPS_BACKOFF.has(reason) || LIFTS_PAUSE.has(reason),
+  );
   private closed = false;
 
   constructor(options: ResolvedEngineOptions<S>, state: EngineState) {
@@ -124,41 +126,19 @@ export class Engine<S extends Schema> {
   // ---- sync runs --------------------------------------------------------------------------
 
   async sync(reason: SyncReason = 'manual'): Promise<SyncStatus> {
-    if (this.closed) return this.status();
-    if (this.current === null) {
-      this.current = this.startRun(reason);
-    } else {
-      // A trigger during a run: fold it into at most one follow-up run, which sees every write
-      // committed before it starts. An explicit reason wins over a background one.
-      if (SKIPS_BACKOFF.has(reason) || LIFTS_PAUSE.has(reason)) this.nextReason = reason;
-      if (this.next === null) {
-        this.next = this.current.then(() => {
-          this.next = null;
-          const followUp = this.nextReason;
-          this.nextReason = 'retry';
-          if (this.current === null) this.current = this.startRun(followUp);
-          return this.current;
-        });
-      }
-      await this.next;
-      return this.status();
-    }
-    await this.current;
+    if (!this.closed) await this.runs.trigger(reason);
     return this.status();
   }
 
-  private startRun(reason: SyncReason): Promise<void> {
-    const run: Promise<void> = this.run(reason)
-      .catch((error: unknown) => {
-        // A closed engine's run dies on its closed database: expected, not an error.
-        if (this.closed) return;
-        this.syncing = false;
-        this.lastError = { code: 'SYNC_FAILED', message: errorText(error) };
-      })
-      .finally(() => {
-        if (this.current === run) this.current = null;
-      });
-    return run;
+  private async runGuarded(reason: SyncReason): Promise<void> {
+    try {
+      await this.run(reason);
+    } catch (error) {
+      // A closed engine's run dies on its closed database: expected, not an error.
+      if (this.closed) return;
+      this.syncing = false;
+      this.lastError = { code: 'SYNC_FAILED', message: errorText(error) };
+    }
   }
 
   private async run(reason: SyncReason): Promise<void> {
