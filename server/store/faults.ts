@@ -41,8 +41,8 @@ export function classifyFault(error: unknown): FaultKind {
     if (/^[0-9A-Z]{5}$/.test(code)) return 'database';
   }
   const message = (error as { message?: unknown }).message;
-  // PGlite after close or a crashed WASM instance.
-  if (typeof message === 'string' && /PGlite is closed|closed|terminat/i.test(message)) {
+  // PGlite closed underneath us (its errors carry no code).
+  if (typeof message === 'string' && /^PGlite is clos(ed|ing)/.test(message)) {
     return 'unavailable';
   }
   return 'other';
