@@ -15,7 +15,7 @@ import type { SyncContext, SyncOutcome } from '../sync/context.ts';
 import { pullChanges } from '../sync/pull.ts';
 import { pushOutbox } from '../sync/push.ts';
 import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
-import { checkWrite } from '../write/validate.ts';
+import { checkWrite, modelOf } from '../write/validate.ts';
 import type { ResolvedEngineOptions, TimerId } from './options.ts';
 import { RunQueue } from './run-queue.ts';
 import type { RetryState, SyncReason, WriteOptions } from './types.ts';
@@ -115,11 +115,13 @@ export class Engine<S extends Schema> {
 
   async get(model: string, key: KeyValue) {
     this.ensureOpen();
+    modelOf(this.schema, model);
     return (await this.db.get(model, key)) as never;
   }
 
   async list(model: string) {
     this.ensureOpen();
+    modelOf(this.schema, model);
     return (await this.db.getAll(model)) as never;
   }
 
