@@ -72,3 +72,30 @@ export interface WorkerRpc {
   /** Extra request headers (e.g. Authorization), held in worker memory only. */
   setHeaders(db: string, headers: Record<string, string> | null): Promise<void>;
 }
+
+/**
+ * Every RPC message between a page and the worker travels in this envelope. Pages post requests
+ * through `registration.active.postMessage` (which wakes a stopped worker, unlike a transferred
+ * MessagePort) and the worker answers with `client.postMessage` to the request's source.
+ * `channel` names one page-side connection, so a page that re-handshook ignores late replies
+ * meant for its previous connection. `data` is a Comlink message.
+ */
+export const RPC_ENVELOPE_TAG = 'swsync-rpc';
+
+export interface RpcEnvelope {
+  tag: typeof RPC_ENVELOPE_TAG;
+  channel: string;
+  data: { id?: string } & Record<string, unknown>;
+}
+
+export function isRpcEnvelope(data: unknown): data is RpcEnvelope {
+  if (typeof data !== 'object' || data === null) return false;
+  const envelope = data as Partial<RpcEnvelope>;
+  return (
+    envelope.tag === RPC_ENVELOPE_TAG &&
+    typeof envelope.channel === 'string' &&
+    typeof envelope.data === 'object' &&
+    envelope.data !== null &&
+    typeof envelope.data.id === 'string'
+  );
+}

@@ -13,17 +13,8 @@ import type {
 import type { Subscribable } from '../live/subscribable.ts';
 import type { Query } from '../store/query.ts';
 
-/**
- * What the client needs of a schema. `Schema<Models>` itself cannot be the constraint:
- * TypeScript measures `Schema<M>` as invariant in `M` (through `keyof M`), so a concrete
- * schema would not satisfy it.
- */
-export interface AnySchema {
-  readonly models: Models;
-  readonly modelNames: readonly string[];
-  readonly hash: string;
-  getModel: Schema['getModel'];
-}
+/** Any declared schema; the client's types are inferred from its models. */
+export type AnySchema = Schema;
 
 export type ModelsOf<S extends AnySchema> = S['models'];
 

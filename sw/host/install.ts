@@ -58,6 +58,12 @@ export function installSyncWorker(options: InstallSyncWorkerOptions): void {
   if (options.skipWaiting ?? true) {
     scope.addEventListener('install', () => void scope.skipWaiting());
   }
+  // With `skipWaiting: false`, a newer page activates the waiting worker once its outbox is
+  // drained (the page SDK's version policy).
+  scope.addEventListener('message', (event) => {
+    const data = (event as MessageEvent).data as { type?: unknown } | null;
+    if (data?.type === 'SKIP_WAITING') void scope.skipWaiting();
+  });
   clientsClaim();
 
   serveRpc(

@@ -1,6 +1,7 @@
 import { wrap } from 'comlink';
+import { RPC_ENVELOPE_TAG, type RpcEnvelope } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
-import { RPC_ENVELOPE_TAG, type RpcEnvelope, serveRpc } from './rpc-endpoint.ts';
+import { serveRpc } from './rpc-endpoint.ts';
 
 class CodedError extends Error {
   readonly code = 'BAD_THING';

@@ -1,19 +1,5 @@
 import { type Endpoint, expose, transferHandlers } from 'comlink';
-
-/**
- * The envelope every RPC message travels in between a page and the worker. Pages post requests
- * through `registration.active.postMessage` (which wakes a stopped worker, unlike a transferred
- * MessagePort) and the worker answers with `client.postMessage` to the request's source.
- * `channel` names one page-side connection, so a page that re-handshook ignores late replies
- * meant for its previous connection. Mirrored in `page-sdk/transport/envelope.ts`.
- */
-export const RPC_ENVELOPE_TAG = 'swsync-rpc';
-
-export interface RpcEnvelope {
-  tag: typeof RPC_ENVELOPE_TAG;
-  channel: string;
-  data: { id?: string } & Record<string, unknown>;
-}
+import { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope } from 'swsync/schema';
 
 /** What a request's source must offer for the reply: a window Client, in practice. */
 interface ReplyTarget {
@@ -46,18 +32,6 @@ interface PendingCall {
   source: ReplyTarget;
   channel: string;
   done: () => void;
-}
-
-export function isRpcEnvelope(data: unknown): data is RpcEnvelope {
-  if (typeof data !== 'object' || data === null) return false;
-  const envelope = data as Partial<RpcEnvelope>;
-  return (
-    envelope.tag === RPC_ENVELOPE_TAG &&
-    typeof envelope.channel === 'string' &&
-    typeof envelope.data === 'object' &&
-    envelope.data !== null &&
-    typeof envelope.data.id === 'string'
-  );
 }
 
 function isReplyTarget(source: unknown): source is ReplyTarget {
