@@ -1,6 +1,5 @@
 import {
   type KeyValue,
-  type OutboxEvent,
   type PushError,
   type PushResult,
   pushResponseSchema,
@@ -9,7 +8,7 @@ import {
 import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
 import type { SyncContext, SyncOutcome } from './context.ts';
 import { postJson } from './http.ts';
-import { applyEvent, rebaseRecord, type WriteTx } from './replay.ts';
+import { applyEvent, pendingRows, rebaseRecord, type WriteTx } from './replay.ts';
 
 /**
  * Drains the outbox: FIFO batches of at most `batchSize` events, each batch's results applied
@@ -48,7 +47,7 @@ function cutAtSecondVersionedEdit(ctx: SyncContext, rows: OutboxRow[]): OutboxRo
 }
 
 async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcome> {
-  const events = await eventsToSend(ctx, rows);
+  const events = rows.map((row) => row.event);
   const answer = await postJson(
     ctx,
     '/push',
@@ -85,28 +84,6 @@ async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcom
     default:
       return answer;
   }
-}
-
-/**
- * The batch as sent. `baseVersion` is refreshed from `base`: an earlier event of the same record
- * applied since this one was queued moved the server version on.
- */
-async function eventsToSend(ctx: SyncContext, rows: OutboxRow[]): Promise<OutboxEvent[]> {
-  const tx = ctx.db.transaction(STORES.base, 'readonly');
-  const seen = new Set<string>();
-  const events: OutboxEvent[] = [];
-  for (const row of rows) {
-    const id = JSON.stringify([row.model, row.key]);
-    if (seen.has(id)) {
-      events.push(row.event);
-      continue;
-    }
-    seen.add(id);
-    const base = (await tx.store.get([row.model, row.key])) as BaseRow | undefined;
-    events.push(base ? { ...row.event, baseVersion: base.version } : row.event);
-  }
-  await tx.done;
-  return events;
 }
 
 /**
@@ -151,6 +128,7 @@ export async function applyPushResults(
         base.record = applyEvent(base.record, row.event);
         if (result.version !== undefined) base.version = result.version;
       }
+      if (result.version !== undefined) await chainVersion(ctx, tx, row, result.version);
     } else {
       if (result.error.type === 'CONFLICT' && result.record !== undefined) {
         base.record = result.record;
@@ -170,6 +148,20 @@ export async function applyPushResults(
   if (changes.size > 0) ctx.onChange(changes);
   if (rejections.length > 0) ctx.onRejected(rejections);
   ctx.onPushed();
+}
+
+/**
+ * Under a version-checked model the record's next pending event was queued on the version this
+ * one started from; it was based on this one, so it now names the version this one produced.
+ * (A version brought by a pull is never chained: an edit made before it is stale, and the server
+ * is right to answer CONFLICT.)
+ */
+async function chainVersion(ctx: SyncContext, tx: WriteTx, row: OutboxRow, version: number) {
+  if (ctx.schema.getModel(row.model)?.conflict !== 'version') return;
+  const [next] = await pendingRows(tx, row.model, row.key);
+  if (!next) return;
+  next.event = { ...next.event, baseVersion: version };
+  await tx.objectStore(STORES.outbox).put(next);
 }
 
 export function addChange(changes: Map<string, Set<KeyValue>>, model: string, key: KeyValue) {

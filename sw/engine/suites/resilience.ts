@@ -269,5 +269,30 @@ export function resilienceSuite(f: SyncFixture): void {
       await a.engine.close();
       await b.engine.close();
     });
+    it('rejects an edit made before a concurrent change it pulled afterwards', async () => {
+      const user = randomUUID();
+      const a = await notesEngine(user);
+      const b = await notesEngine(user);
+      const id = `n2-${user}`;
+      await a.engine.create('Note', { id, userId: user, text: 'one' });
+      await a.engine.sync();
+      await b.engine.sync();
+      await b.engine.update('Note', id, { text: 'from b' });
+      await b.engine.sync();
+      // A edits on version 1 while its pull brings B's version 2: the edit is stale.
+      a.faulty.plan = async (path) => {
+        if (path === '/pull') await a.engine.update('Note', id, { text: 'from a' });
+        return undefined;
+      };
+      await a.engine.sync();
+      a.faulty.plan = () => undefined;
+      expect(await a.engine.get('Note', id)).toMatchObject({ text: 'from a' });
+      await a.engine.sync();
+      expect(await a.engine.get('Note', id)).toMatchObject({ text: 'from b' });
+      const rejected = a.messages.flatMap((m) => (m.type === 'rejected' ? [m.rejection] : []));
+      expect(rejected.map((r) => r.error.type)).toEqual(['CONFLICT']);
+      await a.engine.close();
+      await b.engine.close();
+    });
   });
 }
