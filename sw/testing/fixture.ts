@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { defineSchema, model } from 'swsync/schema';
-import { openPGliteStore, type SyncStore } from 'swsync/server';
+import { openPGliteStore, openPostgresStore, type SyncStore } from 'swsync/server';
 import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import { startSyncServer, type TestSyncServer } from './sync-server.ts';
@@ -26,8 +27,10 @@ export interface SyncFixture {
 }
 
 /**
- * Opens one in-memory PGlite for a whole test file (~2.5 s and over 0.5 GB each: one per file)
- * and serves the sync routes over it on real ports; tests keep apart by using their own users.
+ * Opens one store for a whole test file and serves the sync routes over it on real ports; tests
+ * keep apart by using their own users. The store is PostgreSQL (a database created for this
+ * file and dropped after it) when `DATABASE_URL` is set, else one in-memory PGlite (~2.5 s and
+ * over 0.5 GB each: one per file).
  *
  * @example
  * const f = useSyncFixture();
@@ -35,15 +38,47 @@ export interface SyncFixture {
  */
 export function useSyncFixture(): SyncFixture {
   const fixture = {} as SyncFixture;
+  let cleanup: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    fixture.store = await openPGliteStore();
+    ({ store: fixture.store, cleanup } = await openTestStore());
     fixture.server = await startSyncServer(fixture.store);
     fixture.strict = await startSyncServer(fixture.store, { maxBatchSize: 4, bodyLimit: 1600 });
     fixture.versioned = await startSyncServer(fixture.store, { schema: notesSchema });
   });
   afterAll(async () => {
     await Promise.all([fixture.server, fixture.strict, fixture.versioned].map((s) => s?.close()));
-    await fixture.store?.close();
+    await cleanup?.();
   });
   return fixture;
+}
+
+async function openTestStore(): Promise<{ store: SyncStore; cleanup(): Promise<void> }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const store = await openPGliteStore();
+    return { store, cleanup: () => store.close() };
+  }
+  const { default: postgres } = await import('postgres');
+  const name = `swsync_sw_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const store = await openPostgresStore({ url: url.toString(), max: 5 });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      const dropper = postgres(adminUrl, { max: 1, onnotice: () => undefined });
+      try {
+        await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await dropper.end({ timeout: 5 });
+      }
+    },
+  };
 }
