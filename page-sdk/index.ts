@@ -7,12 +7,11 @@ export {
 export * from './client/index.ts';
 export * from './errors.ts';
 export {
-  defaultPageEngine,
   engineLockName,
-  engineRpc,
-  type PageEngine,
+  type PageEngineOptions,
   type PageHost,
   type PageHostOptions,
+  pageEngine,
   pageHost,
 } from './fallback/index.ts';
 export type { Subscribable } from './live/index.ts';

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
 import { RejectedError, ValidationError } from '../errors.ts';
-import { engineRpc } from '../fallback/engine-rpc.ts';
+import { pageEngine } from '../fallback/engine-rpc.ts';
 import { createClient } from './create-client.ts';
 
 const pushed: string[] = [];
@@ -42,16 +42,12 @@ const client = createClient({
     // `swsync/sw` also carries the worker host, whose workbox imports read `self`.
     Object.assign(globalThis, { self: globalThis });
     const { createEngine } = await import('swsync/sw');
-    const { BroadcastChannel: Channel } = globalThis;
-    const channel = new Channel(`swsync:${dbName}`);
-    const engine = await createEngine({
+    return pageEngine({
       schema: demoSchema,
       endpoint: 'http://sync.test/api/sync',
-      dbName,
-      fetch: fakeFetch,
-      onBroadcast: (m) => channel.postMessage(m),
+      createEngine: (options) => createEngine({ ...options, fetch: fakeFetch }),
+      intervalMs: 60_000,
     });
-    return engineRpc(engine, { schemaHash: demoSchema.hash, dbName, intervalMs: 60_000 });
   },
 });
 afterAll(() => client.close());

@@ -1,6 +1,6 @@
 import type { SyncStatus, WorkerRpc, Write } from 'swsync/schema';
 import { RejectedError, UnavailableError } from '../errors.ts';
-import { defaultPageEngine } from '../fallback/engine-rpc.ts';
+import { pageEngine } from '../fallback/engine-rpc.ts';
 import { listenBroadcasts } from '../live/broadcast.ts';
 import { liveQuery } from '../live/live-query.ts';
 import { startRealtime } from '../realtime/realtime.ts';
@@ -40,7 +40,7 @@ export interface CreateClientOptions<S extends AnySchema> {
   /**
    * The in-page engine for browsers without Service Workers: returns the same `WorkerRpc` the
    * worker serves. Default: `createEngine` from `swsync/sw` (loaded only then) through
-   * `engineRpc`. Runs in the leader tab only.
+   * `pageEngine`. Runs in the leader tab only.
    */
   fallback?: () => Promise<WorkerRpc> | WorkerRpc;
   /** Run the engine in the page even where a Service Worker is available. */
@@ -74,7 +74,7 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     worker: options.worker ?? '/sw.js',
     workerType: options.workerType ?? 'classic',
     forcePage: options.forcePageHost ?? false,
-    fallback: options.fallback ?? (() => defaultPageEngine(schema, options.endpoint, dbName)),
+    fallback: options.fallback ?? (() => pageEngine({ schema, endpoint: options.endpoint })),
   });
   void hostChoice.then((c) => status.mode(c.mode, c.reason));
 

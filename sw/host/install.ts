@@ -1,24 +1,13 @@
-import type { Schema } from 'swsync/schema';
 import { clientsClaim } from 'workbox-core';
-import { createEngine } from '../engine/index.ts';
-import { BackgroundWork } from './background-work.ts';
-import { EngineRegistry } from './engines.ts';
-import type { EngineFactory } from './hosted-engine.ts';
-import { knownDatabases } from './known-databases.ts';
 import { serveRpc } from './rpc-endpoint.ts';
-import { createWorkerApi } from './worker-api.ts';
+import { createSyncHost, type SyncHostOptions } from './sync-host.ts';
 import {
   type ExtendableEventLike,
   type SyncEventLike,
   serviceWorkerScope,
 } from './worker-scope.ts';
 
-export interface InstallSyncWorkerOptions {
-  schema: Schema;
-  /** Base URL of the sync routes, resolved against the worker's location. */
-  endpoint: string;
-  /** Creates an engine per local database; `createEngine` from this package by default. */
-  createEngine?: EngineFactory;
+export interface InstallSyncWorkerOptions extends Omit<SyncHostOptions, 'requestBackgroundSync'> {
   /**
    * Activate a new worker at once (default `true`). Safe because all state lives in IndexedDB
    * and pushes are idempotent; pages of an older protocol learn of the change at their next
@@ -29,8 +18,6 @@ export interface InstallSyncWorkerOptions {
   syncTag?: string;
   /** Sync period while pages are open (default 30 s). */
   intervalMs?: number;
-  /** Delay that lets a burst of writes leave in one push (default 5 ms). */
-  writeDebounceMs?: number;
 }
 
 /**
@@ -43,16 +30,10 @@ export interface InstallSyncWorkerOptions {
 export function installSyncWorker(options: InstallSyncWorkerOptions): void {
   const scope = serviceWorkerScope();
   const tag = options.syncTag ?? 'swsync';
-  const work = new BackgroundWork();
-  const requestBackgroundSync = () =>
-    void scope.registration.sync?.register(tag).catch(() => undefined);
-  const registry = new EngineRegistry({
-    schema: options.schema,
-    endpoint: options.endpoint,
-    createEngine: options.createEngine ?? createEngine,
-    known: knownDatabases(),
+  const host = createSyncHost({
+    ...options,
     // Where the browser has no Background Sync, start-up, pokes, `online` and the timer carry on.
-    onRetryableFailure: requestBackgroundSync,
+    requestBackgroundSync: () => void scope.registration.sync?.register(tag).catch(() => undefined),
   });
 
   if (options.skipWaiting ?? true) {
@@ -66,56 +47,32 @@ export function installSyncWorker(options: InstallSyncWorkerOptions): void {
   });
   clientsClaim();
 
-  serveRpc(
-    createWorkerApi({
-      registry,
-      work,
-      schemaHash: options.schema.hash,
-      writeDebounceMs: options.writeDebounceMs ?? 5,
-      requestBackgroundSync,
-    }),
-    { scope },
-  );
+  serveRpc(host.rpc, { scope });
   // Registered after serveRpc's listener, so work a call started is already tracked.
   scope.addEventListener('message', (event) =>
-    (event as ExtendableEventLike).waitUntil?.(work.settled()),
+    (event as ExtendableEventLike).waitUntil?.(host.work.settled()),
   );
-
-  scope.addEventListener('sync', (event) => {
-    const sync = event as SyncEventLike;
-    if (sync.tag !== tag) return;
-    sync.waitUntil(backgroundSync(sync.lastChance));
-  });
-
-  const syncAll = (reason: string) =>
-    work.run(async () => {
-      for (const engine of await registry.all()) await engine.sync(reason);
-    });
 
   // Rejecting asks the browser to fire the event again later; on the last chance the other
   // triggers (start-up, pokes, online, timer) take the remaining work.
-  async function backgroundSync(lastChance: boolean) {
-    await syncAll('background-sync');
-    const statuses = await Promise.all((await registry.all()).map((e) => e.status()));
-    const unfinished = statuses.some((s) => s.pending > 0 && s.paused === null);
-    if (unfinished && !lastChance) throw new Error('outbox not drained; retry later');
-  }
+  scope.addEventListener('sync', (event) => {
+    const sync = event as SyncEventLike;
+    if (sync.tag !== tag) return;
+    sync.waitUntil(
+      (async () => {
+        await host.syncAll('background-sync');
+        const unfinished = (await host.statuses()).some((s) => s.pending > 0 && s.paused === null);
+        if (unfinished && !sync.lastChance) throw new Error('outbox not drained; retry later');
+      })(),
+    );
+  });
 
-  for (const [type, online] of [
-    ['online', true],
-    ['offline', false],
-  ] as const) {
-    scope.addEventListener(type, () => {
-      void registry.all().then((engines) => {
-        for (const engine of engines) engine.setOnline(online);
-        if (online) void syncAll('online');
-      });
-    });
-  }
+  // Engines read `navigator.onLine` themselves; the event only makes the retry immediate.
+  scope.addEventListener('online', () => void host.syncAll('online'));
 
-  void syncAll('startup');
+  void host.syncAll('startup');
   setInterval(async () => {
     const pages = await scope.clients.matchAll({ type: 'window' });
-    if (pages.length > 0) void syncAll('timer');
+    if (pages.length > 0) void host.syncAll('timer');
   }, options.intervalMs ?? 30_000);
 }

@@ -1,0 +1,65 @@
+import type { Schema, SyncStatus, WorkerRpc } from 'swsync/schema';
+import { createEngine } from '../engine/index.ts';
+import { BackgroundWork } from './background-work.ts';
+import { EngineRegistry } from './engines.ts';
+import type { EngineFactory } from './hosted-engine.ts';
+import { knownDatabases } from './known-databases.ts';
+import { createWorkerApi } from './worker-api.ts';
+
+export interface SyncHostOptions {
+  schema: Schema;
+  /** Base URL of the sync routes. */
+  endpoint: string;
+  /** Creates an engine per local database; `createEngine` from this package by default. */
+  createEngine?: EngineFactory;
+  /** Delay that lets a burst of writes leave in one push (default 5 ms). */
+  writeDebounceMs?: number;
+  /** Asks the platform to wake the host once it is back online (Background Sync), if it can. */
+  requestBackgroundSync?: () => void;
+}
+
+/** The engines of one host (a Service Worker, or the leader tab without one) and their RPC. */
+export interface SyncHost {
+  /** What pages call. */
+  readonly rpc: WorkerRpc;
+  /** Work started by calls, to keep a Service Worker alive for (`waitUntil`). */
+  readonly work: BackgroundWork;
+  /** Syncs every database pages ever opened here, one after the other. */
+  syncAll(reason: string): Promise<void>;
+  statuses(): Promise<SyncStatus[]>;
+}
+
+/**
+ * Builds a host's engines and RPC object; the Service Worker host and the page fallback add
+ * their own triggers around it.
+ *
+ * @example
+ * const host = createSyncHost({ schema, endpoint: '/api/sync' });
+ * await host.rpc.write('swsync', crypto.randomUUID(), [{ op: 'create', model: 'Todo', record }]);
+ */
+export function createSyncHost(options: SyncHostOptions): SyncHost {
+  const requestBackgroundSync = options.requestBackgroundSync ?? (() => {});
+  const work = new BackgroundWork();
+  const registry = new EngineRegistry({
+    schema: options.schema,
+    endpoint: options.endpoint,
+    createEngine: options.createEngine ?? createEngine,
+    known: knownDatabases(),
+    onRetryableFailure: requestBackgroundSync,
+  });
+  return {
+    rpc: createWorkerApi({
+      registry,
+      work,
+      schemaHash: options.schema.hash,
+      writeDebounceMs: options.writeDebounceMs ?? 5,
+      requestBackgroundSync,
+    }),
+    work,
+    syncAll: (reason) =>
+      work.run(async () => {
+        for (const engine of await registry.all()) await engine.sync(reason);
+      }),
+    statuses: async () => Promise.all((await registry.all()).map((e) => e.status())),
+  };
+}
