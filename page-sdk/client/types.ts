@@ -3,7 +3,6 @@ import type {
   FieldName,
   KeyOf,
   Model,
-  Models,
   Patch,
   RecordOf,
   Rejection,
