@@ -155,4 +155,20 @@ describe('local writes', () => {
     expect(await db.count(STORES.outbox)).toBe(1);
     db.close();
   });
+
+  it('never stores request headers', async () => {
+    const idb = new IDBFactory();
+    const engine = await engineOn(idb);
+    engine.setHeaders({ authorization: 'Bearer SECRET-TOKEN' });
+    await engine.create('Board', board('b1', 'u1'), { mutationId: 'm' });
+    await engine.sync();
+    await engine.close();
+    const db = await openLocalDb({ schema: demoSchema, dbName: 'w', indexedDB: idb });
+    const everything: unknown[] = [];
+    for (const name of db.objectStoreNames) {
+      everything.push(await db.getAll(name), await db.getAllKeys(name));
+    }
+    expect(JSON.stringify(everything)).not.toContain('SECRET');
+    db.close();
+  });
 });
