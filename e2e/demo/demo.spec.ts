@@ -51,6 +51,24 @@ test('an online write reaches the server', async ({ page }, testInfo) => {
     .toMatchObject({ title: 'Milk', done: true });
   await expect(app.status()).toHaveText('Synced');
   await app.snapshot(testInfo, 'synced');
+
+  // Rename in place; a second board; the selection never toggles and survives a reload.
+  await page.getByRole('button', { name: 'Rename Milk' }).click();
+  await page.getByRole('textbox', { name: 'New title for Milk' }).fill('Oat milk');
+  await page.keyboard.press('Enter');
+  await expect(app.todo('Oat milk')).toBeVisible();
+  await app.addBoard('Garden');
+  await app.board('Groceries').click();
+  await app.board('Groceries').click();
+  await expect(app.board('Groceries')).toHaveAttribute('aria-current', 'true');
+  await page.reload();
+  await expect(app.board('Groceries')).toHaveAttribute('aria-current', 'true');
+  await expect(app.todo('Oat milk')).toBeVisible();
+  await expect
+    .poll(
+      async () => (await server.serverRecords(user.token)).find((e) => e.model === 'Todo')?.record,
+    )
+    .toMatchObject({ title: 'Oat milk', done: true });
 });
 
 test('offline writes survive a reload and a worker stop, then reach the server exactly once', async ({
