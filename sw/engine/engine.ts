@@ -95,14 +95,14 @@ export class Engine<S extends Schema> {
     this.ensureOpen();
     // Validation first: a bad write throws before a transaction exists, so nothing is written.
     const checked = writes.map((write) => checkWrite(this.schema, write));
-    const { results, duplicate } = await applyWrites(this.db, this.schema, checked, {
+    const { results, changed, duplicate } = await applyWrites(this.db, this.schema, checked, {
       mutationId: options?.mutationId,
       now: () => new Date(this.o.now()),
       newId: () => crypto.randomUUID(),
     });
     if (!duplicate) {
       const changes = new Map<string, Set<KeyValue>>();
-      for (const w of checked) changes.set(w.model, (changes.get(w.model) ?? new Set()).add(w.key));
+      for (const c of changed) changes.set(c.model, (changes.get(c.model) ?? new Set()).add(c.key));
       this.broadcastChanges(changes);
       void this.broadcastStatus();
     }

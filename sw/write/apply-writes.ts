@@ -1,8 +1,9 @@
-import type { OutboxEvent, Schema } from 'swsync/schema';
+import type { KeyValue, OutboxEvent, Schema } from 'swsync/schema';
 import { RecordNotFoundError } from '../errors.ts';
 import { type BaseRow, type OutboxRow, type ReceiptRow, STORES } from '../store/layout.ts';
 import type { LocalDb } from '../store/open.ts';
 import { getVersion, type WriteTx } from '../sync/replay.ts';
+import { cascadeDeletes } from './cascade.ts';
 import { type CheckedWrite, modelOf, parseRecord } from './validate.ts';
 
 /** The record each write left behind (`null` for a delete). */
@@ -17,6 +18,8 @@ export interface ApplyWritesOptions {
 
 export interface AppliedWrites {
   results: WriteResults;
+  /** Every record the call changed, cascaded deletes included (empty for a duplicate). */
+  changed: { model: string; key: KeyValue }[];
   /** True when `mutationId` had been seen: nothing was written this time. */
   duplicate: boolean;
 }
@@ -36,7 +39,10 @@ export async function applyWrites(
   writes: CheckedWrite[],
   options: ApplyWritesOptions,
 ): Promise<AppliedWrites> {
-  const models = [...new Set(writes.map((w) => w.model))];
+  // A delete may cascade to other models' stores: they join the transaction.
+  const models = writes.some((w) => w.op === 'delete')
+    ? [...schema.modelNames]
+    : [...new Set(writes.map((w) => w.model))];
   const tx = db.transaction(
     [...models, STORES.outbox, STORES.base, STORES.versions, STORES.receipts],
     'readwrite',
@@ -48,12 +54,20 @@ export async function applyWrites(
       const receipt = (await tx.objectStore(STORES.receipts).get(options.mutationId)) as
         | ReceiptRow
         | undefined;
-      if (receipt) return { results: receipt.result as WriteResults, duplicate: true };
+      if (receipt) return { results: receipt.result as WriteResults, changed: [], duplicate: true };
     }
     const createdAt = options.now().toISOString();
     const results: WriteResults = [];
+    const changed: AppliedWrites['changed'] = [];
     for (const write of writes) {
+      if (write.op === 'delete') {
+        for (const child of await cascadeDeletes(tx, schema, write.model, write.key)) {
+          await applyOne(tx, schema, child, options.newId(), createdAt);
+          changed.push({ model: child.model, key: child.key });
+        }
+      }
       results.push(await applyOne(tx, schema, write, options.newId(), createdAt));
+      changed.push({ model: write.model, key: write.key });
     }
     if (options.mutationId !== undefined) {
       const receipt: ReceiptRow = {
@@ -64,7 +78,7 @@ export async function applyWrites(
       await tx.objectStore(STORES.receipts).put(receipt);
     }
     await tx.done;
-    return { results, duplicate: false };
+    return { results, changed, duplicate: false };
   } catch (error) {
     try {
       tx.abort();

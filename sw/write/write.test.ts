@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { defineSchema, model } from 'swsync/schema';
+import { type BroadcastMessage, defineSchema, model } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { demoSchema } from '../../demo/schema.ts';
@@ -170,5 +170,38 @@ describe('local writes', () => {
     }
     expect(JSON.stringify(everything)).not.toContain('SECRET');
     db.close();
+  });
+
+  it('deletes the children of a deleted parent locally, each with its own event', async () => {
+    const idb = new IDBFactory();
+    const messages: BroadcastMessage[] = [];
+    const engine = await createEngine({
+      schema: demoSchema,
+      dbName: 'w',
+      indexedDB: idb,
+      ...offline,
+      onBroadcast: (m) => messages.push(m),
+    });
+    await engine.create('Board', board('b1', 'u1'));
+    await engine.create('Board', board('b2', 'u1'));
+    await engine.create('Todo', todo('t1', 'b1'));
+    await engine.create('Todo', todo('t2', 'b1'));
+    await engine.create('Todo', todo('t3', 'b2'));
+    messages.length = 0;
+    await engine.delete('Board', 'b1');
+    expect((await engine.list('Todo')).map((t) => t.id)).toEqual(['t3']);
+    expect(messages.filter((m) => m.type === 'change')).toEqual([
+      { type: 'change', model: 'Todo', keys: ['t1', 't2'] },
+      { type: 'change', model: 'Board', keys: ['b1'] },
+    ]);
+    const db = await openLocalDb({ schema: demoSchema, dbName: 'w', indexedDB: idb });
+    const rows = (await db.getAll(STORES.outbox)) as OutboxRow[];
+    expect(rows.slice(5).map((r) => [r.event.operation, r.model, r.key])).toEqual([
+      ['delete', 'Todo', 't1'],
+      ['delete', 'Todo', 't2'],
+      ['delete', 'Board', 'b1'],
+    ]);
+    db.close();
+    await engine.close();
   });
 });
