@@ -162,11 +162,22 @@ describe.skipIf(!testDatabaseUrl())('applyPush on PostgreSQL, real faults', () =
         // Runs inside the push transaction, after its reads: kill that backend from outside.
         customValidation: async ({ model }) => {
           if (model !== 'Todo') return undefined;
-          await admin.query(
-            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          const killed = await admin.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity
               WHERE datname = current_database() AND pid <> pg_backend_pid()
-                AND state = 'idle in transaction'`,
+                AND state = 'idle in transaction' AND pg_terminate_backend(pid)`,
           );
+          // Let the driver see its socket close before the push writes its next statement:
+          // postgres.js 3.4 throws an uncaught TypeError (and never settles the query) when a
+          // statement is written to a socket that is closing at that very moment.
+          const pids = killed.map((row) => row.pid);
+          while (
+            (await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]))
+              .length > 0
+          ) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          await new Promise((resolve) => setTimeout(resolve, 200));
           return undefined;
         },
       });

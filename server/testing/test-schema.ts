@@ -1,7 +1,6 @@
 import { defineSchema, model, type OutboxEvent } from 'swsync/schema';
 import { z } from 'zod';
-
-const isoDateTime = z.iso.datetime({ offset: true });
+import { demoSchema } from '../../demo/schema.ts';
 
 /**
  * The demo's Board and Todo (as PROTOCOL.md declares them) plus models that exercise the rest of
@@ -9,28 +8,7 @@ const isoDateTime = z.iso.datetime({ offset: true });
  * Board) and `Note` (a root under the `version` conflict rule).
  */
 export const testSchema = defineSchema({
-  Board: model({
-    fields: z.object({
-      id: z.string().min(1).max(64),
-      name: z.string().min(1).max(200),
-      userId: z.string(),
-      createdAt: isoDateTime,
-    }),
-    key: 'id',
-    scope: 'userId',
-  }),
-  Todo: model({
-    fields: z.object({
-      id: z.string().min(1).max(64),
-      boardId: z.string(),
-      title: z.string().min(1).max(500),
-      done: z.boolean(),
-      createdAt: isoDateTime,
-      updatedAt: isoDateTime,
-    }),
-    key: 'id',
-    parent: { model: 'Board', field: 'boardId', onDelete: 'cascade' },
-  }),
+  ...demoSchema.models,
   Comment: model({
     fields: z.object({ id: z.string().min(1).max(64), todoId: z.string(), text: z.string() }),
     key: 'id',
