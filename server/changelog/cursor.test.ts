@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ServerError } from '../errors.ts';
-import { decodeChangelogId, encodeChangelogId, parseCursor } from './cursor.ts';
+import {
+  decodeChangelogId,
+  encodeChangelogId,
+  encodeFullPullCursor,
+  parseCursor,
+} from './cursor.ts';
 
 describe('changelog ids', () => {
   it('round-trip every seq and are opaque base64url', () => {
@@ -31,7 +36,11 @@ describe('changelog ids', () => {
   it('parseCursor: null passes, a malformed cursor is a BAD_REQUEST', () => {
     expect(parseCursor(null)).toBeNull();
     expect(parseCursor(undefined)).toBeNull();
-    expect(parseCursor(encodeChangelogId(7))).toBe(7);
+    expect(parseCursor(encodeChangelogId(7))).toEqual({ seq: 7, fullPullSince: null });
+    const since = Date.now() - 5_000;
+    expect(parseCursor(encodeFullPullCursor(7, since))).toEqual({ seq: 7, fullPullSince: since });
+    // A full pull cannot claim to begin in the future.
+    expect(() => parseCursor(encodeFullPullCursor(7, Date.now() + 3_600_000))).toThrow(ServerError);
     const error = (() => {
       try {
         parseCursor('nope');

@@ -43,7 +43,8 @@ export async function purgeTombstones(options: PurgeTombstonesOptions): Promise<
        ), per_scope AS (
          SELECT scope, max(seq) AS seq, count(*) AS n FROM purged GROUP BY scope
        ), bumped AS (
-         UPDATE swsync_scopes s SET purged_seq = greatest(s.purged_seq, p.seq)
+         UPDATE swsync_scopes s SET purged_seq = greatest(s.purged_seq, p.seq),
+                purged_before = greatest(s.purged_before, $1::timestamptz)
            FROM per_scope p WHERE s.scope = p.scope
          RETURNING p.n
        )

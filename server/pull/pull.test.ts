@@ -153,6 +153,36 @@ describeEachStore('pullAndMaterializeLogs', (getStore) => {
     ).toEqual([b]);
   });
 
+  it('a full pull pages past purged tombstones; one begun before the purge expires', async () => {
+    const scope = uniqueScope();
+    const gone = recordKey('b');
+    const boards = Array.from({ length: 5 }, () => recordKey('b'));
+    await push(scope, [ev.create('Board', board(gone, scope))]);
+    await push(
+      scope,
+      boards.map((key) => ev.create('Board', board(key, scope))),
+    );
+    // A paging full pull begun now: its second page's cursor sits below the tombstone below.
+    const early = await pull(scope, null, 2);
+    await push(scope, [ev.delete('Board', gone)]);
+    await purgeTombstones({ store: getStore(), retentionMs: 0, now: new Date(Date.now() + 1000) });
+    // Begun before the purge, it may hold `gone`: it must start over.
+    expect(await codeOf(pull(scope, early.cursor, 2))).toBe('CURSOR_EXPIRED');
+
+    // Begun after the purge: every page goes through, and the result is the live boards.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const seen: string[] = [];
+    let page = await pull(scope, null, 2);
+    seen.push(...page.logsWithRecords.map((e) => String(e.keyPath[0])));
+    while (page.hasMore) {
+      page = await pull(scope, page.cursor, 2);
+      seen.push(...page.logsWithRecords.map((e) => String(e.keyPath[0])));
+    }
+    expect(seen.sort()).toEqual([...boards].sort());
+    // Its last cursor is a plain position again: later pulls expire like any other.
+    expect(await pull(scope, page.cursor)).toMatchObject({ logsWithRecords: [], hasMore: false });
+  });
+
   it('schedulePurge purges at once and on its interval until stopped', async () => {
     const scope = uniqueScope();
     const b = recordKey('b');

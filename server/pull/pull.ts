@@ -4,7 +4,7 @@ import {
   PULL_LIMIT_MAX,
   type PullResponse,
 } from 'swsync/schema';
-import { encodeChangelogId, parseCursor } from '../changelog/cursor.ts';
+import { encodeChangelogId, encodeFullPullCursor, parseCursor } from '../changelog/cursor.ts';
 import { cursorExpired, ServerError } from '../errors.ts';
 import { classifyFault } from '../store/faults.ts';
 import type { SyncStore } from '../store/types.ts';
@@ -22,6 +22,7 @@ export interface PullOptions {
 interface Row {
   scope_seq: number | string;
   purged_seq: number | string;
+  purged_before: Date | string | null;
   model: string | null;
   key: string | null;
   seq: number | string | null;
@@ -49,13 +50,17 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
   if (!Number.isInteger(limit) || limit < 1 || limit > PULL_LIMIT_MAX) {
     throw new ServerError('BAD_REQUEST', `limit must be an integer in 1..${PULL_LIMIT_MAX}`);
   }
-  const after = parseCursor(options.lastChangelogId);
+  const cursorIn = parseCursor(options.lastChangelogId);
+  const after = cursorIn?.seq ?? null;
+  // A pull from nothing is a full pull; its later pages carry when it began.
+  const fullPullSince = cursorIn === null ? Date.now() : cursorIn.fullPullSince;
   let rows: Row[];
   try {
     rows = await options.store.query<Row>(
-      `SELECT s.seq AS scope_seq, s.purged_seq, r.model, r.key, r.seq, r.version, r.operation,
+      `SELECT s.seq AS scope_seq, s.purged_seq, s.purged_before, r.model, r.key, r.seq, r.version, r.operation,
               r.record, r.event_id, r.client_id
-         FROM (SELECT coalesce(max(seq), 0) AS seq, coalesce(max(purged_seq), 0) AS purged_seq
+         FROM (SELECT coalesce(max(seq), 0) AS seq, coalesce(max(purged_seq), 0) AS purged_seq,
+                      max(purged_before) AS purged_before
                  FROM swsync_scopes WHERE scope = $1) AS s
          LEFT JOIN LATERAL (
            SELECT model, key, seq, version, operation, record, event_id, client_id
@@ -76,8 +81,15 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
   if (after !== null && after > head) {
     throw new ServerError('BAD_REQUEST', 'lastChangelogId was not issued by this server');
   }
-  // A purged tombstone above the cursor would be missed: the client must start over.
-  if (after !== null && after < purged) throw cursorExpired();
+  // A purged tombstone above the cursor would be missed: the client must start over. Not so
+  // for a full pull that began after everything purged was already deleted: it never saw
+  // those records.
+  if (after !== null && after < purged) {
+    const purgedBefore = rows[0]?.purged_before ? new Date(rows[0].purged_before).getTime() : null;
+    const sawNone =
+      fullPullSince !== null && purgedBefore !== null && purgedBefore <= fullPullSince;
+    if (!sawNone) throw cursorExpired();
+  }
 
   const entries = rows.filter((row) => row.seq !== null);
   const hasMore = entries.length > limit;
@@ -96,8 +108,12 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
   );
   const last = logsWithRecords.at(-1);
   let cursor: string | null;
-  if (last) cursor = last.id;
-  else if (head > 0) cursor = encodeChangelogId(Math.max(head, after ?? 0));
-  else cursor = options.lastChangelogId ?? null;
+  if (last && hasMore) {
+    const seq = Number(page.at(-1)!.seq);
+    cursor = fullPullSince !== null ? encodeFullPullCursor(seq, fullPullSince) : last.id;
+  } else if (head > 0) {
+    // Caught up: the head of the same snapshot, past any purged tombstones at the end.
+    cursor = encodeChangelogId(Math.max(head, after ?? 0));
+  } else cursor = options.lastChangelogId ?? null;
   return { cursor, hasMore, logsWithRecords };
 }

@@ -168,8 +168,8 @@ describe.skipIf(!testDatabaseUrl())('applyPush on PostgreSQL, real faults', () =
                 AND state = 'idle in transaction' AND pg_terminate_backend(pid)`,
           );
           // Let the driver see its socket close before the push writes its next statement:
-          // postgres.js 3.4 throws an uncaught TypeError (and never settles the query) when a
-          // statement is written to a socket that is closing at that very moment.
+          // writing to a socket that is closing at that moment can leave the query unsettled in
+          // postgres.js 3.4 (and throws an uncaught error, see vitest.config.ts).
           const pids = killed.map((row) => row.pid);
           while (
             (await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]))

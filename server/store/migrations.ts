@@ -53,6 +53,12 @@ CREATE TABLE swsync_events (
 );
 `,
   },
+  {
+    // The cutoff of the last tombstone purge: a full pull that started after it cannot have
+    // seen any record whose tombstone was purged, so its mid-pull cursors do not expire.
+    version: 2,
+    sql: 'ALTER TABLE swsync_scopes ADD COLUMN purged_before timestamptz',
+  },
 ];
 
 /** Arbitrary constant: the advisory lock key every swsync instance takes to migrate. */
