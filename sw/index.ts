@@ -1,7 +1,5 @@
 export * from './engine/index.ts';
 export * from './errors.ts';
-// The Service Worker host (built in sw/host/ against this engine's API).
-export * from './host/index.ts';
 export * from './host/index.ts';
 export * from './store/index.ts';
 export {
