@@ -47,7 +47,7 @@ export class DemoApp {
   /** Saves a screenshot of the current state into the test's output for review. */
   async snapshot(testInfo: TestInfo, name: string): Promise<void> {
     const path = testInfo.outputPath(`${name}.png`);
-    await this.page.screenshot({ path, fullPage: true });
+    await this.page.screenshot({ path });
     await testInfo.attach(name, { path, contentType: 'image/png' });
   }
 }

@@ -195,3 +195,54 @@ test('a change the server rejects is rolled back with a message, and later write
     .toEqual(['Still syncing']);
   await expect(app.status()).toHaveText('Synced');
 });
+
+test('the initial sync of a large account shows its progress', async ({
+  context,
+  page,
+}, testInfo) => {
+  const user = await newUser('large');
+  const createdAt = new Date().toISOString();
+  const boardId = `big-${user.userId}`;
+  const make = (entityType: string, payload: Record<string, unknown>) => ({
+    id: randomUUID(),
+    entityType,
+    operation: 'create' as const,
+    payload,
+    createdAt,
+  });
+  await server.push(user.token, [
+    make('Board', { id: boardId, name: 'Archive', userId: user.userId, createdAt }),
+  ]);
+  const total = 2000;
+  for (let batch = 0; batch < total / 100; batch++) {
+    const events = Array.from({ length: 100 }, (_, i) => {
+      const n = batch * 100 + i;
+      const at = new Date(Date.parse(createdAt) + n).toISOString();
+      return make('Todo', {
+        id: `${boardId}-${n}`,
+        boardId,
+        title: `Item ${n}`,
+        done: false,
+        createdAt: at,
+        updatedAt: at,
+      });
+    });
+    const results = await server.push(user.token, events);
+    expect(results.every((r) => r.error === null)).toBe(true);
+  }
+
+  // Slow each pull page down (the worker's requests go through the context's routes), so the
+  // progress is there to be seen.
+  await context.route('**/api/sync/pull', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await route.continue();
+  });
+  const app = new DemoApp(page);
+  await app.signIn(server.url, user.name);
+  const progress = page.getByRole('progressbar', { name: 'Initial sync' });
+  await expect(progress).toBeVisible({ timeout: 10_000 });
+  await expect(progress).toHaveAttribute('aria-valuetext', /[1-9]\d* records/);
+  await app.snapshot(testInfo, 'initial-sync');
+  await expect(progress).toBeHidden({ timeout: 30_000 });
+  await expect(page.getByText(`${total} open · 0 done`)).toBeVisible({ timeout: 15_000 });
+});
