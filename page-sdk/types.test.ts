@@ -38,6 +38,8 @@ function typeChecks() {
   void client.Tod;
   // @ts-expect-error an undeclared field to query
   void client.Todo.where('priority');
+  // @ts-expect-error a declared field that is neither the key nor an index
+  void client.Todo.where('title');
   // @ts-expect-error the index value must have the field's type
   void client.Todo.where('boardId').equals(1);
   void client.transaction((tx) => {

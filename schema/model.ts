@@ -24,12 +24,16 @@ export interface ParentRule<F extends Fields> {
   onDelete?: OnDelete;
 }
 
-interface ModelOptionsBase<F extends Fields, K extends FieldName<F>> {
+interface ModelOptionsBase<
+  F extends Fields,
+  K extends FieldName<F>,
+  I extends FieldName<F> = FieldName<F>,
+> {
   fields: F;
   /** The field whose value identifies a record; unique per model across all scopes. */
   key: K;
   /** Fields indexed in the local store, for queries by equality and range. */
-  indexes?: readonly FieldName<F>[];
+  indexes?: readonly I[];
   /** Default `'lww'`: field-level last-writer-wins by server arrival. */
   conflict?: ConflictRule;
 }
@@ -38,7 +42,11 @@ interface ModelOptionsBase<F extends Fields, K extends FieldName<F>> {
  * Either a root (`scope`: the field that must equal the caller's scope) or a child (`parent`):
  * its scope is its parent's, followed up the chain to a root.
  */
-export type ModelOptions<F extends Fields, K extends FieldName<F>> = ModelOptionsBase<F, K> &
+export type ModelOptions<
+  F extends Fields,
+  K extends FieldName<F>,
+  I extends FieldName<F> = FieldName<F>,
+> = ModelOptionsBase<F, K, I> &
   ({ scope: FieldName<F>; parent?: never } | { parent: ParentRule<F>; scope?: never });
 
 export type Ownership =
@@ -46,10 +54,14 @@ export type Ownership =
   | { kind: 'child'; parentModel: string; parentField: string; onDelete: OnDelete };
 
 /** A declared model. Build it with {@link model}; every type below is inferred from `fields`. */
-export interface Model<F extends Fields = Fields, K extends string = string> {
+export interface Model<
+  F extends Fields = Fields,
+  K extends string = string,
+  I extends string = string,
+> {
   readonly fields: F;
   readonly key: K;
-  readonly indexes: readonly string[];
+  readonly indexes: readonly I[];
   readonly conflict: ConflictRule;
   readonly ownership: Ownership;
   /** `fields` rejecting undeclared fields: what a create must satisfy. */
@@ -66,6 +78,8 @@ export type CreateInput<M extends Model> = z.input<M['fields']>;
 export type Patch<M extends Model> = Partial<Omit<z.input<M['fields']>, M['key']>>;
 /** The type of a model's key field. */
 export type KeyOf<M extends Model> = RecordOf<M>[M['key']];
+/** Fields a local query may use: the key and the declared indexes. */
+export type QueryableField<M extends Model> = M['key'] | M['indexes'][number];
 
 /**
  * Declares a model.
@@ -78,9 +92,11 @@ export type KeyOf<M extends Model> = RecordOf<M>[M['key']];
  *   indexes: ['boardId'],
  * });
  */
-export function model<F extends Fields, const K extends FieldName<F>>(
-  options: ModelOptions<F, K>,
-): Model<F, K> {
+export function model<
+  F extends Fields,
+  const K extends FieldName<F>,
+  const I extends FieldName<F> = never,
+>(options: ModelOptions<F, K, I>): Model<F, K, I> {
   const ownership: Ownership =
     options.parent !== undefined
       ? {

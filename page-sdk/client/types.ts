@@ -1,9 +1,9 @@
 import type {
   CreateInput,
-  FieldName,
   KeyOf,
   Model,
   Patch,
+  QueryableField,
   RecordOf,
   Rejection,
   Schema,
@@ -23,7 +23,7 @@ export interface ModelReader<M extends Model> {
   /** Every record, in key order. */
   list(): Promise<RecordOf<M>[]>;
   /** A query on the key or a declared index (`indexes` in the model). */
-  where<F extends FieldName<M['fields']>>(field: F): Query<RecordOf<M>, RecordOf<M>[F]>;
+  where<F extends QueryableField<M>>(field: F): Query<RecordOf<M>, RecordOf<M>[F]>;
 }
 
 /** Reads and writes of one model. Writes are validated in the page, then sent to the worker. */
