@@ -1,3 +1,4 @@
+export { isPostgresJsWriteRace } from './driver-race.ts';
 export { StoreClosedError } from './errors.ts';
 export { classifyFault, type FaultKind } from './faults.ts';
 export { MIGRATIONS, migrate } from './migrations.ts';
