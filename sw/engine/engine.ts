@@ -67,6 +67,9 @@ export class Engine<S extends Schema> {
     this.schema = options.schema;
     this.online = true;
     if (state.initial) this.initialSync = { records: 0, done: false };
+    // Another context upgrading the database closes this connection (see openLocalDb): the
+    // engine is dead from then on, and says so instead of failing on a closed connection.
+    this.db.addEventListener('versionchange', () => void this.close());
   }
 
   // ---- writes and reads -------------------------------------------------------------------
@@ -289,6 +292,7 @@ export class Engine<S extends Schema> {
     this.closed = true;
     this.cancelRetry();
     this.db.close();
+    this.o.onClosed();
   }
 
   // ---- broadcasts -------------------------------------------------------------------------

@@ -39,6 +39,12 @@ export interface EngineOptions<S extends Schema = Schema> {
   onBroadcast?: (message: BroadcastMessage) => void;
   /** A sync failed for a reason worth retrying: a host registers Background Sync here. */
   onRetryableFailure?: () => void;
+  /**
+   * Called once when the engine closes: by `close()`, or because another context upgraded the
+   * local database (its `versionchange`) and the engine's connection had to go. A host drops
+   * the engine here and opens a new one on next use.
+   */
+  onClosed?: () => void;
   /** This client's id. Default: generated once and kept in `meta`. */
   clientId?: string;
   /** Longest a sync run may go on starting requests, default 150 s (a `sync` event gets ~3 min). */
@@ -66,6 +72,7 @@ export interface ResolvedEngineOptions<S extends Schema = Schema> {
   isOnline: () => boolean;
   onBroadcast: (message: BroadcastMessage) => void;
   onRetryableFailure: () => void;
+  onClosed: () => void;
   runBudgetMs: number;
   requestTimeoutMs: number;
   receiptTtlMs: number;
@@ -96,6 +103,7 @@ export function resolveOptions<S extends Schema>(
     isOnline: options.isOnline ?? (() => nav?.onLine ?? true),
     onBroadcast: options.onBroadcast ?? (() => undefined),
     onRetryableFailure: options.onRetryableFailure ?? (() => undefined),
+    onClosed: options.onClosed ?? (() => undefined),
     runBudgetMs: options.runBudgetMs ?? 150_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     receiptTtlMs: options.receiptTtlMs ?? DEFAULT_RECEIPT_TTL_MS,

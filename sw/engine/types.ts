@@ -75,6 +75,9 @@ export interface SyncEngine<S extends Schema = Schema> {
   setOnline(online: boolean): void;
   /** Extra request headers, e.g. Authorization. Memory only: never stored, queued or logged. */
   setHeaders(headers: Record<string, string> | undefined): void;
-  /** Stops timers and closes the database; a run in flight ends at its next step. */
+  /**
+   * Stops timers and closes the database; a run in flight ends at its next step. Also happens by
+   * itself when another context upgrades the database (see `EngineOptions.onClosed`).
+   */
   close(): Promise<void>;
 }

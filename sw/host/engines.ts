@@ -12,8 +12,9 @@ export interface EngineRegistryOptions {
 }
 
 /**
- * One engine per local database, opened on first use and kept for the worker's life. Module
- * state here is only a cache: a restarted worker reopens engines from IndexedDB on demand.
+ * One engine per local database, opened on first use and kept until it closes (another context
+ * upgrading the database closes it), then reopened on the next call. Module state here is only
+ * a cache: a restarted worker reopens engines from IndexedDB on demand.
  */
 export class EngineRegistry {
   private readonly engines = new Map<string, Promise<HostedEngine>>();
@@ -22,14 +23,13 @@ export class EngineRegistry {
   constructor(private readonly options: EngineRegistryOptions) {}
 
   get(dbName: string): Promise<HostedEngine> {
-    let engine = this.engines.get(dbName);
-    if (!engine) {
-      engine = this.open(dbName);
-      this.engines.set(dbName, engine);
-      // A failed open must not poison the cache: the next call tries again.
-      engine.catch(() => this.engines.delete(dbName));
-    }
-    return engine;
+    const cached = this.engines.get(dbName);
+    if (cached) return cached;
+    const opening = this.open(dbName, () => this.forget(dbName, opening));
+    this.engines.set(dbName, opening);
+    // A failed open must not poison the cache: the next call tries again.
+    opening.catch(() => this.forget(dbName, opening));
+    return opening;
   }
 
   /** Every database a page ever opened here, engines opened as needed. */
@@ -38,7 +38,12 @@ export class EngineRegistry {
     return Promise.all([...names].map((name) => this.get(name)));
   }
 
-  private async open(dbName: string): Promise<HostedEngine> {
+  /** Drops an engine from the cache, unless a newer one already took its place. */
+  private forget(dbName: string, engine: Promise<HostedEngine>): void {
+    if (this.engines.get(dbName) === engine) this.engines.delete(dbName);
+  }
+
+  private async open(dbName: string, onClosed: () => void): Promise<HostedEngine> {
     await this.options.known.add(dbName);
     return this.options.createEngine({
       schema: this.options.schema,
@@ -46,6 +51,7 @@ export class EngineRegistry {
       dbName,
       onBroadcast: (message) => this.broadcast(dbName, message),
       onRetryableFailure: this.options.onRetryableFailure,
+      onClosed,
     });
   }
 

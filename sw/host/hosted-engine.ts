@@ -19,6 +19,8 @@ export interface EngineFactoryOptions {
   dbName: string;
   onBroadcast(message: BroadcastMessage): void;
   onRetryableFailure(): void;
+  /** The engine closed (e.g. another context upgraded its database): the host forgets it. */
+  onClosed(): void;
 }
 
 export type EngineFactory = (options: EngineFactoryOptions) => Promise<HostedEngine>;
