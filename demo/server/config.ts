@@ -15,7 +15,7 @@ export interface DemoConfig {
 }
 
 /** Default port of the demo server. */
-export const DEFAULT_PORT = 8787;
+const DEFAULT_PORT = 8787;
 
 /**
  * Reads the demo server's settings from the environment (PROTOCOL.md, "The demo server").

@@ -27,7 +27,7 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
 }
 
 /** The canonical form of a user name: trimmed, NFC, case-folded ("Alice " is "alice"). */
-export function normalizeUserName(name: string): string {
+function normalizeUserName(name: string): string {
   return name.trim().normalize('NFC').toLowerCase();
 }
 
