@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { defineSchema, model } from 'swsync/schema';
 import { openPGliteStore, openPostgresStore, type SyncStore } from 'swsync/server';
 import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
+import { createTestDatabase, testDatabaseUrl } from '../../server/testing/index.ts';
 import { startSyncServer, type TestSyncServer } from './sync-server.ts';
 
 /** A model whose updates must name the version they were based on. */
@@ -53,32 +53,17 @@ export function useSyncFixture(): SyncFixture {
 }
 
 async function openTestStore(): Promise<{ store: SyncStore; cleanup(): Promise<void> }> {
-  const adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
+  if (!testDatabaseUrl()) {
     const store = await openPGliteStore();
     return { store, cleanup: () => store.close() };
   }
-  const { default: postgres } = await import('postgres');
-  const name = `swsync_sw_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const store = await openPostgresStore({ url: url.toString(), max: 5 });
+  const database = await createTestDatabase();
+  const store = await openPostgresStore({ url: database.url, max: 5 });
   return {
     store,
     async cleanup() {
       await store.close();
-      const dropper = postgres(adminUrl, { max: 1, onnotice: () => undefined });
-      try {
-        await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await dropper.end({ timeout: 5 });
-      }
+      await database.drop();
     },
   };
 }
