@@ -235,6 +235,22 @@ export function resilienceSuite(f: SyncFixture): void {
       return { engine, messages, faulty };
     }
 
+    /** Two engines of one user that both pulled a note at version 1; B's edit made it 2. */
+    async function noteEditedByB(id: string) {
+      const user = randomUUID();
+      const a = await notesEngine(user);
+      const b = await notesEngine(user);
+      await a.engine.create('Note', { id: `${id}-${user}`, userId: user, text: 'one' });
+      await a.engine.sync();
+      await b.engine.sync();
+      await b.engine.update('Note', `${id}-${user}`, { text: 'from b' });
+      await b.engine.sync();
+      return { a, b, id: `${id}-${user}` };
+    }
+
+    const rejectedTypes = (messages: BroadcastMessage[]) =>
+      messages.flatMap((m) => (m.type === 'rejected' ? [m.rejection.error.type] : []));
+
     it('sends each edit with the version the previous one produced', async () => {
       const user = randomUUID();
       const { engine, messages, faulty } = await notesEngine(user);
@@ -245,40 +261,24 @@ export function resilienceSuite(f: SyncFixture): void {
       await engine.update('Note', id, { text: 'two' });
       await engine.update('Note', id, { text: 'three' });
       expect(await engine.sync()).toMatchObject({ pending: 0, lastError: null });
-      expect(messages.filter((m) => m.type === 'rejected')).toEqual([]);
+      expect(rejectedTypes(messages)).toEqual([]);
       expect(faulty.calls).toEqual(['/push', '/pull', '/push', '/push', '/pull']);
       expect(await engine.get('Note', id)).toMatchObject({ text: 'three' });
       await engine.close();
     });
 
     it('rolls a stale edit back to the server record', async () => {
-      const user = randomUUID();
-      const a = await notesEngine(user);
-      const b = await notesEngine(user);
-      const id = `n-${user}`;
-      await a.engine.create('Note', { id, userId: user, text: 'one' });
-      await a.engine.sync();
-      await b.engine.sync();
-      await b.engine.update('Note', id, { text: 'from b' });
-      await b.engine.sync();
+      const { a, b, id } = await noteEditedByB('n');
       await a.engine.update('Note', id, { text: 'from a' });
       await a.engine.sync();
       expect(await a.engine.get('Note', id)).toMatchObject({ text: 'from b' });
-      const rejected = a.messages.flatMap((m) => (m.type === 'rejected' ? [m.rejection] : []));
-      expect(rejected.map((r) => r.error.type)).toEqual(['CONFLICT']);
+      expect(rejectedTypes(a.messages)).toEqual(['CONFLICT']);
       await a.engine.close();
       await b.engine.close();
     });
+
     it('rejects an edit made before a concurrent change it pulled afterwards', async () => {
-      const user = randomUUID();
-      const a = await notesEngine(user);
-      const b = await notesEngine(user);
-      const id = `n2-${user}`;
-      await a.engine.create('Note', { id, userId: user, text: 'one' });
-      await a.engine.sync();
-      await b.engine.sync();
-      await b.engine.update('Note', id, { text: 'from b' });
-      await b.engine.sync();
+      const { a, b, id } = await noteEditedByB('n2');
       // A edits on version 1 while its pull brings B's version 2: the edit is stale.
       a.faulty.plan = async (path) => {
         if (path === '/pull') await a.engine.update('Note', id, { text: 'from a' });
@@ -289,8 +289,7 @@ export function resilienceSuite(f: SyncFixture): void {
       expect(await a.engine.get('Note', id)).toMatchObject({ text: 'from a' });
       await a.engine.sync();
       expect(await a.engine.get('Note', id)).toMatchObject({ text: 'from b' });
-      const rejected = a.messages.flatMap((m) => (m.type === 'rejected' ? [m.rejection] : []));
-      expect(rejected.map((r) => r.error.type)).toEqual(['CONFLICT']);
+      expect(rejectedTypes(a.messages)).toEqual(['CONFLICT']);
       await a.engine.close();
       await b.engine.close();
     });
