@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { WorkerControl } from '../support/cdp.ts';
 import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
-import { type FixtureWindow, openClient, todo } from './helpers.ts';
+import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
 
 let server: PageSdkServer;
 test.beforeAll(async () => {
@@ -11,12 +11,8 @@ test.afterAll(async () => {
   await server?.close();
 });
 test.beforeEach(async ({ context }) => {
-  test.skip(!server.hasEngineWorker, 'installSyncWorker is not exported by swsync/sw yet');
-  await context.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+  await installTodoOf(context);
 });
-declare global {
-  var todoOf: typeof todo;
-}
 
 const options = {
   endpoint: '/api/sync',
@@ -56,8 +52,8 @@ test('two tabs share one engine in the worker: one push per write, live in both'
     .poll(() => first.evaluate(() => (window as unknown as { seen: string[][] }).seen.at(-1)))
     .toEqual(['t1', 't2']);
   await expect.poll(() => server.pushed().length - before).toBe(3);
-  // Nothing pushed twice, even with two tabs open.
-  await new Promise((r) => setTimeout(r, 300));
+  // Nothing pushed twice, even with two tabs open: a further sync run pushes nothing.
+  await second.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
   const pushed = server.pushed().slice(before);
   expect(new Set(pushed).size).toBe(pushed.length);
   expect(pushed).toHaveLength(3);

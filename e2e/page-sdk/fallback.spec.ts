@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
-import { type FixtureWindow, openClient, todo } from './helpers.ts';
+import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
 
 let server: PageSdkServer;
 test.beforeAll(async () => {
@@ -9,12 +9,9 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.close();
 });
-declare global {
-  var todoOf: typeof todo;
-}
 
 test('without navigator.serviceWorker the engine runs in one leader tab', async ({ context }) => {
-  await context.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+  await installTodoOf(context);
   await context.addInitScript(() => {
     Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined });
   });
@@ -79,7 +76,7 @@ test('without navigator.serviceWorker the engine runs in one leader tab', async 
 });
 
 test('a failed registration falls back to the page and says why', async ({ context, page }) => {
-  await context.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+  await installTodoOf(context);
   await openClient(page, server.url, {
     endpoint: '/api/sync',
     dbName: 'no-worker-script',

@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import type { CreateClientOptions, SyncClient } from 'swsync/page';
 import type { DemoSchema } from '../../demo/schema.ts';
 
@@ -38,3 +38,12 @@ export const todo = (id: string, title = 'Milk', boardId = 'b1') => ({
   createdAt: '2026-01-01T00:00:00Z',
   updatedAt: '2026-01-01T00:00:00Z',
 });
+
+declare global {
+  /** `todo`, installed in every page by `installTodoOf`. */
+  var todoOf: typeof todo;
+}
+
+/** Puts `todo` on the pages' `globalThis` as `todoOf`, for code that runs inside a page. */
+export const installTodoOf = (target: BrowserContext | Page) =>
+  target.addInitScript(`globalThis.todoOf = ${todo.toString()};`);

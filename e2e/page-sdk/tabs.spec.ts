@@ -1,6 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
-import { type FixtureWindow, openClient, todo } from './helpers.ts';
+import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
 
 let server: PageSdkServer;
 test.beforeAll(async () => {
@@ -10,11 +10,8 @@ test.afterAll(async () => {
   await server?.close();
 });
 test.beforeEach(async ({ context }) => {
-  await context.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+  await installTodoOf(context);
 });
-declare global {
-  var todoOf: typeof todo;
-}
 
 const pokes = (page: Page) =>
   page

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { WorkerControl } from '../support/cdp.ts';
 import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
-import { type FixtureWindow, openClient, todo } from './helpers.ts';
+import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
 
 let server: PageSdkServer;
 test.beforeAll(async () => {
@@ -119,7 +119,8 @@ test('messages outside the RPC envelope are ignored by the worker', async ({ con
     // A bare Comlink message, and an envelope with a foreign tag: neither may run.
     registration.active?.postMessage(forged);
     registration.active?.postMessage({ tag: 'other', channel: 'c', data: forged });
-    await new Promise((r) => setTimeout(r, 200));
+    // The worker handles its messages in order: once a later call is answered, both were seen.
+    await (window as unknown as FixtureWindow).client.syncNow();
   });
   const [worker] = context.serviceWorkers();
   const calls = await worker?.evaluate(
@@ -146,8 +147,5 @@ test('validation happens in the page, before anything is sent', async ({ context
 
 // `todoOf` runs inside the page: install it there before each test.
 test.beforeEach(async ({ page }) => {
-  await page.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+  await installTodoOf(page);
 });
-declare global {
-  var todoOf: typeof todo;
-}
