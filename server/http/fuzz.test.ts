@@ -4,7 +4,7 @@ import { errorBodySchema, pullResponseSchema, pushResponseSchema } from 'swsync/
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { board, describeEachStore, testSchema, todo, uniqueScope } from '../testing/index.ts';
 import { syncRoutes } from './routes.ts';
-import { type ServedApp, serveOnFreePort } from './testing/index.ts';
+import { bearerAuth, type ServedApp, serveOnFreePort } from './testing/index.ts';
 
 const RUNS = 150;
 
@@ -107,7 +107,7 @@ describeEachStore('fuzzing push and pull bodies', (getStore) => {
       syncRoutes({
         store: getStore(),
         schema: testSchema,
-        auth: (c) => c.req.header('authorization')?.replace(/^Bearer /, '') ?? null,
+        auth: bearerAuth,
         logger: (message, error) => {
           throw new Error(`unexpected server error: ${message} ${String(error)}`);
         },

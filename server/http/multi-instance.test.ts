@@ -12,7 +12,13 @@ import {
   uniqueScope,
 } from '../testing/index.ts';
 import { syncRoutes } from './routes.ts';
-import { type ServedApp, SseReader, serveOnFreePort, TestSyncClient } from './testing/index.ts';
+import {
+  bearerAuth,
+  type ServedApp,
+  SseReader,
+  serveOnFreePort,
+  TestSyncClient,
+} from './testing/index.ts';
 
 function instance(store: SyncStore): Promise<ServedApp> {
   const app = new Hono();
@@ -21,7 +27,7 @@ function instance(store: SyncStore): Promise<ServedApp> {
     syncRoutes({
       store,
       schema: testSchema,
-      auth: (c) => c.req.header('authorization')?.replace(/^Bearer /, '') ?? null,
+      auth: bearerAuth,
     }),
   );
   return serveOnFreePort(app);

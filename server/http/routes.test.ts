@@ -14,11 +14,13 @@ import {
   uniqueScope,
 } from '../testing/index.ts';
 import { syncRoutes } from './routes.ts';
-import { type ServedApp, SseReader, serveOnFreePort, TestSyncClient } from './testing/index.ts';
-
-/** Test auth: `Authorization: Bearer <identity>`; the identity is the scope. */
-const bearerAuth = (c: { req: { header(name: string): string | undefined } }) =>
-  c.req.header('authorization')?.replace(/^Bearer /, '') ?? null;
+import {
+  bearerAuth,
+  type ServedApp,
+  SseReader,
+  serveOnFreePort,
+  TestSyncClient,
+} from './testing/index.ts';
 
 function mount(store: SyncStore, heartbeatMs = 60_000): Hono {
   const app = new Hono();

@@ -88,6 +88,17 @@ export async function migrate(store: Pick<SyncStore, 'transaction'>): Promise<vo
   });
 }
 
+/** Migrates a store just opened; closes it if that fails, so a failed open leaks no connection. */
+export async function migrateOrClose(store: SyncStore): Promise<SyncStore> {
+  try {
+    await migrate(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
 /** Extended-protocol queries take one statement each; migrations hold no `;` inside literals. */
 function splitStatements(sql: string): string[] {
   return sql

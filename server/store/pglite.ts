@@ -1,5 +1,5 @@
 import { StoreClosedError } from './errors.ts';
-import { migrate } from './migrations.ts';
+import { migrateOrClose } from './migrations.ts';
 import { toParam } from './params.ts';
 import type { SqlClient, SyncStore } from './types.ts';
 
@@ -63,11 +63,5 @@ export async function openPGliteStore(options: PGliteStoreOptions = {}): Promise
       await db.close();
     },
   };
-  try {
-    await migrate(store);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
+  return migrateOrClose(store);
 }

@@ -1,5 +1,5 @@
 import { StoreClosedError } from './errors.ts';
-import { migrate } from './migrations.ts';
+import { migrateOrClose } from './migrations.ts';
 import { type Param, toParam } from './params.ts';
 import type { SqlClient, SyncStore } from './types.ts';
 
@@ -66,11 +66,5 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await sql.end({ timeout: options.closeTimeoutSeconds ?? 5 });
     },
   };
-  try {
-    await migrate(store);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
+  return migrateOrClose(store);
 }

@@ -1,4 +1,15 @@
 import type { PullResponse, PushResult } from 'swsync/schema';
+import type { SyncAuth } from '../options.ts';
+
+/**
+ * The tests' `auth`: the identity is whatever follows `Bearer ` in the Authorization header, as
+ * {@link TestSyncClient} sends it.
+ *
+ * @example
+ * syncRoutes({ store, schema, auth: bearerAuth });
+ */
+export const bearerAuth: SyncAuth = (c) =>
+  c.req.header('authorization')?.replace(/^Bearer /, '') ?? null;
 
 export interface RawAnswer {
   status: number;
