@@ -72,7 +72,7 @@ async function isResyncing(ctx: SyncContext): Promise<boolean> {
 }
 
 /** Forgets the cursor and starts counting which records the server still has. */
-export async function startResync(ctx: SyncContext): Promise<void> {
+async function startResync(ctx: SyncContext): Promise<void> {
   const tx = ctx.db.transaction([STORES.meta, STORES.resync], 'readwrite');
   await tx.objectStore(STORES.meta).delete(META_KEYS.cursor);
   await tx.objectStore(STORES.meta).put(true, META_KEYS.resyncing);
@@ -81,7 +81,7 @@ export async function startResync(ctx: SyncContext): Promise<void> {
 }
 
 /** One page of pulled entries, the cursor and the rebases: one transaction. */
-export async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<void> {
+async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<void> {
   const models = ctx.schema.modelNames;
   const tx = ctx.db.transaction(
     [...models, STORES.outbox, STORES.base, STORES.versions, STORES.meta, STORES.resync],

@@ -92,7 +92,7 @@ async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcom
  * record goes back to `base` (or the server's record on CONFLICT) with the record's remaining
  * pending events replayed on top, and the rejection is reported.
  */
-export async function applyPushResults(
+async function applyPushResults(
   ctx: SyncContext,
   rows: OutboxRow[],
   results: PushResult[],
