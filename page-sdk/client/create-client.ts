@@ -39,8 +39,8 @@ export interface CreateClientOptions<S extends AnySchema> {
   realtime?: boolean;
   /**
    * The in-page engine for browsers without Service Workers: returns the same `WorkerRpc` the
-   * worker serves. Default: `createEngine` from `swsync/sw` (loaded only then) through
-   * `pageEngine`. Runs in the leader tab only.
+   * worker serves. Default: `pageEngine`, the host of `swsync/sw` (loaded only then). Runs in
+   * the leader tab only.
    */
   fallback?: () => Promise<WorkerRpc> | WorkerRpc;
   /** Run the engine in the page even where a Service Worker is available. */

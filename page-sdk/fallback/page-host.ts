@@ -36,10 +36,10 @@ export const engineLockName = (dbName: string) => `swsync:engine:${dbName}`;
  * with the new leader and retry (every call is idempotent). Without Web Locks the tab leads.
  *
  * @example
- * const host = pageHost({ dbName, createApi: () => engineApi(createEngine(options)) });
+ * const host = pageHost({ dbName, createApi: () => pageEngine({ schema, endpoint }) });
  */
 export function pageHost(options: PageHostOptions): PageHost {
-  const self = randomId();
+  const tabId = randomId();
   const channel = new BroadcastChannel(`swsync-page-host:${options.dbName}`);
   const abort = new AbortController();
   const waiting = new Map<string, { resolve(v: unknown): void; reject(e: unknown): void }>();
@@ -52,18 +52,18 @@ export function pageHost(options: PageHostOptions): PageHost {
   });
 
   const becomeLeader = () => {
-    leader = self;
+    leader = tabId;
     elected();
     api = Promise.resolve(options.createApi());
     options.onLeader?.(true);
-    channel.postMessage({ type: 'leader', leader: self } satisfies HostMessage);
+    channel.postMessage({ type: 'leader', leader: tabId } satisfies HostMessage);
   };
 
   channel.onmessage = async (event: MessageEvent<HostMessage>) => {
     const message = event.data;
     if (message.type === 'leader') {
       leader = message.leader;
-    } else if (message.type === 'request' && api && leader === self) {
+    } else if (message.type === 'request' && api && leader === tabId) {
       const reply = (body: Partial<HostMessage>) =>
         channel.postMessage({ type: 'response', id: message.id, to: message.from, ...body });
       try {
@@ -74,7 +74,7 @@ export function pageHost(options: PageHostOptions): PageHost {
         const err = e as Error & { code?: unknown; details?: unknown };
         reply({ ok: false, error: { message: err.message, code: err.code, details: err.details } });
       }
-    } else if (message.type === 'response' && message.to === self) {
+    } else if (message.type === 'response' && message.to === tabId) {
       const call = waiting.get(message.id);
       waiting.delete(message.id);
       if (!call) return;
@@ -107,7 +107,7 @@ export function pageHost(options: PageHostOptions): PageHost {
           channel.postMessage({
             type: 'request',
             id,
-            from: self,
+            from: tabId,
             method: method as Method,
             args,
           } satisfies HostMessage);
@@ -120,10 +120,10 @@ export function pageHost(options: PageHostOptions): PageHost {
     async open() {
       // An uncontended lock is granted within milliseconds: give it that long before
       // concluding that another tab leads, so the leader's first call does not go astray.
-      if (leader !== self)
+      if (leader !== tabId)
         await Promise.race([electedOnce, new Promise((r) => setTimeout(r, 250))]);
-      if (leader === self && api) return { api: await api, peer: self, close: () => {} };
-      // Not the leader: announce a request for the leader's name, forward calls meanwhile.
+      if (leader === tabId && api) return { api: await api, peer: tabId, close: () => {} };
+      // Not the leader (or not yet known): forward calls over the channel to whichever tab leads.
       return { api: forward, peer: leader ?? 'none', close: () => {} };
     },
     close() {

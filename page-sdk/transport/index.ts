@@ -1,8 +1,6 @@
 export { type ArgsOf, type ConnectionOptions, type ResultOf, RpcConnection } from './connection.ts';
 export { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope, randomId } from './envelope.ts';
 export {
-  activeWorker,
-  directTransport,
   type RegistrationLike,
   type RpcLine,
   serviceWorkerTransport,

@@ -29,7 +29,7 @@ export interface RegistrationLike {
  * Resolves with the registration's active worker, waiting for an installing or waiting one to
  * activate. Rejects after `timeoutMs` so a page never waits forever for a broken install.
  */
-export function activeWorker(
+function activeWorker(
   registration: RegistrationLike,
   timeoutMs: number,
 ): Promise<NonNullable<RegistrationLike['active']>> {
@@ -72,17 +72,6 @@ export function serviceWorkerTransport(
         peer: worker,
         close: () => endpoint.close(),
       };
-    },
-  };
-}
-
-/** A transport to an object in the same page: the fallback host, and unit tests. */
-export function directTransport(api: () => Promise<WorkerRpc> | WorkerRpc): Transport {
-  const peer = {};
-  return {
-    current: () => peer,
-    async open() {
-      return { api: await api(), peer, close: () => {} };
     },
   };
 }
