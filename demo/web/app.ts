@@ -50,12 +50,13 @@ export function renderApp(
     progressBar,
   );
   data.status.subscribe((s) => {
-    status.textContent = statusText(s);
+    const text = statusText(s);
+    status.textContent = text;
     status.dataset.state = !s.online
       ? 'offline'
       : s.pending > 0
         ? 'pending'
-        : statusText(s) === 'Synced'
+        : text === 'Synced'
           ? 'synced'
           : 'busy';
     banner.hidden = s.online;

@@ -44,16 +44,25 @@ export function todoItem(
       value: todo.title,
       'aria-label': `New title for ${todo.title}`,
     });
-    const commit = () => {
+    // Chromium fires `blur` on a focused element it removes: without this guard, Escape (which
+    // removes the field) would commit the edit, and Enter would rename twice.
+    let finished = false;
+    const finish = (save: boolean) => {
+      if (finished) return;
+      finished = true;
       const next = field.value.trim();
-      if (next && next !== todo.title) data.rename(todo, next).catch(report);
-      else item.replaceWith(todoItem(todo, data, report));
+      const restore = () => item.replaceWith(todoItem(todo, data, report));
+      if (!save || !next || next === todo.title) return restore();
+      data.rename(todo, next).catch((error: unknown) => {
+        report(error);
+        restore();
+      });
     };
     field.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') commit();
-      if (e.key === 'Escape') item.replaceWith(todoItem(todo, data, report));
+      if (e.key === 'Enter') finish(true);
+      if (e.key === 'Escape') finish(false);
     });
-    field.addEventListener('blur', commit);
+    field.addEventListener('blur', () => finish(true));
     label.replaceWith(field);
     field.focus();
   }

@@ -71,6 +71,22 @@ test('an online write reaches the server', async ({ page }, testInfo) => {
     .toMatchObject({ title: 'Oat milk', done: true });
 });
 
+test('Escape cancels a rename, even after typing', async ({ page }) => {
+  const user = await newUser('escape');
+  const app = new DemoApp(page);
+  await app.signIn(server.url, user.name);
+  await app.addBoard('Groceries');
+  await app.addTodo('Milk');
+  await page.getByRole('button', { name: 'Rename Milk' }).click();
+  await page.getByRole('textbox', { name: 'New title for Milk' }).fill('Oat milk');
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('textbox', { name: 'New title for Milk' })).toHaveCount(0);
+  await expect(app.todo('Milk')).toBeVisible();
+  await expect(app.status()).toHaveText('Synced');
+  await expect(app.todo('Oat milk')).toHaveCount(0);
+  expect(await serverTitles(user.token, 'Todo', 'title')).toEqual(['Milk']);
+});
+
 test('offline writes survive a reload and a worker stop, then reach the server exactly once', async ({
   context,
   page,
