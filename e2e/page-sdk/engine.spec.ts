@@ -1,7 +1,13 @@
 import { expect, test } from '@playwright/test';
 import { WorkerControl } from '../support/cdp.ts';
 import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
-import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
+import {
+  type FixtureWindow,
+  installTodoOf,
+  openClient,
+  seenTodoIds,
+  watchTodoIds,
+} from './helpers.ts';
 
 let server: PageSdkServer;
 test.beforeAll(async () => {
@@ -31,13 +37,7 @@ test('two tabs share one engine in the worker: one push per write, live in both'
   await openClient(second, server.url, options);
   const before = server.pushed().length;
 
-  await first.evaluate(() => {
-    const w = window as unknown as FixtureWindow & { seen: string[][] };
-    w.seen = [];
-    w.client
-      .liveQuery((db) => db.Todo.list())
-      .subscribe((rows) => w.seen.push(rows.map((r) => r.id)));
-  });
+  await watchTodoIds(first);
   await second.evaluate(
     (b) =>
       (window as unknown as FixtureWindow).client.transaction((tx) => {
@@ -48,9 +48,7 @@ test('two tabs share one engine in the worker: one push per write, live in both'
   );
   await first.evaluate(() => (window as unknown as FixtureWindow).client.Todo.create(todoOf('t2')));
 
-  await expect
-    .poll(() => first.evaluate(() => (window as unknown as { seen: string[][] }).seen.at(-1)))
-    .toEqual(['t1', 't2']);
+  await expect.poll(() => seenTodoIds(first)).toEqual(['t1', 't2']);
   await expect.poll(() => server.pushed().length - before).toBe(3);
   // Nothing pushed twice, even with two tabs open: a further sync run pushes nothing.
   await second.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());

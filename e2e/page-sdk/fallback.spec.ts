@@ -1,6 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
-import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
+import {
+  type FixtureWindow,
+  installTodoOf,
+  openClient,
+  seenTodoIds,
+  watchTodoIds,
+} from './helpers.ts';
 
 let server: PageSdkServer;
 test.beforeAll(async () => {
@@ -35,13 +41,7 @@ test('without navigator.serviceWorker the engine runs in one leader tab', async 
   });
   expect(locks).toEqual({ held: 1, pending: 1 });
 
-  await leader.evaluate(() => {
-    const w = window as unknown as FixtureWindow & { seen: string[][] };
-    w.seen = [];
-    w.client
-      .liveQuery((db) => db.Todo.list())
-      .subscribe((rows) => w.seen.push(rows.map((r) => r.id)));
-  });
+  await watchTodoIds(leader);
   await leader.evaluate(() =>
     (window as unknown as FixtureWindow).client.Todo.create(todoOf('t1')),
   );
@@ -50,9 +50,7 @@ test('without navigator.serviceWorker the engine runs in one leader tab', async 
     (window as unknown as FixtureWindow).client.Todo.create(todoOf('t2')),
   );
 
-  await expect
-    .poll(() => leader.evaluate(() => (window as unknown as { seen: string[][] }).seen.at(-1)))
-    .toEqual(['t1', 't2']);
+  await expect.poll(() => seenTodoIds(leader)).toEqual(['t1', 't2']);
   const inFollower = await follower.evaluate(async () =>
     (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
   );

@@ -47,3 +47,17 @@ declare global {
 /** Puts `todo` on the pages' `globalThis` as `todoOf`, for code that runs inside a page. */
 export const installTodoOf = (target: BrowserContext | Page) =>
   target.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
+
+/** Subscribes a live query of every todo's id in the page; `seenTodoIds` reads its results. */
+export const watchTodoIds = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as FixtureWindow & { seen: string[][] };
+    w.seen = [];
+    w.client
+      .liveQuery((db) => db.Todo.list())
+      .subscribe((rows) => w.seen.push(rows.map((r) => r.id)));
+  });
+
+/** The latest result of the page's `watchTodoIds` query. */
+export const seenTodoIds = (page: Page) =>
+  page.evaluate(() => (window as unknown as { seen: string[][] }).seen.at(-1));
