@@ -14,7 +14,8 @@ test.afterAll(async () => {
 const base = { endpoint: '/api/sync', dbName: 'transport', realtime: false };
 
 test('calls reach the worker again after it was stopped', async ({ context, page }) => {
-  await openClient(page, server.url, { ...base, timeoutMs: 2_000 });
+  const timeoutMs = 5_000;
+  await openClient(page, server.url, { ...base, timeoutMs });
   const control = await WorkerControl.attach(context, page);
   await page.evaluate(() => (window as unknown as FixtureWindow).client.Todo.create(todoOf('t1')));
 
@@ -27,8 +28,9 @@ test('calls reach the worker again after it was stopped', async ({ context, page
       (key) => (window as unknown as FixtureWindow).client.Todo.create(todoOf(key)),
       id,
     );
-    // Answered through the registration, which wakes the worker: no timeout and retry needed.
-    expect(Date.now() - started).toBeLessThan(1_500);
+    // Answered through the registration, which wakes the worker: no timeout and retry needed
+    // (a retry could not start before the first attempt's timeout).
+    expect(Date.now() - started).toBeLessThan(timeoutMs);
   }
   const titles = await page.evaluate(async () =>
     (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
@@ -53,9 +55,10 @@ test('no call hangs past its timeout: it rejects with UnavailableError', async (
   expect(outcome.code).toBe('UNAVAILABLE');
   expect(outcome.name).toBe('UnavailableError');
   expect(outcome.connected).toBe(false);
-  // Two attempts of 300 ms each, plus a handshake: well under a second, never forever.
+  // Two attempts of 300 ms each, plus a handshake: under a second on an idle machine, and
+  // bounded (with room for a loaded one), never forever.
   expect(outcome.ms).toBeGreaterThanOrEqual(550);
-  expect(outcome.ms).toBeLessThan(2_000);
+  expect(outcome.ms).toBeLessThan(5_000);
 });
 
 test('a write retried after a timeout is applied once', async ({ context, page }) => {
