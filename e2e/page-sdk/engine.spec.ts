@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { WorkerControl } from '../support/cdp.ts';
-import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
+import { usePageSdkServer } from './fixtures/server.ts';
 import {
   type FixtureWindow,
   installTodoOf,
@@ -9,13 +9,7 @@ import {
   watchTodoIds,
 } from './helpers.ts';
 
-let server: PageSdkServer;
-test.beforeAll(async () => {
-  server = await startPageSdkServer();
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = usePageSdkServer();
 test.beforeEach(async ({ context }) => {
   await installTodoOf(context);
 });
@@ -32,10 +26,10 @@ test('two tabs share one engine in the worker: one push per write, live in both'
   context,
 }) => {
   const first = await context.newPage();
-  await openClient(first, server.url, options);
+  await openClient(first, server().url, options);
   const second = await context.newPage();
-  await openClient(second, server.url, options);
-  const before = server.pushed().length;
+  await openClient(second, server().url, options);
+  const before = server().pushed().length;
 
   await watchTodoIds(first);
   await second.evaluate(
@@ -49,16 +43,16 @@ test('two tabs share one engine in the worker: one push per write, live in both'
   await first.evaluate(() => (window as unknown as FixtureWindow).client.Todo.create(todoOf('t2')));
 
   await expect.poll(() => seenTodoIds(first)).toEqual(['t1', 't2']);
-  await expect.poll(() => server.pushed().length - before).toBe(3);
+  await expect.poll(() => server().pushed().length - before).toBe(3);
   // Nothing pushed twice, even with two tabs open: a further sync run pushes nothing.
   await second.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
-  const pushed = server.pushed().slice(before);
+  const pushed = server().pushed().slice(before);
   expect(new Set(pushed).size).toBe(pushed.length);
   expect(pushed).toHaveLength(3);
 });
 
 test('the real host answers after the worker was stopped', async ({ context, page }) => {
-  await openClient(page, server.url, options);
+  await openClient(page, server().url, options);
   const control = await WorkerControl.attach(context, page);
   await page.evaluate((b) => (window as unknown as FixtureWindow).client.Board.create(b), board);
   await expect.poll(() => control.isRunning()).toBe(true);

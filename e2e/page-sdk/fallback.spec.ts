@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
+import { usePageSdkServer } from './fixtures/server.ts';
 import {
   type FixtureWindow,
   installTodoOf,
@@ -8,13 +8,7 @@ import {
   watchTodoIds,
 } from './helpers.ts';
 
-let server: PageSdkServer;
-test.beforeAll(async () => {
-  server = await startPageSdkServer();
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = usePageSdkServer();
 
 test('without navigator.serviceWorker the engine runs in one leader tab', async ({ context }) => {
   await installTodoOf(context);
@@ -23,9 +17,9 @@ test('without navigator.serviceWorker the engine runs in one leader tab', async 
   });
   const options = { endpoint: '/api/sync', dbName: 'fallback', realtime: false };
   const leader = await context.newPage();
-  await openClient(leader, server.url, options);
+  await openClient(leader, server().url, options);
   const follower = await context.newPage();
-  await openClient(follower, server.url, options);
+  await openClient(follower, server().url, options);
 
   const status = await follower.evaluate(() => {
     const s = (window as unknown as FixtureWindow).client.status.getSnapshot();
@@ -56,8 +50,8 @@ test('without navigator.serviceWorker the engine runs in one leader tab', async 
   );
   expect(inFollower).toEqual(['t1', 't2']);
   // One engine: each write pushed once, not once per tab.
-  await expect.poll(() => server.pushed().length).toBe(2);
-  expect(new Set(server.pushed()).size).toBe(2);
+  await expect.poll(() => server().pushed().length).toBe(2);
+  expect(new Set(server().pushed()).size).toBe(2);
 
   // The leader closes: the follower takes the lock and runs the engine itself.
   await leader.close();
@@ -70,12 +64,12 @@ test('without navigator.serviceWorker the engine runs in one leader tab', async 
     return { ids, held: held.filter((l) => l.name === 'swsync:engine:fallback').length };
   });
   expect(after).toEqual({ ids: ['t1', 't2', 't3'], held: 1 });
-  await expect.poll(() => server.pushed().length).toBe(3);
+  await expect.poll(() => server().pushed().length).toBe(3);
 });
 
 test('a failed registration falls back to the page and says why', async ({ context, page }) => {
   await installTodoOf(context);
-  await openClient(page, server.url, {
+  await openClient(page, server().url, {
     endpoint: '/api/sync',
     dbName: 'no-worker-script',
     worker: '/missing-sw.js',

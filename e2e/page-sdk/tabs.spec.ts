@@ -1,14 +1,8 @@
 import { expect, type Page, test } from '@playwright/test';
-import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
+import { usePageSdkServer } from './fixtures/server.ts';
 import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
 
-let server: PageSdkServer;
-test.beforeAll(async () => {
-  server = await startPageSdkServer();
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = usePageSdkServer();
 test.beforeEach(async ({ context }) => {
   await installTodoOf(context);
 });
@@ -26,9 +20,9 @@ const pokes = (page: Page) =>
 
 test('a write in one tab updates a live query in the other', async ({ context, page }) => {
   const options = { endpoint: '/api/sync', dbName: 'tabs', realtime: false };
-  await openClient(page, server.url, options);
+  await openClient(page, server().url, options);
   const other = await context.newPage();
-  await openClient(other, server.url, options);
+  await openClient(other, server().url, options);
 
   await other.evaluate(() => {
     const w = window as unknown as FixtureWindow & { seen: string[][] };
@@ -62,30 +56,30 @@ test('one tab holds the realtime stream, pokes the worker, reconnects, and hands
 }) => {
   const options = { endpoint: '/api/sync', dbName: 'realtime' };
   const first = await context.newPage();
-  await openClient(first, server.url, options);
+  await openClient(first, server().url, options);
   const second = await context.newPage();
-  await openClient(second, server.url, options);
+  await openClient(second, server().url, options);
 
-  await expect.poll(() => server.streams()).toEqual({ open: 1, opened: 1 });
+  await expect.poll(() => server().streams()).toEqual({ open: 1, opened: 1 });
   // The (re)connect itself pokes: pokes may have been missed while disconnected.
   await expect.poll(() => pokes(first)).toBe(1);
-  server.poke();
+  server().poke();
   await expect.poll(() => pokes(first)).toBe(2);
 
   // The stream drops: the tab reconnects (with backoff) and pulls, since pokes may be lost.
-  server.dropStreams();
-  await expect.poll(() => server.streams(), { timeout: 15_000 }).toEqual({ open: 1, opened: 2 });
+  server().dropStreams();
+  await expect.poll(() => server().streams(), { timeout: 15_000 }).toEqual({ open: 1, opened: 2 });
   await expect.poll(() => pokes(first)).toBe(3);
 
   await first.close();
-  await expect.poll(() => server.streams()).toEqual({ open: 1, opened: 3 });
+  await expect.poll(() => server().streams()).toEqual({ open: 1, opened: 3 });
   await expect.poll(() => pokes(second)).toBe(4);
-  server.poke();
+  server().poke();
   await expect.poll(() => pokes(second)).toBe(5);
 });
 
 test('every tab pokes the worker when it comes online or becomes visible', async ({ page }) => {
-  await openClient(page, server.url, { endpoint: '/api/sync', dbName: 'pokes', realtime: true });
+  await openClient(page, server().url, { endpoint: '/api/sync', dbName: 'pokes', realtime: true });
   await page.evaluate(() => {
     window.dispatchEvent(new Event('online'));
     document.dispatchEvent(new Event('visibilitychange'));

@@ -1,21 +1,15 @@
 import { expect, test } from '@playwright/test';
 import { WorkerControl } from '../support/cdp.ts';
-import { type PageSdkServer, startPageSdkServer } from './fixtures/server.ts';
+import { usePageSdkServer } from './fixtures/server.ts';
 import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
 
-let server: PageSdkServer;
-test.beforeAll(async () => {
-  server = await startPageSdkServer();
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = usePageSdkServer();
 
 const base = { endpoint: '/api/sync', dbName: 'transport', realtime: false };
 
 test('calls reach the worker again after it was stopped', async ({ context, page }) => {
   const timeoutMs = 5_000;
-  await openClient(page, server.url, { ...base, timeoutMs });
+  await openClient(page, server().url, { ...base, timeoutMs });
   const control = await WorkerControl.attach(context, page);
   await page.evaluate(() => (window as unknown as FixtureWindow).client.Todo.create(todoOf('t1')));
 
@@ -39,7 +33,7 @@ test('calls reach the worker again after it was stopped', async ({ context, page
 });
 
 test('no call hangs past its timeout: it rejects with UnavailableError', async ({ page }) => {
-  await openClient(page, server.url, { ...base, timeoutMs: 300, attempts: 2 });
+  await openClient(page, server().url, { ...base, timeoutMs: 300, attempts: 2 });
   const outcome = await page.evaluate(async () => {
     const { client } = window as unknown as FixtureWindow;
     const started = performance.now();
@@ -62,7 +56,7 @@ test('no call hangs past its timeout: it rejects with UnavailableError', async (
 });
 
 test('a write retried after a timeout is applied once', async ({ context, page }) => {
-  await openClient(page, server.url, { ...base, timeoutMs: 500, attempts: 3 });
+  await openClient(page, server().url, { ...base, timeoutMs: 500, attempts: 3 });
   const result = await page.evaluate(async () => {
     const { client } = window as unknown as FixtureWindow;
     // The fixture applies "slow" at once but answers after 1.5 s: the first attempt times out.
@@ -85,7 +79,7 @@ test('a write retried after a timeout is applied once', async ({ context, page }
 });
 
 test('a protocol version mismatch is reported and writes are refused', async ({ page }) => {
-  await openClient(page, server.url, { ...base, worker: '/sw.js?protocol=99' });
+  await openClient(page, server().url, { ...base, worker: '/sw.js?protocol=99' });
   const outcome = await page.evaluate(async () => {
     const { client } = window as unknown as FixtureWindow;
     const error = await client.Todo.create(todoOf('v1')).catch((e) => e);
@@ -97,7 +91,7 @@ test('a protocol version mismatch is reported and writes are refused', async ({ 
 });
 
 test('an older worker is reported as needing an update', async ({ page }) => {
-  await openClient(page, server.url, { ...base, worker: '/sw.js?protocol=0' });
+  await openClient(page, server().url, { ...base, worker: '/sw.js?protocol=0' });
   const status = await page.evaluate(
     () => (window as unknown as FixtureWindow).client.status.getSnapshot()?.protocol,
   );
@@ -105,7 +99,7 @@ test('an older worker is reported as needing an update', async ({ page }) => {
 });
 
 test('messages outside the RPC envelope are ignored by the worker', async ({ context, page }) => {
-  await openClient(page, server.url, base);
+  await openClient(page, server().url, base);
   await page.evaluate(async () => {
     const registration = await navigator.serviceWorker.ready;
     const raw = (v: unknown) => ({ type: 'RAW', value: v });
@@ -133,7 +127,7 @@ test('messages outside the RPC envelope are ignored by the worker', async ({ con
 });
 
 test('validation happens in the page, before anything is sent', async ({ context, page }) => {
-  await openClient(page, server.url, base);
+  await openClient(page, server().url, base);
   const error = await page.evaluate(async () => {
     const { client } = window as unknown as FixtureWindow;
     const bad = { ...todoOf('bad'), title: '' };
