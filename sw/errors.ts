@@ -62,3 +62,8 @@ export class EngineClosedError extends EngineError<'ENGINE_CLOSED'> {
     this.name = 'EngineClosedError';
   }
 }
+
+/** The message of anything thrown, for `lastError` and outcome messages. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

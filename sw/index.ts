@@ -1,5 +1,14 @@
 export * from './engine/index.ts';
-export * from './errors.ts';
+export {
+  EngineClosedError,
+  EngineError,
+  type EngineErrorCode,
+  RecordNotFoundError,
+  ReservedModelNameError,
+  UnknownModelError,
+  type ValidationIssue,
+  WriteValidationError,
+} from './errors.ts';
 export * from './host/index.ts';
 export * from './store/index.ts';
 export {

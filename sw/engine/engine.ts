@@ -7,11 +7,16 @@ import type {
   SyncStatus,
   Write,
 } from 'swsync/schema';
-import { EngineClosedError } from '../errors.ts';
+import { EngineClosedError, errorText } from '../errors.ts';
 import { STORES } from '../store/layout.ts';
 import type { LocalDb } from '../store/open.ts';
 import { nextRetryDelay } from '../sync/backoff.ts';
-import type { SyncContext, SyncOutcome } from '../sync/context.ts';
+import {
+  addChange,
+  type ChangedKeys,
+  type SyncContext,
+  type SyncOutcome,
+} from '../sync/context.ts';
 import { pullChanges } from '../sync/pull.ts';
 import { pushOutbox } from '../sync/push.ts';
 import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
@@ -104,8 +109,8 @@ export class Engine<S extends Schema> {
       newId: () => crypto.randomUUID(),
     });
     if (!duplicate) {
-      const changes = new Map<string, Set<KeyValue>>();
-      for (const c of changed) changes.set(c.model, (changes.get(c.model) ?? new Set()).add(c.key));
+      const changes: ChangedKeys = new Map();
+      for (const c of changed) addChange(changes, c.model, c.key);
       this.broadcastChanges(changes);
       void this.broadcastStatus();
     }
@@ -305,7 +310,7 @@ export class Engine<S extends Schema> {
     }
   }
 
-  private broadcastChanges(changes: Map<string, Set<KeyValue>>): void {
+  private broadcastChanges(changes: ChangedKeys): void {
     for (const [model, keys] of changes) this.emit({ type: 'change', model, keys: [...keys] });
   }
 
@@ -325,8 +330,4 @@ export class Engine<S extends Schema> {
   private ensureOpen(): void {
     if (this.closed) throw new EngineClosedError();
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,4 @@
-import type { LogWithRecord, Rejection, Schema } from 'swsync/schema';
+import type { KeyValue, Rejection, Schema } from 'swsync/schema';
 import type { LocalDb } from '../store/open.ts';
 
 /** Everything a push or pull needs from its engine: plain values and functions, no globals. */
@@ -23,12 +23,24 @@ export interface SyncContext {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(id: unknown): void;
   /** Records changed locally by this run (after its transaction committed). */
-  onChange(changes: Map<string, Set<LogWithRecord['keyPath'][number]>>): void;
+  onChange(changes: ChangedKeys): void;
   onRejected(rejections: Rejection[]): void;
   /** A batch's results are stored: the pending count changed. */
   onPushed(): void;
   /** Records received so far by a full pull. */
   onPullProgress(records: number): void;
+}
+
+/** Keys of changed records, by model: what a `change` broadcast carries. */
+export type ChangedKeys = Map<string, Set<KeyValue>>;
+
+export function addChange(changes: ChangedKeys, model: string, key: KeyValue): void {
+  let keys = changes.get(model);
+  if (!keys) {
+    keys = new Set();
+    changes.set(model, keys);
+  }
+  keys.add(key);
 }
 
 /** Why a push or pull stopped before it was done. */

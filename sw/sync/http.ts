@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { errorText } from '../errors.ts';
 import { parseRetryAfter } from './backoff.ts';
 import type { SyncContext, SyncFailure } from './context.ts';
 
@@ -80,8 +81,4 @@ async function errorMessage(response: Response): Promise<string> {
   } catch {
     return response.statusText;
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

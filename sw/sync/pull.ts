@@ -6,9 +6,8 @@ import {
   pullResponseSchema,
 } from 'swsync/schema';
 import { type BaseRow, META_KEYS, type ResyncRow, STORES } from '../store/layout.ts';
-import type { SyncContext, SyncOutcome } from './context.ts';
+import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
 import { postJson } from './http.ts';
-import { addChange } from './push.ts';
 import { getVersion, putVersion, rebaseRecord, type WriteTx } from './replay.ts';
 
 /**
@@ -87,7 +86,7 @@ async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<void
     [...models, STORES.outbox, STORES.base, STORES.versions, STORES.meta, STORES.resync],
     'readwrite',
   ) as WriteTx;
-  const changes = new Map<string, Set<KeyValue>>();
+  const changes: ChangedKeys = new Map();
   const resyncing = (await tx.objectStore(STORES.meta).get(META_KEYS.resyncing)) === true;
 
   for (const log of page.logsWithRecords) {
@@ -137,7 +136,7 @@ async function applyLog(tx: WriteTx, log: LogWithRecord, key: KeyValue): Promise
 async function finishResync(
   tx: WriteTx,
   models: readonly string[],
-  changes: Map<string, Set<KeyValue>>,
+  changes: ChangedKeys,
 ): Promise<void> {
   const resync = tx.objectStore(STORES.resync);
   const base = tx.objectStore(STORES.base);

@@ -1,12 +1,6 @@
-import {
-  type KeyValue,
-  type PushError,
-  type PushResult,
-  pushResponseSchema,
-  type Rejection,
-} from 'swsync/schema';
+import { type PushError, type PushResult, pushResponseSchema, type Rejection } from 'swsync/schema';
 import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
-import type { SyncContext, SyncOutcome } from './context.ts';
+import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
 import { postJson } from './http.ts';
 import { applyEvent, pendingRows, rebaseRecord, type WriteTx } from './replay.ts';
 
@@ -102,7 +96,7 @@ async function applyPushResults(
     [...models, STORES.outbox, STORES.base, STORES.versions],
     'readwrite',
   ) as WriteTx;
-  const changes = new Map<string, Set<KeyValue>>();
+  const changes: ChangedKeys = new Map();
   const rejections: Rejection[] = [];
   const byId = new Map(results.map((r) => [r.id, r]));
 
@@ -162,13 +156,4 @@ async function chainVersion(ctx: SyncContext, tx: WriteTx, row: OutboxRow, versi
   if (!next) return;
   next.event = { ...next.event, baseVersion: version };
   await tx.objectStore(STORES.outbox).put(next);
-}
-
-export function addChange(changes: Map<string, Set<KeyValue>>, model: string, key: KeyValue) {
-  let keys = changes.get(model);
-  if (!keys) {
-    keys = new Set();
-    changes.set(model, keys);
-  }
-  keys.add(key);
 }
