@@ -7,9 +7,9 @@ import { demoSchema } from '../../../demo/schema.ts';
 import { STORES } from '../../store/layout.ts';
 import { openLocalDb } from '../../store/open.ts';
 import { board, todo } from '../../testing/demo-records.ts';
+import { rejections, signedInEngine } from '../../testing/engines.ts';
 import { type Fault, faultyFetch, ManualClock } from '../../testing/faults.ts';
 import { notesSchema, type SyncFixture } from '../../testing/fixture.ts';
-import { createEngine } from '../create-engine.ts';
 import type { EngineOptions } from '../options.ts';
 import type { SyncEngine } from '../types.ts';
 
@@ -17,19 +17,8 @@ import type { SyncEngine } from '../types.ts';
 export function resilienceSuite(f: SyncFixture): void {
   type Opts = Partial<EngineOptions<typeof demoSchema>>;
 
-  async function engineFor(user: string, options: Opts = {}) {
-    const messages: BroadcastMessage[] = [];
-    const engine = await createEngine({
-      schema: demoSchema,
-      endpoint: f.server.endpoint,
-      indexedDB: new IDBFactory(),
-      isOnline: () => true,
-      onBroadcast: (m) => messages.push(m),
-      ...options,
-    });
-    engine.setHeaders({ 'x-user': user });
-    return { engine, messages };
-  }
+  const engineFor = (user: string, options: Opts = {}) =>
+    signedInEngine(user, { schema: demoSchema, endpoint: f.server.endpoint, ...options });
 
   describe('backoff', () => {
     it('follows the jittered exponential schedule, honours Retry-After, ignores offline', async () => {
@@ -222,17 +211,8 @@ export function resilienceSuite(f: SyncFixture): void {
 
   describe('version-checked models', () => {
     async function notesEngine(user: string, faulty = faultyFetch()) {
-      const messages: BroadcastMessage[] = [];
-      const engine = await createEngine({
-        schema: notesSchema,
-        endpoint: f.versioned.endpoint,
-        indexedDB: new IDBFactory(),
-        isOnline: () => true,
-        fetch: faulty.fetch,
-        onBroadcast: (m) => messages.push(m),
-      });
-      engine.setHeaders({ 'x-user': user });
-      return { engine, messages, faulty };
+      const options = { schema: notesSchema, endpoint: f.versioned.endpoint, fetch: faulty.fetch };
+      return { faulty, ...(await signedInEngine(user, options)) };
     }
 
     /** Two engines of one user that both pulled a note at version 1; B's edit made it 2. */
@@ -249,7 +229,7 @@ export function resilienceSuite(f: SyncFixture): void {
     }
 
     const rejectedTypes = (messages: BroadcastMessage[]) =>
-      messages.flatMap((m) => (m.type === 'rejected' ? [m.rejection.error.type] : []));
+      rejections(messages).map((r) => r.error.type);
 
     it('sends each edit with the version the previous one produced', async () => {
       const user = randomUUID();

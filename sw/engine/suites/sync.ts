@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { IDBFactory } from 'fake-indexeddb';
-import type { BroadcastMessage, Rejection } from 'swsync/schema';
 import { pullAndMaterializeLogs, purgeTombstones } from 'swsync/server';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../../demo/schema.ts';
 import { META_KEYS, STORES } from '../../store/layout.ts';
 import { openLocalDb } from '../../store/open.ts';
 import { board, todo } from '../../testing/demo-records.ts';
+import { rejections, signedInEngine } from '../../testing/engines.ts';
 import { faultyFetch } from '../../testing/faults.ts';
 import type { SyncFixture } from '../../testing/fixture.ts';
-import { createEngine } from '../create-engine.ts';
 import type { EngineOptions } from '../options.ts';
 
 /** The engine against the real sync routes: offline drain, lost responses, rejections, rebase, 401, 409, coalescing. */
@@ -18,26 +17,19 @@ export function syncSuite(f: SyncFixture): void {
 
   /** An engine signed in as `user` (the test server's auth reads `x-user`). */
   async function engineFor(user: string, idb = new IDBFactory(), options: Opts = {}) {
-    const messages: BroadcastMessage[] = [];
-    const engine = await createEngine({
+    const opened = await signedInEngine(user, {
       schema: demoSchema,
       endpoint: f.server.endpoint,
       indexedDB: idb,
-      isOnline: () => true,
-      onBroadcast: (m) => messages.push(m),
       ...options,
     });
-    engine.setHeaders({ 'x-user': user });
-    return { engine, idb, messages };
+    return { idb, ...opened };
   }
 
   async function serverRecords(user: string) {
     const page = await pullAndMaterializeLogs({ store: f.store, scopeKey: user, limit: 1000 });
     return page.logsWithRecords;
   }
-
-  const rejections = (messages: BroadcastMessage[]): Rejection[] =>
-    messages.flatMap((m) => (m.type === 'rejected' ? [m.rejection] : []));
 
   describe('engine against the real server', () => {
     it('queues writes offline and drains them when back online', async () => {
