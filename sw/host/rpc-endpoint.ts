@@ -96,9 +96,12 @@ export function serveRpc<T extends object>(api: T, options: ServeRpcOptions = {}
     const id = data.id as string;
     let done = () => {};
     const answered = new Promise<void>((resolve) => {
-      done = resolve;
       // A call that never answers must not pin the worker forever.
-      setTimeout(resolve, maxCallMs);
+      const timer = setTimeout(resolve, maxCallMs);
+      done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
     message.waitUntil?.(answered);
     pending.set(id, { source: message.source, channel, done });

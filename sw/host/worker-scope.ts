@@ -13,11 +13,7 @@ export interface SyncEventLike extends ExtendableEventLike {
 }
 
 export interface WorkerClients {
-  matchAll(options?: {
-    includeUncontrolled?: boolean;
-    type?: 'window' | 'all';
-  }): Promise<readonly unknown[]>;
-  claim(): Promise<void>;
+  matchAll(options?: { type?: 'window' | 'all' }): Promise<readonly unknown[]>;
 }
 
 export interface ServiceWorkerScopeLike extends EventTarget {
@@ -25,7 +21,7 @@ export interface ServiceWorkerScopeLike extends EventTarget {
   readonly registration: {
     readonly sync?: { register(tag: string): Promise<void> };
   };
-  readonly location: { readonly origin: string; readonly href: string };
+  readonly location: { readonly origin: string };
   skipWaiting(): Promise<void>;
 }
 
