@@ -162,18 +162,30 @@ describe.skipIf(!testDatabaseUrl())('applyPush on PostgreSQL, real faults', () =
         // Runs inside the push transaction, after its reads: kill that backend from outside.
         customValidation: async ({ model }) => {
           if (model !== 'Todo') return undefined;
+          // MATERIALIZED: the filters must run before pg_terminate_backend. As one WHERE, the
+          // planner may call it on rows of other databases, or on this connection itself.
           const killed = await admin.query<{ pid: number }>(
-            `SELECT pid FROM pg_stat_activity
-              WHERE datname = current_database() AND pid <> pg_backend_pid()
-                AND state = 'idle in transaction' AND pg_terminate_backend(pid)`,
+            `WITH victim AS MATERIALIZED (
+               SELECT pid FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()
+                  AND state = 'idle in transaction'
+             )
+             SELECT pid FROM victim WHERE pg_terminate_backend(pid)`,
           );
           // Let the driver see its socket close before the push writes its next statement:
           // writing to a socket that is closing at that moment can leave the query unsettled in
           // postgres.js 3.4 (and throws an uncaught error, see vitest.config.ts).
           const pids = killed.map((row) => row.pid);
+          // Exactly the push's own backend: otherwise the test would pass without any kill.
+          expect(pids).toHaveLength(1);
           while (
-            (await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]))
-              .length > 0
+            (
+              await admin.query(
+                `SELECT 1 FROM pg_stat_activity
+                  WHERE pid IN (SELECT p::int FROM jsonb_array_elements_text($1::text::jsonb) AS p)`,
+                [pids],
+              )
+            ).length > 0
           ) {
             await new Promise((resolve) => setTimeout(resolve, 20));
           }
