@@ -130,11 +130,14 @@ describeEachStore('syncRoutes over HTTP', (getStore) => {
       expect(past.status).toBe(400);
     });
 
-    it('404 as JSON for unknown routes and methods', async () => {
+    it('404 as JSON for unknown routes and methods, though mounted under a prefix', async () => {
       const answer = await as(uniqueScope()).raw('nowhere', {});
-      expect(answer.status).toBe(404);
-      const get = await fetch(`${base}/push`);
-      expect(get.status).toBe(404);
+      expect(answer).toMatchObject({ status: 404, isJson: true, body: { error: 'not found' } });
+      for (const method of ['GET', 'PUT']) {
+        const wrongMethod = await fetch(`${base}/push`, { method });
+        expect(wrongMethod.status).toBe(404);
+        expect(await wrongMethod.json()).toEqual({ error: 'not found' });
+      }
     });
   });
 

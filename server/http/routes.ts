@@ -38,7 +38,6 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
 
   const app = new Hono();
   app.onError(createErrorHandler(options.logger));
-  app.notFound(notFoundHandler);
 
   // Authentication comes first: an anonymous caller's body is never read.
   app.post('/push', async (c) => {
@@ -77,5 +76,9 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     });
   });
 
+  // A route, not `app.notFound`: Hono drops a sub-app's notFound handler when it is mounted with
+  // `app.route(prefix, ...)`, and an unknown path or method below the prefix would get a text 404.
+  // (So mount it under a prefix: at '/', this would also answer routes registered after it.)
+  app.all('*', notFoundHandler);
   return app;
 }
