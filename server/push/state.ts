@@ -65,26 +65,22 @@ export class BatchState {
   readonly #rows = new Map<string, RecordRow>();
   readonly #children = new Map<string, Set<string>>();
   /** Refs whose row changed in this batch, in first-change order. */
-  readonly changed = new Set<string>();
+  readonly #changed = new Set<string>();
 
   get(model: string, key: string): RecordRow | undefined {
     return this.#rows.get(refId(model, key));
   }
 
-  has(model: string, key: string): boolean {
-    return this.#rows.has(refId(model, key));
-  }
-
   /** Adds a row read from the database, unless the batch already holds that record. */
   load(row: RecordRow): void {
-    if (this.has(row.model, row.key)) return;
+    if (this.#rows.has(refId(row.model, row.key))) return;
     this.#put(row);
   }
 
   /** Replaces a record's row with its new state and marks it changed. */
   set(row: RecordRow): void {
     this.#put(row);
-    this.changed.add(refId(row.model, row.key));
+    this.#changed.add(refId(row.model, row.key));
   }
 
   /** Live children of a record, across all child models. */
@@ -100,7 +96,7 @@ export class BatchState {
   }
 
   changedRows(): RecordRow[] {
-    return [...this.changed].map((id) => this.#rows.get(id)!);
+    return [...this.#changed].map((id) => this.#rows.get(id)!);
   }
 
   #put(row: RecordRow): void {
@@ -135,10 +131,7 @@ export async function readRecords(tx: SqlClient, refs: readonly RecordRef[]): Pr
 }
 
 /** One statement per relation level: the live children of all given parents. */
-export async function readChildren(
-  tx: SqlClient,
-  parents: readonly RecordRef[],
-): Promise<RecordRow[]> {
+async function readChildren(tx: SqlClient, parents: readonly RecordRef[]): Promise<RecordRow[]> {
   if (parents.length === 0) return [];
   const rows = await tx.query<DbRow>(
     `SELECT ${COLUMNS}

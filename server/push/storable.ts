@@ -1,5 +1,5 @@
 /** Longest key, event id or client id stored: well under PostgreSQL's btree entry limit. */
-export const MAX_ID_LENGTH = 256;
+const MAX_ID_LENGTH = 256;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -8,7 +8,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * PostgreSQL refuses (NUL, lone UTF-16 surrogates); without this check such a payload would
  * reach the database and fail there, as a server fault instead of a validation failure.
  */
-export function isStorableString(value: string): boolean {
+function isStorableString(value: string): boolean {
   return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
 }
 

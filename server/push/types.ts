@@ -8,9 +8,8 @@ import type { SyncStore } from '../store/types.ts';
 export type PushEventInput = { readonly id: string; readonly [field: string]: unknown };
 
 /**
- * The part of a schema the server reads. A structural subset rather than `Schema` itself:
- * TypeScript measures `Schema<M>` as invariant in `M` (it uses `keyof M`), so a concrete
- * `Schema<{ Board, Todo }>` would not be accepted where `Schema<Models>` is declared.
+ * The part of a schema the server reads: any `defineSchema(...)` result fits, and so does a
+ * structural stand-in that answers these four members.
  */
 export type SyncSchema = Pick<Schema, 'getModel' | 'childrenOf' | 'ownershipChain' | 'modelNames'>;
 
