@@ -24,5 +24,9 @@ export const STATUS_BY_CODE: Record<ServerErrorCode, 400 | 401 | 409 | 413 | 503
   UNAVAILABLE: 503,
 };
 
+/** The database failed; nothing was applied, so the client may retry later (503). */
+export const databaseUnavailable = (details?: { reason: string }) =>
+  new ServerError('UNAVAILABLE', 'the database is unavailable, retry later', details);
+
 /** The cursor is older than the retained changelog: the client must start over. */
 export const cursorExpired = () => new ServerError('CURSOR_EXPIRED', 'cursor expired');

@@ -5,7 +5,7 @@ import {
   type PullResponse,
 } from 'swsync/schema';
 import { encodeChangelogId, encodeFullPullCursor, parseCursor } from '../changelog/cursor.ts';
-import { cursorExpired, ServerError } from '../errors.ts';
+import { cursorExpired, databaseUnavailable, ServerError } from '../errors.ts';
 import { classifyFault } from '../store/faults.ts';
 import type { SyncStore } from '../store/types.ts';
 
@@ -74,7 +74,7 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
     );
   } catch (error) {
     if (classifyFault(error) === 'other') throw error;
-    throw new ServerError('UNAVAILABLE', 'the database is unavailable, retry later');
+    throw databaseUnavailable();
   }
   const head = Number(rows[0]?.scope_seq ?? 0);
   const purged = Number(rows[0]?.purged_seq ?? 0);

@@ -1,5 +1,5 @@
 import type { PushResult } from 'swsync/schema';
-import { ServerError } from '../errors.ts';
+import { databaseUnavailable } from '../errors.ts';
 import { StoreClosedError } from '../store/errors.ts';
 import { classifyFault } from '../store/faults.ts';
 import type { SqlClient } from '../store/types.ts';
@@ -71,9 +71,7 @@ export async function runBatch(options: BatchOptions): Promise<PushResult[]> {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
         continue;
       }
-      throw new ServerError('UNAVAILABLE', 'the database is unavailable, retry later', {
-        reason: kind,
-      });
+      throw databaseUnavailable({ reason: kind });
     }
   }
 }
