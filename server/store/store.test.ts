@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPostgresTestStore, describeEachStore, testDatabaseUrl } from '../testing/index.ts';
 import { classifyFault } from './faults.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
+import { openStore } from './open.ts';
 import { POKE_CHANNEL } from './types.ts';
 
 describeEachStore('store', (getStore) => {
@@ -108,10 +112,6 @@ describe.skipIf(!testDatabaseUrl())('postgres store', () => {
 
 describe('PGlite on disk', () => {
   it('keeps its data and its migrations across a reopen', async () => {
-    const { mkdtemp, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { openStore } = await import('./open.ts');
     const dataDir = await mkdtemp(join(tmpdir(), 'swsync-pglite-'));
     try {
       const first = await openStore({ dataDir });
