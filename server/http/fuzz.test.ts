@@ -1,10 +1,8 @@
 import fc from 'fast-check';
-import { Hono } from 'hono';
 import { errorBodySchema, pullResponseSchema, pushResponseSchema } from 'swsync/schema';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { board, describeEachStore, testSchema, todo, uniqueScope } from '../testing/index.ts';
-import { syncRoutes } from './routes.ts';
-import { bearerAuth, type ServedApp, serveOnFreePort } from './testing/index.ts';
+import { bearerAuth, type ServedApp, serveSyncRoutes } from './testing/index.ts';
 
 const RUNS = 150;
 
@@ -101,19 +99,14 @@ describeEachStore('fuzzing push and pull bodies', (getStore) => {
   let applied = 0;
 
   beforeAll(async () => {
-    const app = new Hono();
-    app.route(
-      '/api/sync',
-      syncRoutes({
-        store: getStore(),
-        schema: testSchema,
-        auth: bearerAuth,
-        logger: (message, error) => {
-          throw new Error(`unexpected server error: ${message} ${String(error)}`);
-        },
-      }),
-    );
-    served = await serveOnFreePort(app);
+    served = await serveSyncRoutes({
+      store: getStore(),
+      schema: testSchema,
+      auth: bearerAuth,
+      logger: (message, error) => {
+        throw new Error(`unexpected server error: ${message} ${String(error)}`);
+      },
+    });
   });
   afterAll(() => served.close());
 

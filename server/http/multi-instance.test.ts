@@ -1,4 +1,3 @@
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncStore } from '../store/types.ts';
 import {
@@ -11,26 +10,16 @@ import {
   testSchema,
   uniqueScope,
 } from '../testing/index.ts';
-import { syncRoutes } from './routes.ts';
 import {
   bearerAuth,
   type ServedApp,
   SseReader,
-  serveOnFreePort,
+  serveSyncRoutes,
   TestSyncClient,
 } from './testing/index.ts';
 
 function instance(store: SyncStore): Promise<ServedApp> {
-  const app = new Hono();
-  app.route(
-    '/api/sync',
-    syncRoutes({
-      store,
-      schema: testSchema,
-      auth: bearerAuth,
-    }),
-  );
-  return serveOnFreePort(app);
+  return serveSyncRoutes({ store, schema: testSchema, auth: bearerAuth });
 }
 
 // Two stores (two connection pools) on one database, two apps on two ports: what two server

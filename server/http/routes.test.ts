@@ -1,4 +1,3 @@
-import { Hono } from 'hono';
 import { logWithRecordSchema, pushResultSchema } from 'swsync/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeTombstones } from '../changelog/index.ts';
@@ -13,29 +12,23 @@ import {
   todo,
   uniqueScope,
 } from '../testing/index.ts';
-import { syncRoutes } from './routes.ts';
 import {
   bearerAuth,
   type ServedApp,
   SseReader,
-  serveOnFreePort,
+  serveSyncRoutes,
   TestSyncClient,
 } from './testing/index.ts';
 
-function mount(store: SyncStore, heartbeatMs = 60_000): Hono {
-  const app = new Hono();
-  app.route(
-    '/api/sync',
-    syncRoutes({
-      store,
-      schema: testSchema,
-      auth: bearerAuth,
-      heartbeatMs,
-      customValidation: ({ record }) =>
-        record && record.title === 'forbidden' ? 'titles may not be "forbidden"' : null,
-    }),
-  );
-  return app;
+function serve(store: SyncStore, heartbeatMs = 60_000): Promise<ServedApp> {
+  return serveSyncRoutes({
+    store,
+    schema: testSchema,
+    auth: bearerAuth,
+    heartbeatMs,
+    customValidation: ({ record }) =>
+      record && record.title === 'forbidden' ? 'titles may not be "forbidden"' : null,
+  });
 }
 
 describeEachStore('syncRoutes over HTTP', (getStore) => {
@@ -44,7 +37,7 @@ describeEachStore('syncRoutes over HTTP', (getStore) => {
   const as = (user: string | null) => new TestSyncClient(base, user);
 
   beforeAll(async () => {
-    served = await serveOnFreePort(mount(getStore(), 150));
+    served = await serve(getStore(), 150);
     base = `${served.url}/api/sync`;
   });
   afterAll(() => served.close());
@@ -358,18 +351,13 @@ describeEachStore('syncRoutes over HTTP', (getStore) => {
 describeEachStore('syncRoutes with a scopeKey function', (getStore) => {
   let served: ServedApp;
   beforeAll(async () => {
-    const app = new Hono();
-    app.route(
-      '/api/sync',
-      syncRoutes({
-        store: getStore(),
-        schema: testSchema,
-        // Identities look like "<tenant>:<member>"; the tenant is the scope.
-        auth: bearerAuth,
-        scopeKey: (identity) => `tenant-${identity.split(':')[0]}`,
-      }),
-    );
-    served = await serveOnFreePort(app);
+    served = await serveSyncRoutes({
+      store: getStore(),
+      schema: testSchema,
+      // Identities look like "<tenant>:<member>"; the tenant is the scope.
+      auth: bearerAuth,
+      scopeKey: (identity) => `tenant-${identity.split(':')[0]}`,
+    });
   });
   afterAll(() => served.close());
 
@@ -406,7 +394,7 @@ describe('syncRoutes faults', () => {
       listen: () => Promise.reject(new StoreClosedError()),
       close: async () => {},
     } satisfies SyncStore;
-    const served = await serveOnFreePort(mount(broken));
+    const served = await serve(broken);
     try {
       const client = new TestSyncClient(`${served.url}/api/sync`, 'u1');
       const push = await client.raw('push', { events: [ev.create('Board', board('b', 'u1'))] });

@@ -1,6 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { Models } from 'swsync/schema';
+import type { SyncRoutesOptions } from '../options.ts';
+import { syncRoutes } from '../routes.ts';
 
 /** Anything with a Web `fetch` handler, such as a Hono app. */
 export interface Fetchable {
@@ -41,4 +45,18 @@ export function serveOnFreePort(app: Fetchable): Promise<ServedApp> {
     );
     server.once('error', reject);
   });
+}
+
+/**
+ * Serves `syncRoutes(options)` mounted at `/api/sync` of an outer app, as an application mounts
+ * it, on a free port (Node only: for tests).
+ *
+ * @example
+ * const served = await serveSyncRoutes({ store, schema, auth: bearerAuth });
+ * const alice = new TestSyncClient(`${served.url}/api/sync`, 'alice');
+ */
+export function serveSyncRoutes<M extends Models>(
+  options: SyncRoutesOptions<M>,
+): Promise<ServedApp> {
+  return serveOnFreePort(new Hono().route('/api/sync', syncRoutes(options)));
 }
