@@ -8,12 +8,15 @@ type RunningStatus = 'stopped' | 'starting' | 'running' | 'stopping';
  */
 export class WorkerControl {
   private status = new Map<string, RunningStatus>();
+  /** Versions reported stopped since the last `stopAll` began. */
+  private stoppedSince = new Set<string>();
   private registrationId: string | undefined;
 
   private constructor(private readonly session: CDPSession) {
     session.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
       for (const v of versions) {
         this.status.set(v.versionId, v.runningStatus as RunningStatus);
+        if (v.runningStatus === 'stopped') this.stoppedSince.add(v.versionId);
         this.registrationId = v.registrationId;
       }
     });
@@ -25,10 +28,16 @@ export class WorkerControl {
     return control;
   }
 
-  /** Stops every worker and waits until DevTools reports them stopped. */
+  /**
+   * Stops every worker and waits until DevTools reported each running one stopped. It waits
+   * for the report, not for the state: a page's next call (a realtime poke, say) may start the
+   * worker again before a poll would see it stopped.
+   */
   async stopAll(): Promise<void> {
+    const running = [...this.status].filter(([, s]) => s !== 'stopped').map(([id]) => id);
+    this.stoppedSince.clear();
     await this.session.send('ServiceWorker.stopAllWorkers');
-    await this.waitFor((statuses) => statuses.every((s) => s === 'stopped'));
+    await this.waitFor(() => running.every((id) => this.stoppedSince.has(id)));
   }
 
   isRunning(): boolean {
@@ -45,9 +54,9 @@ export class WorkerControl {
     });
   }
 
-  private async waitFor(done: (statuses: RunningStatus[]) => boolean, timeoutMs = 5_000) {
+  private async waitFor(done: () => boolean, timeoutMs = 5_000) {
     const deadline = Date.now() + timeoutMs;
-    while (!done([...this.status.values()])) {
+    while (!done()) {
       if (Date.now() > deadline) throw new Error('Service Worker did not reach the state');
       await new Promise((r) => setTimeout(r, 10));
     }
