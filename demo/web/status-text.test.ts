@@ -21,6 +21,10 @@ describe('statusText', () => {
       /Synced/,
     );
     expect(statusText({ ...base, lastSyncAt: null })).not.toMatch(/Synced/);
+    expect(statusText({ ...base, paused: 'version-mismatch' })).not.toMatch(/Synced/);
+    expect(statusText({ ...base, paused: 'unauthorized', pending: 1 })).toBe(
+      'Signed out · 1 pending',
+    );
   });
 
   it('shows the pending count offline and while syncing', () => {

@@ -8,6 +8,9 @@ export function statusText(status: SyncStatus): string {
   const pending = status.pending > 0 ? `${status.pending} pending` : null;
   if (!status.online) return ['Offline', pending].filter(Boolean).join(' · ');
   if (status.paused === 'unauthorized') return ['Signed out', pending].filter(Boolean).join(' · ');
+  if (status.paused === 'version-mismatch') {
+    return ['Update ready, reload', pending].filter(Boolean).join(' · ');
+  }
   if (pending) return status.syncing ? `Syncing · ${pending}` : pending;
   if (status.lastError) return 'Sync error, retrying';
   if (status.syncing || status.lastSyncAt === null) return 'Connecting…';
