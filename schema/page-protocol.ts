@@ -32,6 +32,19 @@ export interface SyncStatus {
   initialSync: InitialSyncProgress | null;
 }
 
+/** The status of an engine that has not synced yet. */
+export function idleSyncStatus(online = true): SyncStatus {
+  return {
+    online,
+    pending: 0,
+    syncing: false,
+    lastSyncAt: null,
+    lastError: null,
+    paused: null,
+    initialSync: null,
+  };
+}
+
 /** A local change was rejected by the server and rolled back. */
 export interface Rejection {
   event: OutboxEvent;

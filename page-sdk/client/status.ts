@@ -1,18 +1,15 @@
-import { PAGE_PROTOCOL_VERSION, type SyncStatus, type WorkerHello } from 'swsync/schema';
+import {
+  idleSyncStatus,
+  PAGE_PROTOCOL_VERSION,
+  type SyncStatus,
+  type WorkerHello,
+} from 'swsync/schema';
 import { createSource, type Source } from '../live/subscribable.ts';
 import type { ClientStatus, FallbackReason } from './types.ts';
 
 const browserOnline = () => typeof navigator === 'undefined' || navigator.onLine;
 
-const initialSync: SyncStatus = {
-  online: browserOnline(),
-  pending: 0,
-  syncing: false,
-  lastSyncAt: null,
-  lastError: null,
-  paused: null,
-  initialSync: null,
-};
+const initialSync: SyncStatus = idleSyncStatus(browserOnline());
 
 /**
  * Holds the client's status: the engine's `SyncStatus` (from its answers and broadcasts) merged

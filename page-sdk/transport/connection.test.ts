@@ -1,18 +1,15 @@
-import { PAGE_PROTOCOL_VERSION, type SyncStatus, type WorkerRpc } from 'swsync/schema';
+import {
+  idleSyncStatus,
+  PAGE_PROTOCOL_VERSION,
+  type SyncStatus,
+  type WorkerRpc,
+} from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
 import { UnavailableError, VersionMismatchError, WorkerError } from '../errors.ts';
 import { RpcConnection } from './connection.ts';
 import type { RpcLine, Transport } from './transport.ts';
 
-const status: SyncStatus = {
-  online: true,
-  pending: 0,
-  syncing: false,
-  lastSyncAt: null,
-  lastError: null,
-  paused: null,
-  initialSync: null,
-};
+const status: SyncStatus = idleSyncStatus();
 
 /** A worker in memory; `answer` decides per call whether it answers (false = hangs). */
 function fakeWorker(protocolVersion = PAGE_PROTOCOL_VERSION) {
