@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from '@playwright/test';
+import { type Browser, expect, type Page, test } from '@playwright/test';
 import { buildDemo } from '../../demo/build.ts';
 import { WorkerControl } from '../support/cdp.ts';
 import { type DemoServer, startDemoServer } from '../support/demo-server.ts';
@@ -23,6 +23,18 @@ async function newUser(prefix: string) {
   return { name, ...(await server.login(name)) };
 }
 
+/** The demo opened on `page` and signed in as `name`. */
+async function signIn(page: Page, name: string): Promise<DemoApp> {
+  const app = new DemoApp(page);
+  await app.signIn(server.url, name);
+  return app;
+}
+
+/** A page in a browser context of its own: another device. */
+async function newDevice(browser: Browser): Promise<Page> {
+  return (await browser.newContext()).newPage();
+}
+
 async function serverTitles(token: string, model: 'Board' | 'Todo', field: 'name' | 'title') {
   return (await server.serverRecords(token))
     .filter((e) => e.model === model)
@@ -32,8 +44,7 @@ async function serverTitles(token: string, model: 'Board' | 'Todo', field: 'name
 
 test('an online write reaches the server', async ({ page }, testInfo) => {
   const user = await newUser('online');
-  const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  const app = await signIn(page, user.name);
   // The engine runs in the worker, which claimed the page on its first visit.
   await expect
     .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL))
@@ -73,8 +84,7 @@ test('an online write reaches the server', async ({ page }, testInfo) => {
 
 test('Escape cancels a rename, even after typing', async ({ page }) => {
   const user = await newUser('escape');
-  const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  const app = await signIn(page, user.name);
   await app.addBoard('Groceries');
   await app.addTodo('Milk');
   await page.getByRole('button', { name: 'Rename Milk' }).click();
@@ -92,8 +102,7 @@ test('offline writes survive a reload and a worker stop, then reach the server e
   page,
 }, testInfo) => {
   const user = await newUser('offline');
-  const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  const app = await signIn(page, user.name);
   await app.addBoard('Trip');
   await expect(app.status()).toHaveText('Synced');
 
@@ -132,11 +141,9 @@ test('two devices of one user see each other’s writes and deletes without a re
   browser,
 }) => {
   const user = await newUser('tabs');
-  const first = new DemoApp(await (await browser.newContext()).newPage());
-  const second = new DemoApp(await (await browser.newContext()).newPage());
-  await first.signIn(server.url, user.name);
+  const first = await signIn(await newDevice(browser), user.name);
   await first.addBoard('Shared');
-  await second.signIn(server.url, user.name);
+  const second = await signIn(await newDevice(browser), user.name);
   // Each context is a device of its own: changes reach the other through the server.
   await expect(second.board('Shared')).toBeVisible({ timeout: 15_000 });
 
@@ -151,11 +158,9 @@ test('two devices of one user see each other’s writes and deletes without a re
 test('two users never see each other’s boards', async ({ browser }, testInfo) => {
   const alice = await newUser('alice');
   const bob = await newUser('bob');
-  const aliceApp = new DemoApp(await (await browser.newContext()).newPage());
-  const bobApp = new DemoApp(await (await browser.newContext()).newPage());
-  await aliceApp.signIn(server.url, alice.name);
+  const aliceApp = await signIn(await newDevice(browser), alice.name);
   await aliceApp.addBoard('Alice secret');
-  await bobApp.signIn(server.url, bob.name);
+  const bobApp = await signIn(await newDevice(browser), bob.name);
   await bobApp.addBoard('Bob plans');
   await expect.poll(() => serverTitles(alice.token, 'Board', 'name')).toEqual(['Alice secret']);
   await expect.poll(() => serverTitles(bob.token, 'Board', 'name')).toEqual(['Bob plans']);
@@ -174,8 +179,7 @@ test('a change the server rejects is rolled back with a message, and later write
   page,
 }, testInfo) => {
   const user = await newUser('rejected');
-  const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  const app = await signIn(page, user.name);
   await app.addBoard('Doomed');
   await app.addBoard('Kept');
   await expect.poll(() => serverTitles(user.token, 'Board', 'name')).toEqual(['Doomed', 'Kept']);
@@ -254,8 +258,7 @@ test('the initial sync of a large account shows its progress', async ({
     await new Promise((resolve) => setTimeout(resolve, 400));
     await route.continue();
   });
-  const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  const app = await signIn(page, user.name);
   const progress = page.getByRole('progressbar', { name: 'Initial sync' });
   await expect(progress).toBeVisible({ timeout: 10_000 });
   await expect(progress).toHaveAttribute('aria-valuetext', /[1-9]\d* records/);
