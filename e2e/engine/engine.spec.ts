@@ -59,13 +59,15 @@ test('a write made offline is pushed by Background Sync once online, with no pag
   const { page, userId, token } = await signedInClient(context, 'grace');
   await context.setOffline(true);
   await createBoard(page, { id: `off-${userId}`, name: 'Written offline', userId });
-  const tags = await page.evaluate(async () => {
-    const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & {
-      sync: { getTags(): Promise<string[]> };
-    };
-    return registration.sync.getTags();
-  });
-  expect(tags).toContain('swsync');
+  // The engine's offline run after the write registers the tag.
+  const tags = () =>
+    page.evaluate(async () => {
+      const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & {
+        sync: { getTags(): Promise<string[]> };
+      };
+      return registration.sync.getTags();
+    });
+  await expect.poll(tags).toContain('swsync');
   expect(await serverBoardNames(token)).toEqual([]);
 
   // No page may trigger the push: the browser wakes the worker for the sync tag.

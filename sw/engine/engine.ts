@@ -152,7 +152,11 @@ export class Engine<S extends Schema> {
   }
 
   private async run(reason: SyncReason): Promise<void> {
-    if (!this.isOnline()) return void (await this.broadcastStatus());
+    if (!this.isOnline()) {
+      // Offline is not a failure, but pending events need a wake-up once the network returns.
+      if ((await this.db.count(STORES.outbox)) > 0) this.o.onRetryLater();
+      return void (await this.broadcastStatus());
+    }
     if (this.paused === 'unauthorized' && !LIFTS_PAUSE.has(reason)) return;
     if (this.retryAt !== null && this.o.now() < this.retryAt && !SKIPS_BACKOFF.has(reason)) return;
     this.cancelRetry();
@@ -199,7 +203,7 @@ export class Engine<S extends Schema> {
         );
         this.lastError = { code: 'SYNC_FAILED', message: outcome.message };
         this.scheduleRetry(delay);
-        this.o.onRetryableFailure();
+        this.o.onRetryLater();
         return;
       }
     }

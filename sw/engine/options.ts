@@ -37,8 +37,11 @@ export interface EngineOptions<S extends Schema = Schema> {
    * posts these on `BroadcastChannel(broadcastChannelName(dbName))`.
    */
   onBroadcast?: (message: BroadcastMessage) => void;
-  /** A sync failed for a reason worth retrying: a host registers Background Sync here. */
-  onRetryableFailure?: () => void;
+  /**
+   * The engine holds work it cannot do now: a sync failed for a reason worth retrying, or
+   * events are pending while offline. A host registers Background Sync here.
+   */
+  onRetryLater?: () => void;
   /**
    * Called once when the engine closes: by `close()`, or because another context upgraded the
    * local database (its `versionchange`) and the engine's connection had to go. A host drops
@@ -71,7 +74,7 @@ export interface ResolvedEngineOptions<S extends Schema = Schema> {
   indexedDB: IDBFactory;
   isOnline: () => boolean;
   onBroadcast: (message: BroadcastMessage) => void;
-  onRetryableFailure: () => void;
+  onRetryLater: () => void;
   onClosed: () => void;
   runBudgetMs: number;
   requestTimeoutMs: number;
@@ -102,7 +105,7 @@ export function resolveOptions<S extends Schema>(
     indexedDB: options.indexedDB ?? globalThis.indexedDB,
     isOnline: options.isOnline ?? (() => nav?.onLine ?? true),
     onBroadcast: options.onBroadcast ?? (() => undefined),
-    onRetryableFailure: options.onRetryableFailure ?? (() => undefined),
+    onRetryLater: options.onRetryLater ?? (() => undefined),
     onClosed: options.onClosed ?? (() => undefined),
     runBudgetMs: options.runBudgetMs ?? 150_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,

@@ -17,7 +17,7 @@ function registryOn(indexedDB: IDBFactory) {
     schema: demoSchema,
     endpoint: 'http://127.0.0.1:1/api/sync',
     known: { add: async () => undefined, list: async () => [] },
-    onRetryableFailure: () => undefined,
+    onRetryLater: () => undefined,
     createEngine: (options) => {
       opened++;
       return createEngine({

@@ -8,7 +8,7 @@ export interface EngineRegistryOptions {
   createEngine: EngineFactory;
   known: KnownDatabases;
   /** Called when a push failed for a reason worth a retry: registers Background Sync. */
-  onRetryableFailure(): void;
+  onRetryLater(): void;
 }
 
 /**
@@ -50,7 +50,7 @@ export class EngineRegistry {
       endpoint: this.options.endpoint,
       dbName,
       onBroadcast: (message) => this.broadcast(dbName, message),
-      onRetryableFailure: this.options.onRetryableFailure,
+      onRetryLater: this.options.onRetryLater,
       onClosed,
     });
   }

@@ -18,7 +18,7 @@ export interface EngineFactoryOptions {
   endpoint: string;
   dbName: string;
   onBroadcast(message: BroadcastMessage): void;
-  onRetryableFailure(): void;
+  onRetryLater(): void;
   /** The engine closed (e.g. another context upgraded its database): the host forgets it. */
   onClosed(): void;
 }

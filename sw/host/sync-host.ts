@@ -38,14 +38,13 @@ export interface SyncHost {
  * await host.rpc.write('swsync', crypto.randomUUID(), [{ op: 'create', model: 'Todo', record }]);
  */
 export function createSyncHost(options: SyncHostOptions): SyncHost {
-  const requestBackgroundSync = options.requestBackgroundSync ?? (() => {});
   const work = new BackgroundWork();
   const registry = new EngineRegistry({
     schema: options.schema,
     endpoint: options.endpoint,
     createEngine: options.createEngine ?? createEngine,
     known: knownDatabases(),
-    onRetryableFailure: requestBackgroundSync,
+    onRetryLater: options.requestBackgroundSync ?? (() => {}),
   });
   return {
     rpc: createWorkerApi({
@@ -53,7 +52,6 @@ export function createSyncHost(options: SyncHostOptions): SyncHost {
       work,
       schemaHash: options.schema.hash,
       writeDebounceMs: options.writeDebounceMs ?? 5,
-      requestBackgroundSync,
     }),
     work,
     syncAll: (reason) =>

@@ -8,8 +8,6 @@ export interface WorkerApiOptions {
   schemaHash: string;
   /** Delay that lets a burst of writes leave in one push. */
   writeDebounceMs: number;
-  /** Asks the browser to wake the worker once it is back online (Background Sync). */
-  requestBackgroundSync(): void;
 }
 
 /**
@@ -43,11 +41,7 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
       };
     },
     async write(db, mutationId, writes) {
-      const engine = await registry.get(db);
-      await engine.write(writes, { mutationId });
-      // Offline, the push is not even tried (not a failure), so nothing else would register the
-      // tag: without it a write made offline waits for a page to come back.
-      if (!(await engine.status()).online) options.requestBackgroundSync();
+      await (await registry.get(db)).write(writes, { mutationId });
       syncSoon(db);
     },
     async syncNow(db) {

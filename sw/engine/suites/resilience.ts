@@ -35,7 +35,7 @@ export function resilienceSuite(f: SyncFixture): void {
         clearTimeout: clock.clearTimeout,
         random: () => random,
         isOnline: () => platformOnline,
-        onRetryableFailure: () => registered++,
+        onRetryLater: () => registered++,
       });
       await engine.create('Board', board('b-backoff', user));
       faulty.plan = () => ({ status: 503 });
@@ -77,6 +77,7 @@ export function resilienceSuite(f: SyncFixture): void {
       // Offline: a failed request while the platform says offline is not a try.
       platformOnline = false;
       faulty.plan = () => 'drop-request';
+      const registeredBefore = registered;
       const offline = await engine.sync('manual');
       expect(offline.online).toBe(false);
       expect(engine.retryState().attempt).toBe(14);
@@ -84,6 +85,8 @@ export function resilienceSuite(f: SyncFixture): void {
       const offlineCalls = faulty.calls.length;
       await engine.sync('manual');
       expect(faulty.calls.length).toBe(offlineCalls);
+      // Each offline run with events pending asks the host to be woken once online.
+      expect(registered).toBe(registeredBefore + 2);
 
       // Coming back online retries at once, whatever the schedule said.
       platformOnline = true;
