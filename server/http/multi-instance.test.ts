@@ -51,8 +51,7 @@ describe.skipIf(!testDatabaseUrl())('two server instances on one PostgreSQL data
       expect(JSON.parse(poke.data)).toEqual({ cursor: result?.appliedChangelogId });
       // The poked client pulls from B and sees A's commit.
       const page = await new TestSyncClient(`${b.url}/api/sync`, alice).pull();
-      expect(page.cursor).toBe(result?.appliedChangelogId);
-      expect(page.logsWithRecords).toHaveLength(1);
+      expect(page.logsWithRecords.map((log) => log.id)).toEqual([result?.appliedChangelogId]);
       await new Promise((r) => setTimeout(r, 200));
       expect(bobOnB.events).toEqual([]);
     } finally {

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { encodeChangelogId } from '../changelog/cursor.ts';
+import { encodeChangelogId, encodeCursor } from '../changelog/cursor.ts';
 import { purgeTombstones, schedulePurge } from '../changelog/purge.ts';
 import { ServerError } from '../errors.ts';
 import { applyPush } from '../push/index.ts';
@@ -102,11 +102,36 @@ describeEachStore('pullAndMaterializeLogs', (getStore) => {
     const scope = uniqueScope();
     await push(scope, [ev.create('Board', board(recordKey('b'), scope))]);
     expect(await codeOf(pull(scope, 'garbage'))).toBe('BAD_REQUEST');
-    expect(await codeOf(pull(scope, encodeChangelogId(2)))).toBe('BAD_REQUEST');
-    expect(await codeOf(pull(uniqueScope(), encodeChangelogId(1)))).toBe('BAD_REQUEST');
+    expect(await codeOf(pull(scope, encodeCursor({ scope }, 2)))).toBe('BAD_REQUEST');
+    const other = uniqueScope();
+    expect(await codeOf(pull(other, encodeCursor({ scope: other }, 1)))).toBe('BAD_REQUEST');
     expect(await codeOf(pull(scope, null, 0))).toBe('BAD_REQUEST');
     expect(await codeOf(pull(scope, null, 1001))).toBe('BAD_REQUEST');
-    expect((await pull(scope, encodeChangelogId(1))).logsWithRecords).toEqual([]);
+    expect((await pull(scope, encodeCursor({ scope }, 1))).logsWithRecords).toEqual([]);
+  });
+
+  it("another scope's cursor is a BAD_REQUEST, never a silent skip; a v1 cursor is expired", async () => {
+    const alice = uniqueScope();
+    const bob = uniqueScope();
+    await push(
+      alice,
+      [1, 2, 3].map(() => ev.create('Board', board(recordKey('b'), alice))),
+    );
+    await push(bob, [ev.create('Board', board(recordKey('b'), bob))]);
+    const aliceCursor = (await pull(alice)).cursor;
+    expect(await codeOf(pull(bob, aliceCursor))).toBe('BAD_REQUEST');
+    // The same scope pulled by another account (a `scopeKey` mapping several to one) too.
+    const asCarol = pullAndMaterializeLogs({
+      store: getStore(),
+      scopeKey: alice,
+      account: 'carol',
+      lastChangelogId: aliceCursor,
+    });
+    expect(await codeOf(asCarol)).toBe('BAD_REQUEST');
+    // Bob still gets his first entry from the start.
+    expect((await pull(bob)).logsWithRecords).toHaveLength(1);
+    // A changelog id, or a cursor of protocol v1, carries no binding: start over (409).
+    expect(await codeOf(pull(bob, encodeChangelogId(1)))).toBe('CURSOR_EXPIRED');
   });
 
   it('purged tombstones expire older cursors (409); a full pull never 409s', async () => {

@@ -4,7 +4,13 @@ import {
   PULL_LIMIT_MAX,
   type PullResponse,
 } from 'swsync/schema';
-import { encodeChangelogId, encodeFullPullCursor, parseCursor } from '../changelog/cursor.ts';
+import {
+  type CursorOwner,
+  encodeChangelogId,
+  encodeCursor,
+  encodeFullPullCursor,
+  parseCursor,
+} from '../changelog/cursor.ts';
 import { cursorExpired, databaseUnavailable, ServerError } from '../errors.ts';
 import { classifyFault } from '../store/faults.ts';
 import type { SyncStore } from '../store/types.ts';
@@ -13,6 +19,11 @@ export interface PullOptions {
   store: SyncStore;
   /** The caller's scope. */
   scopeKey: string;
+  /**
+   * The account pulling (what `auth` returned); cursors are bound to it and to the scope, so
+   * one issued to another account or scope is a 400. Default: the scope.
+   */
+  account?: string;
   /** The cursor from the previous pull; null or absent for a full pull. */
   lastChangelogId?: string | null;
   /** Entries per page, 1..1000. Default 500. */
@@ -50,7 +61,11 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
   if (!Number.isInteger(limit) || limit < 1 || limit > PULL_LIMIT_MAX) {
     throw new ServerError('BAD_REQUEST', `limit must be an integer in 1..${PULL_LIMIT_MAX}`);
   }
-  const cursorIn = parseCursor(options.lastChangelogId);
+  const owner: CursorOwner = {
+    scope: options.scopeKey,
+    account: options.account ?? options.scopeKey,
+  };
+  const cursorIn = parseCursor(options.lastChangelogId, owner);
   const after = cursorIn?.seq ?? null;
   // A pull from nothing is a full pull; its later pages carry when it began.
   const fullPullSince = cursorIn === null ? Date.now() : cursorIn.fullPullSince;
@@ -110,10 +125,13 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
   let cursor: string | null;
   if (last && hasMore) {
     const seq = Number(page.at(-1)!.seq);
-    cursor = fullPullSince !== null ? encodeFullPullCursor(seq, fullPullSince) : last.id;
+    cursor =
+      fullPullSince !== null
+        ? encodeFullPullCursor(owner, seq, fullPullSince)
+        : encodeCursor(owner, seq);
   } else if (head > 0) {
     // Caught up: the head of the same snapshot, past any purged tombstones at the end.
-    cursor = encodeChangelogId(Math.max(head, after ?? 0));
+    cursor = encodeCursor(owner, Math.max(head, after ?? 0));
   } else cursor = options.lastChangelogId ?? null;
   return { cursor, hasMore, logsWithRecords };
 }
