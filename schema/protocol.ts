@@ -3,6 +3,19 @@ import { z } from 'zod';
 /** Bumped whenever the wire contract (PROTOCOL.md) changes incompatibly. */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Request header naming the account a local database belongs to (docs/protocol.md,
+ * "Accounts"). When present and the credentials are another account's, every route answers
+ * 403 with {@link ACCOUNT_MISMATCH}; absent, a request is served as in v1.
+ */
+export const ACCOUNT_HEADER = 'swsync-account';
+
+/** Longest account id the header may carry (UTF-16 units). */
+export const ACCOUNT_MAX_LENGTH = 256;
+
+/** `details.code` of the 403 answer to a request whose credentials are another account's. */
+export const ACCOUNT_MISMATCH = 'ACCOUNT_MISMATCH';
+
 export const OPERATIONS = ['create', 'update', 'delete'] as const;
 export const operationSchema = z.enum(OPERATIONS);
 export type Operation = z.infer<typeof operationSchema>;

@@ -4,6 +4,7 @@ import { SwsyncError } from 'swsync/schema';
 export type ServerErrorCode =
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'ACCOUNT_MISMATCH'
   | 'CURSOR_EXPIRED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNAVAILABLE';
@@ -16,9 +17,10 @@ export class ServerError extends SwsyncError<ServerErrorCode> {
   }
 }
 
-export const STATUS_BY_CODE: Record<ServerErrorCode, 400 | 401 | 409 | 413 | 503> = {
+export const STATUS_BY_CODE: Record<ServerErrorCode, 400 | 401 | 403 | 409 | 413 | 503> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  ACCOUNT_MISMATCH: 403,
   CURSOR_EXPIRED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNAVAILABLE: 503,

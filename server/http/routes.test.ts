@@ -1,4 +1,9 @@
-import { logWithRecordSchema, pushResultSchema } from 'swsync/schema';
+import {
+  ACCOUNT_HEADER,
+  ACCOUNT_MISMATCH,
+  logWithRecordSchema,
+  pushResultSchema,
+} from 'swsync/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeTombstones } from '../changelog/index.ts';
 import { StoreClosedError } from '../store/errors.ts';
@@ -299,6 +304,83 @@ describeEachStore('syncRoutes over HTTP', (getStore) => {
     });
   });
 
+  describe('accounts (Swsync-Account)', () => {
+    const mismatch = { error: 'another account is signed in', details: { code: ACCOUNT_MISMATCH } };
+
+    it("another account's credentials: 403 ACCOUNT_MISMATCH on every route, nothing applied", async () => {
+      const alice = uniqueScope();
+      const bob = uniqueScope();
+      const asBobForAlice = { [ACCOUNT_HEADER]: alice };
+      const key = recordKey('b');
+      const push = await as(bob).raw(
+        'push',
+        { events: [ev.create('Board', board(key, alice))] },
+        asBobForAlice,
+      );
+      expect(push).toMatchObject({ status: 403, body: mismatch });
+      expect(await as(bob).raw('pull', {}, asBobForAlice)).toMatchObject({
+        status: 403,
+        body: mismatch,
+      });
+      const stream = await fetch(`${base}/events?account=${encodeURIComponent(alice)}`, {
+        headers: { authorization: `Bearer ${bob}` },
+      });
+      expect(stream.status).toBe(403);
+      expect(await stream.json()).toEqual(mismatch);
+      // The rejected push reached nothing: alice's scope is still empty.
+      expect(await as(alice).pullAll()).toEqual([]);
+    });
+
+    it('the own account: served as without the header; no credentials stay a 401', async () => {
+      const alice = uniqueScope();
+      const own = { [ACCOUNT_HEADER]: alice };
+      const key = recordKey('b');
+      const push = await as(alice).raw(
+        'push',
+        { events: [ev.create('Board', board(key, alice))] },
+        own,
+      );
+      expect(push.status).toBe(200);
+      expect((push.body as { error: unknown }[])[0]!.error).toBeNull();
+      const pull = await as(alice).raw('pull', {}, own);
+      expect(pull.status).toBe(200);
+      expect(await as(null).raw('pull', {}, own)).toMatchObject({ status: 401 });
+    });
+
+    it('the header is percent-encoded UTF-8, so any account id can travel', async () => {
+      const zoe = uniqueScope('zoë');
+      const answer = await as(zoe).raw('pull', {}, { [ACCOUNT_HEADER]: encodeURIComponent(zoe) });
+      expect(answer.status).toBe(200);
+      const other = await as(zoe).raw(
+        'pull',
+        {},
+        { [ACCOUNT_HEADER]: encodeURIComponent(`${zoe}x`) },
+      );
+      expect(other.status).toBe(403);
+    });
+
+    it('an empty, over-long or badly encoded account is a 400', async () => {
+      const alice = uniqueScope();
+      for (const value of ['', 'a'.repeat(257), '%E0%A4%A']) {
+        const answer = await as(alice).raw('pull', {}, { [ACCOUNT_HEADER]: value });
+        expect(answer.status, JSON.stringify(value)).toBe(400);
+      }
+    });
+
+    it("a cursor is refused (400) on another scope's pull", async () => {
+      const alice = uniqueScope();
+      const bob = uniqueScope();
+      await as(alice).push([ev.create('Board', board(recordKey('b'), alice))]);
+      await as(bob).push([ev.create('Board', board(recordKey('b'), bob))]);
+      const { cursor } = await as(alice).pull();
+      expect(await as(bob).raw('pull', { lastChangelogId: cursor })).toMatchObject({
+        status: 400,
+        body: { error: 'lastChangelogId was issued to another scope or account' },
+      });
+      expect(await as(bob).pullAll()).toHaveLength(1);
+    });
+  });
+
   describe('pokes', () => {
     it('reach only the pushing user’s streams, with the commit’s cursor, plus heartbeats', async () => {
       const alice = uniqueScope('alice');
@@ -311,9 +393,8 @@ describeEachStore('syncRoutes over HTTP', (getStore) => {
           ev.create('Board', board(recordKey('b'), alice)),
         ]);
         const poke = await aliceStream.next((m) => m.event === 'poke');
-        const { cursor } = await as(alice).pull();
-        expect(JSON.parse(poke.data)).toEqual({ cursor });
-        expect(cursor).toBe(results[1]?.appliedChangelogId);
+        // The poke names the commit's last changelog id; pulls carry their own bound cursors.
+        expect(JSON.parse(poke.data)).toEqual({ cursor: results[1]?.appliedChangelogId });
         await aliceStream.until(() => aliceStream.comments.includes('heartbeat'), 2000);
         await bobStream.until(() => bobStream.comments.includes('heartbeat'), 2000);
         expect(bobStream.events.filter((m) => m.event === 'poke')).toEqual([]);

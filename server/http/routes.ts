@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { type Models, PULL_LIMIT_DEFAULT, type Schema } from 'swsync/schema';
 import { pullAndMaterializeLogs } from '../pull/index.ts';
 import { applyPush } from '../push/index.ts';
+import { accountMismatch, readAccountHeader } from './account.ts';
 import { DEFAULT_BODY_LIMIT, readJsonBody } from './body.ts';
 import { createErrorHandler, notFoundHandler, unauthorized } from './errors.ts';
 import { DEFAULT_HEARTBEAT_MS, openPokeStream } from './events.ts';
@@ -29,9 +30,13 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
 
+  // The account header is read before `auth`, so a malformed one is a 400 whoever calls; a
+  // caller signed in as another account gets a 403 the engine reads as "not signed in here".
   const identify = async (c: Context): Promise<string> => {
+    const account = readAccountHeader(c);
     const identity = await options.auth(c);
     if (typeof identity !== 'string' || identity === '') throw unauthorized();
+    if (account !== undefined && account !== identity) throw accountMismatch();
     return identity;
   };
   const scopeOf = (identity: string) => (scopeKey ? scopeKey(identity) : identity);
@@ -60,6 +65,7 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     const page = await pullAndMaterializeLogs({
       store,
       scopeKey: scopeOf(identity),
+      account: identity,
       lastChangelogId: lastChangelogId ?? null,
       limit: limit ?? PULL_LIMIT_DEFAULT,
     });
