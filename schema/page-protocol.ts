@@ -10,8 +10,19 @@ export const PAGE_PROTOCOL_VERSION = 1;
 /** BroadcastChannel the engine announces changes, status and rejections on. */
 export const broadcastChannelName = (dbName: string) => `swsync:${dbName}`;
 
-/** Why the engine is not syncing right now, when it is not. */
-export type SyncPause = 'unauthorized' | 'version-mismatch' | null;
+/**
+ * Why the engine is not syncing right now, when it is not. Why a database does not sync: `'unauthorized'` — the server wants credentials (401);
+ * `'account-mismatch'` — the credentials are another account's (403 ACCOUNT_MISMATCH);
+ * `'signed-out'` — its account signed out on this device (kept across restarts until that
+ * account opens it again); `'version-mismatch'` — page and worker speak different protocols.
+ * In every case pending writes stay queued: nothing is rolled back or rejected.
+ */
+export type SyncPause =
+  | 'unauthorized'
+  | 'account-mismatch'
+  | 'signed-out'
+  | 'version-mismatch'
+  | null;
 
 export interface InitialSyncProgress {
   /** Records received so far by the first full pull. */
@@ -68,6 +79,13 @@ export interface WorkerHello {
   dbName: string;
   schemaHash: string;
   clientId: string;
+  /** The account the database belongs to; null for a database without one (v1), absent from a worker older than accounts. */
+  account?: string | null;
+}
+
+/** What `signOut` reports: writes that stay queued until the account signs in again. */
+export interface SignOutResult {
+  pending: number;
 }
 
 /**
@@ -76,7 +94,12 @@ export interface WorkerHello {
  * method is safe to retry: `write` is deduplicated by `mutationId`.
  */
 export interface WorkerRpc {
-  hello(db: string, pageProtocolVersion: number): Promise<WorkerHello>;
+  /**
+   * Handshake. With `account`, the page says that account is signed in here: the database is
+   * bound to it on first use (a database bound to another account throws
+   * `AccountMismatchError`), and a paused or signed-out database resumes syncing at once.
+   */
+  hello(db: string, pageProtocolVersion: number, account?: string | null): Promise<WorkerHello>;
   write(db: string, mutationId: string, writes: Write[]): Promise<void>;
   syncNow(db: string): Promise<SyncStatus>;
   status(db: string): Promise<SyncStatus>;
@@ -84,6 +107,13 @@ export interface WorkerRpc {
   poke(db: string, reason: 'poke' | 'online' | 'visible'): Promise<void>;
   /** Extra request headers (e.g. Authorization), held in worker memory only. */
   setHeaders(db: string, headers: Record<string, string> | null): Promise<void>;
+  /**
+   * The database's account signed out: it stops syncing (across worker restarts too) until a
+   * page opens it for that account again; pending writes stay queued.
+   */
+  signOut(db: string): Promise<SignOutResult>;
+  /** Deletes the database and everything in it (pending writes included) from this device. */
+  forget(db: string): Promise<void>;
 }
 
 /**

@@ -6,7 +6,8 @@ export type EngineErrorCode =
   | 'RESERVED_MODEL_NAME'
   | 'VALIDATION_FAILED'
   | 'NOT_FOUND'
-  | 'ENGINE_CLOSED';
+  | 'ENGINE_CLOSED'
+  | 'ACCOUNT_MISMATCH';
 
 /** Base of every error the engine throws on purpose; branch on `code`, never on the message. */
 export class EngineError<Code extends EngineErrorCode = EngineErrorCode> extends SwsyncError<Code> {
@@ -60,6 +61,21 @@ export class EngineClosedError extends EngineError<'ENGINE_CLOSED'> {
   constructor() {
     super('ENGINE_CLOSED', 'the engine is closed');
     this.name = 'EngineClosedError';
+  }
+}
+
+/**
+ * A database was opened for another account than the one it belongs to. Nothing was read or
+ * written; open the account's own database instead (`dbName` per account).
+ */
+export class AccountMismatchError extends EngineError<'ACCOUNT_MISMATCH'> {
+  constructor(dbName: string, bound: string, requested: string) {
+    super(
+      'ACCOUNT_MISMATCH',
+      `database "${dbName}" belongs to another account than "${requested}"`,
+      { dbName, bound, requested },
+    );
+    this.name = 'AccountMismatchError';
   }
 }
 

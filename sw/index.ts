@@ -1,5 +1,6 @@
 export * from './engine/index.ts';
 export {
+  AccountMismatchError,
   EngineClosedError,
   EngineError,
   type EngineErrorCode,

@@ -1,4 +1,10 @@
-import type { SyncStatus, WorkerRpc, Write } from 'swsync/schema';
+import {
+  ACCOUNT_MAX_LENGTH,
+  type SignOutResult,
+  type SyncStatus,
+  type WorkerRpc,
+  type Write,
+} from 'swsync/schema';
 import { RejectedError, UnavailableError } from '../errors.ts';
 import { pageEngine } from '../fallback/engine-rpc.ts';
 import { listenBroadcasts } from '../live/broadcast.ts';
@@ -27,7 +33,18 @@ export interface CreateClientOptions<S extends AnySchema> {
   worker?: string;
   /** Default `'classic'`; `'module'` for an ES module worker. */
   workerType?: WorkerType;
-  /** The local database (default `'swsync'`); one per signed-in user is typical. */
+  /**
+   * The signed-in account this client is for: what the server's `auth` returns for its
+   * credentials (e.g. the user id). The local database is bound to it for good; the worker
+   * syncs it only under that account's credentials, pauses it (nothing rolled back) while
+   * another account is signed in, and resumes it when a client is opened for it again.
+   * Default: none (v1 behaviour, one database for whoever is signed in).
+   */
+  account?: string;
+  /**
+   * The local database. Default `'swsync'`, or `'swsync:<account>'` with `account`: one per
+   * account, so accounts sharing a browser never share data.
+   */
   dbName?: string;
   /** Extra request headers for the worker's pushes and pulls, re-sent after every handshake. */
   headers?: Record<string, string>;
@@ -59,7 +76,11 @@ export interface CreateClientOptions<S extends AnySchema> {
  */
 export function createClient<S extends AnySchema>(options: CreateClientOptions<S>): SyncClient<S> {
   const { schema } = options;
-  const dbName = options.dbName ?? 'swsync';
+  const { account } = options;
+  if (account !== undefined && (account === '' || account.length > ACCOUNT_MAX_LENGTH)) {
+    throw new RangeError(`account must hold 1 to ${ACCOUNT_MAX_LENGTH} characters`);
+  }
+  const dbName = options.dbName ?? (account === undefined ? 'swsync' : `swsync:${account}`);
   for (const name of schema.modelNames) {
     if (RESERVED_NAMES.has(name)) throw new Error(`model name "${name}" is reserved by the client`);
   }
@@ -81,6 +102,7 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
   const rpc = new RpcConnection({
     transport: deferredTransport(hostChoice),
     db: dbName,
+    ...(account === undefined ? {} : { account }),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
     onHandshake: (hello) => {
@@ -144,7 +166,12 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
   const stopRealtime =
     options.realtime === false
       ? () => {}
-      : startRealtime({ dbName, endpoint: options.endpoint, poke: (r) => call('poke', r) });
+      : startRealtime({
+          dbName,
+          endpoint: options.endpoint,
+          ...(account === undefined ? {} : { account }),
+          poke: (r) => call('poke', r),
+        });
 
   // One mutationId per logical write, made here once: retries after a timeout reuse it.
   const send = (writes: Write[]) => call('write', randomId(), writes);
@@ -214,6 +241,22 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     async setHeaders(next: Record<string, string> | null) {
       headers = next;
       await call('setHeaders', next);
+    },
+    async signOut(): Promise<SignOutResult> {
+      try {
+        return await call('signOut');
+      } finally {
+        client.close();
+      }
+    },
+    async forget(): Promise<void> {
+      // The page's own read connection first, so the deletion is not kept waiting on it.
+      reader.close();
+      try {
+        await call('forget');
+      } finally {
+        client.close();
+      }
     },
     close() {
       globalThis.removeEventListener?.('online', onOnline);

@@ -7,6 +7,7 @@ import type {
   RecordOf,
   Rejection,
   Schema,
+  SignOutResult,
   SyncStatus,
 } from 'swsync/schema';
 import type { Subscribable } from '../live/subscribable.ts';
@@ -95,6 +96,26 @@ export interface ClientMethods<S extends AnySchema> {
   syncNow(): Promise<SyncStatus>;
   /** Replaces the headers (e.g. Authorization) the worker sends; held in worker memory only. */
   setHeaders(headers: Record<string, string> | null): Promise<void>;
+  /**
+   * The account signs out on this device: its database stops syncing (across worker restarts
+   * too) and this client closes. Local data and pending writes stay; the writes go out when a
+   * client is next opened for the same account. Resolves with how many are pending. Call it
+   * before ending the server session, so no sync starts in between.
+   *
+   * @example
+   * const { pending } = await client.signOut();
+   * await fetch('/api/logout', { method: 'POST' });
+   * if (pending > 0) notice(`${pending} changes will sync when you sign in again`);
+   */
+  signOut(): Promise<SignOutResult>;
+  /**
+   * Deletes this account's local database from this device, pending writes included (they
+   * are lost: check `status.pending` first if that matters), and closes this client.
+   *
+   * @example
+   * await client.forget(); // "Sign out and remove data"
+   */
+  forget(): Promise<void>;
   close(): void;
 }
 

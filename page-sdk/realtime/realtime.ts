@@ -4,6 +4,8 @@ export interface RealtimeOptions {
   dbName: string;
   /** Base URL of the sync routes; the stream is `${endpoint}/events`. */
   endpoint: string;
+  /** The database's account, sent as `?account=` (an EventSource cannot set headers). */
+  account?: string;
   /** Asks the engine to pull. Failures are swallowed: the next poke or timer catches up. */
   poke: (reason: PokeReason) => Promise<void>;
   /** Reconnect backoff: first delay and cap (default 1 s, 30 s), with full jitter. */
@@ -64,7 +66,11 @@ export function startRealtime(options: RealtimeOptions): () => void {
 /** Keeps one EventSource open, reconnecting with exponential backoff and full jitter. */
 function holdStream(options: RealtimeOptions, poke: (reason: PokeReason) => void): () => void {
   const { baseMs, maxMs } = options.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
-  const url = `${options.endpoint.replace(/\/$/, '')}/events`;
+  const base = `${options.endpoint.replace(/\/$/, '')}/events`;
+  const url =
+    options.account === undefined
+      ? base
+      : `${base}${base.includes('?') ? '&' : '?'}account=${encodeURIComponent(options.account)}`;
   let failures = 0;
   let source: EventSource | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -33,6 +33,8 @@ function fakeWorker(protocolVersion = PAGE_PROTOCOL_VERSION) {
     status: () => gate('status', () => status),
     poke: () => gate('poke', () => undefined),
     setHeaders: () => gate('setHeaders', () => undefined),
+    signOut: () => gate('signOut', () => ({ pending: 0 })),
+    forget: () => gate('forget', () => undefined),
   };
   return {
     api,

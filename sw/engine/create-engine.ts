@@ -1,4 +1,5 @@
 import type { Schema } from 'swsync/schema';
+import { AccountMismatchError } from '../errors.ts';
 import { META_KEYS, STORES } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
 import { pruneReceipts } from '../write/receipts.ts';
@@ -32,6 +33,14 @@ export async function createEngine<S extends Schema>(
     const clientId = options.clientId ?? stored ?? crypto.randomUUID();
     if (stored !== clientId) await tx.store.put(clientId, META_KEYS.clientId);
     const cursor = await tx.store.get(META_KEYS.cursor);
+    const bound = (await tx.store.get(META_KEYS.account)) as string | undefined;
+    if (bound !== undefined && options.account !== undefined && bound !== options.account) {
+      throw new AccountMismatchError(resolved.dbName, bound, options.account);
+    }
+    if (bound === undefined && options.account !== undefined) {
+      await tx.store.put(options.account, META_KEYS.account);
+    }
+    const signedOut = (await tx.store.get(META_KEYS.signedOut)) === true;
     await tx.done;
     await pruneReceipts(db, resolved.now(), resolved.receiptTtlMs);
     // The class takes loose model names and keys; the interface adds the schema's types.
@@ -39,6 +48,8 @@ export async function createEngine<S extends Schema>(
       db,
       clientId,
       initial: cursor === undefined,
+      account: bound ?? options.account ?? null,
+      signedOut,
     }) as unknown as SyncEngine<S>;
   } catch (error) {
     db.close();

@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { useSyncFixture } from '../testing/fixture.ts';
+import { accountsSuite } from './suites/accounts.ts';
 import { convergenceSuite } from './suites/convergence.ts';
 import { resilienceSuite } from './suites/resilience.ts';
 import { syncSuite } from './suites/sync.ts';
@@ -9,3 +10,4 @@ const fixture = useSyncFixture();
 syncSuite(fixture);
 resilienceSuite(fixture);
 convergenceSuite(fixture);
+accountsSuite(fixture);

@@ -1,14 +1,16 @@
-import type {
-  BroadcastMessage,
-  KeyValue,
-  Rejection,
-  Schema,
-  SyncPause,
-  SyncStatus,
-  Write,
+import {
+  ACCOUNT_HEADER,
+  type BroadcastMessage,
+  type KeyValue,
+  type Rejection,
+  type Schema,
+  type SignOutResult,
+  type SyncPause,
+  type SyncStatus,
+  type Write,
 } from 'swsync/schema';
-import { EngineClosedError, errorText } from '../errors.ts';
-import { STORES } from '../store/layout.ts';
+import { AccountMismatchError, EngineClosedError, errorText } from '../errors.ts';
+import { META_KEYS, STORES } from '../store/layout.ts';
 import type { LocalDb } from '../store/open.ts';
 import { nextRetryDelay } from '../sync/backoff.ts';
 import {
@@ -26,15 +28,32 @@ import { RunQueue } from './run-queue.ts';
 import type { RetryState, SyncReason, WriteOptions } from './types.ts';
 
 /** Reasons that run even while a retry is scheduled: someone wants it now. */
-const SKIPS_BACKOFF = new Set(['manual', 'page', 'headers', 'online', 'retry', 'background-sync']);
-/** Reasons that lift an `unauthorized` pause: an explicit ask, or new credentials. */
-const LIFTS_PAUSE = new Set(['manual', 'page', 'headers']);
+const SKIPS_BACKOFF = new Set([
+  'manual',
+  'page',
+  'headers',
+  'online',
+  'retry',
+  'background-sync',
+  'resume',
+]);
+/**
+ * Reasons that lift an `unauthorized` or `account-mismatch` pause: an explicit ask, new
+ * credentials, or the account signing in (`resume`). Only `resume` lifts `signed-out`.
+ */
+const LIFTS_PAUSE = new Set(['manual', 'page', 'headers', 'resume']);
+/** Pauses that mean "this database's account is not signed in here". */
+const SIGNED_OUT_PAUSES = new Set<SyncPause>(['unauthorized', 'account-mismatch', 'signed-out']);
 
 export interface EngineState {
   db: LocalDb;
   clientId: string;
   /** No cursor yet: the first pull is the initial sync and reports progress. */
   initial: boolean;
+  /** The account the database is bound to, if any. */
+  account: string | null;
+  /** Its account signed out here and has not opened it since. */
+  signedOut: boolean;
 }
 
 /**
@@ -46,6 +65,7 @@ export class Engine<S extends Schema> {
   readonly clientId: string;
   readonly dbName: string;
   readonly schema: S;
+  private boundAccount: string | null;
   private readonly db: LocalDb;
   private readonly o: ResolvedEngineOptions<S>;
   private online: boolean;
@@ -71,6 +91,8 @@ export class Engine<S extends Schema> {
     this.dbName = options.dbName;
     this.schema = options.schema;
     this.online = true;
+    this.boundAccount = state.account;
+    if (state.signedOut) this.paused = 'signed-out';
     if (state.initial) this.initialSync = { records: 0, done: false };
     // Another context upgrading the database closes this connection (see openLocalDb): the
     // engine is dead from then on, and says so instead of failing on a closed connection.
@@ -152,12 +174,14 @@ export class Engine<S extends Schema> {
   }
 
   private async run(reason: SyncReason): Promise<void> {
+    // A signed-out account's database makes no request at all, whatever the trigger.
+    if (this.paused === 'signed-out' && reason !== 'resume') return;
     if (!this.isOnline()) {
       // Offline is not a failure, but pending events need a wake-up once the network returns.
       if ((await this.db.count(STORES.outbox)) > 0) this.o.onRetryLater();
       return void (await this.broadcastStatus());
     }
-    if (this.paused === 'unauthorized' && !LIFTS_PAUSE.has(reason)) return;
+    if (SIGNED_OUT_PAUSES.has(this.paused) && !LIFTS_PAUSE.has(reason)) return;
     if (this.retryAt !== null && this.o.now() < this.retryAt && !SKIPS_BACKOFF.has(reason)) return;
     this.cancelRetry();
     this.paused = null;
@@ -192,6 +216,14 @@ export class Engine<S extends Schema> {
       case 'unauthorized':
         this.paused = 'unauthorized';
         this.lastError = { code: 'UNAUTHORIZED', message: 'the server needs credentials' };
+        return;
+      case 'account-mismatch':
+        // Another account is signed in here: this database waits for its own, untouched.
+        this.paused = 'account-mismatch';
+        this.lastError = {
+          code: 'ACCOUNT_MISMATCH',
+          message: 'another account is signed in; this account syncs at its next sign-in',
+        };
         return;
       case 'retryable': {
         this.attempt += 1;
@@ -236,7 +268,7 @@ export class Engine<S extends Schema> {
       endpoint: o.endpoint,
       fetch: o.fetch,
       credentials: o.credentials,
-      headers: () => this.headers,
+      headers: () => this.requestHeaders(),
       clientId: this.clientId,
       batchSize: o.batchSize,
       pullLimit: o.pullLimit,
@@ -290,10 +322,72 @@ export class Engine<S extends Schema> {
 
   setHeaders(headers: Record<string, string> | undefined): void {
     this.headers = headers ? { ...headers } : undefined;
-    if (this.paused === 'unauthorized') {
+    if (this.paused === 'unauthorized' || this.paused === 'account-mismatch') {
       this.paused = null;
       void this.sync('headers');
     }
+  }
+
+  /** The account the database belongs to; null for one never bound (v1). */
+  get account(): string | null {
+    return this.boundAccount;
+  }
+
+  /** The app's headers, then the account's: the app cannot name another account. */
+  private requestHeaders(): Record<string, string> | undefined {
+    if (this.boundAccount === null) return this.headers;
+    // Header values are bytes: the id travels percent-encoded (UTF-8), as the protocol says.
+    return { ...this.headers, [ACCOUNT_HEADER]: encodeURIComponent(this.boundAccount) };
+  }
+
+  /**
+   * `account` is signed in here (a page opened the database for it): binds a database that has
+   * no account yet, and resumes one paused because its account was not signed in. Throws
+   * {@link AccountMismatchError} for a database bound to another account.
+   */
+  async resume(account: string): Promise<void> {
+    this.ensureOpen();
+    if (this.boundAccount !== null && this.boundAccount !== account) {
+      throw new AccountMismatchError(this.dbName, this.boundAccount, account);
+    }
+    if (this.boundAccount === null || this.paused === 'signed-out') {
+      const tx = this.db.transaction(STORES.meta, 'readwrite');
+      if (this.boundAccount === null) await tx.store.put(account, META_KEYS.account);
+      await tx.store.delete(META_KEYS.signedOut);
+      await tx.done;
+      this.boundAccount = account;
+    }
+    if (SIGNED_OUT_PAUSES.has(this.paused)) {
+      this.paused = null;
+      void this.sync('resume');
+    }
+  }
+
+  /**
+   * The account signed out on this device: no request is made for this database (across
+   * restarts too) until {@link Engine.resume}; pending writes stay queued and their number is
+   * returned. A run already under way finishes under the credentials it started with.
+   */
+  async signOut(): Promise<SignOutResult> {
+    this.ensureOpen();
+    await this.db.put(STORES.meta, true, META_KEYS.signedOut);
+    this.paused = 'signed-out';
+    this.cancelRetry();
+    await this.broadcastStatus();
+    return { pending: await this.db.count(STORES.outbox) };
+  }
+
+  /**
+   * Closes the engine and deletes its database, pending writes included. Pages reading it
+   * step aside (their connections close on `versionchange`); resolves once it is gone.
+   */
+  async destroy(): Promise<void> {
+    await this.close();
+    await new Promise<void>((resolve, reject) => {
+      const request = this.o.indexedDB.deleteDatabase(this.dbName);
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+    });
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,14 @@ export interface EngineOptions<S extends Schema = Schema> {
   endpoint: string;
   /** Local database name; pages read records from it directly. Default `'swsync'`. */
   dbName?: string;
+  /**
+   * The account the database belongs to (what the server's `auth` returns for it). Bound to the
+   * database when first given and never changed: every request then names it in the
+   * `Swsync-Account` header, and the server refuses it under another account's credentials
+   * (the engine pauses, `'account-mismatch'`, nothing rolled back). Opening a database bound to
+   * another account throws `AccountMismatchError`. Default: the bound one, or none (v1).
+   */
+  account?: string;
   /** Default `globalThis.fetch`. */
   fetch?: typeof fetch;
   /** Default `'same-origin'` (session cookies of the app's origin). */

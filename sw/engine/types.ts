@@ -1,4 +1,13 @@
-import type { CreateInput, KeyOf, Patch, RecordOf, Schema, SyncStatus, Write } from 'swsync/schema';
+import type {
+  CreateInput,
+  KeyOf,
+  Patch,
+  RecordOf,
+  Schema,
+  SignOutResult,
+  SyncStatus,
+  Write,
+} from 'swsync/schema';
 import type { WriteResults } from '../write/apply-writes.ts';
 
 export type ModelName<S extends Schema> = keyof S['models'] & string;
@@ -20,8 +29,12 @@ export interface RetryState {
   at: number | null;
 }
 
-/** What triggered a sync; `'manual'`, `'page'` and `'headers'` also lift an auth pause. */
+/**
+ * What triggered a sync; `'manual'`, `'page'`, `'headers'` and `'resume'` (the account signed
+ * in) also lift an `unauthorized` or `account-mismatch` pause.
+ */
 export type SyncReason =
+  | 'resume'
   | 'manual'
   | 'page'
   | 'headers'
@@ -40,6 +53,8 @@ export interface SyncEngine<S extends Schema = Schema> {
   readonly clientId: string;
   readonly dbName: string;
   readonly schema: S;
+  /** The account the database belongs to (`EngineOptions.account`); null for none (v1). */
+  readonly account: string | null;
   create<N extends ModelName<S>>(
     model: N,
     record: CreateInput<ModelOfSchema<S, N>>,
@@ -75,6 +90,25 @@ export interface SyncEngine<S extends Schema = Schema> {
   setOnline(online: boolean): void;
   /** Extra request headers, e.g. Authorization. Memory only: never stored, queued or logged. */
   setHeaders(headers: Record<string, string> | undefined): void;
+  /**
+   * `account` signed in on this device: binds a database that has none, and resumes syncing
+   * at once if it was paused for want of that account (`unauthorized`, `account-mismatch`,
+   * `signed-out`). Throws `AccountMismatchError` for a database bound to another account.
+   *
+   * @example
+   * await engine.resume(userId); // after the user signed in again
+   */
+  resume(account: string): Promise<void>;
+  /**
+   * The account signed out here: no request is made for this database, across restarts too,
+   * until `resume(account)`. Pending writes stay queued; resolves with their number.
+   *
+   * @example
+   * const { pending } = await engine.signOut(); // "2 changes will sync at your next sign-in"
+   */
+  signOut(): Promise<SignOutResult>;
+  /** Closes the engine and deletes its local database, pending writes included. */
+  destroy(): Promise<void>;
   /**
    * Stops timers and closes the database; a run in flight ends at its next step. Also happens by
    * itself when another context upgrades the database (see `EngineOptions.onClosed`).

@@ -16,7 +16,7 @@ function registryOn(indexedDB: IDBFactory) {
   const registry = new EngineRegistry({
     schema: demoSchema,
     endpoint: 'http://127.0.0.1:1/api/sync',
-    known: { add: async () => undefined, list: async () => [] },
+    known: { add: async () => undefined, remove: async () => undefined, list: async () => [] },
     onRetryLater: () => undefined,
     createEngine: (options) => {
       opened++;

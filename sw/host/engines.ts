@@ -19,6 +19,8 @@ export interface EngineRegistryOptions {
 export class EngineRegistry {
   private readonly engines = new Map<string, Promise<HostedEngine>>();
   private readonly channels = new Map<string, BroadcastChannel>();
+  /** Destroyed databases: background work (a debounced sync, a poke) must not recreate them. */
+  private readonly destroyed = new Set<string>();
 
   constructor(private readonly options: EngineRegistryOptions) {}
 
@@ -36,6 +38,27 @@ export class EngineRegistry {
   async all(): Promise<HostedEngine[]> {
     const names = new Set([...(await this.options.known.list()), ...this.engines.keys()]);
     return Promise.all([...names].map((name) => this.get(name)));
+  }
+
+  /**
+   * Deletes a database and everything in it, and stops remembering it: start-up and Background
+   * Sync no longer open it. Opening it again later starts an empty one.
+   */
+  async destroy(dbName: string): Promise<void> {
+    this.destroyed.add(dbName);
+    const engine = await this.get(dbName);
+    await engine.destroy();
+    await this.options.known.remove(dbName);
+  }
+
+  /** The engine for background work, or undefined for a database destroyed since. */
+  async existing(dbName: string): Promise<HostedEngine | undefined> {
+    return this.destroyed.has(dbName) ? undefined : this.get(dbName);
+  }
+
+  /** A page opened the database again (a new sign-in): it may be created anew. */
+  revive(dbName: string): void {
+    this.destroyed.delete(dbName);
   }
 
   /** Drops an engine from the cache, unless a newer one already took its place. */

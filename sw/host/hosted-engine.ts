@@ -1,4 +1,4 @@
-import type { BroadcastMessage, Schema, SyncStatus, Write } from 'swsync/schema';
+import type { BroadcastMessage, Schema, SignOutResult, SyncStatus, Write } from 'swsync/schema';
 
 /**
  * What the host needs of an engine. The engine satisfies it structurally, so the host and the
@@ -10,7 +10,11 @@ export interface HostedEngine {
   status(): Promise<SyncStatus>;
   setOnline(online: boolean): void;
   setHeaders(headers: Record<string, string> | undefined): void;
+  resume(account: string): Promise<void>;
+  signOut(): Promise<SignOutResult>;
+  destroy(): Promise<void>;
   readonly clientId: string;
+  readonly account: string | null;
 }
 
 export interface EngineFactoryOptions {

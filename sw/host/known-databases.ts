@@ -9,6 +9,7 @@ const STORE = 'databases';
  */
 export interface KnownDatabases {
   add(dbName: string): Promise<void>;
+  remove(dbName: string): Promise<void>;
   list(): Promise<string[]>;
 }
 
@@ -27,6 +28,15 @@ export function knownDatabases(): KnownDatabases {
       try {
         await db.put(STORE, Date.now(), dbName);
         cached.add(dbName);
+      } finally {
+        db.close();
+      }
+    },
+    async remove(dbName) {
+      cached.delete(dbName);
+      const db = await open();
+      try {
+        await db.delete(STORE, dbName);
       } finally {
         db.close();
       }

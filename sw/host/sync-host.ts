@@ -3,7 +3,7 @@ import { createEngine } from '../engine/index.ts';
 import { BackgroundWork } from './background-work.ts';
 import { EngineRegistry } from './engines.ts';
 import type { EngineFactory } from './hosted-engine.ts';
-import { knownDatabases } from './known-databases.ts';
+import { type KnownDatabases, knownDatabases } from './known-databases.ts';
 import { createWorkerApi } from './worker-api.ts';
 
 export interface SyncHostOptions {
@@ -16,6 +16,11 @@ export interface SyncHostOptions {
   writeDebounceMs?: number;
   /** Asks the platform to wake the host once it is back online (Background Sync), if it can. */
   requestBackgroundSync?: () => void;
+  /**
+   * Where the host remembers the databases pages opened, for start-up and Background Sync.
+   * Default: the IndexedDB database `swsync-host`.
+   */
+  known?: KnownDatabases;
 }
 
 /** The engines of one host (a Service Worker, or the leader tab without one) and their RPC. */
@@ -43,7 +48,7 @@ export function createSyncHost(options: SyncHostOptions): SyncHost {
     schema: options.schema,
     endpoint: options.endpoint,
     createEngine: options.createEngine ?? createEngine,
-    known: knownDatabases(),
+    known: options.known ?? knownDatabases(),
     onRetryLater: options.requestBackgroundSync ?? (() => {}),
   });
   return {

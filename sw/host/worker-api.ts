@@ -26,18 +26,22 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
     void work.run(async () => {
       await new Promise((resolve) => setTimeout(resolve, options.writeDebounceMs));
       scheduled.delete(db);
-      await (await registry.get(db)).sync('write');
+      await (await registry.existing(db))?.sync('write');
     });
   };
 
   return {
-    async hello(db) {
+    async hello(db, _pageProtocolVersion, account) {
+      registry.revive(db);
       const engine = await registry.get(db);
+      // A page naming the account says it is signed in here: resume it if it was paused.
+      if (typeof account === 'string' && account !== '') await engine.resume(account);
       return {
         protocolVersion: PAGE_PROTOCOL_VERSION,
         dbName: db,
         schemaHash: options.schemaHash,
         clientId: engine.clientId,
+        account: engine.account,
       };
     },
     async write(db, mutationId, writes) {
@@ -53,12 +57,19 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
       return (await registry.get(db)).status();
     },
     async poke(db, reason) {
-      const engine = await registry.get(db);
+      const engine = await registry.existing(db);
+      if (!engine) return;
       if (reason === 'online') engine.setOnline(true);
       void work.run(() => engine.sync(reason));
     },
     async setHeaders(db, headers) {
       (await registry.get(db)).setHeaders(headers ?? undefined);
+    },
+    async signOut(db) {
+      return (await registry.get(db)).signOut();
+    },
+    async forget(db) {
+      await registry.destroy(db);
     },
   };
 }

@@ -14,7 +14,7 @@ export const STORES = {
   outbox: 'outbox',
   /** Last server-confirmed record and version of every record with pending local events. */
   base: 'base',
-  /** Cursor, clientId, schema hash, resync flag. Out-of-line string keys. */
+  /** Cursor, clientId, schema hash, resync flag, account. Out-of-line string keys. */
   meta: 'meta',
   /** Last known server version of every record the server confirmed. */
   versions: 'versions',
@@ -39,6 +39,10 @@ export const META_KEYS = {
   schemaHash: 'schemaHash',
   /** `true` while a full resync (first pull, expired cursor, schema change) is under way. */
   resyncing: 'resyncing',
+  /** The account the database belongs to, set once when it is first bound; never changed. */
+  account: 'account',
+  /** `true` after its account signed out here, until that account opens it again. */
+  signedOut: 'signedOut',
 } as const;
 
 /** A row of `outbox`. `seq` is assigned by IndexedDB on insert. */

@@ -48,6 +48,8 @@ export type SyncFailure =
   | { kind: 'offline' }
   | { kind: 'retryable'; message: string; status?: number; retryAfterMs?: number }
   | { kind: 'unauthorized' }
+  /** 403 ACCOUNT_MISMATCH: the credentials are another account's. */
+  | { kind: 'account-mismatch' }
   | { kind: 'budget' };
 
 export type SyncOutcome = { kind: 'done' } | SyncFailure;

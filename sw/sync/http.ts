@@ -1,3 +1,4 @@
+import { ACCOUNT_MISMATCH } from 'swsync/schema';
 import type { z } from 'zod';
 import { errorText } from '../errors.ts';
 import { parseRetryAfter } from './backoff.ts';
@@ -49,11 +50,12 @@ export async function postJson<T>(
       }
       return { kind: 'ok', body: parsed.data };
     }
-    const message = await errorMessage(response);
+    const { message, code } = await errorOf(response);
     switch (response.status) {
       case 401:
-      case 403:
         return { kind: 'unauthorized' };
+      case 403:
+        return code === ACCOUNT_MISMATCH ? { kind: 'account-mismatch' } : { kind: 'unauthorized' };
       case 409:
         return { kind: 'cursor-expired' };
       case 400:
@@ -74,11 +76,15 @@ export async function postJson<T>(
   }
 }
 
-async function errorMessage(response: Response): Promise<string> {
+/** The protocol's `{ error, details: { code } }`, or the status text for any other body. */
+async function errorOf(response: Response): Promise<{ message: string; code?: unknown }> {
   try {
-    const body = (await response.json()) as { error?: unknown };
-    return typeof body.error === 'string' ? body.error : response.statusText;
+    const body = (await response.json()) as { error?: unknown; details?: { code?: unknown } };
+    return {
+      message: typeof body.error === 'string' ? body.error : response.statusText,
+      code: body.details?.code,
+    };
   } catch {
-    return response.statusText;
+    return { message: response.statusText };
   }
 }
