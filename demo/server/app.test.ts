@@ -177,6 +177,40 @@ describe('demo server with a built app and a second instance', () => {
     expect((await fetch(`${second.url}/api/nope`)).status).toBe(404);
   });
 
+  it('sign-out ends the session on every instance, by cookie or by bearer token', async () => {
+    const logout = (headers: Record<string, string>, url: string) =>
+      fetch(`${url}/api/logout`, { method: 'POST', headers });
+    const byCookie = (await login('grace', served.url)).body.token as string;
+    const other = (await login('grace', second.url)).body.token as string;
+    expect((await pull({ cookie: `${SESSION_COOKIE}=${byCookie}` }, second.url)).status).toBe(200);
+    const out = await logout({ cookie: `${SESSION_COOKIE}=${byCookie}` }, served.url);
+    expect(out.status).toBe(200);
+    expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/i);
+    for (const url of [served.url, second.url]) {
+      expect((await pull({ cookie: `${SESSION_COOKIE}=${byCookie}` }, url)).status).toBe(401);
+      expect((await pull({ authorization: `Bearer ${byCookie}` }, url)).status).toBe(401);
+    }
+    // Another session of the same user is its own: it stays valid until it signs out too.
+    expect((await pull({ authorization: `Bearer ${other}` }, served.url)).status).toBe(200);
+    await logout({ authorization: `Bearer ${other}` }, second.url);
+    expect((await pull({ authorization: `Bearer ${other}` }, served.url)).status).toBe(401);
+    // Signing out without a session is harmless.
+    expect((await logout({}, served.url)).status).toBe(200);
+  });
+
+  it('sets the Secure flag on the cookie when asked (behind HTTPS)', async () => {
+    const secure = await serveOnFreePort(
+      await createDemoApp({ store, sessionSecret: SECRET, staticRoot: dist, secureCookie: true }),
+    );
+    try {
+      const { response } = await login('heidi', secure.url);
+      expect(response.headers.get('set-cookie')).toMatch(/;\s*Secure/i);
+      expect((await login('heidi')).response.headers.get('set-cookie')).not.toMatch(/Secure/i);
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('accepts tokens issued by another instance with the same secret', async () => {
     const { body } = await login('frank', served.url);
     expect((await pull({ authorization: `Bearer ${body.token}` }, second.url)).status).toBe(200);

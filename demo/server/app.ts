@@ -9,7 +9,13 @@ import {
   syncRoutes,
 } from 'swsync/server';
 import { demoSchema } from '../schema.ts';
-import { createSessionSigner, SESSION_TTL_SECONDS, userIdFor } from './session.ts';
+import { openRevocations } from './revocations.ts';
+import {
+  createSessionSigner,
+  SESSION_TTL_SECONDS,
+  type SessionClaims,
+  userIdFor,
+} from './session.ts';
 import { staticSite } from './static.ts';
 
 /** Name of the HttpOnly session cookie. */
@@ -39,17 +45,25 @@ export interface DemoAppOptions {
  */
 export async function createDemoApp(options: DemoAppOptions): Promise<Hono> {
   const sessions = await createSessionSigner(options.sessionSecret);
+  const revocations = await openRevocations(options.store);
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure: options.secureCookie ?? false,
+  } as const;
 
   // A present Authorization header wins: a bad bearer token is not rescued by a cookie.
-  const authenticate = async (c: Context): Promise<string | null> => {
+  const session = async (c: Context): Promise<SessionClaims | null> => {
     const header = c.req.header('authorization');
-    if (header !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      return match ? sessions.verify(match[1]!) : null;
-    }
-    const cookie = getCookie(c, SESSION_COOKIE);
-    return cookie ? sessions.verify(cookie) : null;
+    let token: string | undefined;
+    if (header !== undefined) token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    else token = getCookie(c, SESSION_COOKIE);
+    const claims = token ? await sessions.verify(token) : null;
+    if (!claims || (await revocations.isRevoked(claims.tokenId))) return null;
+    return claims;
   };
+  const authenticate = async (c: Context) => (await session(c))?.userId ?? null;
 
   const app = new Hono();
   app.onError(createErrorHandler());
@@ -69,18 +83,16 @@ export async function createDemoApp(options: DemoAppOptions): Promise<Hono> {
     }
     const userId = await userIdFor(name);
     const token = await sessions.sign(userId);
-    setCookie(c, SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      path: '/',
-      maxAge: SESSION_TTL_SECONDS,
-      secure: options.secureCookie ?? false,
-    });
+    setCookie(c, SESSION_COOKIE, token, { ...cookieOptions, maxAge: SESSION_TTL_SECONDS });
     return c.json({ userId, token });
   });
 
-  app.post('/api/logout', (c) => {
-    setCookie(c, SESSION_COOKIE, '', { httpOnly: true, sameSite: 'Lax', path: '/', maxAge: 0 });
+  // Ends the session everywhere: the token is refused from now on by every instance sharing
+  // the database, whether it travels as the cookie or as a bearer token.
+  app.post('/api/logout', async (c) => {
+    const claims = await session(c);
+    if (claims) await revocations.revoke(claims.tokenId, claims.expiresAt);
+    setCookie(c, SESSION_COOKIE, '', { ...cookieOptions, maxAge: 0 });
     return c.json({ ok: true });
   });
 

@@ -10,6 +10,8 @@ export interface DemoConfig {
   /** PostgreSQL instead of the embedded store when set. */
   databaseUrl: string | undefined;
   sessionSecret: string | undefined;
+  /** `SECURE_COOKIE=1`: the session cookie gets `Secure` (deployments behind HTTPS). */
+  secureCookie: boolean;
   /** The built demo app (`demo/dist`). */
   staticRoot: string;
 }
@@ -34,6 +36,7 @@ export function readConfig(env: Record<string, string | undefined>): DemoConfig 
     dataDir: resolve(env.DATA_DIR || '.data'),
     databaseUrl: env.DATABASE_URL || undefined,
     sessionSecret: env.SESSION_SECRET || undefined,
+    secureCookie: env.SECURE_COOKIE === '1' || env.SECURE_COOKIE === 'true',
     staticRoot: fileURLToPath(new URL('../dist/', import.meta.url)),
   };
 }

@@ -23,7 +23,12 @@ async function main(): Promise<void> {
       ? { databaseUrl: config.databaseUrl }
       : { dataDir: join(config.dataDir, 'pglite') },
   );
-  const app = await createDemoApp({ store, sessionSecret, staticRoot: config.staticRoot });
+  const app = await createDemoApp({
+    store,
+    sessionSecret,
+    staticRoot: config.staticRoot,
+    secureCookie: config.secureCookie,
+  });
 
   const server = serve(
     {

@@ -30,7 +30,13 @@ describe('loadSessionSecret', () => {
 describe('readConfig', () => {
   it('defaults: port 8787, .data, embedded store', () => {
     const config = readConfig({});
-    expect(config).toMatchObject({ port: 8787, databaseUrl: undefined, sessionSecret: undefined });
+    expect(config).toMatchObject({
+      port: 8787,
+      databaseUrl: undefined,
+      sessionSecret: undefined,
+      secureCookie: false,
+    });
+    expect(readConfig({ SECURE_COOKIE: '1' }).secureCookie).toBe(true);
     expect(config.dataDir).toBe(join(process.cwd(), '.data'));
     expect(config.staticRoot).toMatch(/demo[/\\]dist[/\\]?$/);
   });

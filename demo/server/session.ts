@@ -2,7 +2,8 @@
  * Demo sessions: a user id derived from the name alone and HMAC-SHA256 signed tokens. Web Crypto
  * only, so any instance holding the same secret accepts the same tokens.
  *
- * Token format: `v1.<base64url(JSON {sub, iat, exp})>.<base64url(HMAC-SHA256 of "v1.<payload>")>`.
+ * Token format: `v1.<base64url(JSON {sub, jti, iat, exp})>.<base64url(HMAC-SHA256 of
+ * "v1.<payload>")>`. `jti` names the session, so signing out can revoke it (revocations.ts).
  */
 
 /** How long a session token stays valid. */
@@ -44,11 +45,20 @@ export async function userIdFor(name: string): Promise<string> {
   return `u_${hex.slice(0, 32)}`;
 }
 
+/** What a valid token says. */
+export interface SessionClaims {
+  userId: string;
+  /** The session's id (random, 128 bits). */
+  tokenId: string;
+  /** When the token stops being valid anyway, epoch ms. */
+  expiresAt: number;
+}
+
 export interface SessionSigner {
   /** A token naming `userId`, valid for {@link SESSION_TTL_SECONDS}. */
   sign(userId: string, now?: number): Promise<string>;
-  /** The user id of a valid, unexpired token; null for anything else (never throws). */
-  verify(token: string, now?: number): Promise<string | null>;
+  /** The claims of a valid, unexpired token; null for anything else (never throws). */
+  verify(token: string, now?: number): Promise<SessionClaims | null>;
 }
 
 /**
@@ -57,7 +67,7 @@ export interface SessionSigner {
  * @example
  * const sessions = await createSessionSigner(secret);
  * const token = await sessions.sign(await userIdFor('alice'));
- * await sessions.verify(token); // the user id
+ * (await sessions.verify(token))?.userId; // the user id
  */
 export async function createSessionSigner(secret: string): Promise<SessionSigner> {
   if (secret.length === 0) throw new Error('the session secret must not be empty');
@@ -71,8 +81,9 @@ export async function createSessionSigner(secret: string): Promise<SessionSigner
   return {
     async sign(userId, now = Date.now()) {
       const iat = Math.floor(now / 1000);
+      const jti = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
       const payload = toBase64Url(
-        encoder.encode(JSON.stringify({ sub: userId, iat, exp: iat + SESSION_TTL_SECONDS })),
+        encoder.encode(JSON.stringify({ sub: userId, jti, iat, exp: iat + SESSION_TTL_SECONDS })),
       );
       const signed = `v1.${payload}`;
       const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(signed)));
@@ -91,8 +102,9 @@ export async function createSessionSigner(secret: string): Promise<SessionSigner
       try {
         const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
         if (typeof claims.sub !== 'string' || claims.sub === '') return null;
+        if (typeof claims.jti !== 'string' || claims.jti === '') return null;
         if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now) return null;
-        return claims.sub;
+        return { userId: claims.sub, tokenId: claims.jti, expiresAt: claims.exp * 1000 };
       } catch {
         return null;
       }

@@ -30,7 +30,11 @@ export interface DemoData {
 export function renderApp(
   root: HTMLElement,
   data: DemoData,
-  user: { name: string; onSignOut(): void },
+  user: {
+    name: string;
+    /** `removeData`: delete this account's local data too ("Sign out and remove data"). */
+    onSignOut(removeData: boolean): Promise<void>;
+  },
 ) {
   const toasts = createToasts();
   const report = (error: unknown) =>
@@ -188,6 +192,18 @@ export function renderApp(
   });
   if (current) select(current);
 
+  function signOutButton(label: string, removeData: boolean) {
+    const button = h('button', { class: 'link', type: 'button' }, label);
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      user.onSignOut(removeData).catch((error: unknown) => {
+        button.disabled = false;
+        report(error);
+      });
+    });
+    return button;
+  }
+
   root.replaceChildren(
     h(
       'header',
@@ -196,7 +212,8 @@ export function renderApp(
       h('div', { class: 'spacer' }),
       status,
       h('span', { class: 'user' }, user.name),
-      h('button', { class: 'link', type: 'button', on: { click: user.onSignOut } }, 'Sign out'),
+      signOutButton('Sign out', false),
+      signOutButton('Sign out and remove data', true),
     ),
     progress,
     banner,

@@ -11,6 +11,7 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     schema: demoSchema,
     endpoint: '/api/sync',
     worker: '/sw.js',
+    account: userId,
     dbName: `swsync-demo-${userId}`,
   });
   const now = () => new Date().toISOString();

@@ -1,17 +1,31 @@
 import { renderApp } from './app.ts';
 import { createDemoData } from './data.ts';
-import { loadSession, type Session, signIn, signOut } from './session.ts';
+import { endSession, loadSession, type Session, signIn } from './session.ts';
 import { renderSignIn } from './signin.ts';
 
 const root = document.getElementById('app')!;
+/** What the sign-in page says after a sign-out (it survives the reload that resets the app). */
+const NOTICE = 'swsync-demo:notice';
 
 function start(session: Session) {
   const { data, client } = createDemoData(session.userId);
   renderApp(root, data, {
     name: session.name,
-    onSignOut: () => {
-      client.close();
-      signOut();
+    async onSignOut(removeData) {
+      // The worker stops syncing this account first, so nothing starts under a dying session.
+      let notice: string;
+      if (removeData) {
+        await client.forget();
+        notice = 'Signed out. This account’s data was removed from this device.';
+      } else {
+        const { pending } = await client.signOut();
+        notice =
+          pending === 0
+            ? 'Signed out.'
+            : `Signed out. ${pending} unsynced ${pending === 1 ? 'change' : 'changes'} will sync when you sign in again.`;
+      }
+      await endSession();
+      sessionStorage.setItem(NOTICE, notice);
       location.reload();
     },
   });
@@ -19,4 +33,8 @@ function start(session: Session) {
 
 const session = loadSession();
 if (session) start(session);
-else renderSignIn(root, async (name) => start(await signIn(name)));
+else {
+  const notice = sessionStorage.getItem(NOTICE);
+  sessionStorage.removeItem(NOTICE);
+  renderSignIn(root, async (name) => start(await signIn(name)), notice);
+}

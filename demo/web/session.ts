@@ -15,7 +15,34 @@ export function loadSession(): Session | null {
   }
 }
 
+const LOGOUT_PENDING = 'swsync-demo:logout-pending';
+
+/**
+ * Ends the server session (the token stops working on every instance) and forgets the local
+ * one. Offline, the server cannot be told yet: the next sign-in tells it first.
+ */
+export async function endSession(): Promise<void> {
+  localStorage.removeItem(KEY);
+  localStorage.setItem(LOGOUT_PENDING, '1');
+  await finishLogout();
+}
+
+/** Sends a sign-out the server has not heard yet; false when it still could not. */
+async function finishLogout(): Promise<boolean> {
+  if (localStorage.getItem(LOGOUT_PENDING) === null) return true;
+  try {
+    const response = await fetch('/api/logout', { method: 'POST' });
+    if (!response.ok) return false;
+    localStorage.removeItem(LOGOUT_PENDING);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function signIn(name: string): Promise<Session> {
+  // The old cookie is replaced below: revoke its session while it can still be named.
+  await finishLogout();
   const response = await fetch('/api/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -29,10 +56,6 @@ export async function signIn(name: string): Promise<Session> {
   const session = { userId, name };
   localStorage.setItem(KEY, JSON.stringify(session));
   return session;
-}
-
-export function signOut(): void {
-  localStorage.removeItem(KEY);
 }
 
 const SELECTED = 'swsync-demo:selected-board';

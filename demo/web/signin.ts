@@ -1,7 +1,11 @@
 import { h } from './dom.ts';
 
-/** The sign-in form: one name is one user. */
-export function renderSignIn(root: HTMLElement, onSignIn: (name: string) => Promise<void>) {
+/** The sign-in form: one name is one user. `notice` says how the last sign-out went. */
+export function renderSignIn(
+  root: HTMLElement,
+  onSignIn: (name: string) => Promise<void>,
+  notice?: string | null,
+) {
   const input = h('input', { id: 'name', autocomplete: 'username', maxlength: 64, required: true });
   const error = h('div', { class: 'error', role: 'alert' });
   const form = h(
@@ -20,6 +24,7 @@ export function renderSignIn(root: HTMLElement, onSignIn: (name: string) => Prom
     },
     h('h1', {}, 'Boards'),
     h('p', {}, 'Offline-first todos that sync across your tabs and devices.'),
+    notice ? h('p', { class: 'notice', role: 'status' }, notice) : null,
     h('label', { for: 'name' }, 'Name'),
     h('div', { class: 'add' }, input, h('button', { class: 'primary', type: 'submit' }, 'Sign in')),
     error,
