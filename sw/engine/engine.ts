@@ -198,6 +198,8 @@ export class Engine<S extends Schema> {
   }
 
   private settle(outcome: SyncOutcome): void {
+    // Signed out while this run was under way: that decision stands whatever the run met.
+    if (this.paused === 'signed-out') return;
     switch (outcome.kind) {
       case 'done':
         this.attempt = 0;

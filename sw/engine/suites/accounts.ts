@@ -15,6 +15,7 @@ import { createSyncHost } from '../../host/sync-host.ts';
 import { META_KEYS, STORES } from '../../store/layout.ts';
 import { openLocalDb } from '../../store/open.ts';
 import { board, todo } from '../../testing/demo-records.ts';
+import { faultyFetch } from '../../testing/faults.ts';
 import type { SyncFixture } from '../../testing/fixture.ts';
 import { createEngine } from '../create-engine.ts';
 
@@ -297,6 +298,37 @@ export function accountsSuite(f: SyncFixture): void {
       await b.open(aliceDb, alice);
       await expect.poll(async () => (await b.status(aliceDb)).pending).toBe(0);
       expect(await serverBoards(alice)).toEqual(['b-so']);
+    });
+
+    it('a sign-out during a run stands, whatever the run then meets', async () => {
+      const alice = randomUUID();
+      const faulty = faultyFetch();
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      faulty.plan = async (path) => {
+        if (path !== '/push') return undefined;
+        await held;
+        return { status: 401 };
+      };
+      const engine = await createEngine({
+        schema: demoSchema,
+        endpoint: f.server.endpoint,
+        account: alice,
+        indexedDB: new IDBFactory(),
+        isOnline: () => true,
+        fetch: faulty.fetch,
+      });
+      await engine.create('Board', board('b-mid', alice));
+      const run = engine.sync('manual');
+      await expect.poll(() => faulty.calls.length).toBe(1);
+      expect(await engine.signOut()).toEqual({ pending: 1 });
+      release();
+      expect(await run).toMatchObject({ paused: 'signed-out', pending: 1 });
+      await engine.sync('manual');
+      expect(faulty.calls).toEqual(['/push']);
+      await engine.close();
     });
 
     it('a database belongs to one account: another account cannot open it', async () => {
