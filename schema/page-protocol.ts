@@ -5,7 +5,10 @@ import type { OutboxEvent, PushError } from './protocol.ts';
  * What the worker and its pages say to each other outside RPC replies. Bumped whenever the
  * RPC surface or these messages change incompatibly; exchanged at handshake.
  */
-export const PAGE_PROTOCOL_VERSION = 1;
+export const PAGE_PROTOCOL_VERSION = 2;
+
+// 2: accounts — `hello` names the account (and resumes it), `signOut` and `forget` exist. A page
+// of 2 cannot work with a worker of 1 (it would ignore the account), so the policy applies.
 
 /** BroadcastChannel the engine announces changes, status and rejections on. */
 export const broadcastChannelName = (dbName: string) => `swsync:${dbName}`;

@@ -7,7 +7,8 @@ export type EngineErrorCode =
   | 'VALIDATION_FAILED'
   | 'NOT_FOUND'
   | 'ENGINE_CLOSED'
-  | 'ACCOUNT_MISMATCH';
+  | 'ACCOUNT_MISMATCH'
+  | 'UNKNOWN_DATABASE';
 
 /** Base of every error the engine throws on purpose; branch on `code`, never on the message. */
 export class EngineError<Code extends EngineErrorCode = EngineErrorCode> extends SwsyncError<Code> {
@@ -76,6 +77,19 @@ export class AccountMismatchError extends EngineError<'ACCOUNT_MISMATCH'> {
       { dbName, bound, requested },
     );
     this.name = 'AccountMismatchError';
+  }
+}
+
+/**
+ * A call named a database no page opened through this host, or one removed since (`forget`):
+ * open a client for it again (its handshake creates it).
+ */
+export class UnknownDatabaseError extends EngineError<'UNKNOWN_DATABASE'> {
+  constructor(dbName: string) {
+    super('UNKNOWN_DATABASE', `database "${dbName}" is not open here (removed, or never opened)`, {
+      dbName,
+    });
+    this.name = 'UnknownDatabaseError';
   }
 }
 

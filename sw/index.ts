@@ -6,6 +6,7 @@ export {
   type EngineErrorCode,
   RecordNotFoundError,
   ReservedModelNameError,
+  UnknownDatabaseError,
   UnknownModelError,
   type ValidationIssue,
   WriteValidationError,

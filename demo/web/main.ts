@@ -1,6 +1,6 @@
 import { renderApp } from './app.ts';
 import { createDemoData } from './data.ts';
-import { endSession, loadSession, type Session, signIn } from './session.ts';
+import { endSession, leaveLocally, loadSession, type Session, signIn } from './session.ts';
 import { renderSignIn } from './signin.ts';
 
 const root = document.getElementById('app')!;
@@ -9,9 +9,16 @@ const NOTICE = 'swsync-demo:notice';
 
 function start(session: Session) {
   const { data, client } = createDemoData(session.userId);
+  let signingOut = false;
+  // Signed out (or removed) in another tab: this one must stop showing the account's data.
+  client.status.subscribe((status) => {
+    if (status.paused === 'signed-out' && !signingOut) location.reload();
+  });
   renderApp(root, data, {
     name: session.name,
     async onSignOut(removeData) {
+      signingOut = true;
+      leaveLocally();
       // The worker stops syncing this account first, so nothing starts under a dying session.
       let notice: string;
       if (removeData) {

@@ -18,12 +18,19 @@ export function loadSession(): Session | null {
 const LOGOUT_PENDING = 'swsync-demo:logout-pending';
 
 /**
- * Ends the server session (the token stops working on every instance) and forgets the local
- * one. Offline, the server cannot be told yet: the next sign-in tells it first.
+ * Forgets the local session and marks the server session for ending, before the worker is
+ * told: another tab reloading on the sign-out must find no session to resume.
  */
-export async function endSession(): Promise<void> {
+export function leaveLocally(): void {
   localStorage.removeItem(KEY);
   localStorage.setItem(LOGOUT_PENDING, '1');
+}
+
+/**
+ * Ends the server session (the token stops working on every instance). Offline, the server
+ * cannot be told yet: the next sign-in tells it first.
+ */
+export async function endSession(): Promise<void> {
   await finishLogout();
 }
 

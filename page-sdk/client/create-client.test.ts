@@ -64,7 +64,8 @@ const todo = (id: string, n: number, title = `todo ${id}`) => ({
 
 describe('createClient (in-page engine, fake-indexeddb)', () => {
   it('reports where the engine runs and why', async () => {
-    await expect.poll(() => client.status.getSnapshot()?.connected).toBe(true);
+    // The first handshake loads the engine module and opens two databases: room for a busy machine.
+    await expect.poll(() => client.status.getSnapshot()?.connected, { timeout: 10_000 }).toBe(true);
     expect(client.status.getSnapshot()).toMatchObject({
       mode: 'page',
       fallbackReason: 'no-service-worker',

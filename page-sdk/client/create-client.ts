@@ -85,6 +85,7 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     if (RESERVED_NAMES.has(name)) throw new Error(`model name "${name}" is reserved by the client`);
   }
   let headers = options.headers ?? null;
+  let signedOut = false;
   const status = new StatusHolder();
   const onOnline = () => status.browserOnline(true);
   const onOffline = () => status.browserOnline(false);
@@ -102,7 +103,8 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
   const rpc = new RpcConnection({
     transport: deferredTransport(hostChoice),
     db: dbName,
-    ...(account === undefined ? {} : { account }),
+    // A tab that saw its account sign out (in another tab) must not resume it by reconnecting.
+    account: () => (signedOut ? undefined : account),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
     onHandshake: (hello) => {
@@ -150,6 +152,7 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
   const stopBroadcasts = listenBroadcasts(dbName, (message) => {
     if (message.type === 'status') {
       status.sync(message.status);
+      if (message.status.paused === 'signed-out') signedOut = true;
       if (message.status.paused === 'unauthorized') resendHeaders();
     } else if (message.type === 'change') for (const l of changeListeners) l(message);
     else

@@ -11,8 +11,11 @@ export type ResultOf<K extends Method> = Awaited<ReturnType<WorkerRpc[K]>>;
 export interface ConnectionOptions {
   transport: Transport;
   db: string;
-  /** Sent with every handshake: this account is signed in here (the worker resumes it). */
-  account?: string;
+  /**
+   * Read at every handshake: the account signed in here, which the worker then resumes; none
+   * once the page knows that account signed out.
+   */
+  account?: () => string | undefined;
   /** Per attempt (default 5 s); `syncNow` gets six times as long: it waits for the network. */
   timeoutMs?: number;
   /** Attempts per call before it rejects with `UnavailableError` (default 3). */
@@ -148,7 +151,7 @@ export class RpcConnection {
     );
     try {
       const hello = await withTimeout(
-        line.api.hello(this.options.db, PAGE_PROTOCOL_VERSION, this.options.account ?? null),
+        line.api.hello(this.options.db, PAGE_PROTOCOL_VERSION, this.options.account?.() ?? null),
         this.timeoutMs,
         'hello',
       );

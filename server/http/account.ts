@@ -5,12 +5,13 @@ import { ServerError } from '../errors.ts';
 /**
  * The account a request says its local database belongs to, or undefined when it names none (a
  * v1 client): the `Swsync-Account` header (percent-encoded UTF-8, since header values are
- * bytes), else the `account` query parameter (an `EventSource` cannot set headers). An empty,
- * over-long or badly encoded value is a 400.
+ * bytes), else, where `query` allows it (the event stream: an `EventSource` cannot set
+ * headers), the `account` query parameter. An empty, over-long or badly encoded value is a 400.
  */
-export function readAccountHeader(c: Context): string | undefined {
+export function readAccountHeader(c: Context, query = false): string | undefined {
   const header = c.req.header(ACCOUNT_HEADER);
-  const value = header === undefined ? c.req.query('account') : percentDecoded(header);
+  const value =
+    header !== undefined ? percentDecoded(header) : query ? c.req.query('account') : undefined;
   if (value === undefined) return undefined;
   if (value === null || value.length === 0 || value.length > ACCOUNT_MAX_LENGTH) {
     throw new ServerError(

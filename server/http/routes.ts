@@ -32,8 +32,8 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
 
   // The account header is read before `auth`, so a malformed one is a 400 whoever calls; a
   // caller signed in as another account gets a 403 the engine reads as "not signed in here".
-  const identify = async (c: Context): Promise<string> => {
-    const account = readAccountHeader(c);
+  const identify = async (c: Context, accountInQuery = false): Promise<string> => {
+    const account = readAccountHeader(c, accountInQuery);
     const identity = await options.auth(c);
     if (typeof identity !== 'string' || identity === '') throw unauthorized();
     if (account !== undefined && account !== identity) throw accountMismatch();
@@ -73,7 +73,7 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
   });
 
   app.get('/events', async (c) => {
-    const identity = await identify(c);
+    const identity = await identify(c, true);
     return openPokeStream({
       hub: pokeHubFor(store),
       scope: scopeOf(identity),

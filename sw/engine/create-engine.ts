@@ -3,7 +3,7 @@ import { AccountMismatchError } from '../errors.ts';
 import { META_KEYS, STORES } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
 import { pruneReceipts } from '../write/receipts.ts';
-import { Engine } from './engine.ts';
+import { checkAccount, Engine } from './engine.ts';
 import { type EngineOptions, resolveOptions } from './options.ts';
 import type { SyncEngine } from './types.ts';
 
@@ -22,6 +22,7 @@ export async function createEngine<S extends Schema>(
   options: EngineOptions<S>,
 ): Promise<SyncEngine<S>> {
   const resolved = resolveOptions(options);
+  if (options.account !== undefined) checkAccount(options.account);
   const db = await openLocalDb({
     schema: resolved.schema,
     dbName: resolved.dbName,

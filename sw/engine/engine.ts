@@ -1,5 +1,6 @@
 import {
   ACCOUNT_HEADER,
+  ACCOUNT_MAX_LENGTH,
   type BroadcastMessage,
   type KeyValue,
   type Rejection,
@@ -349,6 +350,7 @@ export class Engine<S extends Schema> {
    */
   async resume(account: string): Promise<void> {
     this.ensureOpen();
+    checkAccount(account);
     if (this.boundAccount !== null && this.boundAccount !== account) {
       throw new AccountMismatchError(this.dbName, this.boundAccount, account);
     }
@@ -384,6 +386,9 @@ export class Engine<S extends Schema> {
    * step aside (their connections close on `versionchange`); resolves once it is gone.
    */
   async destroy(): Promise<void> {
+    // Other tabs of this account learn that it is gone as if it had signed out.
+    this.paused = 'signed-out';
+    await this.broadcastStatus();
     await this.close();
     await new Promise<void>((resolve, reject) => {
       const request = this.o.indexedDB.deleteDatabase(this.dbName);
@@ -429,5 +434,12 @@ export class Engine<S extends Schema> {
 
   private ensureOpen(): void {
     if (this.closed) throw new EngineClosedError();
+  }
+}
+
+/** An account id the `Swsync-Account` header can carry; anything else is a `RangeError`. */
+export function checkAccount(account: string): void {
+  if (account.length === 0 || account.length > ACCOUNT_MAX_LENGTH) {
+    throw new RangeError(`an account id holds 1 to ${ACCOUNT_MAX_LENGTH} characters`);
   }
 }

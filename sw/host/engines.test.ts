@@ -16,7 +16,12 @@ function registryOn(indexedDB: IDBFactory) {
   const registry = new EngineRegistry({
     schema: demoSchema,
     endpoint: 'http://127.0.0.1:1/api/sync',
-    known: { add: async () => undefined, remove: async () => undefined, list: async () => [] },
+    known: {
+      add: async () => undefined,
+      remove: async () => undefined,
+      has: async () => true,
+      list: async () => [],
+    },
     onRetryLater: () => undefined,
     createEngine: (options) => {
       opened++;

@@ -1,4 +1,5 @@
 import { type BroadcastMessage, broadcastChannelName, type Schema } from 'swsync/schema';
+import { UnknownDatabaseError } from '../errors.ts';
 import type { EngineFactory, HostedEngine } from './hosted-engine.ts';
 import type { KnownDatabases } from './known-databases.ts';
 
@@ -19,11 +20,13 @@ export interface EngineRegistryOptions {
 export class EngineRegistry {
   private readonly engines = new Map<string, Promise<HostedEngine>>();
   private readonly channels = new Map<string, BroadcastChannel>();
-  /** Destroyed databases: background work (a debounced sync, a poke) must not recreate them. */
-  private readonly destroyed = new Set<string>();
 
   constructor(private readonly options: EngineRegistryOptions) {}
 
+  /**
+   * The engine of `dbName`, creating the database if needed: only a page's handshake (which
+   * names its account) and host-wide syncs of known databases come here.
+   */
   get(dbName: string): Promise<HostedEngine> {
     const cached = this.engines.get(dbName);
     if (cached) return cached;
@@ -45,20 +48,23 @@ export class EngineRegistry {
    * Sync no longer open it. Opening it again later starts an empty one.
    */
   async destroy(dbName: string): Promise<void> {
-    this.destroyed.add(dbName);
-    const engine = await this.get(dbName);
-    await engine.destroy();
+    const engine = await this.opened(dbName);
+    // Forgotten first: from here on no call but a new handshake can open it again.
     await this.options.known.remove(dbName);
+    await engine.destroy();
   }
 
-  /** The engine for background work, or undefined for a database destroyed since. */
-  async existing(dbName: string): Promise<HostedEngine | undefined> {
-    return this.destroyed.has(dbName) ? undefined : this.get(dbName);
-  }
-
-  /** A page opened the database again (a new sign-in): it may be created anew. */
-  revive(dbName: string): void {
-    this.destroyed.delete(dbName);
+  /**
+   * The engine of a database a page opened here (by handshake) and that was not destroyed
+   * since. Every call but the handshake goes through here, so a tab left open on a removed
+   * database cannot recreate it (it would come back bound to no account). Throws
+   * {@link UnknownDatabaseError} otherwise.
+   */
+  async opened(dbName: string): Promise<HostedEngine> {
+    const cached = this.engines.get(dbName);
+    if (cached) return cached;
+    if (!(await this.options.known.has(dbName))) throw new UnknownDatabaseError(dbName);
+    return this.get(dbName);
   }
 
   /** Drops an engine from the cache, unless a newer one already took its place. */

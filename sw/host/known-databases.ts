@@ -10,6 +10,7 @@ const STORE = 'databases';
 export interface KnownDatabases {
   add(dbName: string): Promise<void>;
   remove(dbName: string): Promise<void>;
+  has(dbName: string): Promise<boolean>;
   list(): Promise<string[]>;
 }
 
@@ -37,6 +38,15 @@ export function knownDatabases(): KnownDatabases {
       const db = await open();
       try {
         await db.delete(STORE, dbName);
+      } finally {
+        db.close();
+      }
+    },
+    async has(dbName) {
+      if (cached.has(dbName)) return true;
+      const db = await open();
+      try {
+        return (await db.getKey(STORE, dbName)) !== undefined;
       } finally {
         db.close();
       }

@@ -29,7 +29,11 @@ export interface SyncHost {
   readonly rpc: WorkerRpc;
   /** Work started by calls, to keep a Service Worker alive for (`waitUntil`). */
   readonly work: BackgroundWork;
-  /** Syncs every database pages ever opened here, one after the other. */
+  /**
+   * Syncs every database pages opened here, one after the other. Once any of them belongs to an
+   * account, databases bound to none (v1) are left to their own pages: no trigger without a
+   * page may sync them under whichever session the browser holds.
+   */
   syncAll(reason: string): Promise<void>;
   statuses(): Promise<SyncStatus[]>;
 }
@@ -61,7 +65,12 @@ export function createSyncHost(options: SyncHostOptions): SyncHost {
     work,
     syncAll: (reason) =>
       work.run(async () => {
-        for (const engine of await registry.all()) await engine.sync(reason);
+        const engines = await registry.all();
+        const accounts = engines.some((engine) => engine.account !== null);
+        for (const engine of engines) {
+          if (accounts && engine.account === null) continue;
+          await engine.sync(reason);
+        }
       }),
     statuses: async () => Promise.all((await registry.all()).map((e) => e.status())),
   };

@@ -1,4 +1,5 @@
 import { PAGE_PROTOCOL_VERSION, type WorkerRpc } from 'swsync/schema';
+import { checkAccount } from '../engine/engine.ts';
 import type { BackgroundWork } from './background-work.ts';
 import type { EngineRegistry } from './engines.ts';
 
@@ -26,16 +27,17 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
     void work.run(async () => {
       await new Promise((resolve) => setTimeout(resolve, options.writeDebounceMs));
       scheduled.delete(db);
-      await (await registry.existing(db))?.sync('write');
+      await (await registry.opened(db)).sync('write');
     });
   };
 
   return {
     async hello(db, _pageProtocolVersion, account) {
-      registry.revive(db);
+      const named = typeof account === 'string';
+      if (named) checkAccount(account);
       const engine = await registry.get(db);
       // A page naming the account says it is signed in here: resume it if it was paused.
-      if (typeof account === 'string' && account !== '') await engine.resume(account);
+      if (named) await engine.resume(account);
       return {
         protocolVersion: PAGE_PROTOCOL_VERSION,
         dbName: db,
@@ -45,28 +47,27 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
       };
     },
     async write(db, mutationId, writes) {
-      await (await registry.get(db)).write(writes, { mutationId });
+      await (await registry.opened(db)).write(writes, { mutationId });
       syncSoon(db);
     },
     async syncNow(db) {
-      const engine = await registry.get(db);
+      const engine = await registry.opened(db);
       await work.run(() => engine.sync('page'));
       return engine.status();
     },
     async status(db) {
-      return (await registry.get(db)).status();
+      return (await registry.opened(db)).status();
     },
     async poke(db, reason) {
-      const engine = await registry.existing(db);
-      if (!engine) return;
+      const engine = await registry.opened(db);
       if (reason === 'online') engine.setOnline(true);
       void work.run(() => engine.sync(reason));
     },
     async setHeaders(db, headers) {
-      (await registry.get(db)).setHeaders(headers ?? undefined);
+      (await registry.opened(db)).setHeaders(headers ?? undefined);
     },
     async signOut(db) {
-      return (await registry.get(db)).signOut();
+      return (await registry.opened(db)).signOut();
     },
     async forget(db) {
       await registry.destroy(db);

@@ -51,6 +51,7 @@ export function accountsSuite(f: SyncFixture): void {
     const known: KnownDatabases = {
       add: async (name) => void names.add(name),
       remove: async (name) => void names.delete(name),
+      has: async (name) => names.has(name),
       list: async () => [...names],
     };
     const host = createSyncHost({
@@ -349,20 +350,78 @@ export function accountsSuite(f: SyncFixture): void {
       expect((await b.open(aliceDb, alice)).account).toBe(alice);
     });
 
-    it('forget deletes the database and the host stops opening it', async () => {
+    it('forget deletes the database for good: no trigger and no stale tab brings it back', async () => {
       const b = browser();
       const alice = randomUUID();
+      const bob = randomUUID();
       const aliceDb = `app-${alice}`;
       b.jar.user = alice;
       await b.open(aliceDb, alice);
       await b.write(aliceDb, [{ op: 'create', model: 'Board', record: board('b-fg', alice) }]);
+      // Another tab of Alice's app hears that the database is gone.
       await b.rpc.forget(aliceDb);
-      const names = (await b.indexedDB.databases()).map((d) => d.name);
-      expect(names).not.toContain(aliceDb);
+      const last = b.messages.get(aliceDb)?.at(-1);
+      expect(last).toMatchObject({ type: 'status', status: { paused: 'signed-out' } });
+      const names = async () => (await b.indexedDB.databases()).map((d) => d.name);
+      expect(await names()).not.toContain(aliceDb);
+
+      // Bob signs in; Alice's stale tab (already handshaken) still calls the worker.
+      b.jar.user = bob;
+      await b.open(`app-${bob}`, bob);
       const before = b.requests.length;
-      await b.host.syncAll('startup');
-      expect(b.requests.length).toBe(before);
-      expect((await b.indexedDB.databases()).map((d) => d.name)).not.toContain(aliceDb);
+      for (const call of [
+        () => b.write(aliceDb, [{ op: 'create', model: 'Board', record: board('b-st', alice) }]),
+        () => b.rpc.syncNow(aliceDb),
+        () => b.status(aliceDb),
+        () => b.rpc.poke(aliceDb, 'poke'),
+        () => b.rpc.signOut(aliceDb),
+      ]) {
+        await expect(call()).rejects.toMatchObject({ code: 'UNKNOWN_DATABASE' });
+      }
+      for (const reason of ['startup', 'online', 'timer', 'background-sync']) {
+        await b.host.syncAll(reason);
+      }
+      expect(await names()).not.toContain(aliceDb);
+      expect(b.requests.slice(before).filter((r) => r.account !== bob)).toEqual([]);
+      // Alice signing in again starts an empty database bound to her.
+      b.jar.user = alice;
+      expect((await b.open(aliceDb, alice)).account).toBe(alice);
+    });
+
+    it('once accounts are in use, host-wide triggers leave databases of no account to their pages', async () => {
+      const b = browser();
+      const alice = randomUUID();
+      const bob = randomUUID();
+      // A v1 database of Alice's, left from before the app named accounts, with a pending write.
+      b.jar.user = alice;
+      await b.rpc.hello('swsync', PAGE_PROTOCOL_VERSION, null);
+      b.setFailing(true);
+      await b.write('swsync', [{ op: 'create', model: 'Board', record: board('b-v1', alice) }]);
+      await b.rpc.syncNow('swsync');
+      b.setFailing(false);
+      b.jar.user = bob;
+      await b.open(`app-${bob}`, bob);
+      const before = b.requests.length;
+      for (const reason of ['startup', 'online', 'timer', 'background-sync']) {
+        await b.host.syncAll(reason);
+      }
+      expect(b.requests.slice(before).filter((r) => r.account === null)).toEqual([]);
+      expect((await b.status('swsync')).pending).toBe(1);
+      expect(rejectedIn(b.messages.get('swsync'))).toEqual([]);
+    });
+
+    it('an account id the header cannot carry is refused when the database is opened', async () => {
+      const options = {
+        schema: demoSchema,
+        endpoint: f.server.endpoint,
+        indexedDB: new IDBFactory(),
+      };
+      await expect(createEngine({ ...options, account: 'a'.repeat(257) })).rejects.toBeInstanceOf(
+        RangeError,
+      );
+      await expect(createEngine({ ...options, account: '' })).rejects.toBeInstanceOf(RangeError);
+      const b = browser();
+      await expect(b.open('app-long', 'a'.repeat(257))).rejects.toBeInstanceOf(RangeError);
     });
   });
 }
