@@ -198,6 +198,34 @@ describe('demo server with a built app and a second instance', () => {
     expect((await logout({}, served.url)).status).toBe(200);
   });
 
+  it('sign-out ends the event streams the session had open, within a heartbeat', async () => {
+    const quick = await serveOnFreePort(
+      await createDemoApp({ store, sessionSecret: SECRET, staticRoot: dist, heartbeatMs: 100 }),
+    );
+    try {
+      const token = (await login('ivan', quick.url)).body.token as string;
+      const stream = await fetch(`${quick.url}/api/sync/events`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(stream.status).toBe(200);
+      const reader = stream.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('heartbeat')) text += decoder.decode((await reader.read()).value);
+      await fetch(`${quick.url}/api/logout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      // Bounded: the stream must end by itself; the test's own timeout is the backstop.
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) break;
+      }
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('sets the Secure flag on the cookie when asked (behind HTTPS)', async () => {
     const secure = await serveOnFreePort(
       await createDemoApp({ store, sessionSecret: SECRET, staticRoot: dist, secureCookie: true }),

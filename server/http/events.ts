@@ -10,6 +10,11 @@ export interface PokeStreamOptions {
   heartbeatMs: number;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /**
+   * Asked at every heartbeat: false (or a throw) ends the stream, so a session ended or revoked
+   * after the stream opened stops receiving pokes within one heartbeat. Default: always valid.
+   */
+  stillAuthorized?: () => Promise<boolean>;
 }
 
 const encoder = new TextEncoder();
@@ -29,7 +34,7 @@ const encoder = new TextEncoder();
  * );
  */
 export async function openPokeStream(options: PokeStreamOptions): Promise<Response> {
-  const { hub, scope, heartbeatMs, signal } = options;
+  const { hub, scope, heartbeatMs, signal, stillAuthorized } = options;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -80,7 +85,13 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     }
     // The client may have left while the LISTEN was starting.
     if (closed) unsubscribe();
-    else heartbeat = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
+    else {
+      heartbeat = setInterval(async () => {
+        const authorized = stillAuthorized ? await stillAuthorized().catch(() => false) : true;
+        if (authorized) send(': heartbeat\n\n');
+        else close();
+      }, heartbeatMs);
+    }
   }
 
   return new Response(body, {

@@ -79,6 +79,8 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
       scope: scopeOf(identity),
       heartbeatMs,
       signal: c.req.raw.signal,
+      // The same credentials, asked again: a signed-out session's stream ends.
+      stillAuthorized: async () => (await identify(c, true)) === identity,
     });
   });
 
