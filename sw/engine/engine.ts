@@ -22,13 +22,18 @@ import { pushOutbox } from '../sync/push.ts';
 import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
 import { checkWrite, modelOf } from '../write/validate.ts';
 import type { ResolvedEngineOptions, TimerId } from './options.ts';
+import { afterPull, pullsAfter } from './outcomes.ts';
 import { RunQueue } from './run-queue.ts';
 import type { RetryState, SyncReason, WriteOptions } from './types.ts';
 
-/** Reasons that run even while a retry is scheduled: someone wants it now. */
-const SKIPS_BACKOFF = new Set(['manual', 'page', 'headers', 'online', 'retry', 'background-sync']);
+/**
+ * Reasons that may run while a retry is scheduled: the user asked (`syncNow`), or it is the
+ * scheduled retry itself. Everything else (writes, pokes, timers, start-up, `online` reports,
+ * Background Sync events, new headers) waits for it; see {@link Engine.mayRunNow}.
+ */
+const RUNS_DURING_BACKOFF = new Set<SyncReason>(['manual', 'page', 'retry']);
 /** Reasons that lift an `unauthorized` pause: an explicit ask, or new credentials. */
-const LIFTS_PAUSE = new Set(['manual', 'page', 'headers']);
+const LIFTS_PAUSE = new Set<SyncReason>(['manual', 'page', 'headers']);
 
 export interface EngineState {
   db: LocalDb;
@@ -55,12 +60,18 @@ export class Engine<S extends Schema> {
   private lastSyncAt: string | null = null;
   private lastError: SyncStatus['lastError'] = null;
   private initialSync: SyncStatus['initialSync'] = null;
+  /** Consecutive retryable failures; offline runs never count. */
   private attempt = 0;
-  private retryAt: number | null = null;
+  /** The scheduled retry (epoch ms) and the failure it follows; kept while the retry runs. */
+  private retry: { at: number; reason: string } | null = null;
   private retryTimer: TimerId | undefined;
+  /** The engine saw the device offline and has not seen it online since. */
+  private sawOffline = false;
+  /** The engine saw the device come back online; the next run may skip a scheduled retry. */
+  private networkReturned = false;
   private readonly runs = new RunQueue<SyncReason>(
     (reason) => this.runGuarded(reason),
-    (reason) => SKIPS_BACKOFF.has(reason) || LIFTS_PAUSE.has(reason),
+    (reason) => RUNS_DURING_BACKOFF.has(reason) || LIFTS_PAUSE.has(reason),
   );
   private closed = false;
 
@@ -154,42 +165,66 @@ export class Engine<S extends Schema> {
   private async run(reason: SyncReason): Promise<void> {
     if (!this.isOnline()) {
       // Offline is not a failure, but pending events need a wake-up once the network returns.
-      if ((await this.db.count(STORES.outbox)) > 0) this.o.onRetryLater();
+      await this.askToBeWokenIfPending();
       return void (await this.broadcastStatus());
     }
     if (this.paused === 'unauthorized' && !LIFTS_PAUSE.has(reason)) return;
-    if (this.retryAt !== null && this.o.now() < this.retryAt && !SKIPS_BACKOFF.has(reason)) return;
-    this.cancelRetry();
+    if (!this.mayRunNow(reason)) return;
+    this.cancelTimer();
     this.paused = null;
     this.syncing = true;
     await this.broadcastStatus();
 
     const ctx = this.context(this.o.now() + this.o.runBudgetMs);
-    let outcome: SyncOutcome = await pushOutbox(ctx);
-    if (outcome.kind === 'done' && !this.closed) outcome = await pullChanges(ctx);
+    const pushed = await pushOutbox(ctx);
+    let outcome: SyncOutcome = pushed;
+    // A push that keeps failing must not stop pulls: pending events are rebased on pulled
+    // state exactly as they are when a pull meets writes made since the last push.
+    if (!this.closed && (pushed.kind === 'done' || pullsAfter(pushed))) {
+      outcome = afterPull(pushed, await pullChanges(ctx));
+    }
     this.syncing = false;
     if (this.closed) return;
-    this.settle(outcome);
+    await this.settle(outcome);
     await this.broadcastStatus();
   }
 
-  private settle(outcome: SyncOutcome): void {
+  /**
+   * The one rule every trigger goes through: while a retry is scheduled, only the retry itself,
+   * the user's `syncNow()` (`manual`, `page`) or a network change the engine saw (offline, then
+   * online) may reach the server. A Background Sync event, an `online` report without a change
+   * the engine saw, a poke, a write, the timer, start-up and new headers all wait: each of them
+   * skipping the backoff made a retry storm.
+   */
+  private mayRunNow(reason: SyncReason): boolean {
+    const networkReturned = this.networkReturned;
+    this.networkReturned = false;
+    if (this.retry === null || this.o.now() >= this.retry.at) return true;
+    return RUNS_DURING_BACKOFF.has(reason) || networkReturned;
+  }
+
+  private async settle(outcome: SyncOutcome): Promise<void> {
     switch (outcome.kind) {
       case 'done':
         this.attempt = 0;
+        this.retry = null;
         this.lastSyncAt = new Date(this.o.now()).toISOString();
         this.lastError = null;
         if (this.initialSync) this.initialSync = { ...this.initialSync, done: true };
         return;
       case 'budget':
         // Not a failure: the next trigger (or this timer) carries on where this run stopped.
-        this.scheduleRetry(this.o.backoff.baseMs);
+        this.retry = null;
+        this.startTimer(this.o.backoff.baseMs);
         return;
       case 'offline':
-        // The platform said offline; it will say online again (no host event needed: a
-        // Service Worker gets no reliable `online` event, but its next trigger sees the change).
+        // The platform said offline; it will say online again. Nothing is scheduled: the
+        // network's return (Background Sync, `online`, the next trigger) carries on.
+        this.retry = null;
+        await this.askToBeWokenIfPending();
         return;
       case 'unauthorized':
+        this.retry = null;
         this.paused = 'unauthorized';
         this.lastError = { code: 'UNAUTHORIZED', message: 'the server needs credentials' };
         return;
@@ -202,30 +237,35 @@ export class Engine<S extends Schema> {
           outcome.retryAfterMs,
         );
         this.lastError = { code: 'SYNC_FAILED', message: outcome.message };
-        this.scheduleRetry(delay);
-        this.o.onRetryLater();
+        this.retry = { at: this.o.now() + delay, reason: outcome.message };
+        // No Background Sync here: online, the browser fires it at once, which only helps
+        // while offline (see askToBeWokenIfPending). The timer carries the retry.
+        this.startTimer(delay);
         return;
       }
     }
   }
 
-  private scheduleRetry(delay: number): void {
-    this.cancelRetry();
-    this.retryAt = this.o.now() + delay;
+  /** Background Sync helps only offline with events pending: the browser fires it on return. */
+  private async askToBeWokenIfPending(): Promise<void> {
+    if ((await this.db.count(STORES.outbox)) > 0) this.o.onRetryLater();
+  }
+
+  private startTimer(delay: number): void {
+    this.cancelTimer();
     this.retryTimer = this.o.setTimeout(() => {
       this.retryTimer = undefined;
       void this.sync('retry');
     }, delay);
   }
 
-  private cancelRetry(): void {
+  private cancelTimer(): void {
     if (this.retryTimer !== undefined) this.o.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    this.retryAt = null;
   }
 
   retryState(): RetryState {
-    return { attempt: this.attempt, at: this.retryAt };
+    return { attempt: this.attempt, at: this.retry?.at ?? null };
   }
 
   private context(deadline: number): SyncContext {
@@ -267,25 +307,37 @@ export class Engine<S extends Schema> {
       syncing: this.syncing,
       lastSyncAt: this.lastSyncAt,
       lastError: this.lastError,
+      retry: this.retry && {
+        at: new Date(this.retry.at).toISOString(),
+        attempt: this.attempt,
+        reason: this.retry.reason,
+      },
       paused: this.paused,
       initialSync: this.initialSync,
     };
   }
 
-  /** A host's `setOnline(false)` wins; otherwise the platform (`navigator.onLine`) decides. */
+  /**
+   * A host's `setOnline(false)` wins; otherwise the platform (`navigator.onLine`) decides. Every
+   * check is also an observation: offline, then online again, is a network change, the one
+   * background reason to retry before a scheduled retry is due.
+   */
   private isOnline(): boolean {
-    return this.online && this.o.isOnline();
+    const online = this.online && this.o.isOnline();
+    if (!online) this.sawOffline = true;
+    else if (this.sawOffline) {
+      this.sawOffline = false;
+      this.networkReturned = true;
+    }
+    return online;
   }
 
   setOnline(online: boolean): void {
-    const cameOnline = online && !this.isOnline();
     this.online = online;
+    const returned = this.isOnline() && this.networkReturned;
     void this.broadcastStatus();
-    // Coming back online retries at once: a scheduled backoff no longer applies.
-    if (online && (cameOnline || this.retryAt !== null)) {
-      this.cancelRetry();
-      void this.sync('online');
-    }
+    // Only a change the engine saw retries at once; a bare "online" report waits its turn.
+    if (returned) void this.sync('online');
   }
 
   setHeaders(headers: Record<string, string> | undefined): void {
@@ -299,7 +351,7 @@ export class Engine<S extends Schema> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.cancelRetry();
+    this.cancelTimer();
     this.db.close();
     this.o.onClosed();
   }

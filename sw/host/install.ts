@@ -53,7 +53,10 @@ export function installSyncWorker(options: InstallSyncWorkerOptions): void {
     (event as ExtendableEventLike).waitUntil?.(host.work.settled()),
   );
 
-  // Rejecting asks the browser to fire the event again later; on the last chance the other
+  // A sync event is a background trigger like any other: during an engine's backoff it does not
+  // reach the server (the engine's gate). Rejecting asks the browser to fire it again after its
+  // own delay (Chromium: 5 min, then 15 min, 3 tries at most), never at once, so it is a
+  // wake-up for a worker with no page left rather than a loop; on the last chance the other
   // triggers (start-up, pokes, online, timer) take the remaining work.
   scope.addEventListener('sync', (event) => {
     const sync = event as SyncEventLike;
@@ -67,7 +70,8 @@ export function installSyncWorker(options: InstallSyncWorkerOptions): void {
     );
   });
 
-  // Engines read `navigator.onLine` themselves; the event only makes the retry immediate.
+  // Engines read `navigator.onLine` themselves; the event only makes the retry immediate when
+  // the engine saw the device offline before (a real network change).
   scope.addEventListener('online', () => void host.syncAll('online'));
 
   void host.syncAll('startup');

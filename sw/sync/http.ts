@@ -7,9 +7,16 @@ import type { SyncContext, SyncFailure } from './context.ts';
 export type HttpOutcome<T> =
   | { kind: 'ok'; body: T }
   | SyncFailure
-  /** 413, or 400 (the server could not take this request as it is): the caller may split it. */
+  /**
+   * The server could not take this request as it is: a 413 (from the server or a proxy: a
+   * size limit either way), or a 400 carrying the protocol's `{ error }` body. The caller may
+   * split it. A 400 without that body (a proxy's or firewall's page) is retryable instead:
+   * it says nothing about the events.
+   */
   | { kind: 'refused'; status: number; message: string }
-  | { kind: 'cursor-expired' };
+  | { kind: 'cursor-expired' }
+  /** The body could not be serialised (a bigint, a cycle): nothing was sent. */
+  | { kind: 'unsendable'; message: string };
 
 /**
  * POSTs JSON to `${endpoint}${path}` and classifies the answer. Never throws for network or
@@ -22,6 +29,13 @@ export async function postJson<T>(
   body: unknown,
   schema: z.ZodType<T>,
 ): Promise<HttpOutcome<T>> {
+  let json: string;
+  try {
+    json = JSON.stringify(body);
+  } catch (error) {
+    // A local fault, not the network's: retrying cannot help, so it is not a retryable outcome.
+    return { kind: 'unsendable', message: errorText(error) };
+  }
   const controller = new AbortController();
   // A request never outlives the run's budget by much: a `sync` event has a hard limit.
   const timeout = Math.min(ctx.requestTimeoutMs, Math.max(1000, ctx.deadline - ctx.now()));
@@ -33,7 +47,7 @@ export async function postJson<T>(
       // The extra headers go first so they can never replace the content type.
       headers: { ...ctx.headers(), 'content-type': 'application/json' },
       credentials: ctx.credentials,
-      body: JSON.stringify(body),
+      body: json,
       signal: controller.signal,
     });
   } catch (error) {
@@ -49,16 +63,24 @@ export async function postJson<T>(
       }
       return { kind: 'ok', body: parsed.data };
     }
-    const message = await errorMessage(response);
+    const protocolError = await readProtocolError(response);
+    const message = protocolError ?? (response.statusText || 'no error body');
     switch (response.status) {
       case 401:
       case 403:
         return { kind: 'unauthorized' };
       case 409:
         return { kind: 'cursor-expired' };
-      case 400:
       case 413:
-        return { kind: 'refused', status: response.status, message };
+        return { kind: 'refused', status: 413, message };
+      case 400:
+        if (protocolError !== null) return { kind: 'refused', status: 400, message };
+        return {
+          kind: 'retryable',
+          status: 400,
+          message: `HTTP 400 without the sync protocol's error body: ${message}`,
+          retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), ctx.now()),
+        };
       default:
         return {
           kind: 'retryable',
@@ -74,11 +96,14 @@ export async function postJson<T>(
   }
 }
 
-async function errorMessage(response: Response): Promise<string> {
+/** The `error` of the protocol's `{ error: string }` body, or null when the body is not that. */
+async function readProtocolError(response: Response): Promise<string | null> {
   try {
-    const body = (await response.json()) as { error?: unknown };
-    return typeof body.error === 'string' ? body.error : response.statusText;
+    const body = (await response.json()) as { error?: unknown } | null;
+    return typeof body === 'object' && body !== null && typeof body.error === 'string'
+      ? body.error
+      : null;
   } catch {
-    return response.statusText;
+    return null;
   }
 }
