@@ -2,10 +2,12 @@ import 'fake-indexeddb/auto';
 import { useSyncFixture } from '../testing/fixture.ts';
 import { convergenceSuite } from './suites/convergence.ts';
 import { resilienceSuite } from './suites/resilience.ts';
+import { retrySuite } from './suites/retry.ts';
 import { syncSuite } from './suites/sync.ts';
 
 // One file, one PGlite: every engine suite against the real sync routes on real ports.
 const fixture = useSyncFixture();
 syncSuite(fixture);
 resilienceSuite(fixture);
+retrySuite(fixture);
 convergenceSuite(fixture);

@@ -1,0 +1,400 @@
+import { randomUUID } from 'node:crypto';
+import { IDBFactory } from 'fake-indexeddb';
+import type { SyncStatus } from 'swsync/schema';
+import { pullAndMaterializeLogs } from 'swsync/server';
+import { describe, expect, it } from 'vitest';
+import { demoSchema } from '../../../demo/schema.ts';
+import { type OutboxRow, STORES } from '../../store/layout.ts';
+import { openLocalDb } from '../../store/open.ts';
+import { MAX_TIMER_MS, nextRetryDelay } from '../../sync/backoff.ts';
+import { board, todo } from '../../testing/demo-records.ts';
+import { rejections, signedInEngine } from '../../testing/engines.ts';
+import { type Fault, faultyFetch, ManualClock } from '../../testing/faults.ts';
+import type { SyncFixture } from '../../testing/fixture.ts';
+import type { EngineOptions } from '../options.ts';
+import type { SyncReason } from '../types.ts';
+
+/** A proxy's or firewall's answer: not the sync protocol's `{ error }` body. */
+const PROXY_PAGE = '<html><body><h1>Request blocked</h1></body></html>';
+
+/**
+ * Retries under failure (issue #10): no trigger skips a scheduled retry but the user's syncNow
+ * or an observed network change; delays capped; the retry visible in the status; a push that
+ * cannot go out never blocks the queue or the pulls; only the protocol's 400 rejects events.
+ */
+export function retrySuite(f: SyncFixture): void {
+  type Opts = Partial<EngineOptions<typeof demoSchema>>;
+
+  /** An engine on a manual clock and a fault-injecting fetch, with its wake-up requests counted. */
+  async function engineOnClock(user: string, options: Opts = {}) {
+    const clock = new ManualClock();
+    const faulty = faultyFetch();
+    const wakeUps = { count: 0 };
+    let platformOnline = true;
+    const opened = await signedInEngine(user, {
+      schema: demoSchema,
+      endpoint: f.server.endpoint,
+      fetch: faulty.fetch,
+      now: () => clock.now,
+      setTimeout: clock.setTimeout,
+      clearTimeout: clock.clearTimeout,
+      isOnline: () => platformOnline,
+      onRetryLater: () => wakeUps.count++,
+      ...options,
+    });
+    const setPlatformOnline = (online: boolean) => {
+      platformOnline = online;
+    };
+    return { ...opened, clock, faulty, wakeUps, setPlatformOnline };
+  }
+
+  /** Every background trigger a host or a page sends, each as it arrives in the engine. */
+  const BACKGROUND: SyncReason[] = [
+    'write',
+    'poke',
+    'visible',
+    'startup',
+    'timer',
+    'online',
+    'background-sync',
+    'headers',
+  ];
+
+  describe('retry storms', () => {
+    const outages: [string, Fault, number][] = [
+      ['503', { status: 503 }, 0.5],
+      ['503 with Retry-After: 30', { status: 503, headers: { 'retry-after': '30' } }, 0.5],
+      ['connection resets', 'drop-request', 0.5],
+      ['503 with the jitter at its top', { status: 503 }, 0.999_999],
+    ];
+
+    for (const [name, fault, jitter] of outages) {
+      it(`a 10-minute outage (${name}) costs what the backoff allows, whatever triggers arrive`, async () => {
+        const user = randomUUID();
+        const { engine, clock, faulty, wakeUps } = await engineOnClock(user, {
+          random: () => jitter,
+        });
+        await engine.create('Board', board(`b-storm-${user}`, user));
+        await engine.create('Todo', todo(`t-storm-${user}`, `b-storm-${user}`));
+        faulty.plan = () => fault;
+
+        // Every trigger fires every simulated second (and whenever the retry timer fires), a
+        // write every 30 s, the host's `setOnline(true)` and a page's new headers too. Only
+        // the retry timer may reach the server.
+        const start = clock.now;
+        const outageMs = 10 * 60_000;
+        await engine.sync('startup');
+        let writes = 0;
+        while (clock.now - start < outageMs) {
+          const nextTimer = Math.min(...[...clock.timers.values()].map((t) => t.at));
+          clock.advance(
+            Math.max(1, Math.min(1000, nextTimer - clock.now, start + outageMs - clock.now)),
+          );
+          // The first trigger waits for the retry the clock fired, if any; the rest are gated.
+          for (const reason of BACKGROUND) await engine.sync(reason);
+          engine.setOnline(true);
+          engine.setHeaders({ 'x-user': user });
+          if (clock.now - start >= (writes + 1) * 30_000) {
+            await engine.create('Todo', todo(`t-storm-${++writes}-${user}`, `b-storm-${user}`));
+          }
+        }
+        await engine.sync('timer');
+
+        // What the schedule allows over the outage: the first try, then one per delay.
+        const retryAfterMs = typeof fault === 'object' && fault.headers ? 30_000 : undefined;
+        let allowed = 1;
+        for (let at = 0, attempt = 1; ; attempt++) {
+          at += nextRetryDelay(
+            attempt,
+            { baseMs: 1000, capMs: 300_000 },
+            () => jitter,
+            retryAfterMs,
+          );
+          if (at >= outageMs) break;
+          allowed++;
+        }
+        const pushes = faulty.calls.filter((c) => c === '/push').length;
+        expect(pushes).toBe(allowed);
+        expect(allowed).toBeLessThanOrEqual(name.includes('Retry-After') ? 12 : 15);
+        // A server that said "wait" (503) is not pulled from either; a reset says nothing of
+        // the pull, which is tried after each failed push.
+        const pulls = faulty.calls.length - pushes;
+        expect(pulls).toBe(fault === 'drop-request' ? pushes : 0);
+        // Online, Background Sync would fire at once: never registered.
+        expect(wakeUps.count).toBe(0);
+
+        // The outage ends: the next retry (not any trigger before it) drains the queue.
+        faulty.plan = () => undefined;
+        const { at } = engine.retryState();
+        expect(at).not.toBeNull();
+        clock.advance(at! - clock.now);
+        await engine.sync('timer');
+        expect(await engine.status()).toMatchObject({ pending: 0, retry: null, lastError: null });
+        expect(engine.retryState()).toEqual({ attempt: 0, at: null });
+        await engine.close();
+      });
+    }
+
+    it("lets the user's syncNow and an observed network change through, once each", async () => {
+      const user = randomUUID();
+      const { engine, clock, faulty, wakeUps, setPlatformOnline } = await engineOnClock(user, {
+        random: () => 0.999_999,
+      });
+      await engine.create('Board', board(`b-gate-${user}`, user));
+      faulty.plan = () => ({ status: 503 });
+      for (let i = 0; i < 6; i++) await engine.sync('manual'); // attempt 6: retry in ~32 s
+      const calls = () => faulty.calls.length;
+      expect(calls()).toBe(6);
+
+      // A bare "online" report (no offline seen) and a page's poke wait.
+      engine.setOnline(true);
+      await engine.sync('online');
+      await engine.sync('poke');
+      expect(calls()).toBe(6);
+
+      // syncNow from a page goes at once.
+      await engine.sync('page');
+      expect(calls()).toBe(7);
+
+      // Offline seen by the engine (a trigger while offline), then online: one run at once.
+      setPlatformOnline(false);
+      await engine.sync('timer');
+      expect(wakeUps.count).toBe(1); // offline with events pending: Background Sync helps
+      setPlatformOnline(true);
+      await engine.sync('background-sync');
+      expect(calls()).toBe(8);
+      // ...and only once: the next triggers wait for the schedule again.
+      await engine.sync('online');
+      await engine.sync('background-sync');
+      expect(calls()).toBe(8);
+
+      // The host's setOnline(false)/(true) is a change the engine sees too.
+      engine.setOnline(false);
+      engine.setOnline(true);
+      await engine.sync('online');
+      expect(calls()).toBe(9);
+      expect(clock.timers.size).toBe(1);
+      await engine.close();
+    });
+  });
+
+  describe('delays', () => {
+    it('caps a huge Retry-After at 5 min and never hands a timer more than 2^31-1 ms', async () => {
+      const user = randomUUID();
+      const asked: number[] = [];
+      const clock = new ManualClock();
+      const { engine, faulty } = await engineOnClock(user, {
+        setTimeout: (fn, ms) => {
+          asked.push(ms);
+          return clock.setTimeout(fn, ms);
+        },
+        clearTimeout: clock.clearTimeout,
+        now: () => clock.now,
+        random: () => 0.5,
+      });
+      await engine.create('Board', board(`b-huge-${user}`, user));
+      faulty.plan = () => ({ status: 503, headers: { 'retry-after': '2147484' } });
+      await engine.sync();
+      expect(engine.retryState()).toEqual({ attempt: 1, at: clock.now + 300_000 });
+      // Nothing fires early: no retry for the whole 5 minutes, whatever triggers arrive.
+      clock.advance(299_999);
+      for (const reason of ['write', 'timer', 'background-sync', 'poke'] as const) {
+        await engine.sync(reason);
+      }
+      expect(faulty.calls.filter((c) => c === '/push')).toHaveLength(1);
+      clock.advance(1);
+      await engine.sync('timer');
+      expect(faulty.calls.filter((c) => c === '/push')).toHaveLength(2);
+      expect(Math.max(...asked)).toBeLessThanOrEqual(300_000);
+      await engine.close();
+
+      // Options beyond what a timer can hold are clamped too.
+      const wild: number[] = [];
+      const { engine: second, faulty: secondFaulty } = await engineOnClock(randomUUID(), {
+        backoff: { baseMs: 1e12, capMs: 1e15 },
+        requestTimeoutMs: 1e13,
+        runBudgetMs: 1e14,
+        setTimeout: (fn, ms) => {
+          wild.push(ms);
+          return clock.setTimeout(fn, ms);
+        },
+        clearTimeout: clock.clearTimeout,
+        now: () => clock.now,
+      });
+      await second.create('Board', board(`b-wild-${user}`, user));
+      secondFaulty.plan = () => ({ status: 503 });
+      await second.sync();
+      expect(wild.length).toBeGreaterThan(0);
+      expect(Math.max(...wild)).toBeLessThanOrEqual(MAX_TIMER_MS);
+      await second.close();
+    });
+  });
+
+  describe('status', () => {
+    it('says a retry is scheduled, why and when, through the retry run, until success', async () => {
+      const user = randomUUID();
+      const { engine, clock, faulty, messages } = await engineOnClock(user, {
+        random: () => 0.999_999,
+      });
+      await engine.create('Board', board(`b-status-${user}`, user));
+      await engine.create('Board', board(`b-status2-${user}`, user));
+      faulty.plan = () => ({ status: 503 });
+      await engine.sync();
+      await engine.sync('manual');
+      const second = await engine.status();
+      expect(second).toMatchObject({
+        pending: 2,
+        syncing: false,
+        lastError: { code: 'SYNC_FAILED', message: 'HTTP 503: injected' },
+        retry: {
+          at: new Date(clock.now + 1999).toISOString(),
+          attempt: 2,
+          reason: 'HTTP 503: injected',
+        },
+      });
+
+      // While the retry runs, it is still there: a display never flips to "Syncing" and back.
+      let during: SyncStatus | undefined;
+      faulty.plan = async (path) => {
+        if (path === '/push') during = await engine.status();
+        return undefined;
+      };
+      clock.advance(1999);
+      await engine.sync('timer');
+      expect(during).toMatchObject({ syncing: true, retry: { attempt: 2 } });
+      expect(await engine.status()).toMatchObject({ pending: 0, retry: null, lastError: null });
+      // Every status broadcast between the first failure and success carried the retry.
+      const broadcasts = messages.flatMap((m) => (m.type === 'status' ? [m.status] : []));
+      const firstFailure = broadcasts.findIndex((s) => s.retry !== null);
+      const success = broadcasts.findIndex((s) => s.lastError === null && s.pending === 0);
+      expect(firstFailure).toBeGreaterThan(-1);
+      expect(broadcasts.slice(firstFailure, success).every((s) => s.retry !== null)).toBe(true);
+      await engine.close();
+    });
+  });
+
+  describe('a push that cannot go out', () => {
+    it('rejects an event that cannot be serialised, and syncs the rest and the pulls', async () => {
+      const user = randomUUID();
+      const idb = new IDBFactory();
+      const { engine, messages } = await engineOnClock(user, { indexedDB: idb });
+      const other = await engineOnClock(user);
+      await other.engine.create('Board', board(`b-other-${user}`, user));
+      await other.engine.sync();
+
+      engine.setOnline(false);
+      await engine.create('Board', board(`b-mine-${user}`, user));
+      await engine.create('Todo', todo(`t-poison-${user}`, `b-mine-${user}`));
+      await engine.create('Todo', todo(`t-after-${user}`, `b-mine-${user}`));
+      // An event queued by an older version, before writes were checked: a bigint in it.
+      const db = await openLocalDb({ schema: demoSchema, dbName: 'swsync', indexedDB: idb });
+      const rows = (await db.getAll(STORES.outbox)) as OutboxRow[];
+      const poison = rows.find((r) => r.key === `t-poison-${user}`)!;
+      poison.event = { ...poison.event, payload: { ...poison.event.payload, rank: 10n } };
+      await db.put(STORES.outbox, poison);
+      db.close();
+
+      engine.setOnline(true);
+      expect(await engine.sync()).toMatchObject({ pending: 0, lastError: null, retry: null });
+      expect(rejections(messages).map((r) => [r.event.entityKeyPath, r.error])).toEqual([
+        [
+          [`t-poison-${user}`],
+          {
+            type: 'RECORD_VALIDATION_FAILURE',
+            message: 'the change cannot be sent as JSON: Do not know how to serialize a BigInt',
+            retryable: false,
+          },
+        ],
+      ]);
+      expect(await engine.get('Todo', `t-poison-${user}`)).toBeUndefined();
+      expect(await engine.get('Board', `b-other-${user}`)).toBeDefined();
+      const server = await pullAndMaterializeLogs({ store: f.store, scopeKey: user });
+      expect(server.logsWithRecords.map((e) => e.keyPath[0]).sort()).toEqual(
+        [`b-mine-${user}`, `b-other-${user}`, `t-after-${user}`].sort(),
+      );
+      await engine.close();
+      await other.engine.close();
+    });
+
+    it('pulls while a push keeps failing, with pending events kept on top', async () => {
+      const user = randomUUID();
+      const { engine, faulty } = await engineOnClock(user, { random: () => 0.5 });
+      const other = await engineOnClock(user);
+      await engine.create('Board', board(`b-stuck-${user}`, user));
+      await engine.sync();
+      await other.engine.sync();
+
+      await engine.update('Board', `b-stuck-${user}`, { name: 'mine' });
+      await other.engine.create('Board', board(`b-new-${user}`, user));
+      await other.engine.update('Board', `b-stuck-${user}`, { name: 'theirs' });
+      await other.engine.sync();
+
+      // A push the server fails on (no "wait" in it): the pull still runs.
+      faulty.plan = (path) => (path === '/push' ? { status: 500 } : undefined);
+      const status = await engine.sync();
+      expect(faulty.calls).toEqual(['/push', '/pull', '/push', '/pull']);
+      expect(status).toMatchObject({
+        pending: 1,
+        retry: { attempt: 1, reason: 'HTTP 500: injected' },
+      });
+      expect(await engine.get('Board', `b-new-${user}`)).toBeDefined();
+      // The local edit stays on top of the pulled state until it is pushed.
+      expect(await engine.get('Board', `b-stuck-${user}`)).toMatchObject({ name: 'mine' });
+
+      // A server that asks to wait (503) is not pulled from.
+      faulty.plan = (path) => (path === '/push' ? { status: 503 } : undefined);
+      await engine.sync('manual');
+      expect(faulty.calls.slice(4)).toEqual(['/push']);
+
+      faulty.plan = () => undefined;
+      expect(await engine.sync('manual')).toMatchObject({ pending: 0, retry: null });
+      await other.engine.sync();
+      expect(await other.engine.get('Board', `b-stuck-${user}`)).toMatchObject({ name: 'mine' });
+      await engine.close();
+      await other.engine.close();
+    });
+  });
+
+  describe('400 and 413 from something other than the sync server', () => {
+    it("retries a proxy's 400 page instead of rejecting the batch's events", async () => {
+      const user = randomUUID();
+      const { engine, faulty, messages } = await engineOnClock(user, { random: () => 0.5 });
+      await engine.create('Board', board(`b-proxy-${user}`, user));
+      await engine.create('Todo', todo(`t-proxy-${user}`, `b-proxy-${user}`));
+      faulty.plan = (path) => (path === '/push' ? { status: 400, body: PROXY_PAGE } : undefined);
+      const status = await engine.sync();
+      expect(rejections(messages)).toEqual([]);
+      expect(status).toMatchObject({ pending: 2, retry: { attempt: 1 } });
+      expect(status.retry?.reason).toMatch(/^HTTP 400 without the sync protocol's error body/);
+      // One push, no split; the pull still ran (a 400 is no "wait").
+      expect(faulty.calls).toEqual(['/push', '/pull']);
+
+      // The same 400 on a pull does not throw the cursor away (a resync) either.
+      faulty.plan = (path) => (path === '/pull' ? { status: 400, body: PROXY_PAGE } : undefined);
+      expect(await engine.sync('manual')).toMatchObject({ pending: 0, retry: { attempt: 2 } });
+      faulty.plan = () => undefined;
+      expect(await engine.sync('manual')).toMatchObject({ pending: 0, retry: null });
+      expect(rejections(messages)).toEqual([]);
+      await engine.close();
+    });
+
+    it("still splits on the protocol's 400, and on a 413 from anywhere (a size limit)", async () => {
+      const user = randomUUID();
+      const { engine, faulty, messages } = await engineOnClock(user);
+      await engine.create('Board', board(`b-split-${user}`, user));
+      await engine.create('Todo', todo(`t-split-${user}`, `b-split-${user}`));
+      // A proxy's HTML 413 for the pair: halves go alone and pass.
+      faulty.plan = (path, index) =>
+        path === '/push' && index === 0 ? { status: 413, body: PROXY_PAGE } : undefined;
+      expect(await engine.sync()).toMatchObject({ pending: 0, retry: null });
+      expect(faulty.calls).toEqual(['/push', '/push', '/push', '/pull']);
+
+      // The sync server's own 400 (`{ error }`) on a single event: rejected, never retried.
+      await engine.create('Todo', todo(`t-refused-${user}`, `b-split-${user}`));
+      faulty.plan = (path) => (path === '/push' ? { status: 400 } : undefined);
+      expect(await engine.sync()).toMatchObject({ pending: 0, retry: null });
+      expect(rejections(messages).map((r) => r.error.message)).toEqual(['injected']);
+      await engine.close();
+    });
+  });
+}
