@@ -4,14 +4,18 @@ import type { SyncFailure, SyncOutcome } from '../sync/context.ts';
  * Whether a run still pulls after its push failed with `failure`. A push can fail for reasons
  * of its own (a 500 on one event, a proxy refusing a body) while pulls work, and other
  * devices' changes must not wait for it. But when the server asked us to wait (429, 503, any
- * `Retry-After`), a pull would only add load to a server that said it has too much.
+ * `Retry-After`), a pull would only add load to a server that said it has too much; and when
+ * the server did not answer at all (a network error, a timeout), a pull would most likely
+ * fail the same way and only double the requests of an outage.
  *
  * @example
  * pullsAfter({ kind: 'retryable', status: 500, message: 'HTTP 500' }); // true
  * pullsAfter({ kind: 'retryable', status: 503, message: 'HTTP 503' }); // false
+ * pullsAfter({ kind: 'retryable', message: 'network error: fetch failed' }); // false
  */
 export function pullsAfter(failure: SyncFailure): boolean {
   if (failure.kind !== 'retryable') return false;
+  if (failure.status === undefined) return false;
   const askedToWait =
     failure.status === 429 || failure.status === 503 || failure.retryAfterMs !== undefined;
   return !askedToWait;
