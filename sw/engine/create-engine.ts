@@ -1,5 +1,5 @@
 import type { Schema } from 'swsync/schema';
-import { META_KEYS, STORES } from '../store/layout.ts';
+import { META_KEYS, type RetryRow, STORES } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
 import { pruneReceipts } from '../write/receipts.ts';
 import { Engine } from './engine.ts';
@@ -32,6 +32,7 @@ export async function createEngine<S extends Schema>(
     const clientId = options.clientId ?? stored ?? crypto.randomUUID();
     if (stored !== clientId) await tx.store.put(clientId, META_KEYS.clientId);
     const cursor = await tx.store.get(META_KEYS.cursor);
+    const retry = (await tx.store.get(META_KEYS.retry)) as RetryRow | undefined;
     await tx.done;
     await pruneReceipts(db, resolved.now(), resolved.receiptTtlMs);
     // The class takes loose model names and keys; the interface adds the schema's types.
@@ -39,6 +40,7 @@ export async function createEngine<S extends Schema>(
       db,
       clientId,
       initial: cursor === undefined,
+      retry: retry ?? null,
     }) as unknown as SyncEngine<S>;
   } catch (error) {
     db.close();

@@ -8,7 +8,7 @@ import type {
   Write,
 } from 'swsync/schema';
 import { EngineClosedError, errorText } from '../errors.ts';
-import { STORES } from '../store/layout.ts';
+import { META_KEYS, type RetryRow, STORES } from '../store/layout.ts';
 import type { LocalDb } from '../store/open.ts';
 import { nextRetryDelay } from '../sync/backoff.ts';
 import {
@@ -40,6 +40,8 @@ export interface EngineState {
   clientId: string;
   /** No cursor yet: the first pull is the initial sync and reports progress. */
   initial: boolean;
+  /** The retry a previous engine on this database scheduled (a worker restarted mid-backoff). */
+  retry: RetryRow | null;
 }
 
 /**
@@ -83,6 +85,7 @@ export class Engine<S extends Schema> {
     this.schema = options.schema;
     this.online = true;
     if (state.initial) this.initialSync = { records: 0, done: false };
+    if (state.retry) this.resumeRetry(state.retry);
     // Another context upgrading the database closes this connection (see openLocalDb): the
     // engine is dead from then on, and says so instead of failing on a closed connection.
     this.db.addEventListener('versionchange', () => void this.close());
@@ -185,7 +188,9 @@ export class Engine<S extends Schema> {
     }
     this.syncing = false;
     if (this.closed) return;
+    const hadRetry = this.retry !== null;
     await this.settle(outcome);
+    if (hadRetry || this.retry !== null) await this.storeRetry();
     await this.broadcastStatus();
   }
 
@@ -244,6 +249,22 @@ export class Engine<S extends Schema> {
         return;
       }
     }
+  }
+
+  /** A worker stopped mid-backoff: the new engine waits for the same retry, at most the cap. */
+  private resumeRetry(row: RetryRow): void {
+    const delay = Math.min(Math.max(0, row.at - this.o.now()), this.o.backoff.capMs);
+    this.attempt = row.attempt;
+    this.retry = { at: this.o.now() + delay, reason: row.reason };
+    this.lastError = { code: 'SYNC_FAILED', message: row.reason };
+    this.startTimer(delay);
+  }
+
+  /** Keeps the scheduled retry in `meta`, so a restarted worker does not start over. */
+  private async storeRetry(): Promise<void> {
+    const row: RetryRow | null = this.retry && { ...this.retry, attempt: this.attempt };
+    if (row) await this.db.put(STORES.meta, row, META_KEYS.retry);
+    else await this.db.delete(STORES.meta, META_KEYS.retry);
   }
 
   /** Background Sync helps only offline with events pending: the browser fires it on return. */

@@ -16,11 +16,15 @@ export interface WriteOptions {
 export interface RetryState {
   /** Consecutive retryable failures (offline never counts). */
   attempt: number;
-  /** Epoch ms of the scheduled retry, or null when none is scheduled. */
+  /** Epoch ms of the scheduled retry (in the past while it runs), or null when none is. */
   at: number | null;
 }
 
-/** What triggered a sync; `'manual'`, `'page'` and `'headers'` also lift an auth pause. */
+/**
+ * What triggered a sync. While a retry is scheduled only `'manual'` and `'page'` (the user's
+ * `syncNow`), `'retry'` (the scheduled retry) and a network change the engine saw go ahead;
+ * every other reason waits for it. `'manual'`, `'page'` and `'headers'` also lift an auth pause.
+ */
 export type SyncReason =
   | 'manual'
   | 'page'

@@ -228,6 +228,65 @@ export function retrySuite(f: SyncFixture): void {
     });
   });
 
+  describe('a worker restarted mid-backoff', () => {
+    it('keeps the scheduled retry instead of starting over with a request', async () => {
+      const user = randomUUID();
+      const idb = new IDBFactory();
+      const first = await engineOnClock(user, { indexedDB: idb, random: () => 0.999_999 });
+      await first.engine.create('Board', board(`b-restart-${user}`, user));
+      first.faulty.plan = () => ({ status: 503 });
+      for (let i = 0; i < 4; i++) await first.engine.sync('manual');
+      const scheduled = first.engine.retryState();
+      expect(scheduled).toEqual({ attempt: 4, at: first.clock.now + 7999 });
+      await first.engine.close();
+
+      // The browser stopped the worker; a page's poke starts it again 3 s later.
+      const { clock } = first;
+      clock.advance(3000);
+      const faulty = faultyFetch();
+      faulty.plan = () => ({ status: 503 });
+      const second = await signedInEngine(user, {
+        schema: demoSchema,
+        endpoint: f.server.endpoint,
+        indexedDB: idb,
+        fetch: faulty.fetch,
+        now: () => clock.now,
+        setTimeout: clock.setTimeout,
+        clearTimeout: clock.clearTimeout,
+        random: () => 0.999_999,
+      });
+      for (const reason of ['startup', 'poke', 'write', 'background-sync'] as const) {
+        await second.engine.sync(reason);
+      }
+      expect(faulty.calls).toEqual([]);
+      expect(second.engine.retryState()).toEqual(scheduled);
+      expect(await second.engine.status()).toMatchObject({
+        retry: {
+          attempt: 4,
+          at: new Date(scheduled.at!).toISOString(),
+          reason: 'HTTP 503: injected',
+        },
+      });
+      // Its own timer carries the retry, and the backoff goes on growing.
+      clock.advance(scheduled.at! - clock.now);
+      await second.engine.sync('timer');
+      expect(faulty.calls).toEqual(['/push']);
+      expect(second.engine.retryState()).toEqual({ attempt: 5, at: clock.now + 15_999 });
+      faulty.plan = () => undefined;
+      await second.engine.sync('manual');
+      await second.engine.close();
+      // Success forgets it: the next engine starts with nothing scheduled.
+      const third = await signedInEngine(user, {
+        schema: demoSchema,
+        endpoint: f.server.endpoint,
+        indexedDB: idb,
+      });
+      expect(third.engine.retryState()).toEqual({ attempt: 0, at: null });
+      expect((await third.engine.status()).retry).toBeNull();
+      await third.engine.close();
+    });
+  });
+
   describe('status', () => {
     it('says a retry is scheduled, why and when, through the retry run, until success', async () => {
       const user = randomUUID();
