@@ -1,4 +1,5 @@
 import { clientsClaim } from 'workbox-core';
+import { timerDelay } from '../sync/backoff.ts';
 import { serveRpc } from './rpc-endpoint.ts';
 import { createSyncHost, type SyncHostOptions } from './sync-host.ts';
 import {
@@ -75,8 +76,12 @@ export function installSyncWorker(options: InstallSyncWorkerOptions): void {
   scope.addEventListener('online', () => void host.syncAll('online'));
 
   void host.syncAll('startup');
-  setInterval(async () => {
-    const pages = await scope.clients.matchAll({ type: 'window' });
-    if (pages.length > 0) void host.syncAll('timer');
-  }, options.intervalMs ?? 30_000);
+  setInterval(
+    async () => {
+      const pages = await scope.clients.matchAll({ type: 'window' });
+      if (pages.length > 0) void host.syncAll('timer');
+    },
+    // Clamped: an interval past 2^31-1 ms would tick every millisecond.
+    timerDelay(options.intervalMs ?? 30_000),
+  );
 }
