@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { useSyncFixture } from '../testing/fixture.ts';
 import { convergenceSuite } from './suites/convergence.ts';
+import { failingPushSuite } from './suites/failing-push.ts';
 import { resilienceSuite } from './suites/resilience.ts';
 import { retrySuite } from './suites/retry.ts';
 import { syncSuite } from './suites/sync.ts';
@@ -10,4 +11,5 @@ const fixture = useSyncFixture();
 syncSuite(fixture);
 resilienceSuite(fixture);
 retrySuite(fixture);
+failingPushSuite(fixture);
 convergenceSuite(fixture);
