@@ -10,7 +10,6 @@ import type {
 import { EngineClosedError, errorText } from '../errors.ts';
 import { META_KEYS, type RetryRow, STORES } from '../store/layout.ts';
 import type { LocalDb } from '../store/open.ts';
-import { nextRetryDelay } from '../sync/backoff.ts';
 import {
   addChange,
   type ChangedKeys,
@@ -21,17 +20,12 @@ import { pullChanges } from '../sync/pull.ts';
 import { pushOutbox } from '../sync/push.ts';
 import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
 import { checkWrite, modelOf } from '../write/validate.ts';
-import type { ResolvedEngineOptions, TimerId } from './options.ts';
+import type { ResolvedEngineOptions } from './options.ts';
 import { afterPull, pullsAfter } from './outcomes.ts';
+import { RetrySchedule, RUNS_DURING_BACKOFF } from './retry-schedule.ts';
 import { RunQueue } from './run-queue.ts';
 import type { RetryState, SyncReason, WriteOptions } from './types.ts';
 
-/**
- * Reasons that may run while a retry is scheduled: the user asked (`syncNow`), or it is the
- * scheduled retry itself. Everything else (writes, pokes, timers, start-up, `online` reports,
- * Background Sync events, new headers) waits for it; see {@link Engine.mayRunNow}.
- */
-const RUNS_DURING_BACKOFF = new Set<SyncReason>(['manual', 'page', 'retry']);
 /** Reasons that lift an `unauthorized` pause: an explicit ask, or new credentials. */
 const LIFTS_PAUSE = new Set<SyncReason>(['manual', 'page', 'headers']);
 
@@ -62,11 +56,7 @@ export class Engine<S extends Schema> {
   private lastSyncAt: string | null = null;
   private lastError: SyncStatus['lastError'] = null;
   private initialSync: SyncStatus['initialSync'] = null;
-  /** Consecutive retryable failures; offline runs never count. */
-  private attempt = 0;
-  /** The scheduled retry (epoch ms) and the failure it follows; kept while the retry runs. */
-  private retry: { at: number; reason: string } | null = null;
-  private retryTimer: TimerId | undefined;
+  private readonly retry: RetrySchedule;
   /** The engine saw the device offline and has not seen it online since. */
   private sawOffline = false;
   /** The engine saw the device come back online; the next run may skip a scheduled retry. */
@@ -84,8 +74,12 @@ export class Engine<S extends Schema> {
     this.dbName = options.dbName;
     this.schema = options.schema;
     this.online = true;
+    this.retry = new RetrySchedule(options, () => void this.sync('retry'));
     if (state.initial) this.initialSync = { records: 0, done: false };
-    if (state.retry) this.resumeRetry(state.retry);
+    if (state.retry) {
+      this.retry.resume(state.retry);
+      this.lastError = { code: 'SYNC_FAILED', message: state.retry.reason };
+    }
     // Another context upgrading the database closes this connection (see openLocalDb): the
     // engine is dead from then on, and says so instead of failing on a closed connection.
     this.db.addEventListener('versionchange', () => void this.close());
@@ -172,8 +166,8 @@ export class Engine<S extends Schema> {
       return void (await this.broadcastStatus());
     }
     if (this.paused === 'unauthorized' && !LIFTS_PAUSE.has(reason)) return;
-    if (!this.mayRunNow(reason)) return;
-    this.cancelTimer();
+    if (!this.retry.allows(reason, this.takeNetworkReturned())) return;
+    this.retry.stopTimer();
     this.paused = null;
     this.syncing = true;
     await this.broadcastStatus();
@@ -188,81 +182,54 @@ export class Engine<S extends Schema> {
     }
     this.syncing = false;
     if (this.closed) return;
-    const hadRetry = this.retry !== null;
-    await this.settle(outcome);
-    if (hadRetry || this.retry !== null) await this.storeRetry();
+    const hadRetry = this.retry.scheduled;
+    this.settle(outcome);
+    if (outcome.kind === 'offline') await this.askToBeWokenIfPending();
+    if (hadRetry || this.retry.scheduled) await this.storeRetry();
     await this.broadcastStatus();
   }
 
-  /**
-   * The one rule every trigger goes through: while a retry is scheduled, only the retry itself,
-   * the user's `syncNow()` (`manual`, `page`) or a network change the engine saw (offline, then
-   * online) may reach the server. A Background Sync event, an `online` report without a change
-   * the engine saw, a poke, a write, the timer, start-up and new headers all wait: each of them
-   * skipping the backoff made a retry storm.
-   */
-  private mayRunNow(reason: SyncReason): boolean {
-    const networkReturned = this.networkReturned;
+  /** Whether the engine saw the network come back since the last run asked; asking resets it. */
+  private takeNetworkReturned(): boolean {
+    const returned = this.networkReturned;
     this.networkReturned = false;
-    if (this.retry === null || this.o.now() >= this.retry.at) return true;
-    return RUNS_DURING_BACKOFF.has(reason) || networkReturned;
+    return returned;
   }
 
-  private async settle(outcome: SyncOutcome): Promise<void> {
+  private settle(outcome: SyncOutcome): void {
     switch (outcome.kind) {
       case 'done':
-        this.attempt = 0;
-        this.retry = null;
+        this.retry.succeeded();
         this.lastSyncAt = new Date(this.o.now()).toISOString();
         this.lastError = null;
         if (this.initialSync) this.initialSync = { ...this.initialSync, done: true };
         return;
       case 'budget':
         // Not a failure: the next trigger (or this timer) carries on where this run stopped.
-        this.retry = null;
-        this.startTimer(this.o.backoff.baseMs);
+        this.retry.continueIn(this.o.backoff.baseMs);
         return;
       case 'offline':
         // The platform said offline; it will say online again. Nothing is scheduled: the
         // network's return (Background Sync, `online`, the next trigger) carries on.
-        this.retry = null;
-        await this.askToBeWokenIfPending();
+        this.retry.dropped();
         return;
       case 'unauthorized':
-        this.retry = null;
+        this.retry.dropped();
         this.paused = 'unauthorized';
         this.lastError = { code: 'UNAUTHORIZED', message: 'the server needs credentials' };
         return;
-      case 'retryable': {
-        this.attempt += 1;
-        const delay = nextRetryDelay(
-          this.attempt,
-          this.o.backoff,
-          this.o.random,
-          outcome.retryAfterMs,
-        );
+      case 'retryable':
         this.lastError = { code: 'SYNC_FAILED', message: outcome.message };
-        this.retry = { at: this.o.now() + delay, reason: outcome.message };
         // No Background Sync here: online, the browser fires it at once, which only helps
-        // while offline (see askToBeWokenIfPending). The timer carries the retry.
-        this.startTimer(delay);
+        // while offline (see askToBeWokenIfPending). The schedule's timer carries the retry.
+        this.retry.failed(outcome.message, outcome.retryAfterMs);
         return;
-      }
     }
-  }
-
-  /** A worker stopped mid-backoff: the new engine waits for the same retry, at most the cap. */
-  private resumeRetry(row: RetryRow): void {
-    const delay = Math.min(Math.max(0, row.at - this.o.now()), this.o.backoff.capMs);
-    this.attempt = row.attempt;
-    this.retry = { at: this.o.now() + delay, reason: row.reason };
-    this.lastError = { code: 'SYNC_FAILED', message: row.reason };
-    this.startTimer(delay);
   }
 
   /** Keeps the scheduled retry in `meta`, so a restarted worker does not start over. */
   private async storeRetry(): Promise<void> {
-    const row: RetryRow | null = this.retry && { ...this.retry, attempt: this.attempt };
+    const row = this.retry.row();
     if (row) await this.db.put(STORES.meta, row, META_KEYS.retry);
     else await this.db.delete(STORES.meta, META_KEYS.retry);
   }
@@ -272,21 +239,8 @@ export class Engine<S extends Schema> {
     if ((await this.db.count(STORES.outbox)) > 0) this.o.onRetryLater();
   }
 
-  private startTimer(delay: number): void {
-    this.cancelTimer();
-    this.retryTimer = this.o.setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.sync('retry');
-    }, delay);
-  }
-
-  private cancelTimer(): void {
-    if (this.retryTimer !== undefined) this.o.clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-  }
-
   retryState(): RetryState {
-    return { attempt: this.attempt, at: this.retry?.at ?? null };
+    return this.retry.state();
   }
 
   private context(deadline: number): SyncContext {
@@ -328,11 +282,7 @@ export class Engine<S extends Schema> {
       syncing: this.syncing,
       lastSyncAt: this.lastSyncAt,
       lastError: this.lastError,
-      retry: this.retry && {
-        at: new Date(this.retry.at).toISOString(),
-        attempt: this.attempt,
-        reason: this.retry.reason,
-      },
+      retry: this.retry.status(),
       paused: this.paused,
       initialSync: this.initialSync,
     };
@@ -372,7 +322,7 @@ export class Engine<S extends Schema> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.cancelTimer();
+    this.retry.stopTimer();
     this.db.close();
     this.o.onClosed();
   }
