@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './json-fields.ts';
 export * from './keys.ts';
 export * from './model.ts';
 export * from './page-protocol.ts';

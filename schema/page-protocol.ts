@@ -33,6 +33,20 @@ export interface InitialSyncProgress {
   done: boolean;
 }
 
+/**
+ * A retry the engine scheduled after a failed sync. Until `at`, nothing but the user's
+ * `syncNow()` or a network change the engine saw (offline, then online) reaches the server:
+ * writes, pokes, timers and Background Sync events wait for it.
+ */
+export interface ScheduledRetry {
+  /** ISO time the retry is due. In the past while that retry runs. */
+  at: string;
+  /** Consecutive failed syncs, from 1; runs that found the device offline do not count. */
+  attempt: number;
+  /** Why the last sync failed: the message of `lastError`, e.g. `'HTTP 503: unavailable'`. */
+  reason: string;
+}
+
 /** The sync state every page shows. Plain data: it crosses BroadcastChannel and RPC. */
 export interface SyncStatus {
   online: boolean;
@@ -42,6 +56,12 @@ export interface SyncStatus {
   /** ISO time of the last run that ended without error. */
   lastSyncAt: string | null;
   lastError: { code: string; message: string } | null;
+  /**
+   * Set from a failed sync worth retrying until a sync succeeds; null when no retry is
+   * scheduled (nothing failed, the device is offline, or a pause waits for the user).
+   * @example { at: '2026-11-29T23:10:08.000Z', attempt: 3, reason: 'HTTP 503: unavailable' }
+   */
+  retry: ScheduledRetry | null;
   paused: SyncPause;
   initialSync: InitialSyncProgress | null;
 }
@@ -54,6 +74,7 @@ export function idleSyncStatus(online = true): SyncStatus {
     syncing: false,
     lastSyncAt: null,
     lastError: null,
+    retry: null,
     paused: null,
     initialSync: null,
   };

@@ -51,6 +51,54 @@ describe('defineSchema', () => {
     );
   });
 
+  it('refuses fields JSON cannot carry, naming the model and the field', () => {
+    const withField = (extra: z.ZodType<unknown, unknown>) =>
+      defineSchema({
+        Ledger: model({
+          fields: z.object({ id: z.string(), ownerId: z.string(), extra }),
+          key: 'id',
+          scope: 'ownerId',
+        }),
+      });
+    expect(() => withField(z.bigint())).toThrow(
+      'Ledger.extra: z.bigint() cannot travel as JSON: use a string or a number',
+    );
+    expect(() => withField(z.date())).toThrow(/Ledger\.extra: z\.date\(\).*ISO string/);
+    expect(() => withField(z.coerce.date().optional())).toThrow(/z\.date\(\)/);
+    const refused = [
+      z.int64(),
+      z.literal(1n),
+      z.map(z.string(), z.string()),
+      z.array(z.set(z.string())),
+      z.object({ at: z.date() }).nullable(),
+      z.union([z.string(), z.symbol()]),
+      z.record(z.string(), z.bigint()),
+      z.tuple([z.string()], z.nan()),
+      z
+        .string()
+        .transform((s) => BigInt(s))
+        .pipe(z.bigint()),
+      z.codec(z.iso.datetime(), z.date(), {
+        decode: (s) => new Date(s),
+        encode: (d) => d.toISOString(),
+      }),
+      z.lazy(() => z.array(z.date())),
+      z.promise(z.string()),
+    ];
+    for (const type of refused) expect(() => withField(type)).toThrow(SchemaError);
+    const accepted = [
+      z.string(),
+      z.iso.datetime(),
+      z.number().int(),
+      z.array(z.object({ n: z.number(), tags: z.record(z.string(), z.boolean()) })),
+      z.string().nullable().default(null),
+      z.enum(['a', 'b']),
+      z.string().transform((s) => s.trim()),
+      z.any(),
+    ];
+    for (const type of accepted) expect(() => withField(type)).not.toThrow();
+  });
+
   it('hashes the local store shape, not unrelated details', () => {
     const a = defineSchema({ R: model({ fields: idField, key: 'id', scope: 'ownerId' }) });
     const same = defineSchema({ R: model({ fields: idField, key: 'id', scope: 'ownerId' }) });

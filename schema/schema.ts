@@ -1,4 +1,5 @@
 import { SchemaError } from './errors.ts';
+import { jsonIssue } from './json-fields.ts';
 import type { Model, OnDelete } from './model.ts';
 
 export type Models = Record<string, Model>;
@@ -65,6 +66,11 @@ function checkModel(name: string, m: Model, models: Models): void {
   const shape = m.fields.shape;
   const has = (field: string) => Object.hasOwn(shape, field);
   if (!has(m.key)) throw new SchemaError(`${name}: key "${m.key}" is not a field`);
+  // Records travel as JSON: a field JSON cannot carry would block the outbox or come back changed.
+  for (const [field, type] of Object.entries(shape)) {
+    const issue = jsonIssue(type as never);
+    if (issue) throw new SchemaError(`${name}.${field}: ${issue}`);
+  }
   for (const index of m.indexes) {
     if (!has(index)) throw new SchemaError(`${name}: index "${index}" is not a field`);
   }

@@ -17,7 +17,10 @@ export {
   type BackoffOptions,
   backoffDelay,
   DEFAULT_BACKOFF,
+  MAX_TIMER_MS,
+  nextRetryDelay,
   parseRetryAfter,
+  timerDelay,
 } from './sync/backoff.ts';
 export { applyEvent } from './sync/replay.ts';
 export type { WriteResults } from './write/apply-writes.ts';

@@ -24,6 +24,8 @@ export interface DemoData {
   setDone(todo: Todo, done: boolean): Promise<void>;
   rename(todo: Todo, title: string): Promise<void>;
   deleteTodo(todo: Todo): Promise<void>;
+  /** The user's explicit ask: the one trigger (with a network change) that skips a backoff. */
+  syncNow(): Promise<void>;
 }
 
 /** Renders the signed-in app into `root`. Forms are built once; only lists re-render. */
@@ -53,16 +55,44 @@ export function renderApp(
     { class: 'progress', role: 'progressbar', 'aria-label': 'Initial sync', hidden: true },
     progressBar,
   );
-  data.status.subscribe((s) => {
+  const retryNow = h(
+    'button',
+    {
+      class: 'link',
+      type: 'button',
+      hidden: true,
+      on: { click: () => void data.syncNow().catch(report) },
+    },
+    'Retry now',
+  );
+  let latest: SyncStatus | null = null;
+  let ticking: ReturnType<typeof setInterval> | undefined;
+  const showStatus = () => {
+    const s = latest;
+    if (!s) return;
     const text = statusText(s);
-    status.textContent = text;
+    // Only a changed text is written: a countdown tick must not re-announce the same line.
+    if (status.textContent !== text) status.textContent = text;
     status.dataset.state = !s.online
       ? 'offline'
-      : s.pending > 0
-        ? 'pending'
-        : text === 'Synced'
-          ? 'synced'
-          : 'busy';
+      : s.retry
+        ? 'retrying'
+        : s.pending > 0
+          ? 'pending'
+          : text === 'Synced'
+            ? 'synced'
+            : 'busy';
+    retryNow.hidden = !s.online || s.retry === null || s.paused !== null;
+  };
+  data.status.subscribe((s) => {
+    latest = s;
+    showStatus();
+    // "Retrying in 8 s" counts down between status changes.
+    if (s.retry && ticking === undefined) ticking = setInterval(showStatus, 1000);
+    if (!s.retry && ticking !== undefined) {
+      clearInterval(ticking);
+      ticking = undefined;
+    }
     banner.hidden = s.online;
     const initial = s.initialSync;
     progress.hidden = !initial || initial.done;
@@ -211,6 +241,7 @@ export function renderApp(
       h('div', { class: 'brand' }, 'sw', h('span', {}, 'sync'), ' boards'),
       h('div', { class: 'spacer' }),
       status,
+      retryNow,
       h('span', { class: 'user' }, user.name),
       signOutButton('Sign out', false),
       signOutButton('Sign out and remove data', true),

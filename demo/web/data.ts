@@ -54,6 +54,9 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     setDone: (todo, done) => client.Todo.update(todo.id, { done, updatedAt: now() }),
     rename: (todo, title) => client.Todo.update(todo.id, { title, updatedAt: now() }),
     deleteTodo: (todo) => client.Todo.delete(todo.id),
+    async syncNow() {
+      await client.syncNow();
+    },
   };
   return { data, client };
 }

@@ -8,6 +8,7 @@ const base: SyncStatus = {
   syncing: false,
   lastSyncAt: '2026-11-24T10:02:00.000Z',
   lastError: null,
+  retry: null,
   paused: null,
   initialSync: null,
 };
@@ -30,5 +31,23 @@ describe('statusText', () => {
   it('shows the pending count offline and while syncing', () => {
     expect(statusText({ ...base, online: false, pending: 2 })).toBe('Offline · 2 pending');
     expect(statusText({ ...base, syncing: true, pending: 3 })).toBe('Syncing · 3 pending');
+  });
+
+  it('counts a scheduled retry down, and keeps saying Retrying while it runs', () => {
+    const now = Date.parse('2026-11-24T10:05:00.000Z');
+    const failing: SyncStatus = {
+      ...base,
+      pending: 2,
+      lastError: { code: 'SYNC_FAILED', message: 'HTTP 503: unavailable' },
+      retry: { at: '2026-11-24T10:05:07.200Z', attempt: 3, reason: 'HTTP 503: unavailable' },
+    };
+    expect(statusText(failing, now)).toBe('Retrying in 8 s · 2 pending');
+    expect(statusText(failing, now + 1000)).toBe('Retrying in 7 s · 2 pending');
+    // The retry itself runs: no flip to "Syncing" and back.
+    expect(statusText({ ...failing, syncing: true }, now + 7200)).toBe('Retrying now · 2 pending');
+    expect(statusText({ ...failing, pending: 0 }, now - 120_000)).toBe('Retrying in 3 min');
+    // Offline and a pause say more than the retry does.
+    expect(statusText({ ...failing, online: false }, now)).toBe('Offline · 2 pending');
+    expect(statusText({ ...failing, retry: null, pending: 0 }, now)).toBe('Sync error');
   });
 });

@@ -15,6 +15,7 @@ import { RpcConnection } from '../transport/connection.ts';
 import { randomId } from '../transport/envelope.ts';
 import { chooseHost, deferredTransport, updateWorker } from './host.ts';
 import { modelReader, RESERVED_NAMES } from './models.ts';
+import { wakeForRetries } from './retry-wake.ts';
 import { StatusHolder } from './status.ts';
 import type {
   AnySchema,
@@ -176,6 +177,8 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
           poke: (r) => call('poke', r),
         });
 
+  const stopRetryWake = wakeForRetries(status.source, () => call('poke', 'poke'));
+
   // One mutationId per logical write, made here once: retries after a timeout reuse it.
   const send = (writes: Write[]) => call('write', randomId(), writes);
 
@@ -265,6 +268,7 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       globalThis.removeEventListener?.('online', onOnline);
       globalThis.removeEventListener?.('offline', onOffline);
       stopRealtime();
+      stopRetryWake();
       stopBroadcasts();
       rpc.close();
       reader.close();

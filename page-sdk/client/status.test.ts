@@ -14,6 +14,7 @@ const synced: SyncStatus = {
   syncing: false,
   lastSyncAt: null,
   lastError: null,
+  retry: null,
   paused: null,
   initialSync: null,
 };

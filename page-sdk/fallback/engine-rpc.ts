@@ -15,9 +15,9 @@ export interface PageEngineOptions extends SyncHostOptions {
  * const client = createClient({ schema, endpoint, fallback: () => pageEngine({ schema, endpoint }) });
  */
 export async function pageEngine(options: PageEngineOptions): Promise<WorkerRpc> {
-  const { createSyncHost } = await import('swsync/sw');
+  const { createSyncHost, timerDelay } = await import('swsync/sw');
   const host = createSyncHost(options);
   void host.syncAll('startup');
-  setInterval(() => void host.syncAll('timer'), options.intervalMs ?? 30_000);
+  setInterval(() => void host.syncAll('timer'), timerDelay(options.intervalMs ?? 30_000));
   return host.rpc;
 }

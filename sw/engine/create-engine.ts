@@ -1,6 +1,6 @@
 import type { Schema } from 'swsync/schema';
 import { AccountMismatchError } from '../errors.ts';
-import { META_KEYS, STORES } from '../store/layout.ts';
+import { META_KEYS, type RetryRow, STORES } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
 import { pruneReceipts } from '../write/receipts.ts';
 import { checkAccount, Engine } from './engine.ts';
@@ -42,6 +42,7 @@ export async function createEngine<S extends Schema>(
       await tx.store.put(options.account, META_KEYS.account);
     }
     const signedOut = (await tx.store.get(META_KEYS.signedOut)) === true;
+    const retry = (await tx.store.get(META_KEYS.retry)) as RetryRow | undefined;
     await tx.done;
     await pruneReceipts(db, resolved.now(), resolved.receiptTtlMs);
     // The class takes loose model names and keys; the interface adds the schema's types.
@@ -51,6 +52,7 @@ export async function createEngine<S extends Schema>(
       initial: cursor === undefined,
       account: bound ?? options.account ?? null,
       signedOut,
+      retry: retry ?? null,
     }) as unknown as SyncEngine<S>;
   } catch (error) {
     db.close();

@@ -11,9 +11,8 @@ import {
   type Write,
 } from 'swsync/schema';
 import { AccountMismatchError, EngineClosedError, errorText } from '../errors.ts';
-import { META_KEYS, STORES } from '../store/layout.ts';
+import { META_KEYS, type RetryRow, STORES } from '../store/layout.ts';
 import type { LocalDb } from '../store/open.ts';
-import { nextRetryDelay } from '../sync/backoff.ts';
 import {
   addChange,
   type ChangedKeys,
@@ -24,25 +23,17 @@ import { pullChanges } from '../sync/pull.ts';
 import { pushOutbox } from '../sync/push.ts';
 import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
 import { checkWrite, modelOf } from '../write/validate.ts';
-import type { ResolvedEngineOptions, TimerId } from './options.ts';
+import type { ResolvedEngineOptions } from './options.ts';
+import { afterPull, pullsAfter } from './outcomes.ts';
+import { RetrySchedule, RUNS_DURING_BACKOFF } from './retry-schedule.ts';
 import { RunQueue } from './run-queue.ts';
 import type { RetryState, SyncReason, WriteOptions } from './types.ts';
 
-/** Reasons that run even while a retry is scheduled: someone wants it now. */
-const SKIPS_BACKOFF = new Set([
-  'manual',
-  'page',
-  'headers',
-  'online',
-  'retry',
-  'background-sync',
-  'resume',
-]);
 /**
  * Reasons that lift an `unauthorized` or `account-mismatch` pause: an explicit ask, new
  * credentials, or the account signing in (`resume`). Only `resume` lifts `signed-out`.
  */
-const LIFTS_PAUSE = new Set(['manual', 'page', 'headers', 'resume']);
+const LIFTS_PAUSE = new Set<SyncReason>(['manual', 'page', 'headers', 'resume']);
 /** Pauses that mean "this database's account is not signed in here". */
 const SIGNED_OUT_PAUSES = new Set<SyncPause>(['unauthorized', 'account-mismatch', 'signed-out']);
 
@@ -55,6 +46,8 @@ export interface EngineState {
   account: string | null;
   /** Its account signed out here and has not opened it since. */
   signedOut: boolean;
+  /** The retry a previous engine on this database scheduled (a worker restarted mid-backoff). */
+  retry: RetryRow | null;
 }
 
 /**
@@ -76,12 +69,14 @@ export class Engine<S extends Schema> {
   private lastSyncAt: string | null = null;
   private lastError: SyncStatus['lastError'] = null;
   private initialSync: SyncStatus['initialSync'] = null;
-  private attempt = 0;
-  private retryAt: number | null = null;
-  private retryTimer: TimerId | undefined;
+  private readonly retry: RetrySchedule;
+  /** The engine saw the device offline and has not seen it online since. */
+  private sawOffline = false;
+  /** The engine saw the device come back online; the next run may skip a scheduled retry. */
+  private networkReturned = false;
   private readonly runs = new RunQueue<SyncReason>(
     (reason) => this.runGuarded(reason),
-    (reason) => SKIPS_BACKOFF.has(reason) || LIFTS_PAUSE.has(reason),
+    (reason) => RUNS_DURING_BACKOFF.has(reason) || LIFTS_PAUSE.has(reason),
   );
   private closed = false;
 
@@ -94,7 +89,12 @@ export class Engine<S extends Schema> {
     this.online = true;
     this.boundAccount = state.account;
     if (state.signedOut) this.paused = 'signed-out';
+    this.retry = new RetrySchedule(options, () => void this.sync('retry'));
     if (state.initial) this.initialSync = { records: 0, done: false };
+    if (state.retry) {
+      this.retry.resume(state.retry);
+      this.lastError = { code: 'SYNC_FAILED', message: state.retry.reason };
+    }
     // Another context upgrading the database closes this connection (see openLocalDb): the
     // engine is dead from then on, and says so instead of failing on a closed connection.
     this.db.addEventListener('versionchange', () => void this.close());
@@ -179,23 +179,38 @@ export class Engine<S extends Schema> {
     if (this.paused === 'signed-out' && reason !== 'resume') return;
     if (!this.isOnline()) {
       // Offline is not a failure, but pending events need a wake-up once the network returns.
-      if ((await this.db.count(STORES.outbox)) > 0) this.o.onRetryLater();
+      await this.askToBeWokenIfPending();
       return void (await this.broadcastStatus());
     }
     if (SIGNED_OUT_PAUSES.has(this.paused) && !LIFTS_PAUSE.has(reason)) return;
-    if (this.retryAt !== null && this.o.now() < this.retryAt && !SKIPS_BACKOFF.has(reason)) return;
-    this.cancelRetry();
+    if (!this.retry.allows(reason, this.takeNetworkReturned())) return;
+    this.retry.stopTimer();
     this.paused = null;
     this.syncing = true;
     await this.broadcastStatus();
 
     const ctx = this.context(this.o.now() + this.o.runBudgetMs);
-    let outcome: SyncOutcome = await pushOutbox(ctx);
-    if (outcome.kind === 'done' && !this.closed) outcome = await pullChanges(ctx);
+    const pushed = await pushOutbox(ctx);
+    let outcome: SyncOutcome = pushed;
+    // A push that keeps failing must not stop pulls: pending events are rebased on pulled
+    // state exactly as they are when a pull meets writes made since the last push.
+    if (!this.closed && (pushed.kind === 'done' || pullsAfter(pushed))) {
+      outcome = afterPull(pushed, await pullChanges(ctx));
+    }
     this.syncing = false;
     if (this.closed) return;
+    const hadRetry = this.retry.scheduled;
     this.settle(outcome);
+    if (outcome.kind === 'offline') await this.askToBeWokenIfPending();
+    if (hadRetry || this.retry.scheduled) await this.storeRetry();
     await this.broadcastStatus();
+  }
+
+  /** Whether the engine saw the network come back since the last run asked; asking resets it. */
+  private takeNetworkReturned(): boolean {
+    const returned = this.networkReturned;
+    this.networkReturned = false;
+    return returned;
   }
 
   private settle(outcome: SyncOutcome): void {
@@ -203,64 +218,57 @@ export class Engine<S extends Schema> {
     if (this.paused === 'signed-out') return;
     switch (outcome.kind) {
       case 'done':
-        this.attempt = 0;
+        this.retry.succeeded();
         this.lastSyncAt = new Date(this.o.now()).toISOString();
         this.lastError = null;
         if (this.initialSync) this.initialSync = { ...this.initialSync, done: true };
         return;
       case 'budget':
         // Not a failure: the next trigger (or this timer) carries on where this run stopped.
-        this.scheduleRetry(this.o.backoff.baseMs);
+        this.retry.continueIn(this.o.backoff.baseMs);
         return;
       case 'offline':
-        // The platform said offline; it will say online again (no host event needed: a
-        // Service Worker gets no reliable `online` event, but its next trigger sees the change).
+        // The platform said offline; it will say online again. Nothing is scheduled: the
+        // network's return (Background Sync, `online`, the next trigger) carries on.
+        this.retry.dropped();
         return;
       case 'unauthorized':
+        this.retry.dropped();
         this.paused = 'unauthorized';
         this.lastError = { code: 'UNAUTHORIZED', message: 'the server needs credentials' };
         return;
       case 'account-mismatch':
         // Another account is signed in here: this database waits for its own, untouched.
         this.paused = 'account-mismatch';
+        this.retry.dropped();
         this.lastError = {
           code: 'ACCOUNT_MISMATCH',
           message: 'another account is signed in; this account syncs at its next sign-in',
         };
         return;
-      case 'retryable': {
-        this.attempt += 1;
-        const delay = nextRetryDelay(
-          this.attempt,
-          this.o.backoff,
-          this.o.random,
-          outcome.retryAfterMs,
-        );
+      case 'retryable':
         this.lastError = { code: 'SYNC_FAILED', message: outcome.message };
-        this.scheduleRetry(delay);
-        this.o.onRetryLater();
+        // No Background Sync here: online, the browser fires it at once, which only helps
+        // while offline (see askToBeWokenIfPending). The schedule's timer carries the retry.
+        this.retry.failed(outcome.message, outcome.retryAfterMs);
         return;
-      }
     }
   }
 
-  private scheduleRetry(delay: number): void {
-    this.cancelRetry();
-    this.retryAt = this.o.now() + delay;
-    this.retryTimer = this.o.setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.sync('retry');
-    }, delay);
+  /** Keeps the scheduled retry in `meta`, so a restarted worker does not start over. */
+  private async storeRetry(): Promise<void> {
+    const row = this.retry.row();
+    if (row) await this.db.put(STORES.meta, row, META_KEYS.retry);
+    else await this.db.delete(STORES.meta, META_KEYS.retry);
   }
 
-  private cancelRetry(): void {
-    if (this.retryTimer !== undefined) this.o.clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.retryAt = null;
+  /** Background Sync helps only offline with events pending: the browser fires it on return. */
+  private async askToBeWokenIfPending(): Promise<void> {
+    if ((await this.db.count(STORES.outbox)) > 0) this.o.onRetryLater();
   }
 
   retryState(): RetryState {
-    return { attempt: this.attempt, at: this.retryAt };
+    return this.retry.state();
   }
 
   private context(deadline: number): SyncContext {
@@ -302,25 +310,33 @@ export class Engine<S extends Schema> {
       syncing: this.syncing,
       lastSyncAt: this.lastSyncAt,
       lastError: this.lastError,
+      retry: this.retry.status(),
       paused: this.paused,
       initialSync: this.initialSync,
     };
   }
 
-  /** A host's `setOnline(false)` wins; otherwise the platform (`navigator.onLine`) decides. */
+  /**
+   * A host's `setOnline(false)` wins; otherwise the platform (`navigator.onLine`) decides. Every
+   * check is also an observation: offline, then online again, is a network change, the one
+   * background reason to retry before a scheduled retry is due.
+   */
   private isOnline(): boolean {
-    return this.online && this.o.isOnline();
+    const online = this.online && this.o.isOnline();
+    if (!online) this.sawOffline = true;
+    else if (this.sawOffline) {
+      this.sawOffline = false;
+      this.networkReturned = true;
+    }
+    return online;
   }
 
   setOnline(online: boolean): void {
-    const cameOnline = online && !this.isOnline();
     this.online = online;
+    const returned = this.isOnline() && this.networkReturned;
     void this.broadcastStatus();
-    // Coming back online retries at once: a scheduled backoff no longer applies.
-    if (online && (cameOnline || this.retryAt !== null)) {
-      this.cancelRetry();
-      void this.sync('online');
-    }
+    // Only a change the engine saw retries at once; a bare "online" report waits its turn.
+    if (returned) void this.sync('online');
   }
 
   setHeaders(headers: Record<string, string> | undefined): void {
@@ -376,7 +392,10 @@ export class Engine<S extends Schema> {
     this.ensureOpen();
     await this.db.put(STORES.meta, true, META_KEYS.signedOut);
     this.paused = 'signed-out';
-    this.cancelRetry();
+    // Nothing is retried for a signed-out account; its next sign-in starts afresh.
+    this.retry.stopTimer();
+    this.retry.dropped();
+    await this.storeRetry();
     await this.broadcastStatus();
     return { pending: await this.db.count(STORES.outbox) };
   }
@@ -400,7 +419,7 @@ export class Engine<S extends Schema> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.cancelRetry();
+    this.retry.stopTimer();
     this.db.close();
     this.o.onClosed();
   }

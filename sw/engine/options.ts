@@ -1,5 +1,5 @@
 import type { BroadcastMessage, Schema } from 'swsync/schema';
-import { type BackoffOptions, DEFAULT_BACKOFF } from '../sync/backoff.ts';
+import { type BackoffOptions, DEFAULT_BACKOFF, timerDelay } from '../sync/backoff.ts';
 import { DEFAULT_RECEIPT_TTL_MS } from '../write/receipts.ts';
 
 export type TimerId = unknown;
@@ -27,13 +27,19 @@ export interface EngineOptions<S extends Schema = Schema> {
   batchSize?: number;
   /** Entries per pull page, default 500 (1..1000). */
   pullLimit?: number;
-  /** Default `{ baseMs: 1000, capMs: 300_000 }`. */
+  /**
+   * Default `{ baseMs: 1000, capMs: 300_000 }`. Every retry delay, a server's `Retry-After`
+   * included, is at most `capMs` (itself at most 2^31-1 ms, the longest timer there is).
+   */
   backoff?: Partial<BackoffOptions>;
   /** Uniform [0, 1) source for backoff jitter. Default `Math.random`. */
   random?: () => number;
   /** Clock in epoch ms. Default `Date.now`. */
   now?: () => number;
-  /** Timers, injectable for fake clocks. Default the global ones. */
+  /**
+   * Timers, injectable for fake clocks. Default the global ones. The engine never asks for a
+   * delay beyond 2^31-1 ms (which would fire at once): every delay is clamped before it gets here.
+   */
   setTimeout?: (fn: () => void, ms: number) => TimerId;
   clearTimeout?: (id: TimerId) => void;
   /** Default the global `indexedDB`. */
@@ -46,8 +52,10 @@ export interface EngineOptions<S extends Schema = Schema> {
    */
   onBroadcast?: (message: BroadcastMessage) => void;
   /**
-   * The engine holds work it cannot do now: a sync failed for a reason worth retrying, or
-   * events are pending while offline. A host registers Background Sync here.
+   * The engine is offline with events pending: a host registers Background Sync here, so the
+   * browser wakes it when the network returns. Never called for failures while online (the
+   * browser would fire the sync event at once, skipping the backoff): the engine's own retry
+   * timer carries those.
    */
   onRetryLater?: () => void;
   /**
@@ -103,10 +111,10 @@ export function resolveOptions<S extends Schema>(
     credentials: options.credentials ?? 'same-origin',
     batchSize: options.batchSize ?? 100,
     pullLimit: options.pullLimit ?? 500,
-    backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+    backoff: resolveBackoff(options.backoff),
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
-    setTimeout: options.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms)),
+    setTimeout: clampedTimers(options.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms))),
     clearTimeout:
       options.clearTimeout ??
       ((id) => globalThis.clearTimeout(id as ReturnType<typeof globalThis.setTimeout>)),
@@ -119,4 +127,16 @@ export function resolveOptions<S extends Schema>(
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     receiptTtlMs: options.receiptTtlMs ?? DEFAULT_RECEIPT_TTL_MS,
   };
+}
+
+function resolveBackoff(options: Partial<BackoffOptions> | undefined): BackoffOptions {
+  const backoff = { ...DEFAULT_BACKOFF, ...options };
+  return { baseMs: timerDelay(backoff.baseMs), capMs: timerDelay(backoff.capMs) };
+}
+
+/** One place guards every engine timer against overflow, whatever computed its delay. */
+function clampedTimers(
+  setTimeout: (fn: () => void, ms: number) => TimerId,
+): (fn: () => void, ms: number) => TimerId {
+  return (fn, ms) => setTimeout(fn, timerDelay(ms));
 }

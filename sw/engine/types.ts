@@ -25,13 +25,15 @@ export interface WriteOptions {
 export interface RetryState {
   /** Consecutive retryable failures (offline never counts). */
   attempt: number;
-  /** Epoch ms of the scheduled retry, or null when none is scheduled. */
+  /** Epoch ms of the scheduled retry (in the past while it runs), or null when none is. */
   at: number | null;
 }
 
 /**
- * What triggered a sync; `'manual'`, `'page'`, `'headers'` and `'resume'` (the account signed
- * in) also lift an `unauthorized` or `account-mismatch` pause.
+ * What triggered a sync. While a retry is scheduled only `'manual'` and `'page'` (the user's
+ * `syncNow`), `'retry'` (the scheduled retry) and a network change the engine saw go ahead;
+ * every other reason waits for it. `'manual'`, `'page'`, `'headers'` and `'resume'` (the
+ * account signed in) also lift an `unauthorized` or `account-mismatch` pause.
  */
 export type SyncReason =
   | 'resume'

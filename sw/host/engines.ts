@@ -8,7 +8,7 @@ export interface EngineRegistryOptions {
   endpoint: string;
   createEngine: EngineFactory;
   known: KnownDatabases;
-  /** Called when a push failed for a reason worth a retry: registers Background Sync. */
+  /** The engine is offline with events pending: registers Background Sync. */
   onRetryLater(): void;
 }
 

@@ -1,4 +1,5 @@
 import { clientsClaim } from 'workbox-core';
+import { timerDelay } from '../sync/backoff.ts';
 import { serveRpc } from './rpc-endpoint.ts';
 import { createSyncHost, type SyncHostOptions } from './sync-host.ts';
 import {
@@ -53,7 +54,10 @@ export function installSyncWorker(options: InstallSyncWorkerOptions): void {
     (event as ExtendableEventLike).waitUntil?.(host.work.settled()),
   );
 
-  // Rejecting asks the browser to fire the event again later; on the last chance the other
+  // A sync event is a background trigger like any other: during an engine's backoff it does not
+  // reach the server (the engine's gate). Rejecting asks the browser to fire it again after its
+  // own delay (Chromium: 5 min, then 15 min, 3 tries at most), never at once, so it is a
+  // wake-up for a worker with no page left rather than a loop; on the last chance the other
   // triggers (start-up, pokes, online, timer) take the remaining work.
   scope.addEventListener('sync', (event) => {
     const sync = event as SyncEventLike;
@@ -67,12 +71,17 @@ export function installSyncWorker(options: InstallSyncWorkerOptions): void {
     );
   });
 
-  // Engines read `navigator.onLine` themselves; the event only makes the retry immediate.
+  // Engines read `navigator.onLine` themselves; the event only makes the retry immediate when
+  // the engine saw the device offline before (a real network change).
   scope.addEventListener('online', () => void host.syncAll('online'));
 
   void host.syncAll('startup');
-  setInterval(async () => {
-    const pages = await scope.clients.matchAll({ type: 'window' });
-    if (pages.length > 0) void host.syncAll('timer');
-  }, options.intervalMs ?? 30_000);
+  setInterval(
+    async () => {
+      const pages = await scope.clients.matchAll({ type: 'window' });
+      if (pages.length > 0) void host.syncAll('timer');
+    },
+    // Clamped: an interval past 2^31-1 ms would tick every millisecond.
+    timerDelay(options.intervalMs ?? 30_000),
+  );
 }

@@ -1,5 +1,6 @@
 import { type Endpoint, expose, transferHandlers } from 'comlink';
 import { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope } from 'swsync/schema';
+import { timerDelay } from '../sync/backoff.ts';
 
 /** What a request's source must offer for the reply: a window Client, in practice. */
 interface ReplyTarget {
@@ -82,7 +83,7 @@ function installErrorHandler(): void {
 export function serveRpc<T extends object>(api: T, options: ServeRpcOptions = {}): () => void {
   const scope = options.scope ?? (globalThis as unknown as RpcScope);
   const allowed = options.allowedOrigins ?? [scope.location.origin];
-  const maxCallMs = options.maxCallMs ?? 60_000;
+  const maxCallMs = timerDelay(options.maxCallMs ?? 60_000);
   const pending = new Map<string, PendingCall>();
   const listeners = new Set<EventListenerOrEventListenerObject>();
   installErrorHandler();

@@ -1,5 +1,6 @@
 import { PAGE_PROTOCOL_VERSION, type WorkerRpc } from 'swsync/schema';
 import { checkAccount } from '../engine/engine.ts';
+import { timerDelay } from '../sync/backoff.ts';
 import type { BackgroundWork } from './background-work.ts';
 import type { EngineRegistry } from './engines.ts';
 
@@ -25,7 +26,7 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
     if (scheduled.has(db)) return;
     scheduled.add(db);
     void work.run(async () => {
-      await new Promise((resolve) => setTimeout(resolve, options.writeDebounceMs));
+      await new Promise((resolve) => setTimeout(resolve, timerDelay(options.writeDebounceMs)));
       scheduled.delete(db);
       await (await registry.opened(db)).sync('write');
     });

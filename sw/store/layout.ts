@@ -43,7 +43,19 @@ export const META_KEYS = {
   account: 'account',
   /** `true` after its account signed out here, until that account opens it again. */
   signedOut: 'signedOut',
+  /**
+   * The scheduled retry ({@link RetryRow}) while one is: a restarted worker keeps the backoff
+   * (and its timer) instead of starting over with a request at once.
+   */
+  retry: 'retry',
 } as const;
+
+/** `meta[retry]`: when the scheduled retry is due (epoch ms), after how many failures, why. */
+export interface RetryRow {
+  at: number;
+  attempt: number;
+  reason: string;
+}
 
 /** A row of `outbox`. `seq` is assigned by IndexedDB on insert. */
 export interface OutboxRow {

@@ -2,11 +2,28 @@
 export interface BackoffOptions {
   /** Upper bound of the first delay (default 1 s). */
   baseMs: number;
-  /** No delay exceeds this, except a server's explicit `Retry-After` (default 5 min). */
+  /** No delay exceeds this, a server's `Retry-After` included (default 5 min). */
   capMs: number;
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 300_000 };
+
+/**
+ * The longest delay `setTimeout` takes: beyond 2^31-1 ms browsers and Node fire after ~1 ms
+ * instead (a `Retry-After: 2147484` became a retry storm that way).
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A delay `setTimeout` honours: within [0, {@link MAX_TIMER_MS}]; NaN is 0, +Infinity the maximum.
+ *
+ * @example
+ * timerDelay(2_147_484_000); // 2_147_483_647
+ */
+export function timerDelay(ms: number): number {
+  if (Number.isNaN(ms) || ms <= 0) return 0;
+  return Math.min(ms, MAX_TIMER_MS);
+}
 
 /**
  * Exponential backoff with full jitter: a uniform delay in `[0, min(cap, base * 2^(attempt-1)))`
@@ -27,7 +44,7 @@ export function backoffDelay(
 
 /**
  * The delay a `Retry-After` header asks for, in ms: delta-seconds or an HTTP date. Undefined
- * when absent or unreadable.
+ * when absent or unreadable. May be huge (a server's word): {@link nextRetryDelay} caps it.
  */
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
   if (value === null) return undefined;
@@ -38,8 +55,14 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
 }
 
 /**
- * The next delay after a failure: the server's `Retry-After` when it gave one (it knows its
- * load better than any formula), else the jittered exponential delay.
+ * The next delay after a failure: the jittered exponential delay, never shorter than the
+ * server's `Retry-After` (it knows its load better than any formula; a `Retry-After: 0` must not
+ * turn into a tight loop either), and never longer than `capMs` — a `Retry-After` included, so a
+ * wrong or hostile header cannot park the queue for days (or overflow a timer).
+ *
+ * @example
+ * nextRetryDelay(1, DEFAULT_BACKOFF, () => 0.5, 30_000); // 30_000
+ * nextRetryDelay(1, DEFAULT_BACKOFF, () => 0.5, 2_147_484_000); // 300_000
  */
 export function nextRetryDelay(
   attempt: number,
@@ -47,5 +70,7 @@ export function nextRetryDelay(
   random: () => number,
   retryAfterMs?: number,
 ): number {
-  return retryAfterMs ?? backoffDelay(attempt, options, random);
+  const jittered = backoffDelay(attempt, options, random);
+  const delay = Math.max(jittered, retryAfterMs ?? 0);
+  return Math.min(timerDelay(delay), options.capMs);
 }

@@ -8,9 +8,16 @@ import type { SyncContext, SyncFailure } from './context.ts';
 export type HttpOutcome<T> =
   | { kind: 'ok'; body: T }
   | SyncFailure
-  /** 413, or 400 (the server could not take this request as it is): the caller may split it. */
+  /**
+   * The server could not take this request as it is: a 413 (from the server or a proxy: a
+   * size limit either way), or a 400 carrying the protocol's `{ error }` body. The caller may
+   * split it. A 400 without that body (a proxy's or firewall's page) is retryable instead:
+   * it says nothing about the events.
+   */
   | { kind: 'refused'; status: number; message: string }
-  | { kind: 'cursor-expired' };
+  | { kind: 'cursor-expired' }
+  /** The body could not be serialised (a bigint, a cycle): nothing was sent. */
+  | { kind: 'unsendable'; message: string };
 
 /**
  * POSTs JSON to `${endpoint}${path}` and classifies the answer. Never throws for network or
@@ -23,6 +30,13 @@ export async function postJson<T>(
   body: unknown,
   schema: z.ZodType<T>,
 ): Promise<HttpOutcome<T>> {
+  let json: string;
+  try {
+    json = JSON.stringify(body);
+  } catch (error) {
+    // A local fault, not the network's: retrying cannot help, so it is not a retryable outcome.
+    return { kind: 'unsendable', message: errorText(error) };
+  }
   const controller = new AbortController();
   // A request never outlives the run's budget by much: a `sync` event has a hard limit.
   const timeout = Math.min(ctx.requestTimeoutMs, Math.max(1000, ctx.deadline - ctx.now()));
@@ -34,7 +48,7 @@ export async function postJson<T>(
       // The extra headers go first so they can never replace the content type.
       headers: { ...ctx.headers(), 'content-type': 'application/json' },
       credentials: ctx.credentials,
-      body: JSON.stringify(body),
+      body: json,
       signal: controller.signal,
     });
   } catch (error) {
@@ -50,17 +64,27 @@ export async function postJson<T>(
       }
       return { kind: 'ok', body: parsed.data };
     }
-    const { message, code } = await errorOf(response);
+    const protocolError = await readProtocolError(response);
+    const message = protocolError?.error ?? (response.statusText || 'no error body');
     switch (response.status) {
       case 401:
         return { kind: 'unauthorized' };
       case 403:
-        return code === ACCOUNT_MISMATCH ? { kind: 'account-mismatch' } : { kind: 'unauthorized' };
+        return protocolError?.code === ACCOUNT_MISMATCH
+          ? { kind: 'account-mismatch' }
+          : { kind: 'unauthorized' };
       case 409:
         return { kind: 'cursor-expired' };
-      case 400:
       case 413:
-        return { kind: 'refused', status: response.status, message };
+        return { kind: 'refused', status: 413, message };
+      case 400:
+        if (protocolError !== null) return { kind: 'refused', status: 400, message };
+        return {
+          kind: 'retryable',
+          status: 400,
+          message: `HTTP 400 without the sync protocol's error body: ${message}`,
+          retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), ctx.now()),
+        };
       default:
         return {
           kind: 'retryable',
@@ -76,15 +100,22 @@ export async function postJson<T>(
   }
 }
 
-/** The protocol's `{ error, details: { code } }`, or the status text for any other body. */
-async function errorOf(response: Response): Promise<{ message: string; code?: unknown }> {
+/**
+ * The protocol's `{ error: string, details?: { code } }` body, or null when the body is not
+ * that (a proxy's page, an empty body).
+ */
+async function readProtocolError(
+  response: Response,
+): Promise<{ error: string; code: unknown } | null> {
   try {
-    const body = (await response.json()) as { error?: unknown; details?: { code?: unknown } };
-    return {
-      message: typeof body.error === 'string' ? body.error : response.statusText,
-      code: body.details?.code,
-    };
+    const body = (await response.json()) as {
+      error?: unknown;
+      details?: { code?: unknown };
+    } | null;
+    return typeof body === 'object' && body !== null && typeof body.error === 'string'
+      ? { error: body.error, code: body.details?.code }
+      : null;
   } catch {
-    return { message: response.statusText };
+    return null;
   }
 }

@@ -60,6 +60,9 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
           break;
         }
         return { kind: 'retryable', status: answer.status, message: answer.message };
+      case 'unsendable':
+        // A cursor and a limit always serialise; kept total for the type.
+        return { kind: 'retryable', message: answer.message };
       default:
         return answer;
     }

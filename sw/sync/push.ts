@@ -55,9 +55,11 @@ async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcom
       }
       await applyPushResults(ctx, rows, answer.body);
       return { kind: 'done' };
-    case 'refused': {
-      // Too large (or unreadable) as a whole: halves go separately, in order. One event the
-      // server refuses alone can never go through: it is rejected here and reported.
+    case 'refused':
+    case 'unsendable': {
+      // Too large, refused by the server (a protocol 400) or not serialisable as a whole:
+      // halves go separately, in order. One event that fails alone can never go through: it is
+      // rejected here and reported, so it never blocks the events behind it.
       if (rows.length > 1) {
         const middle = Math.ceil(rows.length / 2);
         const first = await pushRows(ctx, rows.slice(0, middle));
@@ -67,7 +69,7 @@ async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcom
       const row = rows[0]!;
       const error: PushError = {
         type: 'RECORD_VALIDATION_FAILURE',
-        message: answer.status === 413 ? 'the change is too large to sync' : answer.message,
+        message: refusalMessage(answer),
         retryable: false,
       };
       await applyPushResults(ctx, rows, [{ id: row.event.id, appliedChangelogId: null, error }]);
@@ -78,6 +80,15 @@ async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcom
     default:
       return answer;
   }
+}
+
+function refusalMessage(
+  answer:
+    | { kind: 'refused'; status: number; message: string }
+    | { kind: 'unsendable'; message: string },
+): string {
+  if (answer.kind === 'unsendable') return `the change cannot be sent as JSON: ${answer.message}`;
+  return answer.status === 413 ? 'the change is too large to sync' : answer.message;
 }
 
 /**

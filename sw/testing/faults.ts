@@ -4,8 +4,11 @@ export type Fault =
   | 'drop-request'
   /** The server handles the request, then the answer is lost (a network error). */
   | 'drop-response'
-  /** An answer with this status, the server never reached. */
-  | { status: number; headers?: Record<string, string> };
+  /**
+   * An answer with this status, the server never reached. The body is the protocol's
+   * `{"error":"injected"}` unless `body` is given (e.g. a proxy's HTML page).
+   */
+  | { status: number; headers?: Record<string, string>; body?: string };
 
 export interface FaultyFetch {
   fetch: typeof fetch;
@@ -39,9 +42,13 @@ export function faultyFetch(): FaultyFetch {
         throw new TypeError('fetch failed after the server answered (injected)');
       }
       if (fault !== undefined) {
-        return new Response(JSON.stringify({ error: 'injected' }), {
+        const html = fault.body !== undefined;
+        return new Response(fault.body ?? JSON.stringify({ error: 'injected' }), {
           status: fault.status,
-          headers: { 'content-type': 'application/json', ...fault.headers },
+          headers: {
+            'content-type': html ? 'text/html' : 'application/json',
+            ...fault.headers,
+          },
         });
       }
       return fetch(input, init);

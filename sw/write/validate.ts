@@ -1,4 +1,11 @@
-import { type KeyValue, keyOf, type Model, type Schema, type Write } from 'swsync/schema';
+import {
+  jsonValueIssue,
+  type KeyValue,
+  keyOf,
+  type Model,
+  type Schema,
+  type Write,
+} from 'swsync/schema';
 import type { z } from 'zod';
 import { UnknownModelError, type ValidationIssue, WriteValidationError } from '../errors.ts';
 
@@ -66,6 +73,9 @@ function parse(name: string, schema: z.ZodType, value: unknown): Record<string, 
     }));
     throw new WriteValidationError(name, issues);
   }
+  // The model's types were checked at defineSchema; `z.any()`/`z.custom()` fields were not.
+  const notJson = jsonValueIssue(result.data);
+  if (notJson) throw new WriteValidationError(name, [notJson]);
   return result.data as Record<string, unknown>;
 }
 

@@ -41,6 +41,46 @@ describe('local writes', () => {
     await engine.close();
   });
 
+  it('refuses a value JSON cannot carry in a field the schema could not check', async () => {
+    const schema = defineSchema({
+      Doc: model({
+        fields: z.object({ id: z.string(), ownerId: z.string(), data: z.any() }),
+        key: 'id',
+        scope: 'ownerId',
+      }),
+    });
+    const engine = await createEngine({
+      schema,
+      dbName: 'j',
+      indexedDB: new IDBFactory(),
+      ...offline,
+    });
+    const doc = (data: unknown) => ({ id: 'd1', ownerId: 'u1', data });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const refused: [unknown, string][] = [
+      [{ amount: 10n }, 'data.amount: a bigint cannot travel as JSON'],
+      [[new Date(0)], 'data.0: a Date cannot travel as JSON'],
+      [new Map(), 'data: a Map cannot travel as JSON'],
+      [{ n: Number.NaN }, 'data.n: NaN cannot travel as JSON'],
+      [cyclic, 'data.self: a cycle cannot travel as JSON'],
+      [[1, undefined], 'data.1: undefined in an array cannot travel as JSON'],
+    ];
+    for (const [data, message] of refused) {
+      await expect(engine.create('Doc', doc(data))).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: `invalid Doc: ${message}`,
+      });
+    }
+    expect((await engine.status()).pending).toBe(0);
+    await engine.create('Doc', doc({ nested: [1, 'two', null, { ok: true }] }));
+    await expect(engine.update('Doc', 'd1', { data: 1n })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    expect((await engine.status()).pending).toBe(1);
+    await engine.close();
+  });
+
   it('rejects bad input with a typed error and writes nothing', async () => {
     const engine = await engineOn(new IDBFactory());
     await expect(engine.create('Board', { ...board('b1', 'u1'), name: '' })).rejects.toBeInstanceOf(

@@ -28,7 +28,7 @@ export function accountsSuite(f: SyncFixture): void {
    * A browser: one cookie jar (the test server's auth reads `x-user`) shared by every request
    * of every database, like a session cookie; `user: null` is a signed-out browser.
    */
-  function browser() {
+  function browser(retryMs = 3_600_000) {
     const jar = { user: null as string | null };
     const requests: { path: string; account: string | null; as: string | null }[] = [];
     let failing = false;
@@ -65,8 +65,8 @@ export function accountsSuite(f: SyncFixture): void {
           indexedDB,
           fetch: fetchWithJar,
           isOnline: () => true,
-          // Every test drives retries itself: no timer may fire behind its back.
-          backoff: { baseMs: 3_600_000, capMs: 3_600_000 },
+          // Tests drive retries themselves unless they ask for quick ones.
+          backoff: { baseMs: retryMs, capMs: retryMs },
           onBroadcast: (m) => {
             const list = messages.get(options.dbName) ?? [];
             list.push(m);
@@ -121,7 +121,8 @@ export function accountsSuite(f: SyncFixture): void {
 
   describe('accounts on one browser', () => {
     it('1. a write queued by A is never pushed with B’s session: paused, kept, sent at A’s next sign-in', async () => {
-      const b = browser();
+      // Quick retries: A's scheduled retry is what meets B's session.
+      const b = browser(20);
       const alice = randomUUID();
       const bob = randomUUID();
       const aliceDb = `app-${alice}`;
@@ -132,13 +133,15 @@ export function accountsSuite(f: SyncFixture): void {
       await b.rpc.syncNow(aliceDb);
       expect((await b.status(aliceDb)).pending).toBe(1);
 
-      // A's session ends without the app signing out (cookie replaced), B signs in.
-      b.setFailing(false);
+      // A's session ends without the app signing out (cookie replaced), B signs in, and the
+      // server recovers: A's retry now goes out with B's cookie.
       b.jar.user = bob;
       const bobDb = `app-${bob}`;
       await b.open(bobDb, bob);
+      b.setFailing(false);
       await b.write(bobDb, [{ op: 'create', model: 'Board', record: board('b-b1', bob) }]);
-      // Every host-wide trigger syncs every database the worker knows.
+      await expect.poll(async () => (await b.status(aliceDb)).paused).toBe('account-mismatch');
+      // Every host-wide trigger syncs every database the worker knows: A's stays paused.
       for (const reason of ['startup', 'online', 'timer', 'background-sync']) {
         await b.host.syncAll(reason);
       }

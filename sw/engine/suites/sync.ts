@@ -7,7 +7,7 @@ import { META_KEYS, STORES } from '../../store/layout.ts';
 import { openLocalDb } from '../../store/open.ts';
 import { board, todo } from '../../testing/demo-records.ts';
 import { rejections, signedInEngine } from '../../testing/engines.ts';
-import { faultyFetch } from '../../testing/faults.ts';
+import { faultyFetch, ManualClock } from '../../testing/faults.ts';
 import type { SyncFixture } from '../../testing/fixture.ts';
 import type { EngineOptions } from '../options.ts';
 
@@ -284,17 +284,22 @@ export function syncSuite(f: SyncFixture): void {
     it('bounds every run in time', async () => {
       const user = randomUUID();
       const faulty = faultyFetch();
+      const clock = new ManualClock();
       const { engine } = await engineFor(user, new IDBFactory(), {
         fetch: faulty.fetch,
         runBudgetMs: 0,
+        now: () => clock.now,
+        setTimeout: clock.setTimeout,
+        clearTimeout: clock.clearTimeout,
       });
       await engine.create('Board', board('b-budget', user));
       const status = await engine.sync();
-      // Out of time before the first request: nothing sent, nothing lost, a new run scheduled.
+      // Out of time before the first request: nothing sent, nothing lost, a new run scheduled
+      // (not a failure: no retry to show, no attempt counted).
       expect(faulty.calls).toEqual([]);
-      expect(status).toMatchObject({ pending: 1, lastError: null });
-      expect(engine.retryState().at).not.toBeNull();
-      expect(engine.retryState().attempt).toBe(0);
+      expect(status).toMatchObject({ pending: 1, lastError: null, retry: null });
+      expect([...clock.timers.values()].map((t) => t.at)).toEqual([clock.now + 1000]);
+      expect(engine.retryState()).toEqual({ attempt: 0, at: null });
       await engine.close();
     });
 
