@@ -73,6 +73,27 @@ describe('local writes', () => {
     await engine.close();
   });
 
+  it('refuses own keys the model does not declare, __proto__ and constructor included', async () => {
+    const engine = await engineOn(new IDBFactory());
+    await engine.create('Board', board('b1', 'u1'));
+    const json = JSON.stringify(board('b2', 'u1')).slice(0, -1);
+    // Parsed (and structured-cloned, as a page's write arrives): the keys are own keys.
+    const parsed = (text: string) => structuredClone(JSON.parse(text) as Record<string, unknown>);
+    for (const write of [
+      () => engine.create('Board', parsed(`${json}, "__proto__": {}}`) as never),
+      () => engine.create('Board', parsed(`${json}, "constructor": "x"}`) as never),
+      () => engine.create('Board', parsed(`${json}, "prototype": 1}`) as never),
+      () => engine.update('Board', 'b1', parsed('{"__proto__": {}}')),
+      () => engine.update('Board', 'b1', parsed('{"__proto__": {"name": "polluted"}}')),
+      () => engine.update('Board', 'b1', parsed('{"name": "x", "constructor": {}}')),
+    ]) {
+      await expect(write()).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    expect(await engine.list('Board')).toEqual([board('b1', 'u1')]);
+    expect((await engine.status()).pending).toBe(1);
+    await engine.close();
+  });
+
   it('deduplicates by mutationId, across engine restarts', async () => {
     const idb = new IDBFactory();
     const first = await engineOn(idb);
