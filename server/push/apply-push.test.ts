@@ -1,6 +1,7 @@
 import { defineSchema, model, type PushResult } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { purgeTombstones } from '../changelog/index.ts';
 import { pullAndMaterializeLogs } from '../pull/index.ts';
 import type { SqlClient, SyncStore } from '../store/types.ts';
 import {
@@ -267,6 +268,26 @@ describeEachStore('applyPush', (getStore) => {
       expect(again).toEqual(first);
       const replica = await drain(getStore(), scope);
       expect(replica.records.get(`Board/${b}`)).toMatchObject({ name: 'second' });
+    });
+
+    it('a repeat whose record is gone since (deleted, then purged) also says record: null', async () => {
+      const scope = uniqueScope();
+      const b = recordKey('b');
+      const create = ev.create('Board', board(b, scope));
+      const rename = ev.update('Board', b, { name: 'renamed' });
+      const first = await push(scope, [create, rename]);
+      const [deleted] = await push(scope, [ev.delete('Board', b)]);
+      const gone = first.map((result) => ({ ...result, record: null }));
+      expect(await push(scope, [create, rename])).toEqual(gone);
+      // A delete's own repeat needs no note: its effect is the record being gone.
+      expect(await push(scope, [{ ...ev.delete('Board', b), id: deleted!.id }])).toEqual([deleted]);
+      await purgeTombstones({
+        store: getStore(),
+        retentionMs: 0,
+        now: new Date(Date.now() + 60_000),
+      });
+      expect(await push(scope, [create, rename])).toEqual(gone);
+      expect(first[0]).toMatchObject({ error: null, version: 1 });
     });
 
     it('the same id twice in one batch applies once', async () => {

@@ -43,10 +43,7 @@ export async function processEvent(
   const { model } = ev;
   if (ctx.remember) {
     const previous = ctx.seen.get(seenId(ev.scope, ev.id));
-    if (previous) {
-      const changelogId = previous.seq === null ? null : encodeChangelogId(previous.seq);
-      return { result: applied(ev.id, changelogId, previous.version ?? undefined) };
-    }
+    if (previous) return { result: repeated(ev, previous, state.get(ev.modelName, ev.keyText)) };
   }
   const row = state.get(ev.modelName, ev.keyText);
 
@@ -171,6 +168,26 @@ export async function processEvent(
     result: applied(ev.id, encodeChangelogId(seq), version),
     ...(ctx.remember ? { remember } : {}),
   };
+}
+
+/**
+ * The answer to an event id applied before: the first result again, plus `record: null` when
+ * the event left a record that is gone now (deleted since, perhaps purged). A client whose
+ * first answer was lost would otherwise keep the event's effect, and no pull may ever correct
+ * it: a purged tombstone is never pulled. (A record that still exists needs no such note: its
+ * latest change is in the changelog, where the client's next pull finds it.)
+ */
+function repeated(ev: PreparedEvent, previous: AppliedEvent, row: RecordRow | undefined) {
+  const changelogId = previous.seq === null ? null : encodeChangelogId(previous.seq);
+  const left = ev.operation !== 'delete' && previous.version !== null;
+  // Keys stay bound to their scope, so the row is the caller's; checked all the same.
+  const gone = !(row?.scope === ev.scope && row.record !== null);
+  return applied(
+    ev.id,
+    changelogId,
+    previous.version ?? undefined,
+    left && gone ? { record: null } : {},
+  );
 }
 
 function take(ctx: ProcessContext, scope: string): number {

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { useSyncFixture } from '../testing/fixture.ts';
 import { convergenceSuite } from './suites/convergence.ts';
 import { resilienceSuite } from './suites/resilience.ts';
+import { storiesSuite } from './suites/stories.ts';
 import { syncSuite } from './suites/sync.ts';
 
 // One file, one PGlite: every engine suite against the real sync routes on real ports.
@@ -9,3 +10,4 @@ const fixture = useSyncFixture();
 syncSuite(fixture);
 resilienceSuite(fixture);
 convergenceSuite(fixture);
+storiesSuite(fixture);

@@ -122,6 +122,9 @@ async function applyPushResults(
         base.record = applyEvent(base.record, row.event);
         if (result.version !== undefined) base.version = result.version;
       }
+      // A repeat of an event applied before whose record is gone since (perhaps purged, so no
+      // pull will ever say so): the server answers `record: null`.
+      if (result.record === null) base.record = null;
       if (result.version !== undefined) await chainVersion(ctx, tx, row, result.version);
     } else {
       if (result.error.type === 'CONFLICT' && result.record !== undefined) {
