@@ -66,6 +66,7 @@ export function prepareEvent(
     data: body.data,
     newParent,
     baseVersion: event.baseVersion ?? null,
+    ledgerKey: id,
   };
 }
 

@@ -4,7 +4,7 @@ import { applied, rejected } from './results.ts';
 import type { BatchState, RecordRow } from './state.ts';
 import type { CustomValidation, PreparedEvent, SyncSchema } from './types.ts';
 
-/** A remembered result of an applied event: (scope, event id) → first changelog seq. */
+/** A remembered result of an applied event: (scope, ledger key) → first changelog seq. */
 export interface AppliedEvent {
   scope: string;
   eventId: string;
@@ -21,8 +21,8 @@ export interface ProcessContext {
   seen: Map<string, AppliedEvent>;
   customValidation: CustomValidation | undefined;
   clientId: string | null;
-  /** false for server-side writes: no event id is stored or remembered. */
-  remember: boolean;
+  /** false for server-side writes: their changelog entries carry no event id. */
+  clientEvents: boolean;
 }
 
 export const seenId = (scope: string, eventId: string) => JSON.stringify([scope, eventId]);
@@ -41,8 +41,8 @@ export async function processEvent(
 ): Promise<{ result: PushResult; remember?: AppliedEvent }> {
   const { state } = ctx;
   const { model } = ev;
-  if (ctx.remember) {
-    const previous = ctx.seen.get(seenId(ev.scope, ev.id));
+  if (ev.ledgerKey !== null) {
+    const previous = ctx.seen.get(seenId(ev.scope, ev.ledgerKey));
     if (previous) return { result: repeated(ev, previous, state.get(ev.modelName, ev.keyText)) };
   }
   const row = state.get(ev.modelName, ev.keyText);
@@ -89,8 +89,7 @@ export async function processEvent(
     };
   }
   if (ev.operation === 'delete' && !live) {
-    const remember = { scope: ev.scope, eventId: ev.id, seq: null, version: null };
-    return { result: applied(ev.id, null, undefined), ...(ctx.remember ? { remember } : {}) };
+    return { result: applied(ev.id, null, undefined), ...remembered(ev, null, null) };
   }
 
   let cascade: RecordRow[] = [];
@@ -128,7 +127,7 @@ export async function processEvent(
     }
   }
 
-  const eventId = ctx.remember ? ev.id : null;
+  const eventId = ctx.clientEvents ? ev.id : null;
   const ownership = model.ownership;
   const seq = take(ctx, ev.scope);
   const version = (row?.version ?? 0) + 1;
@@ -163,11 +162,20 @@ export async function processEvent(
       clientId: ctx.clientId,
     });
   }
-  const remember = { scope: ev.scope, eventId: ev.id, seq, version };
   return {
     result: applied(ev.id, encodeChangelogId(seq), version),
-    ...(ctx.remember ? { remember } : {}),
+    ...remembered(ev, seq, version),
   };
+}
+
+/** What idempotency stores for an applied event, if it has a ledger key. */
+function remembered(
+  ev: PreparedEvent,
+  seq: number | null,
+  version: number | null,
+): { remember?: AppliedEvent } {
+  if (ev.ledgerKey === null) return {};
+  return { remember: { scope: ev.scope, eventId: ev.ledgerKey, seq, version } };
 }
 
 /**

@@ -1,5 +1,5 @@
 export { applyEntries, drain, emptyReplica, type Replica } from './drain.ts';
-export { driverError, type FaultPlan, withFaults } from './faulty-store.ts';
+export { driverError, type FaultPlan, withFaults, withLostCommits } from './faulty-store.ts';
 export { createTestDatabase, type TestDatabase, testDatabaseUrl } from './postgres-db.ts';
 export {
   createPostgresTestStore,
