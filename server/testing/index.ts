@@ -11,4 +11,13 @@ export {
   storeKinds,
   uniqueScope,
 } from './stores.ts';
-export { board, ev, eventId, recordKey, type TestSchema, testSchema, todo } from './test-schema.ts';
+export {
+  board,
+  ev,
+  eventId,
+  foldersSchema,
+  recordKey,
+  type TestSchema,
+  testSchema,
+  todo,
+} from './test-schema.ts';

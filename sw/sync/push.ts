@@ -3,6 +3,7 @@ import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
 import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
 import { postJson } from './http.ts';
 import { applyEvent, pendingRows, rebaseRecord, type WriteTx } from './replay.ts';
+import { settleCascade } from './settle-cascade.ts';
 
 /**
  * Drains the outbox: FIFO batches of at most `batchSize` events, each batch's results applied
@@ -91,7 +92,8 @@ async function applyPushResults(
   rows: OutboxRow[],
   results: PushResult[],
 ): Promise<void> {
-  const models = [...new Set(rows.map((r) => r.model))].filter((m) => ctx.schema.getModel(m));
+  const touched = rows.flatMap((r) => [r.model, ...(r.cascade ?? []).map((c) => c.model)]);
+  const models = [...new Set(touched)].filter((m) => ctx.schema.getModel(m));
   const tx = ctx.db.transaction(
     [...models, STORES.outbox, STORES.base, STORES.versions],
     'readwrite',
@@ -140,6 +142,7 @@ async function applyPushResults(
     } else {
       await baseStore.delete([row.model, row.key]);
     }
+    await settleCascade(tx, ctx.schema, row, result.error === null, changes);
   }
   await tx.done;
   if (changes.size > 0) ctx.onChange(changes);

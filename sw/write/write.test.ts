@@ -193,7 +193,7 @@ describe('local writes', () => {
     db.close();
   });
 
-  it('deletes the children of a deleted parent locally, each with its own event', async () => {
+  it('deletes the children of a deleted parent locally, as part of its one event', async () => {
     const idb = new IDBFactory();
     const messages: BroadcastMessage[] = [];
     const engine = await createEngine({
@@ -212,15 +212,28 @@ describe('local writes', () => {
     await engine.delete('Board', 'b1');
     expect((await engine.list('Todo')).map((t) => t.id)).toEqual(['t3']);
     expect(messages.filter((m) => m.type === 'change')).toEqual([
-      { type: 'change', model: 'Todo', keys: ['t1', 't2'] },
       { type: 'change', model: 'Board', keys: ['b1'] },
+      { type: 'change', model: 'Todo', keys: ['t1', 't2'] },
     ]);
+    // One event: the children are never pushed as deletes of their own.
+    expect((await engine.status()).pending).toBe(6);
     const db = await openLocalDb({ schema: demoSchema, dbName: 'w', indexedDB: idb });
     const rows = (await db.getAll(STORES.outbox)) as OutboxRow[];
-    expect(rows.slice(5).map((r) => [r.event.operation, r.model, r.key])).toEqual([
-      ['delete', 'Todo', 't1'],
-      ['delete', 'Todo', 't2'],
-      ['delete', 'Board', 'b1'],
+    expect(rows.slice(5).map((r) => [r.event.operation, r.model, r.key, r.cascade])).toEqual([
+      [
+        'delete',
+        'Board',
+        'b1',
+        [
+          { model: 'Todo', key: 't1' },
+          { model: 'Todo', key: 't2' },
+        ],
+      ],
+    ]);
+    // Each child is tied to that event by a mark in its base row.
+    const base = (await db.get(STORES.base, ['Todo', 't1'])) as BaseRow;
+    expect(base.cascades).toEqual([
+      { seq: rows[5]!.seq, parentModel: 'Board', field: 'boardId', parentKey: 'b1' },
     ]);
     db.close();
     await engine.close();
