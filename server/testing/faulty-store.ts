@@ -24,7 +24,7 @@ export function withFaults(store: SyncStore, plan: FaultPlan): SyncStore & { fai
   return {
     kind: store.kind,
     query: (text, params) => store.query(text, params),
-    listen: (channel, onNotify) => store.listen(channel, onNotify),
+    listen: (channel, onNotify, onRestored) => store.listen(channel, onNotify, onRestored),
     close: () => store.close(),
     transaction: (fn) =>
       store.transaction((tx) => {
@@ -62,7 +62,7 @@ export function withLostCommits(store: SyncStore, times = 1): SyncStore & { lost
   return {
     kind: store.kind,
     query: (text, params) => store.query(text, params),
-    listen: (channel, onNotify) => store.listen(channel, onNotify),
+    listen: (channel, onNotify, onRestored) => store.listen(channel, onNotify, onRestored),
     close: () => store.close(),
     async transaction(fn) {
       const value = await store.transaction(fn);
