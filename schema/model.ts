@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { declaredKeysOnly } from './own-keys.ts';
 
 /** How concurrent writes to one record are resolved on the server. */
 export type ConflictRule = 'lww' | 'version';
@@ -64,7 +65,7 @@ export interface Model<
   readonly indexes: readonly I[];
   readonly conflict: ConflictRule;
   readonly ownership: Ownership;
-  /** `fields` rejecting undeclared fields: what a create must satisfy. */
+  /** `fields` rejecting undeclared own keys (`__proto__` too): what a create must satisfy. */
   readonly recordSchema: z.ZodType<z.output<F>>;
   /** Every field optional, undeclared fields rejected: what an update must satisfy. */
   readonly patchSchema: z.ZodType<Partial<z.output<F>>>;
@@ -112,7 +113,13 @@ export function model<
     indexes: [...(options.indexes ?? [])],
     conflict: options.conflict ?? 'lww',
     ownership,
-    recordSchema: options.fields.strict() as unknown as z.ZodType<z.output<F>>,
-    patchSchema: options.fields.partial().strict() as unknown as z.ZodType<Partial<z.output<F>>>,
+    // Own keys are checked on the input itself: strictness must not depend on how the object
+    // schema looks keys up (see undeclaredKeys).
+    recordSchema: declaredKeysOnly(options.fields.shape).pipe(
+      options.fields.strict(),
+    ) as unknown as z.ZodType<z.output<F>>,
+    patchSchema: declaredKeysOnly(options.fields.shape).pipe(
+      options.fields.partial().strict(),
+    ) as unknown as z.ZodType<Partial<z.output<F>>>,
   };
 }

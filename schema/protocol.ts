@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonObjectSchema } from './own-keys.ts';
 
 /** Bumped whenever the wire contract (PROTOCOL.md) changes incompatibly. */
 export const PROTOCOL_VERSION = 1;
@@ -23,7 +24,8 @@ export type Operation = z.infer<typeof operationSchema>;
 export const keyPathSchema = z.array(z.union([z.string(), z.number()]));
 export type KeyPath = z.infer<typeof keyPathSchema>;
 
-const jsonObject = z.record(z.string(), z.unknown());
+// Never copied (see jsonObjectSchema): the server's strict model check judges the payload as sent.
+const jsonObject = jsonObjectSchema;
 
 /**
  * A client mutation. Unknown bookkeeping fields (tries, lastError, synced...) are accepted and

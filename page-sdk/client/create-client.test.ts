@@ -8,7 +8,13 @@ import { createClient } from './create-client.ts';
 const pushed: string[] = [];
 const versions = new Map<string, number>();
 let changelog = 0;
-/** A stand-in server: every push applied, every pull empty. */
+/** Records the stand-in server holds, by `model:keyPath`. */
+const records = new Map<string, { model: string; key: unknown[]; record: object | null }>();
+
+/**
+ * A stand-in server: every push applied; a pull from no cursor brings every record (a full
+ * pull drops local records it does not bring), later pulls nothing.
+ */
 const fakeFetch: typeof fetch = async (input, init) => {
   const url = String(input);
   if (url.endsWith('/push')) {
@@ -25,11 +31,33 @@ const fakeFetch: typeof fetch = async (input, init) => {
       const key = `${e.entityType}:${JSON.stringify(e.entityKeyPath)}`;
       const version = (versions.get(key) ?? 0) + 1;
       versions.set(key, version);
+      const before = records.get(key)?.record ?? null;
+      const record =
+        e.payload === null
+          ? null
+          : (e as { operation?: string }).operation === 'update'
+            ? { ...before, ...(e.payload as object) }
+            : (e.payload as object);
+      records.set(key, { model: e.entityType, key: e.entityKeyPath ?? [], record });
       return { id: e.id, appliedChangelogId: String(++changelog), error: null, version };
     });
     return Response.json(results);
   }
-  return Response.json({ cursor: null, hasMore: false, logsWithRecords: [] });
+  const { lastChangelogId } = JSON.parse(String(init?.body)) as { lastChangelogId?: string | null };
+  const logsWithRecords = lastChangelogId
+    ? []
+    : [...records].map(([key, { model, key: keyPath, record }]) => ({
+        id: String(changelog),
+        model,
+        keyPath,
+        operation: record === null ? 'delete' : 'update',
+        record,
+        version: versions.get(key)!,
+        eventId: null,
+        clientId: null,
+      }));
+  const cursor = changelog > 0 ? String(changelog) : null;
+  return Response.json({ cursor, hasMore: false, logsWithRecords });
 };
 
 const dbName = `client-test-${Date.now()}`;

@@ -156,6 +156,54 @@ describeEachStore('fuzzing push and pull bodies', (getStore) => {
     expect(applied).toBeGreaterThan(10);
   });
 
+  it('own keys JSON.parse makes (__proto__, constructor, prototype) never pass as fields', async () => {
+    const poison = fc.constantFrom('__proto__', 'constructor', 'prototype');
+    const value = fc.jsonValue({ maxDepth: 2 });
+    // JSON text, so the server's JSON.parse makes the keys own keys, as a client's would.
+    const withKey = (fields: object, key: string, v: unknown) =>
+      `${JSON.stringify(fields).slice(0, -1)}${Object.keys(fields).length > 0 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(v)}}`;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(alice, bob),
+        fc.constantFrom(...BOARD_KEYS),
+        fc.constantFrom('create', 'update', 'delete', 'event'),
+        poison,
+        value,
+        async (user, key, where, bad, v) => {
+          const id = `poison-${where}-${bad}-${key}`;
+          const event =
+            where === 'event'
+              ? // The event's own fields come from the poisoned key only: nothing may be read there.
+                withKey({ id }, bad, {
+                  entityType: 'Board',
+                  operation: 'delete',
+                  entityKeyPath: [key],
+                  payload: null,
+                  createdAt: '2026-01-01T00:00:00.000Z',
+                })
+              : `{"id":${JSON.stringify(id)},"entityType":"Board","operation":"${where}",
+                  "entityKeyPath":[${JSON.stringify(key)}],"createdAt":"2026-01-01T00:00:00.000Z",
+                  "payload":${withKey(where === 'update' ? { name: 'p' } : board(key, user), bad, v)}}`;
+          const before = await send('pull', user, '{}', 'application/json');
+          const { status, json } = await send(
+            'push',
+            user,
+            `{"events":[${event}]}`,
+            'application/json',
+          );
+          expect(status).toBe(200);
+          const [result] = json as { error: { type: string } | null }[];
+          expect(result!.error?.type).toBe(
+            where === 'event' ? 'INVALID_MODEL' : 'RECORD_VALIDATION_FAILURE',
+          );
+          const after = await send('pull', user, '{}', 'application/json');
+          expect(after.json).toEqual(before.json);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it('random JSON, random bytes and wrong content types on both routes: never a 5xx', async () => {
     const body = fc.oneof(
       fc.jsonValue().map((v) => JSON.stringify(v)),

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeChangelogId } from '../changelog/cursor.ts';
 import { POKE_CHANNEL, type SyncStore } from '../store/types.ts';
 import { releaseSharedPGlite, sharedPGliteStore, uniqueScope } from '../testing/index.ts';
 import { openPokeStream } from './events.ts';
@@ -85,6 +86,35 @@ describe('PokeHub', () => {
     await tick();
     expect(seen).toEqual(['ok']);
     off();
+  });
+
+  it('after the store listens again, pokes every subscriber once with its scope head', async () => {
+    let restored: (() => void) | undefined;
+    const wrapped: SyncStore = Object.assign(Object.create(store) as SyncStore, {
+      listen: (channel: string, fn: (payload: string) => void, onRestored?: () => void) => {
+        restored = onRestored;
+        return store.listen(channel, fn);
+      },
+    });
+    const hub = new PokeHub(wrapped);
+    const withCommits = uniqueScope();
+    const quiet = uniqueScope();
+    await store.query('INSERT INTO swsync_scopes (scope, seq) VALUES ($1, 7)', [withCommits]);
+    const seen: string[] = [];
+    const offs = [
+      await hub.subscribe(withCommits, (c) => seen.push(`a:${c}`)),
+      await hub.subscribe(withCommits, (c) => seen.push(`b:${c}`)),
+      await hub.subscribe(quiet, (c) => seen.push(`q:${c}`)),
+    ];
+    expect(restored).toBeTypeOf('function');
+    restored!();
+    for (let i = 0; i < 40 && seen.length < 3; i++) await tick(10);
+    expect(seen.sort()).toEqual([
+      `a:${encodeChangelogId(7)}`,
+      `b:${encodeChangelogId(7)}`,
+      `q:${encodeChangelogId(0)}`,
+    ]);
+    for (const off of offs) off();
   });
 
   it('shares one hub per store', () => {

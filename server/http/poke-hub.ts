@@ -1,3 +1,4 @@
+import { encodeChangelogId } from '../changelog/cursor.ts';
 import { POKE_CHANNEL, type PokeNotice, type SyncStore } from '../store/types.ts';
 
 /** Receives the cursor of each commit that touched the subscribed scope. */
@@ -10,6 +11,8 @@ export type PokeListener = (cursor: string) => void;
  * LISTEN holds a connection); it starts with the first subscriber and stops after the last one
  * leaves, so an idle server holds no listening connection and nothing leaks per client.
  * NOTIFY goes through the database, so commits made by any instance reach every instance's hub.
+ * When the store has to LISTEN again on a new connection, every subscriber is poked once, as
+ * commits made in between were never notified.
  */
 export class PokeHub {
   readonly #store: SyncStore;
@@ -69,7 +72,11 @@ export class PokeHub {
   #ensureListening(): Promise<unknown> {
     if (!this.#listening) {
       const listening = this.#stopping.then(() =>
-        this.#store.listen(POKE_CHANNEL, (payload) => this.#dispatch(payload)),
+        this.#store.listen(
+          POKE_CHANNEL,
+          (payload) => this.#dispatch(payload),
+          () => void this.#pokeEveryone(),
+        ),
       );
       this.#listening = listening;
       // A failed LISTEN is forgotten so that the next subscriber tries again.
@@ -92,16 +99,42 @@ export class PokeHub {
 
   #dispatch(payload: string): void {
     const notice = parseNotice(payload);
-    if (!notice) return;
-    const listeners = this.#byScope.get(notice.scope);
+    if (notice) this.#poke(notice.scope, notice.cursor);
+  }
+
+  #poke(scope: string, cursor: string): void {
+    const listeners = this.#byScope.get(scope);
     if (!listeners) return;
     for (const listener of [...listeners]) {
       try {
-        listener(notice.cursor);
+        listener(cursor);
       } catch {
         // One broken client stream must not starve the others.
       }
     }
+  }
+
+  /**
+   * The store had to LISTEN again: commits made while it was not listening were never poked.
+   * Every subscriber gets one poke, with its scope's head as the cursor, and pulls what it
+   * missed (clients pull on any poke). Should reading the heads fail too, the poke still goes
+   * out: its cursor is then the scope's start, which is no less true of what to pull.
+   */
+  async #pokeEveryone(): Promise<void> {
+    const scopes = [...this.#byScope.keys()];
+    if (scopes.length === 0) return;
+    const heads = new Map<string, number>();
+    try {
+      const rows = await this.#store.query<{ scope: string; seq: number | string }>(
+        `SELECT scope, seq FROM swsync_scopes
+          WHERE scope IN (SELECT jsonb_array_elements_text($1::text::jsonb))`,
+        [scopes],
+      );
+      for (const row of rows) heads.set(row.scope, Number(row.seq));
+    } catch {
+      // See above: poke anyway.
+    }
+    for (const scope of scopes) this.#poke(scope, encodeChangelogId(heads.get(scope) ?? 0));
   }
 }
 

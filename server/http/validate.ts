@@ -36,7 +36,10 @@ export function checkPushBody(body: unknown, maxBatchSize: number): CheckedPush 
   }
   const parsed = pushRequestSchema.safeParse(body);
   if (!parsed.success) throw badRequest('invalid push body', issuesOf(parsed.error));
-  const { events, clientId } = parsed.data;
+  // The events as sent, not zod's copies: a copy by assignment would turn an own `__proto__`
+  // key into the event's prototype, and the event checks must see exactly what arrived.
+  const events = body.events as CheckedPush['events'];
+  const { clientId } = parsed.data;
   return clientId === undefined ? { events } : { events, clientId };
 }
 

@@ -1,5 +1,7 @@
-import type { PushResult } from 'swsync/schema';
+import { defineSchema, model, type PushResult } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { purgeTombstones } from '../changelog/index.ts';
 import { pullAndMaterializeLogs } from '../pull/index.ts';
 import type { SqlClient, SyncStore } from '../store/types.ts';
 import {
@@ -86,6 +88,66 @@ describeEachStore('applyPush', (getStore) => {
       ]);
       expect(errorTypes(results)).toEqual(Array(14).fill('RECORD_VALIDATION_FAILURE'));
       expect(await rowCount(scope)).toBe(0);
+    });
+
+    it('own keys JSON.parse makes (__proto__, constructor, prototype) are undeclared fields', async () => {
+      const { scope, b } = await withBoard();
+      const json = JSON.stringify(board(recordKey('b'), scope)).slice(0, -1);
+      const results = await push(scope, [
+        // Parsed, not written as literals: a literal `__proto__` would set the prototype.
+        ev.update('Board', b, JSON.parse('{"__proto__": {}}')),
+        ev.update('Board', b, JSON.parse('{"__proto__": {"name": "polluted"}}')),
+        ev.update('Board', b, JSON.parse('{"name": "x", "constructor": {}}')),
+        ev.create('Board', JSON.parse(`${json}, "__proto__": {}}`)),
+        ev.create('Board', JSON.parse(`${json}, "constructor": "x"}`)),
+        ev.create('Board', JSON.parse(`${json}, "prototype": null}`)),
+        ev.create('Board', JSON.parse(`${json}, "toString": 1}`)),
+        ev.delete('Board', b, { payload: JSON.parse(`{"id": "${b}", "__proto__": {}}`) }),
+      ]);
+      expect(errorTypes(results)).toEqual(Array(8).fill('RECORD_VALIDATION_FAILURE'));
+      // Nothing applied: the board is still at its first version, nothing else was stored.
+      const replica = await drain(getStore(), scope);
+      expect(replica.entries).toHaveLength(1);
+      expect(replica.entries[0]).toMatchObject({ version: 1, record: board(b, scope) });
+    });
+
+    it('an own __proto__ on the event itself does not lend it fields', async () => {
+      const { scope, b } = await withBoard();
+      const event = JSON.parse(
+        `{"id": "proto-ev", "__proto__": {"entityType": "Board", "operation": "delete",
+          "entityKeyPath": ["${b}"], "payload": null, "createdAt": "x"}}`,
+      ) as PushEventInput;
+      const [result] = await push(scope, [event]);
+      expect(result!.error?.type).toBe('INVALID_MODEL');
+      expect((await drain(getStore(), scope)).records.size).toBe(1);
+    });
+
+    it('a model that declares constructor as a field may use it', async () => {
+      const schema = defineSchema({
+        Klass: model({
+          fields: z.object({ id: z.string(), owner: z.string(), constructor: z.string() }),
+          key: 'id',
+          scope: 'owner',
+        }),
+      });
+      const scope = uniqueScope();
+      const id = recordKey('k');
+      const results = await applyPush({
+        store: getStore(),
+        schema,
+        scopeKey: scope,
+        events: [
+          ev.create(
+            'Klass',
+            JSON.parse(`{"id": "${id}", "owner": "${scope}", "constructor": "A"}`),
+          ),
+          ev.update('Klass', id, JSON.parse('{"constructor": "B"}')),
+          ev.update('Klass', id, JSON.parse('{"prototype": "C"}')),
+        ],
+      });
+      expect(errorTypes(results)).toEqual([null, null, 'RECORD_VALIDATION_FAILURE']);
+      const replica = await drain(getStore(), scope);
+      expect(replica.entries[0]!.record).toEqual({ id, owner: scope, constructor: 'B' });
     });
 
     it('client bookkeeping fields on an event are accepted and ignored', async () => {
@@ -206,6 +268,26 @@ describeEachStore('applyPush', (getStore) => {
       expect(again).toEqual(first);
       const replica = await drain(getStore(), scope);
       expect(replica.records.get(`Board/${b}`)).toMatchObject({ name: 'second' });
+    });
+
+    it('a repeat whose record is gone since (deleted, then purged) also says record: null', async () => {
+      const scope = uniqueScope();
+      const b = recordKey('b');
+      const create = ev.create('Board', board(b, scope));
+      const rename = ev.update('Board', b, { name: 'renamed' });
+      const first = await push(scope, [create, rename]);
+      const [deleted] = await push(scope, [ev.delete('Board', b)]);
+      const gone = first.map((result) => ({ ...result, record: null }));
+      expect(await push(scope, [create, rename])).toEqual(gone);
+      // A delete's own repeat needs no note: its effect is the record being gone.
+      expect(await push(scope, [{ ...ev.delete('Board', b), id: deleted!.id }])).toEqual([deleted]);
+      await purgeTombstones({
+        store: getStore(),
+        retentionMs: 0,
+        now: new Date(Date.now() + 60_000),
+      });
+      expect(await push(scope, [create, rename])).toEqual(gone);
+      expect(first[0]).toMatchObject({ error: null, version: 1 });
     });
 
     it('the same id twice in one batch applies once', async () => {

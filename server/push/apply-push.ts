@@ -8,7 +8,7 @@ import { type AppliedEvent, type ProcessContext, processEvent, seenId } from './
 import { BatchState, loadDescendants, type RecordRef, readRecords } from './state.ts';
 import { isStorableId } from './storable.ts';
 import type { ApplyPushOptions, CustomValidation, PreparedEvent, SyncSchema } from './types.ts';
-import { lockScopes, readAppliedEvents, WriteRaceError, writeBatch } from './write.ts';
+import { type Ledger, lockScopes, readAppliedEvents, WriteRaceError, writeBatch } from './write.ts';
 
 /**
  * Applies a batch of client events in one transaction and returns one result per event, in
@@ -30,7 +30,7 @@ export async function applyPush(options: ApplyPushOptions): Promise<PushResult[]
     schema: options.schema,
     customValidation: options.customValidation,
     clientId,
-    remember: true,
+    ledger: 'events',
     maxAttempts: options.maxAttempts ?? 4,
   });
 }
@@ -39,7 +39,12 @@ export interface BatchOptions
   extends Required<Pick<ApplyPushOptions, 'events' | 'scopeKey' | 'store' | 'schema'>> {
   customValidation: CustomValidation | undefined;
   clientId: string | null;
-  remember: boolean;
+  /**
+   * Where idempotency keys live: client event ids (`events`; every event has one, its id) or
+   * server writes' keys (`server-writes`; `keyOf` gives each write's key or null).
+   */
+  ledger: Ledger;
+  keyOf?: (index: number) => string | null;
   maxAttempts: number;
 }
 
@@ -50,9 +55,12 @@ export async function runBatch(options: BatchOptions): Promise<PushResult[]> {
   options.events.forEach((input, index) => {
     const outcome = prepareEvent(input, index, options.schema, options.scopeKey);
     if ('error' in outcome) results[index] = outcome;
-    else prepared.push(outcome);
+    else prepared.push(options.keyOf ? { ...outcome, ledgerKey: options.keyOf(index) } : outcome);
   });
   if (prepared.length === 0) return results as PushResult[];
+  // After a lost connection the COMMIT may have gone through: trying again is only safe when
+  // every event would be recognised as applied, i.e. has a ledger key.
+  const safeAfterLoss = prepared.every((ev) => ev.ledgerKey !== null);
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -64,8 +72,10 @@ export async function runBatch(options: BatchOptions): Promise<PushResult[]> {
       if (kind === 'other') throw error;
       // A lost connection is worth another try on a fresh one. Safe even if the COMMIT went
       // through before the loss: the retry finds the event ids applied and repeats the results.
+      // A race or serialization failure always rolled back, so it is retried in any case.
       const retryable =
-        kind === 'retry' || (kind === 'unavailable' && !(error instanceof StoreClosedError));
+        kind === 'retry' ||
+        (kind === 'unavailable' && safeAfterLoss && !(error instanceof StoreClosedError));
       if (retryable && attempt < options.maxAttempts) {
         // Full jitter: two racing batches should not collide again on the retry.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
@@ -86,10 +96,11 @@ async function decide(
   const initialCounters = await lockScopes(tx, scopes);
 
   const seen = new Map<string, AppliedEvent>();
-  if (options.remember) {
-    const keys = prepared.map((ev) => ({ scope: ev.scope, eventId: ev.id }));
-    for (const row of await readAppliedEvents(tx, keys))
-      seen.set(seenId(row.scope, row.eventId), row);
+  const keys = prepared.flatMap((ev) =>
+    ev.ledgerKey === null ? [] : [{ scope: ev.scope, eventId: ev.ledgerKey }],
+  );
+  for (const row of await readAppliedEvents(tx, options.ledger, keys)) {
+    seen.set(seenId(row.scope, row.eventId), row);
   }
 
   const state = new BatchState();
@@ -114,7 +125,7 @@ async function decide(
     seen,
     customValidation: options.customValidation,
     clientId: options.clientId,
-    remember: options.remember,
+    clientEvents: options.ledger === 'events',
   };
   const results = new Map<number, PushResult>();
   const remembered: AppliedEvent[] = [];
@@ -127,7 +138,13 @@ async function decide(
       remembered.push(remember);
     }
   }
-  await writeBatch(tx, state.changedRows(), remembered, ctx.counters, initialCounters);
+  await writeBatch(tx, {
+    rows: state.changedRows(),
+    ledger: options.ledger,
+    appliedEvents: remembered,
+    counters: ctx.counters,
+    initialCounters,
+  });
   return results;
 }
 

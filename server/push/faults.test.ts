@@ -14,8 +14,9 @@ import {
   todo,
   uniqueScope,
   withFaults,
+  withLostCommits,
 } from '../testing/index.ts';
-import { applyPush } from './index.ts';
+import { applyPush, applyServerWrites, type ServerWrite } from './index.ts';
 
 const isWrite = (sql: string) => sql.includes('INSERT INTO swsync_events');
 
@@ -83,6 +84,139 @@ describeEachStore('applyPush under faults', (getStore) => {
     expect(store.failures()).toBe(1);
     expect(results.map((r) => r.error)).toEqual([null, null]);
     expect((await drain(getStore(), scope)).entries).toHaveLength(2);
+  });
+
+  describe('a COMMIT whose acknowledgement is lost', () => {
+    /** A scope with a board at version 1; returns its key. */
+    async function boardAtV1(scope: string) {
+      const b = recordKey('b');
+      const [created] = await applyPush({
+        store: getStore(),
+        schema: testSchema,
+        scopeKey: scope,
+        events: [ev.create('Board', board(b, scope))],
+      });
+      expect(created!.version).toBe(1);
+      return b;
+    }
+    const versionOf = async (scope: string, b: string) =>
+      (await drain(getStore(), scope)).entries.find((e) => e.keyPath[0] === b)?.version;
+
+    it('a push is retried and recognised as applied: once', async () => {
+      const scope = uniqueScope();
+      const b = await boardAtV1(scope);
+      const store = withLostCommits(getStore(), 1);
+      const events = [ev.update('Board', b, { name: 'once' })];
+      const results = await applyPush({ store, schema: testSchema, scopeKey: scope, events });
+      expect(store.lost()).toBe(1);
+      expect(results).toMatchObject([{ error: null, version: 2 }]);
+      expect(await versionOf(scope, b)).toBe(2);
+    });
+
+    it('server writes with an idempotencyKey are retried inside and by the caller: once', async () => {
+      const scope = uniqueScope();
+      const b = await boardAtV1(scope);
+      const writes: ServerWrite[] = [
+        {
+          entityType: 'Board',
+          operation: 'update',
+          entityKeyPath: [b],
+          payload: { name: 'by a job' },
+          idempotencyKey: `job-1:${b}`,
+        },
+      ];
+      const store = withLostCommits(getStore(), 1);
+      const first = await applyServerWrites({
+        store,
+        schema: testSchema,
+        scopeKey: scope,
+        events: writes,
+      });
+      expect(store.lost()).toBe(1);
+      expect(first).toMatchObject([{ error: null, version: 2 }]);
+      // The caller retries the whole call (say its own answer was lost): nothing applies twice.
+      const again = await applyServerWrites({
+        store: withLostCommits(getStore(), 1),
+        schema: testSchema,
+        scopeKey: scope,
+        events: writes,
+      });
+      expect(again).toEqual(first);
+      expect(await versionOf(scope, b)).toBe(2);
+      const entry = (await drain(getStore(), scope)).entries.find((e) => e.keyPath[0] === b);
+      // Still a server write on the wire: no event id, no client id.
+      expect(entry).toMatchObject({ eventId: null, clientId: null, record: { name: 'by a job' } });
+    });
+
+    it('server writes without a key are not retried blindly: UNAVAILABLE, applied at most once', async () => {
+      const scope = uniqueScope();
+      const b = await boardAtV1(scope);
+      const store = withLostCommits(getStore(), 1);
+      await unavailable(
+        applyServerWrites({
+          store,
+          schema: testSchema,
+          scopeKey: scope,
+          events: [
+            {
+              entityType: 'Board',
+              operation: 'update',
+              entityKeyPath: [b],
+              payload: { name: 'x' },
+            },
+          ],
+        }),
+      );
+      expect(await versionOf(scope, b)).toBe(2);
+    });
+
+    it('a server write key never matches a client event id, nor another scope', async () => {
+      const scope = uniqueScope();
+      const b = await boardAtV1(scope);
+      const shared = `same-id-${b}`;
+      const write = (scopeKey: string, name: string) =>
+        applyServerWrites({
+          store: getStore(),
+          schema: testSchema,
+          scopeKey,
+          events: [
+            {
+              entityType: 'Board',
+              operation: 'update',
+              entityKeyPath: [b],
+              payload: { name },
+              idempotencyKey: shared,
+            },
+          ],
+        });
+      const [client] = await applyPush({
+        store: getStore(),
+        schema: testSchema,
+        scopeKey: scope,
+        events: [{ ...ev.update('Board', b, { name: 'client' }), id: shared }],
+      });
+      expect(client).toMatchObject({ error: null, version: 2 });
+      expect(await write(scope, 'server')).toMatchObject([{ error: null, version: 3 }]);
+      // Another scope with the same key is checked afresh (and refused: not its board).
+      expect((await write(uniqueScope(), 'other'))[0]!.error?.type).toBe('SCOPE_VIOLATION');
+      await expect(
+        applyServerWrites({
+          store: getStore(),
+          schema: testSchema,
+          scopeKey: scope,
+          events: [
+            {
+              entityType: 'Board',
+              operation: 'delete',
+              entityKeyPath: [b],
+              payload: null,
+              idempotencyKey: '',
+            },
+          ],
+        }),
+      ).rejects.toThrow(TypeError);
+      expect(await versionOf(scope, b)).toBe(3);
+    });
   });
 
   it('a connection that stays lost → UNAVAILABLE, nothing applied, and a later retry works', async () => {

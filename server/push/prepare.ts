@@ -7,6 +7,7 @@ import {
   type OutboxEvent,
   outboxEventSchema,
   type PushResult,
+  undeclaredKeys,
 } from 'swsync/schema';
 import { z } from 'zod';
 import { rejected } from './results.ts';
@@ -65,6 +66,7 @@ export function prepareEvent(
     data: body.data,
     newParent,
     baseVersion: event.baseVersion ?? null,
+    ledgerKey: id,
   };
 }
 
@@ -86,6 +88,10 @@ function readBody(
       payloadKey = payload.length === 1 ? payload[0] : undefined;
       if (payloadKey === undefined) return 'a delete payload key path must hold exactly one key';
     } else if (isObject) {
+      // The record being deleted: only its key is read, but it is still strict.
+      if (undeclaredKeys(payload, model.fields.shape).length > 0) {
+        return 'the payload names fields the model does not declare';
+      }
       payloadKey = payload[model.key];
     }
     const key = pathKey ?? payloadKey;

@@ -4,7 +4,7 @@ import { applied, rejected } from './results.ts';
 import type { BatchState, RecordRow } from './state.ts';
 import type { CustomValidation, PreparedEvent, SyncSchema } from './types.ts';
 
-/** A remembered result of an applied event: (scope, event id) → first changelog seq. */
+/** A remembered result of an applied event: (scope, ledger key) → first changelog seq. */
 export interface AppliedEvent {
   scope: string;
   eventId: string;
@@ -21,8 +21,8 @@ export interface ProcessContext {
   seen: Map<string, AppliedEvent>;
   customValidation: CustomValidation | undefined;
   clientId: string | null;
-  /** false for server-side writes: no event id is stored or remembered. */
-  remember: boolean;
+  /** false for server-side writes: their changelog entries carry no event id. */
+  clientEvents: boolean;
 }
 
 export const seenId = (scope: string, eventId: string) => JSON.stringify([scope, eventId]);
@@ -41,12 +41,9 @@ export async function processEvent(
 ): Promise<{ result: PushResult; remember?: AppliedEvent }> {
   const { state } = ctx;
   const { model } = ev;
-  if (ctx.remember) {
-    const previous = ctx.seen.get(seenId(ev.scope, ev.id));
-    if (previous) {
-      const changelogId = previous.seq === null ? null : encodeChangelogId(previous.seq);
-      return { result: applied(ev.id, changelogId, previous.version ?? undefined) };
-    }
+  if (ev.ledgerKey !== null) {
+    const previous = ctx.seen.get(seenId(ev.scope, ev.ledgerKey));
+    if (previous) return { result: repeated(ev, previous, state.get(ev.modelName, ev.keyText)) };
   }
   const row = state.get(ev.modelName, ev.keyText);
 
@@ -92,8 +89,7 @@ export async function processEvent(
     };
   }
   if (ev.operation === 'delete' && !live) {
-    const remember = { scope: ev.scope, eventId: ev.id, seq: null, version: null };
-    return { result: applied(ev.id, null, undefined), ...(ctx.remember ? { remember } : {}) };
+    return { result: applied(ev.id, null, undefined), ...remembered(ev, null, null) };
   }
 
   let cascade: RecordRow[] = [];
@@ -131,7 +127,7 @@ export async function processEvent(
     }
   }
 
-  const eventId = ctx.remember ? ev.id : null;
+  const eventId = ctx.clientEvents ? ev.id : null;
   const ownership = model.ownership;
   const seq = take(ctx, ev.scope);
   const version = (row?.version ?? 0) + 1;
@@ -166,11 +162,40 @@ export async function processEvent(
       clientId: ctx.clientId,
     });
   }
-  const remember = { scope: ev.scope, eventId: ev.id, seq, version };
   return {
     result: applied(ev.id, encodeChangelogId(seq), version),
-    ...(ctx.remember ? { remember } : {}),
+    ...remembered(ev, seq, version),
   };
+}
+
+/** What idempotency stores for an applied event, if it has a ledger key. */
+function remembered(
+  ev: PreparedEvent,
+  seq: number | null,
+  version: number | null,
+): { remember?: AppliedEvent } {
+  if (ev.ledgerKey === null) return {};
+  return { remember: { scope: ev.scope, eventId: ev.ledgerKey, seq, version } };
+}
+
+/**
+ * The answer to an event id applied before: the first result again, plus `record: null` when
+ * the event left a record that is gone now (deleted since, perhaps purged). A client whose
+ * first answer was lost would otherwise keep the event's effect, and no pull may ever correct
+ * it: a purged tombstone is never pulled. (A record that still exists needs no such note: its
+ * latest change is in the changelog, where the client's next pull finds it.)
+ */
+function repeated(ev: PreparedEvent, previous: AppliedEvent, row: RecordRow | undefined) {
+  const changelogId = previous.seq === null ? null : encodeChangelogId(previous.seq);
+  const left = ev.operation !== 'delete' && previous.version !== null;
+  // Keys stay bound to their scope, so the row is the caller's; checked all the same.
+  const gone = !(row?.scope === ev.scope && row.record !== null);
+  return applied(
+    ev.id,
+    changelogId,
+    previous.version ?? undefined,
+    left && gone ? { record: null } : {},
+  );
 }
 
 function take(ctx: ProcessContext, scope: string): number {

@@ -72,12 +72,39 @@ const eventArb = (run: string) => {
     fc
       .record({ junk: fc.anything() })
       .map(({ junk }) => ({ entityType: 'Todo', operation: 'update', payload: junk })),
+    // Valid events but for one own key JSON.parse makes and no model declares.
+    fc
+      .record({
+        key: todoKey,
+        parent: boardKey,
+        operation: fc.constantFrom('create', 'update', 'delete'),
+        poison: fc.constantFrom(...POISON_KEYS),
+        value: fc.jsonValue({ maxDepth: 1 }),
+      })
+      .map(({ key, parent, operation, poison, value }) => {
+        const record = { id: key, boardId: parent, title: 't', done: false, createdAt: now };
+        const fields = operation === 'update' ? { done: true } : { ...record, updatedAt: now };
+        const json = JSON.stringify(fields).slice(0, -1);
+        return {
+          entityType: 'Todo',
+          operation,
+          entityKeyPath: [key],
+          payload: JSON.parse(`${json},${JSON.stringify(poison)}:${JSON.stringify(value)}}`),
+        };
+      }),
   );
 };
+
+const POISON_KEYS = ['__proto__', 'constructor', 'prototype'];
+const isPoisoned = (event: PushEventInput) =>
+  typeof event.payload === 'object' &&
+  event.payload !== null &&
+  POISON_KEYS.some((key) => Object.hasOwn(event.payload as object, key));
 
 describeEachStore('applyPush properties', (getStore, kind) => {
   it('pulled state always equals the stored state, and it is always valid and scoped', async () => {
     let runs = 0;
+    let poisoned = 0;
     const outcomes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(
@@ -116,6 +143,11 @@ describeEachStore('applyPush properties', (getStore, kind) => {
               events,
             });
             expect(results.map((r) => r.id)).toEqual(events.map((e) => e.id));
+            for (const [j, event] of events.entries()) {
+              if (!isPoisoned(event)) continue;
+              poisoned++;
+              expect(results[j]!.error?.type).toBe('RECORD_VALIDATION_FAILURE');
+            }
             for (const r of results) {
               const type = r.error?.type ?? 'applied';
               outcomes.set(type, (outcomes.get(type) ?? 0) + 1);
@@ -163,5 +195,6 @@ describeEachStore('applyPush properties', (getStore, kind) => {
     // The generator reaches both successes and the interesting rejections.
     expect(outcomes.get('applied')).toBeGreaterThan(10);
     expect(outcomes.get('MISSING_PARENT') ?? 0).toBeGreaterThan(0);
+    expect(poisoned).toBeGreaterThan(0);
   });
 });

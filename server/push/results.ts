@@ -15,13 +15,17 @@ export function rejected(
   };
 }
 
-/** A success; `appliedChangelogId` null when the event changed nothing. */
+/**
+ * A success; `appliedChangelogId` null when the event changed nothing. `record` (always null)
+ * only on a repeated event whose record is gone since its first answer (see processEvent).
+ */
 export function applied(
   id: string,
   appliedChangelogId: string | null,
   version: number | undefined,
+  extra: { record?: null } = {},
 ): PushResult {
-  return version === undefined
-    ? { id, appliedChangelogId, error: null }
-    : { id, appliedChangelogId, error: null, version };
+  const result: PushResult = { id, appliedChangelogId, error: null, ...extra };
+  if (version !== undefined) result.version = version;
+  return result;
 }

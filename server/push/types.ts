@@ -52,8 +52,15 @@ export interface ApplyPushOptions {
 
 /** A change made by the server itself (an admin action, a job). */
 export interface ServerWrite {
-  /** Optional, only to match results to writes; not remembered. */
+  /** Optional, only to match results to writes (default `server-write-<index>`); not remembered. */
   id?: string;
+  /**
+   * Makes the write idempotent, like a push event's id: a write whose key was already applied
+   * in its scope is not applied again, and its result repeats the first one. Any string of
+   * 1..256 characters, unique per scope and per intended change (e.g. `invoice-42:paid`);
+   * kept in its own table, so it can never collide with a client's event id.
+   */
+  idempotencyKey?: string;
   entityType: string;
   entityKeyPath?: (string | number)[];
   operation: Operation;
@@ -88,4 +95,9 @@ export interface PreparedEvent {
   /** The parent named by the payload (child create, or an update that moves the record). */
   newParent: { model: string; keyText: string } | null;
   baseVersion: number | null;
+  /**
+   * What idempotency remembers the event by in its scope: a push event's id, a server write's
+   * `idempotencyKey`; null when nothing is remembered (a server write without a key).
+   */
+  ledgerKey: string | null;
 }

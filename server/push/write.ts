@@ -36,9 +36,17 @@ export async function lockScopes(
   return new Map(rows.map((row) => [row.scope, Number(row.seq)]));
 }
 
-/** One statement: which of these (scope, event id) pairs were applied before. */
+/** The idempotency tables: client event ids, and server writes' keys (never mixed up). */
+export type Ledger = 'events' | 'server-writes';
+const LEDGER_TABLES: Record<Ledger, string> = {
+  events: 'swsync_events',
+  'server-writes': 'swsync_server_writes',
+};
+
+/** One statement: which of these (scope, ledger key) pairs were applied before. */
 export async function readAppliedEvents(
   tx: SqlClient,
+  ledger: Ledger,
   keys: readonly { scope: string; eventId: string }[],
 ): Promise<AppliedEvent[]> {
   if (keys.length === 0) return [];
@@ -50,7 +58,7 @@ export async function readAppliedEvents(
   }>(
     `SELECT e.scope, e.event_id, e.seq, e.version
        FROM jsonb_to_recordset($1::text::jsonb) AS k(scope text, "eventId" text)
-       JOIN swsync_events e ON e.scope = k.scope AND e.event_id = k."eventId"`,
+       JOIN ${LEDGER_TABLES[ledger]} e ON e.scope = k.scope AND e.event_id = k."eventId"`,
     [keys],
   );
   return rows.map((row) => ({
@@ -61,18 +69,23 @@ export async function readAppliedEvents(
   }));
 }
 
+export interface BatchWrites {
+  rows: readonly RecordRow[];
+  ledger: Ledger;
+  /** Applied events with a ledger key, to remember. */
+  appliedEvents: readonly AppliedEvent[];
+  /** Last seq taken per scope, and each scope's seq before the batch. */
+  counters: ReadonlyMap<string, number>;
+  initialCounters: ReadonlyMap<string, number>;
+}
+
 /**
  * Writes the batch: one multi-row upsert of the changed records, one multi-row insert of the
  * applied event ids, the new counter values, and a poke per changed scope (delivered by
  * PostgreSQL on commit, to every instance listening on the database).
  */
-export async function writeBatch(
-  tx: SqlClient,
-  rows: readonly RecordRow[],
-  appliedEvents: readonly AppliedEvent[],
-  counters: ReadonlyMap<string, number>,
-  initialCounters: ReadonlyMap<string, number>,
-): Promise<void> {
+export async function writeBatch(tx: SqlClient, batch: BatchWrites): Promise<void> {
+  const { rows, ledger, appliedEvents, counters, initialCounters } = batch;
   if (rows.length > 0) {
     // The WHERE keeps a record in its scope: if another scope inserted the key after our read,
     // the row is left alone, fewer rows come back, and the whole batch is retried.
@@ -111,7 +124,7 @@ export async function writeBatch(
   }
   if (appliedEvents.length > 0) {
     await tx.query(
-      `INSERT INTO swsync_events (scope, event_id, seq, version)
+      `INSERT INTO ${LEDGER_TABLES[ledger]} (scope, event_id, seq, version)
        SELECT x.scope, x."eventId", x.seq, x.version
          FROM jsonb_to_recordset($1::text::jsonb)
            AS x(scope text, "eventId" text, seq bigint, version integer)

@@ -12,6 +12,7 @@ import type { SqlClient, SyncStore } from './types.ts';
  *   current record (or a tombstone, `record IS NULL`) and the seq of its latest change.
  *   Purged tombstones keep their row (`purged`) so a key stays bound to its scope forever.
  * - `swsync_events`: idempotency, (scope, event id) → the first result of an applied event.
+ * - `swsync_server_writes`: the same for server-side writes, keyed by their `idempotencyKey`.
  */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -58,6 +59,20 @@ CREATE TABLE swsync_events (
     // seen any record whose tombstone was purged, so its mid-pull cursors do not expire.
     version: 2,
     sql: 'ALTER TABLE swsync_scopes ADD COLUMN purged_before timestamptz',
+  },
+  {
+    // Idempotency of server-side writes: (scope, idempotencyKey) → the first result, apart
+    // from client event ids so that neither can shadow the other.
+    version: 3,
+    sql: `
+CREATE TABLE swsync_server_writes (
+  scope text NOT NULL,
+  event_id text NOT NULL,
+  seq bigint,
+  version integer,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (scope, event_id)
+)`,
   },
 ];
 

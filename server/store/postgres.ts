@@ -1,6 +1,7 @@
 import { StoreClosedError } from './errors.ts';
 import { migrateOrClose } from './migrations.ts';
 import { type Param, toParam } from './params.ts';
+import { PgListener } from './pg-listener.ts';
 import type { SqlClient, SyncStore } from './types.ts';
 
 export interface PostgresStoreOptions {
@@ -26,6 +27,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const sql = postgres(options.url, {
     max: options.max ?? 10,
     onnotice: () => {},
+  });
+  // LISTEN gets a connection of its own, owned by PgListener (see there why not sql.listen).
+  const listener = new PgListener((hooks) => {
+    // `onnotify` and `onclose` are options postgres.js 3.4 reads (its own sql.listen uses
+    // them) but leaves out of its types.
+    const untyped: object = { onnotify: hooks.onnotify, onclose: hooks.onclose };
+    return postgres(options.url, {
+      max: 1,
+      max_lifetime: null,
+      fetch_types: false,
+      onnotice: () => {},
+      ...untyped,
+    });
   });
   let closed = false;
   const open = () => {
@@ -53,17 +67,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       });
       return (result as { value: T }).value;
     },
-    async listen(channel, onNotify) {
+    async listen(channel, onNotify, onRestored) {
       open();
-      const request = await sql.listen(channel, onNotify);
-      return async () => {
-        if (!closed) await request.unlisten();
-      };
+      return listener.listen(channel, onNotify, onRestored);
     },
     async close() {
       if (closed) return;
       closed = true;
-      await sql.end({ timeout: options.closeTimeoutSeconds ?? 5 });
+      await Promise.all([sql.end({ timeout: options.closeTimeoutSeconds ?? 5 }), listener.end()]);
     },
   };
   return migrateOrClose(store);

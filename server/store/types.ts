@@ -15,8 +15,16 @@ export interface SyncStore extends SqlClient {
    * throws. Driver faults surface as the driver's own errors; callers classify them.
    */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
-  /** LISTEN on `channel`; resolves once listening. The returned function stops listening. */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * LISTEN on `channel`; resolves once listening. The returned function stops listening.
+   * `onRestored` runs after the store had to LISTEN again on a new connection (the old one
+   * died): notifications sent in between are lost, and the subscriber must catch up.
+   */
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onRestored?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -24,7 +24,7 @@ export function withFaults(store: SyncStore, plan: FaultPlan): SyncStore & { fai
   return {
     kind: store.kind,
     query: (text, params) => store.query(text, params),
-    listen: (channel, onNotify) => store.listen(channel, onNotify),
+    listen: (channel, onNotify, onRestored) => store.listen(channel, onNotify, onRestored),
     close: () => store.close(),
     transaction: (fn) =>
       store.transaction((tx) => {
@@ -46,4 +46,32 @@ export function withFaults(store: SyncStore, plan: FaultPlan): SyncStore & { fai
 /** An error shaped like a driver's error with a SQLSTATE or connection code. */
 export function driverError(code: string, message = `injected ${code}`): Error {
   return Object.assign(new Error(message), { code });
+}
+
+/**
+ * Wraps a real store so the first `times` transactions really COMMIT and then fail like a
+ * connection lost before the acknowledgement arrived: the caller cannot tell whether its
+ * transaction was applied, which is exactly what a retry must cope with.
+ *
+ * @example
+ * const store = withLostCommits(realStore, 1);
+ * await applyPush({ store, ... }); // commits, "loses" the answer, retries, applies once
+ */
+export function withLostCommits(store: SyncStore, times = 1): SyncStore & { lost(): number } {
+  let lost = 0;
+  return {
+    kind: store.kind,
+    query: (text, params) => store.query(text, params),
+    listen: (channel, onNotify, onRestored) => store.listen(channel, onNotify, onRestored),
+    close: () => store.close(),
+    async transaction(fn) {
+      const value = await store.transaction(fn);
+      if (lost < times) {
+        lost++;
+        throw driverError('CONNECTION_CLOSED', 'injected: connection lost after COMMIT');
+      }
+      return value;
+    },
+    lost: () => lost,
+  };
 }

@@ -1,5 +1,5 @@
 export { applyEntries, drain, emptyReplica, type Replica } from './drain.ts';
-export { driverError, type FaultPlan, withFaults } from './faulty-store.ts';
+export { driverError, type FaultPlan, withFaults, withLostCommits } from './faulty-store.ts';
 export { createTestDatabase, type TestDatabase, testDatabaseUrl } from './postgres-db.ts';
 export {
   createPostgresTestStore,
@@ -11,4 +11,13 @@ export {
   storeKinds,
   uniqueScope,
 } from './stores.ts';
-export { board, ev, eventId, recordKey, type TestSchema, testSchema, todo } from './test-schema.ts';
+export {
+  board,
+  ev,
+  eventId,
+  foldersSchema,
+  recordKey,
+  type TestSchema,
+  testSchema,
+  todo,
+} from './test-schema.ts';

@@ -29,6 +29,32 @@ export const testSchema = defineSchema({
 
 export type TestSchema = typeof testSchema;
 
+/**
+ * Version-checked folders whose notes cascade, and pins that restrict deleting a note: the
+ * shapes of issue #10's cascade stories (a refused parent delete must keep its children).
+ */
+export const foldersSchema = defineSchema({
+  Folder: model({
+    fields: z.object({ id: z.string().min(1), userId: z.string(), name: z.string() }),
+    key: 'id',
+    scope: 'userId',
+    conflict: 'version',
+  }),
+  Note: model({
+    fields: z.object({ id: z.string().min(1), folderId: z.string(), text: z.string() }),
+    key: 'id',
+    parent: { model: 'Folder', field: 'folderId', onDelete: 'cascade' },
+    indexes: ['folderId'],
+    conflict: 'version',
+  }),
+  NotePin: model({
+    fields: z.object({ id: z.string().min(1), noteId: z.string() }),
+    key: 'id',
+    parent: { model: 'Note', field: 'noteId', onDelete: 'restrict' },
+    indexes: ['noteId'],
+  }),
+});
+
 let counter = 0;
 const now = '2026-01-01T00:00:00.000Z';
 

@@ -5,6 +5,7 @@ import { convergenceSuite } from './suites/convergence.ts';
 import { failingPushSuite } from './suites/failing-push.ts';
 import { resilienceSuite } from './suites/resilience.ts';
 import { retrySuite } from './suites/retry.ts';
+import { storiesSuite } from './suites/stories.ts';
 import { syncSuite } from './suites/sync.ts';
 
 // One file, one PGlite: every engine suite against the real sync routes on real ports.
@@ -15,3 +16,4 @@ retrySuite(fixture);
 failingPushSuite(fixture);
 convergenceSuite(fixture);
 accountsSuite(fixture);
+storiesSuite(fixture);

@@ -63,14 +63,37 @@ export interface OutboxRow {
   model: string;
   key: KeyValue;
   event: OutboxEvent;
+  /**
+   * A delete only: the descendants its local cascade removed (parents first). They are never
+   * pushed: the server cascades the parent's delete itself, in its transaction. Each carries a
+   * {@link CascadeMark} of this row in its `base` row until this row's result settles it.
+   */
+  cascade?: { model: string; key: KeyValue }[];
 }
 
-/** A row of `base` (keyPath `['model', 'key']`). `record: null` = not on the server. */
+/**
+ * A pending cascade on a record: the delete at outbox `seq` removes the record locally as long
+ * as the record (replayed up to that point) is still a child of `parentModel`/`parentKey` via
+ * `field`, as the server's cascade will only reach the children under the parent when it runs.
+ */
+export interface CascadeMark {
+  seq: number;
+  parentModel: string;
+  field: string;
+  parentKey: KeyValue;
+}
+
+/**
+ * A row of `base` (keyPath `['model', 'key']`). `record: null` = not on the server. A record
+ * has a base row while it has pending events or pending cascade marks.
+ */
 export interface BaseRow {
   model: string;
   key: KeyValue;
   record: Record<string, unknown> | null;
   version: number | null;
+  /** Pending cascades of ancestors' deletes, in outbox order. */
+  cascades?: CascadeMark[];
 }
 
 /** A row of `versions` (keyPath `['model', 'key']`). */

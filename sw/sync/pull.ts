@@ -14,8 +14,9 @@ import { getVersion, putVersion, rebaseRecord, type WriteTx } from './replay.ts'
  * Pulls page after page while the server says `hasMore`. Each page, its cursor and the rebase
  * of pending local events on the new server state commit in ONE IndexedDB transaction, so a
  * crash between pages resumes from the last committed cursor with nothing applied twice.
- * A 409 (cursor expired) starts a full resync: everything is pulled again, pending local events
- * stay on top, and records the server no longer has are dropped when the last page is in.
+ * A pull from no cursor (the first one, or after a 409 cursor expired) is a full resync:
+ * everything is pulled again, pending local events stay on top, and local records the server
+ * no longer has are dropped when the last page is in.
  *
  * @example
  * const outcome = await pullChanges(ctx); // { kind: 'done' } once up to date
@@ -29,6 +30,10 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
     if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
     const cursor =
       ((await ctx.db.get(STORES.meta, META_KEYS.cursor)) as string | undefined) ?? null;
+    // Every pull from nothing is a full pull, the first one of a database included: what it
+    // does not bring back, the server no longer has (a record created here whose push answer
+    // was lost, deleted elsewhere and purged, would otherwise stay forever).
+    if (cursor === null && !(await isResyncing(ctx))) await startResync(ctx);
     const answer = await postJson(
       ctx,
       '/pull',

@@ -3,6 +3,7 @@ import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
 import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
 import { postJson } from './http.ts';
 import { applyEvent, pendingRows, rebaseRecord, type WriteTx } from './replay.ts';
+import { settleCascade } from './settle-cascade.ts';
 
 /**
  * Drains the outbox: FIFO batches of at most `batchSize` events, each batch's results applied
@@ -102,7 +103,8 @@ async function applyPushResults(
   rows: OutboxRow[],
   results: PushResult[],
 ): Promise<void> {
-  const models = [...new Set(rows.map((r) => r.model))].filter((m) => ctx.schema.getModel(m));
+  const touched = rows.flatMap((r) => [r.model, ...(r.cascade ?? []).map((c) => c.model)]);
+  const models = [...new Set(touched)].filter((m) => ctx.schema.getModel(m));
   const tx = ctx.db.transaction(
     [...models, STORES.outbox, STORES.base, STORES.versions],
     'readwrite',
@@ -133,6 +135,9 @@ async function applyPushResults(
         base.record = applyEvent(base.record, row.event);
         if (result.version !== undefined) base.version = result.version;
       }
+      // A repeat of an event applied before whose record is gone since (perhaps purged, so no
+      // pull will ever say so): the server answers `record: null`.
+      if (result.record === null) base.record = null;
       if (result.version !== undefined) await chainVersion(ctx, tx, row, result.version);
     } else {
       if (result.error.type === 'CONFLICT' && result.record !== undefined) {
@@ -148,6 +153,7 @@ async function applyPushResults(
     } else {
       await baseStore.delete([row.model, row.key]);
     }
+    await settleCascade(tx, ctx.schema, row, result.error === null, changes);
   }
   await tx.done;
   if (changes.size > 0) ctx.onChange(changes);

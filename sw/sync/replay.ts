@@ -2,6 +2,7 @@ import type { IDBPTransaction } from 'idb';
 import type { KeyValue, OutboxEvent } from 'swsync/schema';
 import {
   type BaseRow,
+  type CascadeMark,
   OUTBOX_BY_RECORD,
   type OutboxRow,
   STORES,
@@ -36,21 +37,43 @@ export async function pendingRows(tx: WriteTx, model: string, key: KeyValue): Pr
     .getAll([model, key])) as OutboxRow[];
 }
 
+/** A pending cascade applied to a record: removed if it is still under that parent. */
+function applyCascade(record: Row | null, mark: CascadeMark): Row | null {
+  return record !== null && record[mark.field] === mark.parentKey ? null : record;
+}
+
 /**
- * Recomputes a record's local (optimistic) state from its `base` row and its pending events,
- * and keeps the bookkeeping invariants: a record without pending events has no `base` row, and
- * its local state is exactly the server-confirmed one.
+ * A record's local state: its server-confirmed `base`, then its own pending events and its
+ * ancestors' pending cascades, interleaved in outbox order.
+ */
+export function replayRecord(base: BaseRow, rows: readonly OutboxRow[]): Row | null {
+  const marks = [...(base.cascades ?? [])].sort((a, b) => a.seq - b.seq);
+  let record = base.record;
+  let next = 0;
+  for (const row of rows) {
+    while (next < marks.length && marks[next]!.seq < row.seq!) {
+      record = applyCascade(record, marks[next++]!);
+    }
+    record = applyEvent(record, row.event);
+  }
+  while (next < marks.length) record = applyCascade(record, marks[next++]!);
+  return record;
+}
+
+/**
+ * Recomputes a record's local (optimistic) state from its `base` row, its pending events and
+ * pending cascades, and keeps the bookkeeping invariants: a record with neither has no `base`
+ * row, and its local state is exactly the server-confirmed one.
  */
 export async function rebaseRecord(tx: WriteTx, model: string, key: KeyValue): Promise<void> {
   const base = (await tx.objectStore(STORES.base).get([model, key])) as BaseRow | undefined;
   if (!base) return;
   const rows = await pendingRows(tx, model, key);
-  let record = base.record;
-  for (const row of rows) record = applyEvent(record, row.event);
+  const record = replayRecord(base, rows);
   const store = tx.objectStore(model);
   if (record === null) await store.delete(key);
   else await store.put(record);
-  if (rows.length === 0) {
+  if (rows.length === 0 && !base.cascades?.length) {
     await tx.objectStore(STORES.base).delete([model, key]);
     if (base.version !== null) await putVersion(tx, { model, key, version: base.version });
   }

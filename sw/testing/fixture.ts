@@ -2,7 +2,7 @@ import { defineSchema, model } from 'swsync/schema';
 import { openPGliteStore, openPostgresStore, type SyncStore } from 'swsync/server';
 import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
-import { createTestDatabase, testDatabaseUrl } from '../../server/testing/index.ts';
+import { createTestDatabase, foldersSchema, testDatabaseUrl } from '../../server/testing/index.ts';
 import { startSyncServer, type TestSyncServer } from './sync-server.ts';
 
 /** A model whose updates must name the version they were based on. */
@@ -24,6 +24,8 @@ export interface SyncFixture {
   strict: TestSyncServer;
   /** {@link notesSchema}. */
   versioned: TestSyncServer;
+  /** `foldersSchema` (server/testing): version-checked parents with cascading children. */
+  folders: TestSyncServer;
 }
 
 /**
@@ -44,9 +46,11 @@ export function useSyncFixture(): SyncFixture {
     fixture.server = await startSyncServer(fixture.store);
     fixture.strict = await startSyncServer(fixture.store, { maxBatchSize: 4, bodyLimit: 1600 });
     fixture.versioned = await startSyncServer(fixture.store, { schema: notesSchema });
+    fixture.folders = await startSyncServer(fixture.store, { schema: foldersSchema });
   });
   afterAll(async () => {
-    await Promise.all([fixture.server, fixture.strict, fixture.versioned].map((s) => s?.close()));
+    const servers = [fixture.server, fixture.strict, fixture.versioned, fixture.folders];
+    await Promise.all(servers.map((s) => s?.close()));
     await cleanup?.();
   });
   return fixture;

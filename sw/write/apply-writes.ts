@@ -3,7 +3,7 @@ import { RecordNotFoundError } from '../errors.ts';
 import { type BaseRow, type OutboxRow, type ReceiptRow, STORES } from '../store/layout.ts';
 import type { LocalDb } from '../store/open.ts';
 import { getVersion, type WriteTx } from '../sync/replay.ts';
-import { cascadeDeletes } from './cascade.ts';
+import { localDescendants, markCascaded } from './cascade.ts';
 import { type CheckedWrite, modelOf, parseRecord } from './validate.ts';
 
 /** The record each write left behind (`null` for a delete). */
@@ -18,7 +18,7 @@ export interface ApplyWritesOptions {
 
 export interface AppliedWrites {
   results: WriteResults;
-  /** Every record the call changed, cascaded deletes included (empty for a duplicate). */
+  /** Every record the call changed, cascaded descendants included (empty for a duplicate). */
   changed: { model: string; key: KeyValue }[];
   /** True when `mutationId` had been seen: nothing was written this time. */
   duplicate: boolean;
@@ -60,14 +60,19 @@ export async function applyWrites(
     const results: WriteResults = [];
     const changed: AppliedWrites['changed'] = [];
     for (const write of writes) {
-      if (write.op === 'delete') {
-        for (const child of await cascadeDeletes(tx, schema, write.model, write.key)) {
-          await applyOne(tx, schema, child, options.newId(), createdAt);
-          changed.push({ model: child.model, key: child.key });
-        }
-      }
-      results.push(await applyOne(tx, schema, write, options.newId(), createdAt));
+      // A delete and its local cascade are one change: the descendants go with it, carry no
+      // events of their own, and come back if the server refuses the delete.
+      const descendants =
+        write.op === 'delete' ? await localDescendants(tx, schema, write.model, write.key) : [];
+      const { record, seq } = await applyOne(tx, schema, write, options.newId(), createdAt, {
+        cascade: descendants.map((d) => ({ model: d.model, key: d.key })),
+      });
+      results.push(record);
       changed.push({ model: write.model, key: write.key });
+      if (descendants.length > 0) {
+        await markCascaded(tx, seq, descendants);
+        for (const d of descendants) changed.push({ model: d.model, key: d.key });
+      }
     }
     if (options.mutationId !== undefined) {
       const receipt: ReceiptRow = {
@@ -95,7 +100,8 @@ async function applyOne(
   write: CheckedWrite,
   eventId: string,
   createdAt: string,
-): Promise<Record<string, unknown> | null> {
+  extra: Pick<OutboxRow, 'cascade'>,
+): Promise<{ record: Record<string, unknown> | null; seq: number }> {
   const model = modelOf(schema, write.model);
   const store = tx.objectStore(write.model);
   const current = ((await store.get(write.key)) as Record<string, unknown> | undefined) ?? null;
@@ -138,8 +144,9 @@ async function applyOne(
     createdAt,
   };
   const row: OutboxRow = { model: write.model, key: write.key, event };
-  await tx.objectStore(STORES.outbox).add(row);
+  if (extra.cascade?.length) row.cascade = extra.cascade;
+  const seq = (await tx.objectStore(STORES.outbox).add(row)) as number;
   if (next === null) await store.delete(write.key);
   else await store.put(next);
-  return next;
+  return { record: next, seq };
 }

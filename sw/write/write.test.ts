@@ -113,6 +113,27 @@ describe('local writes', () => {
     await engine.close();
   });
 
+  it('refuses own keys the model does not declare, __proto__ and constructor included', async () => {
+    const engine = await engineOn(new IDBFactory());
+    await engine.create('Board', board('b1', 'u1'));
+    const json = JSON.stringify(board('b2', 'u1')).slice(0, -1);
+    // Parsed (and structured-cloned, as a page's write arrives): the keys are own keys.
+    const parsed = (text: string) => structuredClone(JSON.parse(text) as Record<string, unknown>);
+    for (const write of [
+      () => engine.create('Board', parsed(`${json}, "__proto__": {}}`) as never),
+      () => engine.create('Board', parsed(`${json}, "constructor": "x"}`) as never),
+      () => engine.create('Board', parsed(`${json}, "prototype": 1}`) as never),
+      () => engine.update('Board', 'b1', parsed('{"__proto__": {}}')),
+      () => engine.update('Board', 'b1', parsed('{"__proto__": {"name": "polluted"}}')),
+      () => engine.update('Board', 'b1', parsed('{"name": "x", "constructor": {}}')),
+    ]) {
+      await expect(write()).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    expect(await engine.list('Board')).toEqual([board('b1', 'u1')]);
+    expect((await engine.status()).pending).toBe(1);
+    await engine.close();
+  });
+
   it('deduplicates by mutationId, across engine restarts', async () => {
     const idb = new IDBFactory();
     const first = await engineOn(idb);
@@ -212,7 +233,7 @@ describe('local writes', () => {
     db.close();
   });
 
-  it('deletes the children of a deleted parent locally, each with its own event', async () => {
+  it('deletes the children of a deleted parent locally, as part of its one event', async () => {
     const idb = new IDBFactory();
     const messages: BroadcastMessage[] = [];
     const engine = await createEngine({
@@ -231,15 +252,28 @@ describe('local writes', () => {
     await engine.delete('Board', 'b1');
     expect((await engine.list('Todo')).map((t) => t.id)).toEqual(['t3']);
     expect(messages.filter((m) => m.type === 'change')).toEqual([
-      { type: 'change', model: 'Todo', keys: ['t1', 't2'] },
       { type: 'change', model: 'Board', keys: ['b1'] },
+      { type: 'change', model: 'Todo', keys: ['t1', 't2'] },
     ]);
+    // One event: the children are never pushed as deletes of their own.
+    expect((await engine.status()).pending).toBe(6);
     const db = await openLocalDb({ schema: demoSchema, dbName: 'w', indexedDB: idb });
     const rows = (await db.getAll(STORES.outbox)) as OutboxRow[];
-    expect(rows.slice(5).map((r) => [r.event.operation, r.model, r.key])).toEqual([
-      ['delete', 'Todo', 't1'],
-      ['delete', 'Todo', 't2'],
-      ['delete', 'Board', 'b1'],
+    expect(rows.slice(5).map((r) => [r.event.operation, r.model, r.key, r.cascade])).toEqual([
+      [
+        'delete',
+        'Board',
+        'b1',
+        [
+          { model: 'Todo', key: 't1' },
+          { model: 'Todo', key: 't2' },
+        ],
+      ],
+    ]);
+    // Each child is tied to that event by a mark in its base row.
+    const base = (await db.get(STORES.base, ['Todo', 't1'])) as BaseRow;
+    expect(base.cascades).toEqual([
+      { seq: rows[5]!.seq, parentModel: 'Board', field: 'boardId', parentKey: 'b1' },
     ]);
     db.close();
     await engine.close();

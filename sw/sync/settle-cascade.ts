@@ -1,0 +1,48 @@
+import type { Schema } from 'swsync/schema';
+import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
+import { addChange, type ChangedKeys } from './context.ts';
+import { rebaseRecord, type WriteTx } from './replay.ts';
+
+const refId = (model: string, key: unknown) => JSON.stringify([model, key]);
+
+/**
+ * Settles the local cascade of a delete whose result came back (see markCascaded): every
+ * descendant loses the delete's mark and is replayed.
+ *
+ * - Rejected: nothing was deleted on the server, so the descendants simply come back (from
+ *   their `base`, which pulls kept current).
+ * - Applied: the server deleted, in the parent's transaction, the children under the parent at
+ *   that moment. The best knowledge of that here is `base`: a descendant whose base is still
+ *   under a deleted parent is taken as deleted; one that `base` shows moved elsewhere is kept.
+ *   Where this guess is wrong, the next pull corrects it: a move or a cascade made on the
+ *   server always has a changelog entry newer than what `base` holds.
+ */
+export async function settleCascade(
+  tx: WriteTx,
+  schema: Schema,
+  row: OutboxRow,
+  applied: boolean,
+  changes: ChangedKeys,
+): Promise<void> {
+  if (!row.cascade?.length) return;
+  const gone = new Set<string>(applied ? [refId(row.model, row.key)] : []);
+  const baseStore = tx.objectStore(STORES.base);
+  // Parents come before their children, so `gone` knows a child's parent when it gets there.
+  for (const ref of row.cascade) {
+    if (!schema.getModel(ref.model)) continue;
+    const base = (await baseStore.get([ref.model, ref.key])) as BaseRow | undefined;
+    const mark = base?.cascades?.find((m) => m.seq === row.seq);
+    if (!base || !mark) continue;
+    base.cascades = base.cascades!.filter((m) => m !== mark);
+    if (base.cascades.length === 0) delete base.cascades;
+    const underDeleted =
+      base.record !== null &&
+      base.record[mark.field] === mark.parentKey &&
+      gone.has(refId(mark.parentModel, mark.parentKey));
+    if (underDeleted) base.record = null;
+    if (applied && base.record === null) gone.add(refId(ref.model, ref.key));
+    await baseStore.put(base);
+    await rebaseRecord(tx, ref.model, ref.key);
+    addChange(changes, ref.model, ref.key);
+  }
+}
