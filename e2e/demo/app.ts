@@ -1,11 +1,26 @@
 import { expect, type Page, type TestInfo } from '@playwright/test';
 
+/** A local database's content, as `DemoApp.localData` reads it. */
+export interface LocalData {
+  boards: string[];
+  todos: string[];
+  /** The distinct `userId`s of its boards. */
+  owners: string[];
+  /** Events waiting for the server. */
+  outbox: number;
+}
+
 /** The demo app driven the way a person uses it: by accessible names only. */
 export class DemoApp {
   constructor(readonly page: Page) {}
 
   async signIn(url: string, name: string): Promise<void> {
     await this.page.goto(url);
+    await this.signInHere(name);
+  }
+
+  /** Signs in on the sign-in page already shown (after a sign-out, say). */
+  async signInHere(name: string): Promise<void> {
     await this.page.getByRole('textbox', { name: 'Name' }).fill(name);
     await this.page.getByRole('button', { name: 'Sign in' }).click();
     await this.page.getByRole('textbox', { name: 'New board' }).waitFor();
@@ -42,6 +57,57 @@ export class DemoApp {
 
   status() {
     return this.page.getByRole('status');
+  }
+
+  /**
+   * Clicks one of the two sign-out buttons (by its exact name: one is a prefix of the other)
+   * and waits for the sign-in page; its notice is then `status()`.
+   */
+  async signOut(button: 'Sign out' | 'Sign out and remove data'): Promise<void> {
+    await this.page.getByRole('button', { name: button, exact: true }).click();
+    await this.page.getByRole('textbox', { name: 'Name' }).waitFor({ timeout: 15_000 });
+  }
+
+  /**
+   * What the local database `dbName` holds, read in the page straight from IndexedDB: board
+   * names, todo titles (sorted), the boards' owners and the outbox size; null when the browser
+   * has no such database (checked first: opening a missing one would create it).
+   */
+  localData(dbName: string): Promise<LocalData | null> {
+    return this.page.evaluate(async (name) => {
+      if (!(await indexedDB.databases()).some((d) => d.name === name)) return null;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const all = (store: string) =>
+        new Promise<Record<string, unknown>[]>((resolve, reject) => {
+          const request = db.transaction(store).objectStore(store).getAll();
+          request.onsuccess = () => resolve(request.result as Record<string, unknown>[]);
+          request.onerror = () => reject(request.error);
+        });
+      try {
+        const boards = await all('Board');
+        const todos = await all('Todo');
+        return {
+          boards: boards.map((b) => String(b.name)).sort(),
+          todos: todos.map((t) => String(t.title)).sort(),
+          owners: [...new Set(boards.map((b) => String(b.userId)))].sort(),
+          outbox: (await all('outbox')).length,
+        };
+      } finally {
+        db.close();
+      }
+    }, dbName);
+  }
+
+  /** Whether the browser lists the IndexedDB database `dbName`. */
+  hasDatabase(dbName: string): Promise<boolean> {
+    return this.page.evaluate(
+      async (name) => (await indexedDB.databases()).some((d) => d.name === name),
+      dbName,
+    );
   }
 
   /** Saves a screenshot of the current state into the test's output for review. */

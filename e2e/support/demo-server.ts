@@ -14,6 +14,14 @@ export interface DemoServer {
   serverRecords(token: string): Promise<LogWithRecord[]>;
   /** Pushes events as the token's user, as another device would. */
   push(token: string, events: OutboxEvent[]): Promise<PushResult[]>;
+  /**
+   * An outage of the sync routes: while `status` is set, every `/api/sync/*` request (from the
+   * browser's worker or from `push`/`serverRecords`) answers it with a JSON error body and is
+   * not served; `null` ends it. Login and logout keep working.
+   */
+  fail(status: number | null): void;
+  /** The paths of the sync requests the outage refused so far, oldest first. */
+  readonly refused: readonly string[];
   close(): Promise<void>;
 }
 
@@ -31,7 +39,14 @@ export async function startDemoServer(
     sessionSecret: 'e2e-session-secret-0123456789',
     staticRoot: options.staticRoot ?? emptyRoot,
   });
-  const server = await startFixtureServer(options.files ?? {}, app.fetch);
+  let failing: number | null = null;
+  const refused: string[] = [];
+  const server = await startFixtureServer(options.files ?? {}, (request) => {
+    const path = new URL(request.url).pathname;
+    if (failing === null || !path.startsWith('/api/sync/')) return app.fetch(request);
+    refused.push(path);
+    return Response.json({ error: 'the sync service is down (test outage)' }, { status: failing });
+  });
   const api = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
     const response = await fetch(`${server.url}${path}`, {
       method: 'POST',
@@ -63,6 +78,12 @@ export async function startDemoServer(
       return entries.filter((e) => e.record !== null);
     },
     push: (token, events) => api('/api/sync/push', { events }, token),
+    fail(status) {
+      failing = status;
+    },
+    get refused() {
+      return refused;
+    },
     async close() {
       await server.close();
       await store.close();
