@@ -25,6 +25,15 @@ test(`${BOARDS + TODOS + EDITS} offline writes flush exactly once while the work
   const { userId, token } = await fixture.login('reliability');
   await context.request.post(`${fixture.url}/api/login`, { data: { user: 'reliability' } });
   const page = await context.newPage();
+  // If Chromium loses the page, say how (a crash is not a timeout).
+  page.on('crash', () => console.log('[reliability] the page crashed'));
+  page.on('close', () => console.log('[reliability] the page closed'));
+  context
+    .browser()
+    ?.on('disconnected', () => console.log('[reliability] the browser disconnected'));
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log(`[page] ${m.text()}`);
+  });
   await openClient(page, fixture.url, { endpoint: '/api/sync', dbName: `db-${userId}` });
   const workers = await WorkerControl.attach(context, page);
   const pending = async () =>
@@ -78,10 +87,14 @@ test(`${BOARDS + TODOS + EDITS} offline writes flush exactly once while the work
   let stopsDuringFlush = 0;
   const deadline = Date.now() + 30_000;
   for (let stop = 0; stop < 15 && Date.now() < deadline; stop++) {
+    // Only a running worker is stopped: Chromium 156 (Debian) dies with SIGTRAP, now and then
+    // under load, when stopAllWorkers lands while the worker is still starting.
+    await expect.poll(() => workers.isRunning(), { timeout: 10_000, intervals: [5] }).toBe(true);
     await page.waitForTimeout(rng.int(5, 150));
     const before = await serverCount();
     await workers.stopAll();
     if (before < BOARDS + TODOS) stopsDuringFlush++;
+    await page.waitForTimeout(100);
     // Not awaited: a call to a stopped worker times out before it re-handshakes.
     await page.evaluate(() => {
       void (window as unknown as FixtureWindow).client.syncNow().catch(() => undefined);
