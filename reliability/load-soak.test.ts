@@ -67,6 +67,7 @@ describe('load and soak', () => {
     }
 
     const started = Date.now();
+    const clientCpu = process.cpuUsage();
     const deadline = started + DURATION_MS;
     await Promise.all(
       clients.map(async (client) => {
@@ -80,6 +81,7 @@ describe('load and soak', () => {
       }),
     );
     const elapsed = (Date.now() - started) / 1000;
+    const clientCpuS = Object.values(process.cpuUsage(clientCpu)).reduce((a, b) => a + b, 0) / 1e6;
     // Quiet now: one last pull each, then every replica must equal the server's scope.
     await Promise.all(clients.map((c) => c.pullAll()));
     const after: InstanceStats[] = await Promise.all(instances.map((i) => i.stats()));
@@ -101,10 +103,10 @@ describe('load and soak', () => {
       `events applied ${meter.events} (${(meter.events / elapsed).toFixed(0)}/s), requests answered 200: ${requests} (${(requests / elapsed).toFixed(0)}/s)`,
       `push p50 ${percentile(meter.push, 50).toFixed(1)} ms, p99 ${percentile(meter.push, 99).toFixed(1)} ms (${meter.push.length})`,
       `pull p50 ${percentile(meter.pull, 50).toFixed(1)} ms, p99 ${percentile(meter.pull, 99).toFixed(1)} ms (${meter.pull.length})`,
-      `statuses ${JSON.stringify(Object.fromEntries(meter.statuses))}`,
+      `statuses ${JSON.stringify(Object.fromEntries(meter.statuses))}, clients' cpu ${clientCpuS.toFixed(1)} s`,
       ...instances.map(
         (_, i) =>
-          `instance ${i + 1}: rss ${mb(before[i]!.rss)} → ${mb(after[i]!.rss)}, heap ${mb(before[i]!.heapUsed)} → ${mb(after[i]!.heapUsed)}`,
+          `instance ${i + 1}: rss ${mb(before[i]!.rss)} → ${mb(after[i]!.rss)}, heap ${mb(before[i]!.heapUsed)} → ${mb(after[i]!.heapUsed)}, cpu ${((after[i]!.cpuMs - before[i]!.cpuMs) / 1000).toFixed(1)} s`,
       ),
     ];
     console.log(`[reliability] load and soak\n${lines.join('\n')}`);

@@ -41,7 +41,14 @@ async function main() {
   );
   app.get('/stats', (c) => {
     const memory = process.memoryUsage();
-    return c.json({ pid: process.pid, rss: memory.rss, heapUsed: memory.heapUsed, errors });
+    const cpu = process.cpuUsage();
+    return c.json({
+      pid: process.pid,
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      errors,
+    });
   });
   const server = serve({
     fetch: app.fetch,

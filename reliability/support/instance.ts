@@ -8,6 +8,8 @@ export interface InstanceStats {
   /** Bytes. */
   rss: number;
   heapUsed: number;
+  /** CPU time the process used so far (user + system), ms. */
+  cpuMs: number;
   /** Unexpected errors the instance logged: each was answered 500. */
   errors: string[];
 }
