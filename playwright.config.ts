@@ -17,6 +17,8 @@ export const chromiumLaunch = {
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
+  // The reliability specs run with `npm run test:reliability` (reliability/playwright.config.ts).
+  testIgnore: 'reliability/**',
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
