@@ -281,6 +281,32 @@ test('"Sign out and remove data" deletes the account’s local database; signing
     .toEqual({ boards: ['Garden'], todos: ['Seeds'], owners: [user.userId], outbox: 0 });
 });
 
+test('a sign-out in one tab takes the account’s data off the other tabs; a removed database stays removed', async ({
+  context,
+  page,
+}) => {
+  const user = await newUser('tabs');
+  const app = new DemoApp(page);
+  await app.signIn(server.url, user.name);
+  await app.addBoard('Shared screen');
+  await expect.poll(() => serverData(user.token)).toMatchObject({ boards: ['Shared screen'] });
+  const other = await context.newPage();
+  await other.goto(server.url);
+  await expect(other.getByRole('button', { name: 'Shared screen', exact: true })).toBeVisible();
+
+  await app.signOut('Sign out and remove data');
+  // The other tab shows the sign-in page, not the removed account's boards.
+  await expect(other.getByRole('textbox', { name: 'Name' })).toBeVisible({ timeout: 15_000 });
+  await expect(other.getByRole('button', { name: 'Shared screen' })).toHaveCount(0);
+  expect(await app.hasDatabase(user.dbName)).toBe(false);
+  // Nothing the worker does in the background brings it back.
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await other.reload();
+  expect(await app.hasDatabase(user.dbName)).toBe(false);
+  await other.close();
+});
+
 test('after "Sign out" the session token is refused everywhere', async ({ context, page }) => {
   const user = await newUser('revoked');
   const app = new DemoApp(page);

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { PAGE_PROTOCOL_VERSION } from 'swsync/schema';
 import { WorkerControl } from '../support/cdp.ts';
 import { usePageSdkServer } from './fixtures/server.ts';
 import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
@@ -87,7 +88,11 @@ test('a protocol version mismatch is reported and writes are refused', async ({ 
   });
   expect(outcome.code).toBe('VERSION_MISMATCH');
   expect(outcome.status?.paused).toBe('version-mismatch');
-  expect(outcome.status?.protocol).toEqual({ page: 1, worker: 99, action: 'reload' });
+  expect(outcome.status?.protocol).toEqual({
+    page: PAGE_PROTOCOL_VERSION,
+    worker: 99,
+    action: 'reload',
+  });
 });
 
 test('an older worker is reported as needing an update', async ({ page }) => {
@@ -95,7 +100,7 @@ test('an older worker is reported as needing an update', async ({ page }) => {
   const status = await page.evaluate(
     () => (window as unknown as FixtureWindow).client.status.getSnapshot()?.protocol,
   );
-  expect(status).toEqual({ page: 1, worker: 0, action: 'update-worker' });
+  expect(status).toEqual({ page: PAGE_PROTOCOL_VERSION, worker: 0, action: 'update-worker' });
 });
 
 test('messages outside the RPC envelope are ignored by the worker', async ({ context, page }) => {

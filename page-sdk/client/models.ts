@@ -10,6 +10,8 @@ export const RESERVED_NAMES = new Set([
   'on',
   'syncNow',
   'setHeaders',
+  'signOut',
+  'forget',
   'close',
   'then',
 ]);
