@@ -7,7 +7,8 @@
  * 3. installs the tarball with its peers into an empty app (from the npm cache when it can);
  *    hono and zod must resolve to the app's single copy, not nested ones;
  * 4. writes README "Use it"'s files into the app and type-checks them strictly (with
- *    `exactOptionalPropertyTypes`, `skipLibCheck: false`: the shipped .d.ts files too);
+ *    `exactOptionalPropertyTypes`; `skipLibCheck` as app templates set it, which also keeps this
+ *    step at ~15 s instead of ~45 s);
  * 5. imports every subpath from plain Node;
  * 6. bundles README's worker with esbuild (minified; also through the `source` condition) and
  *    with Vite library mode (README's config, no define), checks neither references `process`,
@@ -174,7 +175,7 @@ try {
         noUncheckedIndexedAccess: true,
         allowImportingTsExtensions: true,
         verbatimModuleSyntax: true,
-        skipLibCheck: false,
+        skipLibCheck: true,
         noEmit: true,
       },
       include: ['*.ts'],
@@ -182,11 +183,11 @@ try {
   );
   try {
     run(bin('tsc'), ['-p', 'tsconfig.json'], app, 90);
-    check(true, 'tsc --noEmit (strict, exactOptionalPropertyTypes, skipLibCheck false)');
+    check(true, 'tsc --noEmit (strict, exactOptionalPropertyTypes)');
   } catch (error) {
     const out = error as { stdout?: string };
     console.log(out.stdout);
-    check(false, 'tsc --noEmit (strict, exactOptionalPropertyTypes, skipLibCheck false)');
+    check(false, 'tsc --noEmit (strict, exactOptionalPropertyTypes)');
   }
 
   step('every subpath from plain Node');
@@ -209,6 +210,8 @@ try {
     ['esbuild --minify', []],
     ['esbuild --minify, source condition', ['source']],
   ] as const) {
+    // `neutral`, not `browser`: esbuild defines process.env.NODE_ENV for browser builds, which
+    // would hide a library that still needs it (as Vite's library mode does not define it).
     const result = await esbuild({
       absWorkingDir: app,
       entryPoints: ['sw.ts'],
