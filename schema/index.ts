@@ -5,4 +5,5 @@ export * from './model.ts';
 export * from './own-keys.ts';
 export * from './page-protocol.ts';
 export * from './protocol.ts';
+export * from './reserved.ts';
 export * from './schema.ts';

@@ -99,6 +99,24 @@ describe('defineSchema', () => {
     for (const type of accepted) expect(() => withField(type)).not.toThrow();
   });
 
+  it('says what is missing when a model has neither scope nor parent', () => {
+    // What untyped JavaScript (or a cast) can pass.
+    const orphan = model({ fields: idField, key: 'id' } as unknown as Parameters<typeof model>[0]);
+    expect(() => defineSchema({ Orphan: orphan })).toThrow(
+      "Orphan: neither scope nor parent is set; give a root model `scope: '<field holding the owner's id>'` or a child model `parent: { model: '<Parent>', field: '<field holding its key>' }`",
+    );
+  });
+
+  it('refuses a model named like a local store, listing the reserved names', () => {
+    const root = model({ fields: idField, key: 'id', scope: 'ownerId' });
+    for (const name of ['outbox', 'base', 'meta', 'versions', 'receipts', 'resync']) {
+      expect(() => defineSchema({ [name]: root })).toThrow(
+        `model name "${name}" is reserved for the local store; rename the model (reserved: outbox, base, meta, versions, receipts, resync)`,
+      );
+    }
+    expect(defineSchema({ Outbox: root }).modelNames).toEqual(['Outbox']);
+  });
+
   it('hashes the local store shape, not unrelated details', () => {
     const a = defineSchema({ R: model({ fields: idField, key: 'id', scope: 'ownerId' }) });
     const same = defineSchema({ R: model({ fields: idField, key: 'id', scope: 'ownerId' }) });

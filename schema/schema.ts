@@ -1,6 +1,7 @@
 import { SchemaError } from './errors.ts';
 import { jsonIssue } from './json-fields.ts';
 import type { Model, OnDelete } from './model.ts';
+import { RESERVED_MODEL_NAMES } from './reserved.ts';
 
 export type Models = Record<string, Model>;
 
@@ -63,6 +64,11 @@ export function defineSchema<M extends Models>(models: M): Schema<M> {
 }
 
 function checkModel(name: string, m: Model, models: Models): void {
+  if (RESERVED_MODEL_NAMES.includes(name)) {
+    throw new SchemaError(
+      `model name "${name}" is reserved for the local store; rename the model (reserved: ${RESERVED_MODEL_NAMES.join(', ')})`,
+    );
+  }
   const shape = m.fields.shape;
   const has = (field: string) => Object.hasOwn(shape, field);
   if (!has(m.key)) throw new SchemaError(`${name}: key "${m.key}" is not a field`);
@@ -75,6 +81,12 @@ function checkModel(name: string, m: Model, models: Models): void {
     if (!has(index)) throw new SchemaError(`${name}: index "${index}" is not a field`);
   }
   if (m.ownership.kind === 'root') {
+    // Only reachable from untyped code: `model()`'s type demands one of the two.
+    if (m.ownership.scopeField === undefined) {
+      throw new SchemaError(
+        `${name}: neither scope nor parent is set; give a root model \`scope: '<field holding the owner's id>'\` or a child model \`parent: { model: '<Parent>', field: '<field holding its key>' }\``,
+      );
+    }
     if (!has(m.ownership.scopeField)) {
       throw new SchemaError(`${name}: scope "${m.ownership.scopeField}" is not a field`);
     }

@@ -83,3 +83,51 @@ test('a failed registration falls back to the page and says why', async ({ conte
   });
   expect(outcome).toEqual({ mode: 'page', reason: 'registration-failed', got: 'f1' });
 });
+
+test('a worker that throws at evaluation: the status names the script and the failure', async ({
+  context,
+  page,
+}) => {
+  await installTodoOf(context);
+  await openClient(page, server().url, {
+    endpoint: '/api/sync',
+    dbName: 'broken-worker-script',
+    worker: '/broken-sw.js',
+    realtime: false,
+  });
+  const outcome = await page.evaluate(async () => {
+    const { client } = window as unknown as FixtureWindow;
+    await client.Todo.create(todoOf('b1'));
+    const s = client.status.getSnapshot();
+    return { mode: s?.mode, reason: s?.fallbackReason, error: s?.fallbackError ?? '' };
+  });
+  expect(outcome).toMatchObject({ mode: 'page', reason: 'registration-failed' });
+  // Chromium's words: "... with script ('…/broken-sw.js'): ServiceWorker script evaluation failed".
+  expect(outcome.error).toMatch(/^\/broken-sw\.js: .*evaluation failed/);
+});
+
+test('a worker whose install fails: calls reject at once and say it became redundant', async ({
+  page,
+}) => {
+  await page.goto(server().url);
+  const error = await page.evaluate(async () => {
+    const w = window as unknown as FixtureWindow;
+    const client = w.sdk.createClient({
+      schema: w.demoSchema,
+      endpoint: '/api/sync',
+      dbName: 'failing-install',
+      worker: '/failing-install-sw.js',
+      realtime: false,
+    });
+    try {
+      await client.syncNow();
+      return null;
+    } catch (e) {
+      return { name: (e as Error).name, message: (e as Error).message };
+    } finally {
+      client.close();
+    }
+  });
+  expect(error?.name).toBe('UnavailableError');
+  expect(error?.message).toContain('became redundant');
+});

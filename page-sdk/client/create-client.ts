@@ -99,7 +99,7 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     forcePage: options.forcePageHost ?? false,
     fallback: options.fallback ?? (() => pageEngine({ schema, endpoint: options.endpoint })),
   });
-  void hostChoice.then((c) => status.mode(c.mode, c.reason));
+  void hostChoice.then((c) => status.mode(c.mode, c.reason, c.error));
 
   const rpc = new RpcConnection({
     transport: deferredTransport(hostChoice),

@@ -8,6 +8,8 @@ export interface HostChoice {
   transport: Transport;
   mode: 'service-worker' | 'page';
   reason: FallbackReason | null;
+  /** Why registration failed, in the browser's words (e.g. the script threw at evaluation). */
+  error: string | null;
   registration?: ServiceWorkerRegistration;
   close(): void;
 }
@@ -28,6 +30,7 @@ export interface HostOptions {
 export async function chooseHost(options: HostOptions): Promise<HostChoice> {
   const container = globalThis.navigator?.serviceWorker;
   let reason: FallbackReason = options.forcePage ? 'forced' : 'no-service-worker';
+  let error: string | null = null;
   if (container && !options.forcePage) {
     try {
       const registration = await container.register(options.worker, { type: options.workerType });
@@ -35,18 +38,20 @@ export async function chooseHost(options: HostOptions): Promise<HostChoice> {
         transport: serviceWorkerTransport(registration, container),
         mode: 'service-worker',
         reason: null,
+        error: null,
         registration,
         close: () => {},
       };
-    } catch {
+    } catch (e) {
       reason = 'registration-failed';
+      error = `${options.worker}: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
   const host: PageHost = pageHost({
     dbName: options.dbName,
     createApi: options.fallback,
   });
-  return { transport: host, mode: 'page', reason, close: () => host.close() };
+  return { transport: host, mode: 'page', reason, error, close: () => host.close() };
 }
 
 /** A transport that waits for the host choice before its first line. */

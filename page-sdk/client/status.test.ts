@@ -51,7 +51,11 @@ describe('StatusHolder', () => {
 
   it('records where the engine runs and why', () => {
     const holder = new StatusHolder();
-    holder.mode('page', 'registration-failed');
-    expect(holder.current).toMatchObject({ mode: 'page', fallbackReason: 'registration-failed' });
+    holder.mode('page', 'registration-failed', '/sw.js: ServiceWorker script evaluation failed');
+    expect(holder.current).toMatchObject({
+      mode: 'page',
+      fallbackReason: 'registration-failed',
+      fallbackError: '/sw.js: ServiceWorker script evaluation failed',
+    });
   });
 });

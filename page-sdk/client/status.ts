@@ -24,6 +24,7 @@ export class StatusHolder {
       ...initialSync,
       mode: 'service-worker',
       fallbackReason: null,
+      fallbackError: null,
       connected: false,
       protocol: { page: PAGE_PROTOCOL_VERSION, worker: null, action: null },
     };
@@ -34,8 +35,8 @@ export class StatusHolder {
     return this.value;
   }
 
-  mode(mode: ClientStatus['mode'], reason: FallbackReason | null): void {
-    this.set({ mode, fallbackReason: reason });
+  mode(mode: ClientStatus['mode'], reason: FallbackReason | null, error: string | null): void {
+    this.set({ mode, fallbackReason: reason, fallbackError: error });
   }
 
   sync(status: SyncStatus): void {

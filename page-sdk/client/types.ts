@@ -75,6 +75,11 @@ export interface ClientStatus extends SyncStatus {
   mode: 'service-worker' | 'page';
   /** Set when `mode` is `'page'`. */
   fallbackReason: FallbackReason | null;
+  /**
+   * With `fallbackReason: 'registration-failed'`: the worker URL and the browser's reason, e.g.
+   * `/sw.js: … ServiceWorker script evaluation failed` (the worker's console has the exception).
+   */
+  fallbackError: string | null;
   /** The worker answered the last handshake. */
   connected: boolean;
   protocol: ProtocolState;

@@ -121,13 +121,10 @@ export class RpcConnection {
         this.drop();
       }
     }
+    const cause = last instanceof Error ? last.message : String(last);
     throw new UnavailableError(
-      `the worker did not answer ${method} after ${this.attempts} attempts`,
-      {
-        method,
-        attempts: this.attempts,
-        cause: last instanceof Error ? last.message : String(last),
-      },
+      `the worker did not answer ${method} after ${this.attempts} attempts: ${cause}`,
+      { method, attempts: this.attempts, cause },
     );
   }
 

@@ -25,6 +25,9 @@ export interface RegistrationLike {
   readonly waiting: ServiceWorker | null;
 }
 
+const REDUNDANT =
+  'the Service Worker did not install (it became redundant): its install handler failed; see its console';
+
 /**
  * Resolves with the registration's active worker, waiting for an installing or waiting one to
  * activate. Rejects after `timeoutMs` so a page never waits forever for a broken install.
@@ -36,17 +39,26 @@ function activeWorker(
   if (registration.active) return Promise.resolve(registration.active);
   return new Promise((resolve, reject) => {
     const pending = registration.installing ?? registration.waiting;
+    // Nothing installing, waiting or active: the last install failed.
+    if (!pending) return reject(new Error(REDUNDANT));
+    const check = () => {
+      if (registration.active) {
+        clearTimeout(timer);
+        pending.removeEventListener('statechange', check);
+        resolve(registration.active);
+      } else if (pending.state === 'redundant') {
+        // Say why at once instead of letting every attempt time out.
+        clearTimeout(timer);
+        pending.removeEventListener('statechange', check);
+        reject(new Error(REDUNDANT));
+      }
+    };
     const timer = setTimeout(() => {
-      pending?.removeEventListener('statechange', check);
+      pending.removeEventListener('statechange', check);
       reject(new Error('no active Service Worker'));
     }, timeoutMs);
-    function check() {
-      if (!registration.active) return;
-      clearTimeout(timer);
-      pending?.removeEventListener('statechange', check);
-      resolve(registration.active);
-    }
-    pending?.addEventListener('statechange', check);
+    pending.addEventListener('statechange', check);
+    check();
   });
 }
 

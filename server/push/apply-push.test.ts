@@ -150,6 +150,21 @@ describeEachStore('applyPush', (getStore) => {
       expect(replica.entries[0]!.record).toEqual({ id, owner: scope, constructor: 'B' });
     });
 
+    it("a payload's rejection names each failing field and zod's reason", async () => {
+      const scope = uniqueScope();
+      const good = board(recordKey('b'), scope);
+      const results = await push(scope, [
+        ev.create('Board', { ...good, name: '' }),
+        ev.create('Board', { ...good, extra: 1 }),
+        ev.update('Board', good.id, { name: 5 as unknown as string, createdAt: 'yesterday' }),
+      ]);
+      expect(results.map((r) => r.error?.message)).toEqual([
+        'the payload does not match the create schema: name: Too small: expected string to have >=1 characters',
+        'the payload does not match the create schema: Unrecognized key: "extra"',
+        'the payload does not match the update schema: name: Invalid input: expected string, received number; createdAt: Invalid ISO datetime',
+      ]);
+    });
+
     it('client bookkeeping fields on an event are accepted and ignored', async () => {
       const scope = uniqueScope();
       const bookkeeping = {

@@ -106,7 +106,9 @@ function readBody(
   const parsed = (event.operation === 'create' ? model.recordSchema : model.patchSchema).safeParse(
     payload,
   );
-  if (!parsed.success) return `the payload does not match the ${event.operation} schema`;
+  if (!parsed.success) {
+    return `the payload does not match the ${event.operation} schema: ${describeIssues(parsed.error)}`;
+  }
   const data = parsed.data as Record<string, unknown>;
   const payloadKey = data[model.key];
   if (payloadKey !== undefined && pathKey !== undefined && payloadKey !== pathKey) {
@@ -115,6 +117,20 @@ function readBody(
   const key = pathKey ?? payloadKey;
   if (!isKeyOf(model, key)) return 'the event names no valid key';
   return { key, data };
+}
+
+/**
+ * Which fields failed and why, in zod's words (`title: Too big: expected string to have <=500
+ * characters; done: Invalid input: expected boolean, received string`). zod's messages name
+ * the rule, not the offending value; at most three issues, so the message stays short.
+ */
+function describeIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const more = error.issues.length - shown.length;
+  return more > 0 ? `${shown.join('; ')} (and ${more} more)` : shown.join('; ');
 }
 
 /** Whether `value` is a valid value of the model's key field. */

@@ -4,11 +4,11 @@ import type { SyncStore } from './types.ts';
 
 export interface OpenStoreOptions {
   /** When set, PostgreSQL at this URL; otherwise the embedded PGlite store. */
-  databaseUrl?: string;
+  databaseUrl?: string | undefined;
   /** PGlite data directory; undefined → in memory. Ignored with `databaseUrl`. */
-  dataDir?: string;
+  dataDir?: string | undefined;
   /** PostgreSQL pool size. */
-  max?: number;
+  max?: number | undefined;
 }
 
 /**

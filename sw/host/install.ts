@@ -1,4 +1,6 @@
-import { clientsClaim } from 'workbox-core';
+// The module alone: workbox-core's index also loads its logger, which reads process.env.NODE_ENV
+// and `self` at load, so it would break plain Node imports and bundles built without a define.
+import { clientsClaim } from 'workbox-core/clientsClaim.js';
 import { timerDelay } from '../sync/backoff.ts';
 import { serveRpc } from './rpc-endpoint.ts';
 import { createSyncHost, type SyncHostOptions } from './sync-host.ts';

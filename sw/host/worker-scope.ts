@@ -25,7 +25,16 @@ export interface ServiceWorkerScopeLike extends EventTarget {
   skipWaiting(): Promise<void>;
 }
 
-/** The global scope, typed as a Service Worker's. Only call inside a worker. */
+/**
+ * The global scope, typed as a Service Worker's.
+ * @throws Error outside a Service Worker (no `skipWaiting`), naming `createSyncHost` instead.
+ */
 export function serviceWorkerScope(): ServiceWorkerScopeLike {
-  return globalThis as unknown as ServiceWorkerScopeLike;
+  const scope = globalThis as unknown as Partial<ServiceWorkerScopeLike>;
+  if (typeof scope.skipWaiting !== 'function' || typeof scope.addEventListener !== 'function') {
+    throw new Error(
+      'installSyncWorker runs only in a Service Worker; elsewhere host the engine with createSyncHost',
+    );
+  }
+  return scope as ServiceWorkerScopeLike;
 }

@@ -1,12 +1,19 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { type BroadcastMessage, defineSchema, model } from 'swsync/schema';
+import {
+  type BroadcastMessage,
+  defineSchema,
+  model,
+  RESERVED_MODEL_NAMES,
+  type Schema,
+  SchemaError,
+} from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { demoSchema } from '../../demo/schema.ts';
 import { createEngine } from '../engine/create-engine.ts';
 import { RecordNotFoundError, ReservedModelNameError, WriteValidationError } from '../errors.ts';
-import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
+import { type BaseRow, type OutboxRow, RESERVED_STORE_NAMES, STORES } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
 import { board, todo } from '../testing/demo-records.ts';
 
@@ -167,8 +174,14 @@ describe('local writes', () => {
   });
 
   it('refuses a model named like a reserved store', async () => {
+    // defineSchema refuses exactly the engine's store names...
+    expect([...RESERVED_MODEL_NAMES].sort()).toEqual([...RESERVED_STORE_NAMES].sort());
     const fields = z.object({ id: z.string(), userId: z.string() });
-    const schema = defineSchema({ outbox: model({ fields, key: 'id', scope: 'userId' }) });
+    const outbox = model({ fields, key: 'id', scope: 'userId' });
+    expect(() => defineSchema({ outbox })).toThrow(SchemaError);
+    // ...and the store still refuses a schema object built without it.
+    const valid = defineSchema({ Outbox: outbox });
+    const schema: Schema = { ...valid, models: { outbox }, modelNames: ['outbox'] };
     await expect(
       openLocalDb({ schema, dbName: 'r', indexedDB: new IDBFactory() }),
     ).rejects.toBeInstanceOf(ReservedModelNameError);
