@@ -160,7 +160,7 @@ describeEachStore('applyPush', (getStore) => {
       ]);
       expect(results.map((r) => r.error?.message)).toEqual([
         'the payload does not match the create schema: name: Too small: expected string to have >=1 characters',
-        'the payload does not match the create schema: Unrecognized key: "extra"',
+        'the payload does not match the create schema: extra: "extra" is not a declared field',
         'the payload does not match the update schema: name: Invalid input: expected string, received number; createdAt: Invalid ISO datetime',
       ]);
     });
