@@ -1,5 +1,5 @@
 import { defineSchema, model } from 'swsync/schema';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Own keys of `value` that `declared` does not own, in `value`'s order.

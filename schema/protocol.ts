@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonObjectSchema } from './own-keys.ts';
 
 /** Bumped whenever the wire contract (PROTOCOL.md) changes incompatibly. */

@@ -42,6 +42,16 @@ function step(title: string): void {
   console.log(`\n— ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
+/** Issue #12's size goals for README's example worker, minified and gzipped (bytes). */
+const ESBUILD_GZIP_BUDGET = 60 * 1024;
+const VITE_GZIP_BUDGET = 40 * 1024;
+
+/** A size budget is a guard against a regression (a locale table coming back), not a timing. */
+function withinBudget(label: string, code: string, budget: number): void {
+  const gzipped = gzipSync(code).length;
+  check(gzipped <= budget, `${label}: ${kb(gzipped)} gzip within ${kb(budget)}`);
+}
+
 function check(ok: boolean, what: string): void {
   console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
   if (!ok) failures.push(what);
@@ -226,6 +236,7 @@ try {
     });
     const code = result.outputFiles[0]?.text ?? '';
     noProcess(label, code);
+    withinBudget(label, code, ESBUILD_GZIP_BUDGET);
     sizes.push([label, `${kb(code.length)} (${kb(gzipSync(code).length)} gzip)`]);
   }
   const vite = (await import('vite')) as typeof import('vite');
@@ -236,6 +247,7 @@ try {
   });
   const viteCode = readFileSync(join(app, 'public', 'sw.js'), 'utf8');
   noProcess('vite build (library mode, no define)', viteCode);
+  withinBudget('vite build (library mode)', viteCode, VITE_GZIP_BUDGET);
   sizes.push([
     'vite build (library mode)',
     `${kb(viteCode.length)} (${kb(gzipSync(viteCode).length)} gzip)`,

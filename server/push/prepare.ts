@@ -9,7 +9,7 @@ import {
   type PushResult,
   undeclaredKeys,
 } from 'swsync/schema';
-import { z } from 'zod';
+import * as z from 'zod';
 import { rejected } from './results.ts';
 import { isStorableId, isStorableJson } from './storable.ts';
 import type { PreparedEvent, PushEventInput, ScopeKey, SyncSchema } from './types.ts';
