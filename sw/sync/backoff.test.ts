@@ -44,6 +44,10 @@ describe('backoff', () => {
     expect(parseRetryAfter('7', 0)).toBe(7000);
     expect(parseRetryAfter(new Date(60_000).toUTCString(), 0)).toBe(60_000);
     expect(parseRetryAfter('soon', 0)).toBeUndefined();
+    // Sent twice, joined by Headers.get: the first counts; a date keeps its own comma.
+    expect(parseRetryAfter('30, 30', 0)).toBe(30_000);
+    expect(parseRetryAfter('30,5', 0)).toBe(30_000);
+    expect(parseRetryAfter('Thu, 01 Jan 1970 00:01:00 GMT', 0)).toBe(60_000);
     expect(parseRetryAfter(null, 0)).toBeUndefined();
     expect(nextRetryDelay(3, DEFAULT_BACKOFF, () => 0.5, 12_000)).toBe(12_000);
   });

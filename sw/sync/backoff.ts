@@ -49,7 +49,10 @@ export function backoffDelay(
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
   if (value === null) return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // A header sent twice arrives joined ("30, 30"): the first value counts. (An HTTP date has a
+  // comma of its own, so only lists of delta-seconds are split.)
+  const seconds = /^(\d+)(\s*,\s*\d+)*$/.exec(trimmed);
+  if (seconds) return Number(seconds[1]) * 1000;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }

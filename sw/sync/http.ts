@@ -69,22 +69,28 @@ export async function postJson<T>(
     switch (response.status) {
       case 401:
         return { kind: 'unauthorized' };
+      case 409:
+        return { kind: 'cursor-expired' };
+    }
+    // A 400, 403 or 413 speaks of the events or the account only in the protocol's own body. The
+    // same status from a proxy, a gateway or a firewall (an HTML page, a framework's JSON)
+    // says nothing about them: it is a failure to retry, never a reason to drop a write.
+    if (protocolError === null && [400, 403, 413].includes(response.status)) {
+      return {
+        kind: 'retryable',
+        status: response.status,
+        message: `HTTP ${response.status} without the sync protocol's error body: ${message}`,
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), ctx.now()),
+      };
+    }
+    switch (response.status) {
       case 403:
         return protocolError?.code === ACCOUNT_MISMATCH
           ? { kind: 'account-mismatch' }
           : { kind: 'unauthorized' };
-      case 409:
-        return { kind: 'cursor-expired' };
-      case 413:
-        return { kind: 'refused', status: 413, message };
       case 400:
-        if (protocolError !== null) return { kind: 'refused', status: 400, message };
-        return {
-          kind: 'retryable',
-          status: 400,
-          message: `HTTP 400 without the sync protocol's error body: ${message}`,
-          retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), ctx.now()),
-        };
+      case 413:
+        return { kind: 'refused', status: response.status, message };
       default:
         return {
           kind: 'retryable',
@@ -101,20 +107,22 @@ export async function postJson<T>(
 }
 
 /**
- * The protocol's `{ error: string, details?: { code } }` body, or null when the body is not
- * that (a proxy's page, an empty body).
+ * The protocol's `{ error: string, details?: unknown }` body — exactly those keys — or null for
+ * anything else: a proxy's page, an empty body, a gateway's `{ timestamp, status, error, path }`.
  */
 async function readProtocolError(
   response: Response,
 ): Promise<{ error: string; code: unknown } | null> {
   try {
-    const body = (await response.json()) as {
-      error?: unknown;
-      details?: { code?: unknown };
-    } | null;
-    return typeof body === 'object' && body !== null && typeof body.error === 'string'
-      ? { error: body.error, code: body.details?.code }
-      : null;
+    const body: unknown = await response.json();
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+    const { error, details, ...rest } = body as { error?: unknown; details?: unknown };
+    if (typeof error !== 'string' || Object.keys(rest).length > 0) return null;
+    const code =
+      typeof details === 'object' && details !== null
+        ? (details as { code?: unknown }).code
+        : undefined;
+    return { error, code };
   } catch {
     return null;
   }

@@ -129,14 +129,44 @@ export function failingPushSuite(f: SyncFixture): void {
       await engine.close();
     });
 
-    it("still splits on the protocol's 400, and on a 413 from anywhere (a size limit)", async () => {
+    it("retries a proxy's 413, a gateway's JSON 400 and a firewall's 403; never drops a write for them", async () => {
+      const user = randomUUID();
+      const { engine, faulty, messages } = await engineOnClock(user, { random: () => 0.5 });
+      await engine.create('Board', board(`b-gw-${user}`, user));
+      await engine.create('Todo', todo(`t-gw-${user}`, `b-gw-${user}`));
+      const gateway = JSON.stringify({
+        timestamp: '2026-11-29T00:00:00Z',
+        status: 400,
+        error: 'Bad Request',
+        path: '/api/sync/push',
+      });
+      const answers = [
+        { status: 413, body: PROXY_PAGE },
+        { status: 400, body: gateway },
+        { status: 403, body: PROXY_PAGE },
+      ];
+      for (const [i, answer] of answers.entries()) {
+        faulty.plan = (path) => (path === '/push' ? answer : undefined);
+        const calls = faulty.calls.length;
+        const status = await engine.sync('manual');
+        // One push, no split, nothing rejected, no sign-out: a retry is scheduled.
+        expect(faulty.calls.slice(calls).filter((p) => p === '/push')).toHaveLength(1);
+        expect(status).toMatchObject({ pending: 2, paused: null, retry: { attempt: i + 1 } });
+      }
+      expect(rejections(messages)).toEqual([]);
+      faulty.plan = () => undefined;
+      expect(await engine.sync('manual')).toMatchObject({ pending: 0, retry: null });
+      await engine.close();
+    });
+
+    it("still splits on the sync server's own 400 and 413", async () => {
       const user = randomUUID();
       const { engine, faulty, messages } = await engineOnClock(user);
       await engine.create('Board', board(`b-split-${user}`, user));
       await engine.create('Todo', todo(`t-split-${user}`, `b-split-${user}`));
-      // A proxy's HTML 413 for the pair: halves go alone and pass.
+      // The server's 413 (`{ error }`) for the pair: halves go alone and pass.
       faulty.plan = (path, index) =>
-        path === '/push' && index === 0 ? { status: 413, body: PROXY_PAGE } : undefined;
+        path === '/push' && index === 0 ? { status: 413 } : undefined;
       expect(await engine.sync()).toMatchObject({ pending: 0, retry: null });
       expect(faulty.calls).toEqual(['/push', '/push', '/push', '/pull']);
 
