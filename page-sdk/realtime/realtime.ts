@@ -14,6 +14,9 @@ export interface RealtimeOptions {
   onLeader?: (leader: boolean) => void;
 }
 
+/** How long a stream must stay open before its end no longer counts as a failure. */
+const STABLE_STREAM_MS = 30_000;
+
 /** The Web Lock whose holder owns the origin's realtime stream for one database. */
 export const realtimeLockName = (dbName: string) => `swsync:realtime:${dbName}`;
 
@@ -76,18 +79,26 @@ function holdStream(options: RealtimeOptions, poke: (reason: PokeReason) => void
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
 
+  let openedAt = 0;
   const connect = () => {
     source = new EventSource(url, { withCredentials: true });
     source.addEventListener('open', () => {
+      openedAt = Date.now();
+      poke('poke');
+    });
+    source.addEventListener('poke', () => {
       failures = 0;
       poke('poke');
     });
-    source.addEventListener('poke', () => poke('poke'));
     source.addEventListener('error', () => {
       // EventSource's own retry is fixed-interval and gives up on HTTP errors: own it instead.
       source?.close();
       source = undefined;
       if (stopped) return;
+      // Only a stream that lived (or carried a poke) earns a fresh start: one accepted and cut
+      // at once (a buffering proxy, a draining instance) must back off like any failure.
+      if (openedAt > 0 && Date.now() - openedAt >= STABLE_STREAM_MS) failures = 0;
+      openedAt = 0;
       const cap = Math.min(maxMs, baseMs * 2 ** failures);
       failures++;
       timer = setTimeout(connect, Math.random() * cap);
