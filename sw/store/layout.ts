@@ -48,7 +48,16 @@ export const META_KEYS = {
    * (and its timer) instead of starting over with a request at once.
    */
   retry: 'retry',
+  /**
+   * Deletes the server applied whose local cascades wait for the next complete pull
+   * ({@link AppliedCascade}[]): only the pulled state can say which descendants the server's
+   * cascade reached (a child moved away on another device, and everything under it, survives).
+   */
+  appliedCascades: 'appliedCascades',
 } as const;
+
+/** `meta[appliedCascades]`: an applied delete whose descendants stay hidden until a pull ends. */
+export type AppliedCascade = Required<Pick<OutboxRow, 'seq' | 'model' | 'key' | 'cascade'>>;
 
 /** `meta[retry]`: when the scheduled retry is due (epoch ms), after how many failures, why. */
 export interface RetryRow {

@@ -4,11 +4,19 @@ import {
   type LogWithRecord,
   type PullResponse,
   pullResponseSchema,
+  type Schema,
 } from 'swsync/schema';
-import { type BaseRow, META_KEYS, type ResyncRow, STORES } from '../store/layout.ts';
+import {
+  type AppliedCascade,
+  type BaseRow,
+  META_KEYS,
+  type ResyncRow,
+  STORES,
+} from '../store/layout.ts';
 import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
 import { postJson } from './http.ts';
 import { getVersion, putVersion, rebaseRecord, type WriteTx } from './replay.ts';
+import { settleCascade } from './settle-cascade.ts';
 
 /**
  * Pulls page after page while the server says `hasMore`. Each page, its cursor and the rebase
@@ -108,6 +116,7 @@ async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<void
     if (await applyLog(tx, log, key)) addChange(changes, log.model, key);
   }
   if (page.cursor !== null) await tx.objectStore(STORES.meta).put(page.cursor, META_KEYS.cursor);
+  if (!page.hasMore) await settleAppliedCascades(tx, ctx.schema, changes);
   if (resyncing && !page.hasMore) await finishResync(tx, models, changes);
   await tx.done;
   if (changes.size > 0) ctx.onChange(changes);
@@ -159,4 +168,20 @@ async function finishResync(
   }
   await resync.clear();
   await tx.objectStore(STORES.meta).delete(META_KEYS.resyncing);
+}
+
+/**
+ * The pull is complete: every applied delete's cascade is settled on the state it brought
+ * (the server's cascade tombstones, moves made elsewhere), then its descendants' marks go.
+ */
+async function settleAppliedCascades(
+  tx: WriteTx,
+  schema: Schema,
+  changes: ChangedKeys,
+): Promise<void> {
+  const meta = tx.objectStore(STORES.meta);
+  const waiting = (await meta.get(META_KEYS.appliedCascades)) as AppliedCascade[] | undefined;
+  if (!waiting?.length) return;
+  for (const row of waiting) await settleCascade(tx, schema, row, true, changes);
+  await meta.delete(META_KEYS.appliedCascades);
 }

@@ -1,5 +1,11 @@
 import { type PushError, type PushResult, pushResponseSchema, type Rejection } from 'swsync/schema';
-import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
+import {
+  type AppliedCascade,
+  type BaseRow,
+  META_KEYS,
+  type OutboxRow,
+  STORES,
+} from '../store/layout.ts';
 import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
 import { postJson } from './http.ts';
 import { applyEvent, pendingRows, rebaseRecord, type WriteTx } from './replay.ts';
@@ -22,6 +28,21 @@ export async function pushOutbox(ctx: SyncContext): Promise<SyncOutcome> {
     const outcome = await pushRows(ctx, rows);
     if (outcome.kind !== 'done') return outcome;
   }
+}
+
+/**
+ * An applied delete's local cascade is settled after the next complete pull, not now: `base` may
+ * still show a child under the deleted parent that another device moved away (the pull brings
+ * the move, but nothing about what lies below that child, which the server's cascade did not
+ * reach either). Until then the descendants stay hidden, as they were.
+ */
+async function awaitPullForCascade(tx: WriteTx, row: OutboxRow): Promise<void> {
+  if (!row.cascade?.length || row.seq === undefined) return;
+  const meta = tx.objectStore(STORES.meta);
+  const waiting =
+    ((await meta.get(META_KEYS.appliedCascades)) as AppliedCascade[] | undefined) ?? [];
+  waiting.push({ seq: row.seq, model: row.model, key: row.key, cascade: row.cascade });
+  await meta.put(waiting, META_KEYS.appliedCascades);
 }
 
 /**
@@ -106,7 +127,7 @@ async function applyPushResults(
   const touched = rows.flatMap((r) => [r.model, ...(r.cascade ?? []).map((c) => c.model)]);
   const models = [...new Set(touched)].filter((m) => ctx.schema.getModel(m));
   const tx = ctx.db.transaction(
-    [...models, STORES.outbox, STORES.base, STORES.versions],
+    [...models, STORES.outbox, STORES.base, STORES.versions, STORES.meta],
     'readwrite',
   ) as WriteTx;
   const changes: ChangedKeys = new Map();
@@ -153,7 +174,8 @@ async function applyPushResults(
     } else {
       await baseStore.delete([row.model, row.key]);
     }
-    await settleCascade(tx, ctx.schema, row, result.error === null, changes);
+    if (result.error === null) await awaitPullForCascade(tx, row);
+    else await settleCascade(tx, ctx.schema, row, false, changes);
   }
   await tx.done;
   if (changes.size > 0) ctx.onChange(changes);

@@ -12,15 +12,14 @@ const refId = (model: string, key: unknown) => JSON.stringify([model, key]);
  * - Rejected: nothing was deleted on the server, so the descendants simply come back (from
  *   their `base`, which pulls kept current).
  * - Applied: the server deleted, in the parent's transaction, the children under the parent at
- *   that moment. The best knowledge of that here is `base`: a descendant whose base is still
- *   under a deleted parent is taken as deleted; one that `base` shows moved elsewhere is kept.
- *   Where this guess is wrong, the next pull corrects it: a move or a cascade made on the
- *   server always has a changelog entry newer than what `base` holds.
+ *   that moment. Settled only once a complete pull has brought what the server did (its cascade
+ *   tombstones, moves made elsewhere) into `base`: a descendant whose base is still under a
+ *   deleted parent is deleted; one moved elsewhere is kept, and so is everything below it.
  */
 export async function settleCascade(
   tx: WriteTx,
   schema: Schema,
-  row: OutboxRow,
+  row: Pick<OutboxRow, 'seq' | 'model' | 'key' | 'cascade'>,
   applied: boolean,
   changes: ChangedKeys,
 ): Promise<void> {

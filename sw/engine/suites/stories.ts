@@ -3,13 +3,14 @@ import { IDBFactory } from 'fake-indexeddb';
 import { pullAndMaterializeLogs, purgeTombstones } from 'swsync/server';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../../demo/schema.ts';
-import { foldersSchema } from '../../../server/testing/test-schema.ts';
+import { foldersSchema, testSchema } from '../../../server/testing/test-schema.ts';
 import { STORES } from '../../store/layout.ts';
 import { openLocalDb } from '../../store/open.ts';
 import { board, todo } from '../../testing/demo-records.ts';
 import { rejections, signedInEngine } from '../../testing/engines.ts';
 import { faultyFetch } from '../../testing/faults.ts';
 import type { SyncFixture } from '../../testing/fixture.ts';
+import { startSyncServer } from '../../testing/sync-server.ts';
 import type { EngineOptions } from '../options.ts';
 
 /** Multi-device stories from issue #10, each exactly as reported. */
@@ -243,6 +244,50 @@ export function storiesSuite(f: SyncFixture): void {
       expect(await one.engine.get('Board', ghost)).toBeUndefined();
       await one.engine.close();
       await two.engine.close();
+    });
+
+    describe('a cascade reaches only what the server cascaded (review of #10)', () => {
+      it('a grandchild under a todo moved away before the board delete arrived stays on the deleting device', async () => {
+        const server = await startSyncServer(f.store, { schema: testSchema });
+        const user = randomUUID();
+        const dev = () =>
+          signedInEngine(user, {
+            schema: testSchema,
+            endpoint: server.endpoint,
+            indexedDB: new IDBFactory(),
+          });
+        const one = await dev();
+        const two = await dev();
+        const [b1, b2, t1, c1] = ['b1', 'b2', 't1', 'c1'].map((k) => `${k}-${user}`) as [
+          string,
+          string,
+          string,
+          string,
+        ];
+        await one.engine.create('Board', board(b1, user));
+        await one.engine.create('Board', board(b2, user));
+        await one.engine.create('Todo', todo(t1, b1));
+        await one.engine.create('Comment', { id: c1, todoId: t1, text: 'keep me' });
+        await one.engine.sync();
+        await two.engine.sync();
+
+        one.engine.setOnline(false);
+        await one.engine.delete('Board', b1);
+        // Offline, the whole subtree goes at once.
+        expect(await one.engine.get('Comment', c1)).toBeUndefined();
+        await two.engine.update('Todo', t1, { boardId: b2 });
+        await two.engine.sync();
+        one.engine.setOnline(true);
+        await one.engine.sync('online');
+
+        expect(await one.engine.get('Board', b1)).toBeUndefined();
+        expect(await one.engine.get('Todo', t1)).toMatchObject({ boardId: b2 });
+        expect(await one.engine.get('Comment', c1)).toMatchObject({ text: 'keep me' });
+        expect(await one.engine.status()).toMatchObject({ pending: 0 });
+        await one.engine.close();
+        await two.engine.close();
+        await server.close();
+      });
     });
   });
 }
