@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
-import { buildDemo } from '../../demo/build.ts';
 import { WorkerControl } from '../support/cdp.ts';
-import { type DemoServer, startDemoServer } from '../support/demo-server.ts';
 import { DemoApp } from './app.ts';
+import { useServedDemo } from './served-demo.ts';
 
 /**
  * Issue #8 in Chromium: accounts sharing one browser (one cookie jar, one Service Worker), driven
@@ -12,19 +10,10 @@ import { DemoApp } from './app.ts';
  * only checked where it is what a person reads.
  */
 
-let server: DemoServer;
-test.beforeAll(async () => {
-  await buildDemo();
-  server = await startDemoServer({
-    staticRoot: fileURLToPath(new URL('../../demo/dist/', import.meta.url)),
-  });
-});
+const server = useServedDemo();
 test.afterEach(() => {
   // A failed test must not leave the next one in an outage.
-  server?.fail(null);
-});
-test.afterAll(async () => {
-  await server?.close();
+  server().fail(null);
 });
 
 /**
@@ -33,13 +22,13 @@ test.afterAll(async () => {
  */
 async function newUser(prefix: string) {
   const name = `${prefix}-${randomUUID().slice(0, 8)}`;
-  const { userId, token } = await server.login(name);
+  const { userId, token } = await server().login(name);
   return { name, userId, token, dbName: `swsync-demo-${userId}` };
 }
 
 /** The account's data on the server: board names and todo titles (sorted) and their versions. */
 async function serverData(token: string) {
-  const records = await server.serverRecords(token);
+  const records = await server().serverRecords(token);
   const of = (model: string, field: string) =>
     records
       .filter((e) => e.model === model)
@@ -65,7 +54,7 @@ async function expectShown(page: Page, boards: string[], todos: string[]) {
 }
 
 /** How many pushes the outage refused so far. */
-const refusedPushes = () => server.refused.filter((path) => path === '/api/sync/push').length;
+const refusedPushes = () => server().refused.filter((path) => path === '/api/sync/push').length;
 
 /** The outage refused a push after `before` others: the worker really tried to send. */
 async function expectPushRefused(before: number) {
@@ -84,13 +73,13 @@ test('two accounts alternate on one browser through an outage and a third device
   const workers = await WorkerControl.attach(context, page);
 
   // A writes online, then during an outage, and signs out with that write pending.
-  await app.signIn(server.url, a.name);
+  await app.signIn(server().url, a.name);
   await app.addBoard('A home');
   await app.addTodo('A synced');
   await expect
     .poll(() => serverData(a.token))
     .toEqual({ boards: ['A home'], todos: ['A synced'], versions: [1] });
-  server.fail(503);
+  server().fail(503);
   const refusedForA = refusedPushes();
   await app.addTodo('A during outage');
   await expectPushRefused(refusedForA);
@@ -108,10 +97,10 @@ test('two accounts alternate on one browser through an outage and a third device
   await expect(app.status()).toContainText('2 pending');
 
   // The outage ends while B is signed in; A's phone adds a todo meanwhile.
-  server.fail(null);
-  const aHome = (await server.serverRecords(a.token)).find((e) => e.model === 'Board');
+  server().fail(null);
+  const aHome = (await server().serverRecords(a.token)).find((e) => e.model === 'Board');
   const at = new Date().toISOString();
-  const phone = await server.push(a.token, [
+  const phone = await server().push(a.token, [
     {
       id: randomUUID(),
       entityType: 'Todo',
@@ -132,7 +121,7 @@ test('two accounts alternate on one browser through an outage and a third device
   // the network coming back (online), Background Sync, a worker restart (start-up).
   await context.setOffline(true);
   await context.setOffline(false);
-  await workers.dispatchSync(server.url, 'swsync');
+  await workers.dispatchSync(server().url, 'swsync');
   await expect
     .poll(() => serverData(b.token), { timeout: 15_000 })
     .toEqual({ boards: ['B work'], todos: ['B during outage'], versions: [1] });
@@ -226,7 +215,7 @@ test('"Sign out" offline with writes pending says they sync at the next sign-in;
 }, testInfo) => {
   const user = await newUser('offline-out');
   const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  await app.signIn(server().url, user.name);
   await app.addBoard('Trip');
   await expect.poll(() => serverData(user.token)).toMatchObject({ boards: ['Trip'] });
 
@@ -260,7 +249,7 @@ test('"Sign out and remove data" deletes the account’s local database; signing
 }) => {
   const user = await newUser('forget');
   const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  await app.signIn(server().url, user.name);
   await app.addBoard('Garden');
   await app.addTodo('Seeds');
   await expect
@@ -287,11 +276,11 @@ test('a sign-out in one tab takes the account’s data off the other tabs; a rem
 }) => {
   const user = await newUser('tabs');
   const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  await app.signIn(server().url, user.name);
   await app.addBoard('Shared screen');
   await expect.poll(() => serverData(user.token)).toMatchObject({ boards: ['Shared screen'] });
   const other = await context.newPage();
-  await other.goto(server.url);
+  await other.goto(server().url);
   await expect(other.getByRole('button', { name: 'Shared screen', exact: true })).toBeVisible();
 
   await app.signOut('Sign out and remove data');
@@ -310,13 +299,13 @@ test('a sign-out in one tab takes the account’s data off the other tabs; a rem
 test('after "Sign out" the session token is refused everywhere', async ({ context, page }) => {
   const user = await newUser('revoked');
   const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  await app.signIn(server().url, user.name);
   await app.addBoard('Private');
   await expect.poll(() => serverData(user.token)).toMatchObject({ boards: ['Private'] });
-  const cookie = (await context.cookies(server.url)).find((c) => c.name === 'swsync_session');
+  const cookie = (await context.cookies(server().url)).find((c) => c.name === 'swsync_session');
   expect(cookie?.value).toBeTruthy();
   const pull = (headers: Record<string, string>) =>
-    fetch(`${server.url}/api/sync/pull`, {
+    fetch(`${server().url}/api/sync/pull`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: '{}',
@@ -331,7 +320,9 @@ test('after "Sign out" the session token is refused everywhere', async ({ contex
   await expect(app.status()).toHaveText('Signed out.');
   expect(await pull(bearer)).toBe(401);
   expect(await pull(asCookie)).toBe(401);
-  expect((await context.cookies(server.url)).some((c) => c.name === 'swsync_session')).toBe(false);
+  expect((await context.cookies(server().url)).some((c) => c.name === 'swsync_session')).toBe(
+    false,
+  );
 });
 
 test('a session lost while signed in: the write waits, and signing in again sends it within seconds, same worker', async ({
@@ -340,7 +331,7 @@ test('a session lost while signed in: the write waits, and signing in again send
 }, testInfo) => {
   const user = await newUser('lost');
   const app = new DemoApp(page);
-  await app.signIn(server.url, user.name);
+  await app.signIn(server().url, user.name);
   await app.addBoard('Errands');
   await expect.poll(() => serverData(user.token)).toMatchObject({ boards: ['Errands'] });
   // A mark in the worker's global scope: still there at the end means no worker restart.

@@ -1,32 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { type Browser, expect, type Page, test } from '@playwright/test';
-import { buildDemo } from '../../demo/build.ts';
 import { WorkerControl } from '../support/cdp.ts';
-import { type DemoServer, startDemoServer } from '../support/demo-server.ts';
 import { DemoApp } from './app.ts';
+import { useServedDemo } from './served-demo.ts';
 
-let server: DemoServer;
-test.beforeAll(async () => {
-  await buildDemo();
-  server = await startDemoServer({
-    staticRoot: fileURLToPath(new URL('../../demo/dist/', import.meta.url)),
-  });
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = useServedDemo();
 
 /** A user name no other test uses, and its token for checking the server through the API. */
 async function newUser(prefix: string) {
   const name = `${prefix}-${randomUUID().slice(0, 8)}`;
-  return { name, ...(await server.login(name)) };
+  return { name, ...(await server().login(name)) };
 }
 
 /** The demo opened on `page` and signed in as `name`. */
 async function signIn(page: Page, name: string): Promise<DemoApp> {
   const app = new DemoApp(page);
-  await app.signIn(server.url, name);
+  await app.signIn(server().url, name);
   return app;
 }
 
@@ -36,7 +25,7 @@ async function newDevice(browser: Browser): Promise<Page> {
 }
 
 async function serverTitles(token: string, model: 'Board' | 'Todo', field: 'name' | 'title') {
-  return (await server.serverRecords(token))
+  return (await server().serverRecords(token))
     .filter((e) => e.model === model)
     .map((e) => String(e.record?.[field]))
     .sort();
@@ -48,7 +37,7 @@ test('an online write reaches the server', async ({ page }, testInfo) => {
   // The engine runs in the worker, which claimed the page on its first visit.
   await expect
     .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL))
-    .toBe(`${server.url}/sw.js`);
+    .toBe(`${server().url}/sw.js`);
   await app.snapshot(testInfo, 'empty-account');
   await app.addBoard('Groceries');
   await app.addTodo('Milk');
@@ -57,7 +46,8 @@ test('an online write reaches the server', async ({ page }, testInfo) => {
   await expect.poll(() => serverTitles(user.token, 'Board', 'name')).toEqual(['Groceries']);
   await expect
     .poll(
-      async () => (await server.serverRecords(user.token)).find((e) => e.model === 'Todo')?.record,
+      async () =>
+        (await server().serverRecords(user.token)).find((e) => e.model === 'Todo')?.record,
     )
     .toMatchObject({ title: 'Milk', done: true });
   await expect(app.status()).toHaveText('Synced');
@@ -77,7 +67,8 @@ test('an online write reaches the server', async ({ page }, testInfo) => {
   await expect(app.todo('Oat milk')).toBeVisible();
   await expect
     .poll(
-      async () => (await server.serverRecords(user.token)).find((e) => e.model === 'Todo')?.record,
+      async () =>
+        (await server().serverRecords(user.token)).find((e) => e.model === 'Todo')?.record,
     )
     .toMatchObject({ title: 'Oat milk', done: true });
 });
@@ -131,7 +122,7 @@ test('offline writes survive a reload and a worker stop, then reach the server e
     .toEqual(['Adapter', 'Charger', 'Passport', 'Tickets']);
   await expect(app.status()).toHaveText('Synced', { timeout: 10_000 });
   // Exactly once: one record per title, each created by a single changelog entry.
-  const todos = (await server.serverRecords(user.token)).filter((e) => e.model === 'Todo');
+  const todos = (await server().serverRecords(user.token)).filter((e) => e.model === 'Todo');
   expect(todos).toHaveLength(4);
   expect(todos.every((e) => e.version === 1)).toBe(true);
   await app.snapshot(testInfo, 'back-online');
@@ -188,8 +179,10 @@ test('a change the server rejects is rolled back with a message, and later write
   await context.setOffline(true);
   await app.board('Doomed').click();
   await app.addTodo('Orphan');
-  const doomed = (await server.serverRecords(user.token)).find((e) => e.record?.name === 'Doomed');
-  const results = await server.push(user.token, [
+  const doomed = (await server().serverRecords(user.token)).find(
+    (e) => e.record?.name === 'Doomed',
+  );
+  const results = await server().push(user.token, [
     {
       id: randomUUID(),
       entityType: 'Board',
@@ -231,7 +224,7 @@ test('the initial sync of a large account shows its progress', async ({
     payload,
     createdAt,
   });
-  await server.push(user.token, [
+  await server().push(user.token, [
     make('Board', { id: boardId, name: 'Archive', userId: user.userId, createdAt }),
   ]);
   const total = 2000;
@@ -248,7 +241,7 @@ test('the initial sync of a large account shows its progress', async ({
         updatedAt: at,
       });
     });
-    const results = await server.push(user.token, events);
+    const results = await server().push(user.token, events);
     expect(results.every((r) => r.error === null)).toBe(true);
   }
 

@@ -1,21 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { type BrowserContext, expect, type Page, type Route, test } from '@playwright/test';
-import { buildDemo } from '../../demo/build.ts';
 import { WorkerControl } from '../support/cdp.ts';
-import { type DemoServer, startDemoServer } from '../support/demo-server.ts';
 import { DemoApp } from './app.ts';
+import { useServedDemo } from './served-demo.ts';
 
-let server: DemoServer;
-test.beforeAll(async () => {
-  await buildDemo();
-  server = await startDemoServer({
-    staticRoot: fileURLToPath(new URL('../../demo/dist/', import.meta.url)),
-  });
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = useServedDemo();
 
 const SYNC_ROUTES = /\/api\/sync\/(push|pull)$/;
 
@@ -88,9 +77,9 @@ for (const { name, fail, seconds, most } of cases) {
   }, testInfo) => {
     test.setTimeout(30_000 + seconds * 1000);
     const userName = `outage-${randomUUID().slice(0, 8)}`;
-    const user = await server.login(userName);
+    const user = await server().login(userName);
     const app = new DemoApp(page);
-    await app.signIn(server.url, userName);
+    await app.signIn(server().url, userName);
     await app.addBoard('Outage');
     await expect(app.status()).toHaveText('Synced');
     const workers = await WorkerControl.attach(context, page);
@@ -106,7 +95,7 @@ for (const { name, fail, seconds, most } of cases) {
     // and `visible` pokes. None may reach the server before the scheduled retry.
     const until = Date.now() + seconds * 1000;
     while (Date.now() < until) {
-      await workers.dispatchSync(server.url, 'swsync');
+      await workers.dispatchSync(server().url, 'swsync');
       await page.evaluate(() => {
         window.dispatchEvent(new Event('online'));
         document.dispatchEvent(new Event('visibilitychange'));
@@ -129,7 +118,7 @@ for (const { name, fail, seconds, most } of cases) {
     await page.getByRole('button', { name: 'Retry now' }).click();
     await expect(app.status()).toHaveText('Synced', { timeout: 15_000 });
     await expect(page.getByRole('button', { name: 'Retry now' })).toBeHidden();
-    const titles = (await server.serverRecords(user.token))
+    const titles = (await server().serverRecords(user.token))
       .filter((e) => e.model === 'Todo')
       .map((e) => e.record?.title)
       .sort();

@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { buildDemo } from '../../demo/build.ts';
-import { type DemoServer, startDemoServer } from '../support/demo-server.ts';
 import { DemoApp } from './app.ts';
+import { useServedDemo } from './served-demo.ts';
 
-let server: DemoServer;
-test.beforeAll(async () => {
-  await buildDemo();
-  server = await startDemoServer({
-    staticRoot: fileURLToPath(new URL('../../demo/dist/', import.meta.url)),
-  });
-});
-test.afterAll(async () => {
-  await server?.close();
-});
+const server = useServedDemo();
 
 // The realtime stream is held by a page, so its requests are the page's to route: here a proxy
 // accepts every /events request (200, headers, the server's first comment) and ends it at once,
@@ -36,7 +25,7 @@ test('a stream accepted and cut at once is retried with backoff, not in a loop',
   });
   const name = `rt-${randomUUID().slice(0, 8)}`;
   const app = new DemoApp(page);
-  await app.signIn(server.url, name);
+  await app.signIn(server().url, name);
   await expect(app.status()).toHaveText('Synced');
   const before = events;
   await page.waitForTimeout(12_000);
