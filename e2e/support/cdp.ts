@@ -34,10 +34,15 @@ export class WorkerControl {
    * worker again before a poll would see it stopped.
    */
   async stopAll(): Promise<void> {
+    // Debian's Chromium 156 dies now and then (SIGTRAP) under load when a worker is stopped
+    // while still starting, or woken the moment it stopped: stop only settled workers, and
+    // give the stop a moment before the test wakes it again.
+    await this.waitFor(() => ![...this.status.values()].some((s) => s === 'starting'));
     const running = [...this.status].filter(([, s]) => s !== 'stopped').map(([id]) => id);
     this.stoppedSince.clear();
     await this.session.send('ServiceWorker.stopAllWorkers');
     await this.waitFor(() => running.every((id) => this.stoppedSince.has(id)));
+    await new Promise((r) => setTimeout(r, 100));
   }
 
   isRunning(): boolean {
