@@ -24,7 +24,7 @@ import { pushOutbox } from '../sync/push.ts';
 import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
 import { checkWrite, modelOf } from '../write/validate.ts';
 import type { ResolvedEngineOptions } from './options.ts';
-import { afterPull, pullsAfter } from './outcomes.ts';
+import { afterPull, pullsAfter, toldToWait } from './outcomes.ts';
 import { RetrySchedule, RUNS_DURING_BACKOFF } from './retry-schedule.ts';
 import { RunQueue } from './run-queue.ts';
 import type { RetryState, SyncReason, WriteOptions } from './types.ts';
@@ -62,6 +62,8 @@ export class Engine<S extends Schema> {
   private boundAccount: string | null;
   private readonly db: LocalDb;
   private readonly o: ResolvedEngineOptions<S>;
+  /** The last run ended with the server asking to wait (429, 503, `Retry-After`). */
+  private pullFirst = false;
   private online: boolean;
   private headers: Record<string, string> | undefined;
   private paused: SyncPause = null;
@@ -190,13 +192,23 @@ export class Engine<S extends Schema> {
     await this.broadcastStatus();
 
     const ctx = this.context(this.o.now() + this.o.runBudgetMs);
-    const pushed = await pushOutbox(ctx);
-    let outcome: SyncOutcome = pushed;
-    // A push that keeps failing must not stop pulls: pending events are rebased on pulled
-    // state exactly as they are when a pull meets writes made since the last push.
-    if (!this.closed && (pushed.kind === 'done' || pullsAfter(pushed))) {
-      outcome = afterPull(pushed, await pullChanges(ctx));
+    let outcome: SyncOutcome;
+    if (this.pullFirst) {
+      // The last push was told to wait: this run asks for other devices' changes first, so a
+      // server refusing only writes (read-only maintenance) still delivers them, and a server
+      // down altogether gets one request per retry, as before.
+      const pulled = await pullChanges(ctx);
+      outcome = pulled.kind === 'done' && !this.closed ? await pushOutbox(ctx) : pulled;
+    } else {
+      const pushed = await pushOutbox(ctx);
+      outcome = pushed;
+      // A push that keeps failing must not stop pulls: pending events are rebased on pulled
+      // state exactly as they are when a pull meets writes made since the last push.
+      if (!this.closed && (pushed.kind === 'done' || pullsAfter(pushed))) {
+        outcome = afterPull(pushed, await pullChanges(ctx));
+      }
     }
+    this.pullFirst = toldToWait(outcome);
     this.syncing = false;
     if (this.closed) return;
     const hadRetry = this.retry.scheduled;

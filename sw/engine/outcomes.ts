@@ -36,3 +36,14 @@ export function afterPull(pushed: SyncOutcome, pulled: SyncOutcome): SyncOutcome
   }
   return pushed;
 }
+
+/**
+ * Whether the server answered and asked to wait (429, 503, any `Retry-After`): the next run
+ * then pulls before it pushes, so refused writes never hold back other devices' changes.
+ *
+ * @example
+ * toldToWait({ kind: 'retryable', status: 503, message: 'HTTP 503' }); // true
+ */
+export function toldToWait(outcome: SyncOutcome): boolean {
+  return outcome.kind === 'retryable' && outcome.status !== undefined && !pullsAfter(outcome);
+}

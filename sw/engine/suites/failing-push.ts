@@ -92,10 +92,19 @@ export function failingPushSuite(f: SyncFixture): void {
       // The local edit stays on top of the pulled state until it is pushed.
       expect(await engine.get('Board', `b-stuck-${user}`)).toMatchObject({ name: 'mine' });
 
-      // A server that asks to wait (503) is not pulled from.
-      faulty.plan = (path) => (path === '/push' ? { status: 503 } : undefined);
+      // A server that asks to wait (503) is not pulled from in that run; but writes refused
+      // with a wait (read-only maintenance) never hold back other devices' changes: the next
+      // try pulls first, then pushes.
+      faulty.plan = (path) =>
+        path === '/push' ? { status: 503, headers: { 'retry-after': '60' } } : undefined;
       await engine.sync('manual');
       expect(faulty.calls.slice(4)).toEqual(['/push']);
+      await other.engine.create('Board', board(`b-during-${user}`, user));
+      await other.engine.sync();
+      await engine.sync('manual');
+      expect(faulty.calls.slice(5)).toEqual(['/pull', '/push']);
+      expect(await engine.get('Board', `b-during-${user}`)).toBeDefined();
+      expect(await engine.status()).toMatchObject({ pending: 1, retry: { attempt: 3 } });
 
       faulty.plan = () => undefined;
       expect(await engine.sync('manual')).toMatchObject({ pending: 0, retry: null });
