@@ -103,6 +103,8 @@ export function jsonValueIssue(
       return { path, message: `a ${typeof value} cannot travel as JSON` };
     case 'number':
       return Number.isFinite(value) ? null : { path, message: `${value} cannot travel as JSON` };
+    case 'string':
+      return textIssue(value, path);
     case 'object': {
       if (value === null) return null;
       if (parents.includes(value)) return { path, message: 'a cycle cannot travel as JSON' };
@@ -119,7 +121,7 @@ export function jsonValueIssue(
         if (item === undefined && Array.isArray(value)) {
           return { path: [...path, at], message: 'undefined in an array cannot travel as JSON' };
         }
-        const issue = jsonValueIssue(item, [...path, at], inner);
+        const issue = textIssue(key, [...path, at]) ?? jsonValueIssue(item, [...path, at], inner);
         if (issue) return issue;
       }
       return null;
@@ -127,4 +129,21 @@ export function jsonValueIssue(
     default:
       return null;
   }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text the server can store: PostgreSQL's text and jsonb hold no NUL character, and a lone
+ * surrogate is not well-formed text. Caught when the write is made, not by a later rejection.
+ */
+function textIssue(
+  text: string,
+  path: (string | number)[],
+): { path: (string | number)[]; message: string } | null {
+  if (text.includes('\u0000'))
+    return { path, message: 'a NUL character (\\u0000) cannot be stored' };
+  if (LONE_SURROGATE.test(text))
+    return { path, message: 'a lone surrogate is not well-formed text' };
+  return null;
 }

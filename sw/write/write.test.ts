@@ -72,6 +72,10 @@ describe('local writes', () => {
       [{ n: Number.NaN }, 'data.n: NaN cannot travel as JSON'],
       [cyclic, 'data.self: a cycle cannot travel as JSON'],
       [[1, undefined], 'data.1: undefined in an array cannot travel as JSON'],
+      // What the server's database cannot store: refused now, not rejected after a push.
+      [{ note: 'a\u0000b' }, 'data.note: a NUL character (\\u0000) cannot be stored'],
+      [['\uD83D'], 'data.0: a lone surrogate is not well-formed text'],
+      [{ 'x\u0000': 1 }, 'data.x\u0000: a NUL character (\\u0000) cannot be stored'],
     ];
     for (const [data, message] of refused) {
       await expect(engine.create('Doc', doc(data))).rejects.toMatchObject({
@@ -79,8 +83,14 @@ describe('local writes', () => {
         message: `invalid Doc: ${message}`,
       });
     }
+    // Declared string fields too, not only what the schema cannot see into.
+    await expect(
+      engine.create('Doc', { id: 'd2', ownerId: 'u\u0000', data: 1 }),
+    ).rejects.toMatchObject({
+      message: 'invalid Doc: ownerId: a NUL character (\\u0000) cannot be stored',
+    });
     expect((await engine.status()).pending).toBe(0);
-    await engine.create('Doc', doc({ nested: [1, 'two', null, { ok: true }] }));
+    await engine.create('Doc', doc({ nested: [1, 'two', null, { ok: true }], fox: '🦊' }));
     await expect(engine.update('Doc', 'd1', { data: 1n })).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
     });
