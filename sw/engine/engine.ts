@@ -62,7 +62,7 @@ export class Engine<S extends Schema> {
   private boundAccount: string | null;
   private readonly db: LocalDb;
   private readonly o: ResolvedEngineOptions<S>;
-  /** The last run ended with the server asking to wait (429, 503, `Retry-After`). */
+  /** The last push was answered with a request to wait (429, 503, `Retry-After`). */
   private pullFirst = false;
   private online: boolean;
   private headers: Record<string, string> | undefined;
@@ -196,19 +196,25 @@ export class Engine<S extends Schema> {
     if (this.pullFirst) {
       // The last push was told to wait: this run asks for other devices' changes first, so a
       // server refusing only writes (read-only maintenance) still delivers them, and a server
-      // down altogether gets one request per retry, as before.
+      // down altogether gets one request per retry, pull and push in turn.
       const pulled = await pullChanges(ctx);
-      outcome = pulled.kind === 'done' && !this.closed ? await pushOutbox(ctx) : pulled;
+      if (pulled.kind !== 'done' || this.closed) {
+        outcome = pulled;
+        this.pullFirst = false;
+      } else {
+        outcome = await pushOutbox(ctx);
+        this.pullFirst = toldToWait(outcome);
+      }
     } else {
       const pushed = await pushOutbox(ctx);
       outcome = pushed;
+      this.pullFirst = toldToWait(pushed);
       // A push that keeps failing must not stop pulls: pending events are rebased on pulled
       // state exactly as they are when a pull meets writes made since the last push.
       if (!this.closed && (pushed.kind === 'done' || pullsAfter(pushed))) {
         outcome = afterPull(pushed, await pullChanges(ctx));
       }
     }
-    this.pullFirst = toldToWait(outcome);
     this.syncing = false;
     if (this.closed) return;
     const hadRetry = this.retry.scheduled;
