@@ -14,6 +14,24 @@ export const ACCOUNT_HEADER = 'swsync-account';
 /** Longest account id the header may carry (UTF-16 units). */
 export const ACCOUNT_MAX_LENGTH = 256;
 
+/** Whether `account` is an id the account header can carry: 1 to 256 UTF-16 units. */
+export function isAccountId(account: string): boolean {
+  return account.length > 0 && account.length <= ACCOUNT_MAX_LENGTH;
+}
+
+/**
+ * Throws a `RangeError` for an account id the header cannot carry; engines, hosts and pages
+ * check with this before they bind a database to it.
+ *
+ * @example
+ * checkAccount(userId); // throws for '' or a 257-character id
+ */
+export function checkAccount(account: string): void {
+  if (!isAccountId(account)) {
+    throw new RangeError(`an account id holds 1 to ${ACCOUNT_MAX_LENGTH} characters`);
+  }
+}
+
 /** `details.code` of the 403 answer to a request whose credentials are another account's. */
 export const ACCOUNT_MISMATCH = 'ACCOUNT_MISMATCH';
 

@@ -1,5 +1,5 @@
 import {
-  ACCOUNT_MAX_LENGTH,
+  checkAccount,
   type SignOutResult,
   type SyncStatus,
   type WorkerRpc,
@@ -78,9 +78,7 @@ export interface CreateClientOptions<S extends AnySchema> {
 export function createClient<S extends AnySchema>(options: CreateClientOptions<S>): SyncClient<S> {
   const { schema } = options;
   const { account } = options;
-  if (account !== undefined && (account === '' || account.length > ACCOUNT_MAX_LENGTH)) {
-    throw new RangeError(`account must hold 1 to ${ACCOUNT_MAX_LENGTH} characters`);
-  }
+  if (account !== undefined) checkAccount(account);
   const dbName = options.dbName ?? (account === undefined ? 'swsync' : `swsync:${account}`);
   for (const name of schema.modelNames) {
     if (RESERVED_NAMES.has(name)) throw new Error(`model name "${name}" is reserved by the client`);

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { ACCOUNT_HEADER, ACCOUNT_MAX_LENGTH, ACCOUNT_MISMATCH } from 'swsync/schema';
+import { ACCOUNT_HEADER, ACCOUNT_MAX_LENGTH, ACCOUNT_MISMATCH, isAccountId } from 'swsync/schema';
 import { ServerError } from '../errors.ts';
 
 /**
@@ -13,7 +13,7 @@ export function readAccountHeader(c: Context, query = false): string | undefined
   const value =
     header !== undefined ? percentDecoded(header) : query ? c.req.query('account') : undefined;
   if (value === undefined) return undefined;
-  if (value === null || value.length === 0 || value.length > ACCOUNT_MAX_LENGTH) {
+  if (value === null || !isAccountId(value)) {
     throw new ServerError(
       'BAD_REQUEST',
       `the ${ACCOUNT_HEADER} header must hold 1 to ${ACCOUNT_MAX_LENGTH} characters`,

@@ -1,9 +1,9 @@
-import type { Schema } from 'swsync/schema';
+import { checkAccount, type Schema } from 'swsync/schema';
 import { AccountMismatchError } from '../errors.ts';
 import { META_KEYS, type RetryRow, STORES } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
 import { pruneReceipts } from '../write/receipts.ts';
-import { checkAccount, Engine } from './engine.ts';
+import { Engine } from './engine.ts';
 import { type EngineOptions, resolveOptions } from './options.ts';
 import type { SyncEngine } from './types.ts';
 

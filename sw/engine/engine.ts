@@ -1,7 +1,7 @@
 import {
   ACCOUNT_HEADER,
-  ACCOUNT_MAX_LENGTH,
   type BroadcastMessage,
+  checkAccount,
   type KeyValue,
   type Rejection,
   type Schema,
@@ -471,12 +471,5 @@ export class Engine<S extends Schema> {
 
   private ensureOpen(): void {
     if (this.closed) throw new EngineClosedError();
-  }
-}
-
-/** An account id the `Swsync-Account` header can carry; anything else is a `RangeError`. */
-export function checkAccount(account: string): void {
-  if (account.length === 0 || account.length > ACCOUNT_MAX_LENGTH) {
-    throw new RangeError(`an account id holds 1 to ${ACCOUNT_MAX_LENGTH} characters`);
   }
 }

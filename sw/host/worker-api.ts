@@ -1,5 +1,4 @@
-import { PAGE_PROTOCOL_VERSION, type WorkerRpc } from 'swsync/schema';
-import { checkAccount } from '../engine/engine.ts';
+import { checkAccount, PAGE_PROTOCOL_VERSION, type WorkerRpc } from 'swsync/schema';
 import { timerDelay } from '../sync/backoff.ts';
 import type { BackgroundWork } from './background-work.ts';
 import type { EngineRegistry } from './engines.ts';
