@@ -9,7 +9,8 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
-  retries: 0,
+  // Spent only on a browser crash: see e2e/support/test.ts.
+  retries: 1,
   reporter: [['list']],
   outputDir: '../test-results/reliability',
   use: { headless: true, launchOptions: chromiumLaunch, trace: 'retain-on-failure' },

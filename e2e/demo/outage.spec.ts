@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type BrowserContext, expect, type Page, type Route, test } from '@playwright/test';
 import { WorkerControl } from '../support/cdp.ts';
+import { type BrowserContext, expect, type Page, type Route, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { useServedDemo } from './served-demo.ts';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { useServedDemo } from './served-demo.ts';
 

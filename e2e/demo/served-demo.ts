@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { test } from '@playwright/test';
 import { buildDemo } from '../../demo/build.ts';
 import { type DemoServer, startDemoServer } from '../support/demo-server.ts';
+import { test } from '../support/test.ts';
 
 /**
  * Builds the demo and serves it (real routes, a fresh in-memory store) for one spec file's tests;

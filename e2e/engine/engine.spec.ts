@@ -1,7 +1,7 @@
-import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { type FixtureWindow, openClient } from '../page-sdk/helpers.ts';
 import { WorkerControl } from '../support/cdp.ts';
 import type { DemoServer } from '../support/demo-server.ts';
+import { type BrowserContext, expect, type Page, test } from '../support/test.ts';
 import { startEngineFixture } from './demo-fixture.ts';
 
 let fixture: DemoServer;

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
 import { WorkerControl } from '../support/cdp.ts';
+import { expect, test } from '../support/test.ts';
 import { usePageSdkServer } from './fixtures/server.ts';
 import {
   type FixtureWindow,

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/test.ts';
 import { usePageSdkServer } from './fixtures/server.ts';
 import {
   type FixtureWindow,

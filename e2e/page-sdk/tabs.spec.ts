@@ -1,4 +1,4 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Page, test } from '../support/test.ts';
 import { usePageSdkServer } from './fixtures/server.ts';
 import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
 

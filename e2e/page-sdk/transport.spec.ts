@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
 import { PAGE_PROTOCOL_VERSION } from 'swsync/schema';
 import { WorkerControl } from '../support/cdp.ts';
+import { expect, test } from '../support/test.ts';
 import { usePageSdkServer } from './fixtures/server.ts';
 import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
 

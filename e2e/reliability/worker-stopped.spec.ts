@@ -1,9 +1,9 @@
-import { expect, test } from '@playwright/test';
 import { Rng } from '../../reliability/support/prng.ts';
 import { startEngineFixture } from '../engine/demo-fixture.ts';
 import { type FixtureWindow, openClient } from '../page-sdk/helpers.ts';
 import { WorkerControl } from '../support/cdp.ts';
 import type { DemoServer } from '../support/demo-server.ts';
+import { expect, test } from '../support/test.ts';
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20261129);
 const BOARDS = 20;

@@ -158,12 +158,23 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       for (const l of rejectedListeners) l(new RejectedError(message.rejection), message.rejection);
   });
 
-  // The first answer of the worker fills the status before any broadcast arrives.
-  void rpc
-    .connect()
-    .then(() => call('status'))
-    .then((s) => status.sync(s))
-    .catch(() => undefined);
+  // The first answer of the worker fills the status before any broadcast arrives. A first
+  // install can outlast every attempt on a busy machine: keep trying in the background (1 s,
+  // doubling to 30 s) so the status turns connected without waiting for the app's first call.
+  let closed = false;
+  let firstStatusTimer: ReturnType<typeof setTimeout> | undefined;
+  const fetchFirstStatus = (delayMs: number) => {
+    void call('status')
+      .then((s) => status.sync(s))
+      .catch((error: unknown) => {
+        if (closed || !(error instanceof UnavailableError)) return;
+        firstStatusTimer = setTimeout(
+          () => fetchFirstStatus(Math.min(delayMs * 2, 30_000)),
+          delayMs,
+        );
+      });
+  };
+  fetchFirstStatus(1_000);
 
   const stopRealtime =
     options.realtime === false
@@ -263,6 +274,8 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       }
     },
     close() {
+      closed = true;
+      clearTimeout(firstStatusTimer);
       globalThis.removeEventListener?.('online', onOnline);
       globalThis.removeEventListener?.('offline', onOffline);
       stopRealtime();
