@@ -11,11 +11,16 @@ export interface PokeStreamOptions {
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   /**
-   * Asked at every heartbeat: false (or a throw) ends the stream, so a session ended or revoked
-   * after the stream opened stops receiving pokes within one heartbeat. Default: always valid.
+   * Asked at every heartbeat, and before a poke when the last answer is older than
+   * {@link AUTH_RECHECK_MS}: false (or a throw) ends the stream, so a session ended or revoked
+   * after the stream opened gets no poke made after that (beyond one second) and loses the
+   * stream within one heartbeat. Default: always valid.
    */
   stillAuthorized?: () => Promise<boolean>;
 }
+
+/** How long a `stillAuthorized` answer covers the pokes that follow it, in ms. */
+export const AUTH_RECHECK_MS = 1_000;
 
 const encoder = new TextEncoder();
 
@@ -61,6 +66,33 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     }
   };
 
+  // One check at a time; pokes that arrive meanwhile collapse into the latest cursor, which is
+  // all a client needs to know (that there is something to pull).
+  let checkedAt = Date.now();
+  let checking: Promise<boolean> | undefined;
+  const authorized = (): Promise<boolean> => {
+    if (!stillAuthorized) return Promise.resolve(true);
+    checking ??= stillAuthorized()
+      .catch(() => false)
+      .then((ok) => {
+        checking = undefined;
+        checkedAt = Date.now();
+        if (!ok) close();
+        return ok;
+      });
+    return checking;
+  };
+  let latestCursor: string | undefined;
+  const poke = async (cursor: string) => {
+    const waiting = latestCursor !== undefined;
+    latestCursor = cursor;
+    if (waiting) return;
+    if (checking || Date.now() - checkedAt > AUTH_RECHECK_MS) await authorized();
+    const next = latestCursor;
+    latestCursor = undefined;
+    send(`event: ${POKE_EVENT}\ndata: ${JSON.stringify({ cursor: next })}\n\n`);
+  };
+
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
@@ -76,9 +108,7 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
   } else {
     signal.addEventListener('abort', close);
     try {
-      unsubscribe = await hub.subscribe(scope, (cursor) => {
-        send(`event: ${POKE_EVENT}\ndata: ${JSON.stringify({ cursor })}\n\n`);
-      });
+      unsubscribe = await hub.subscribe(scope, (cursor) => void poke(cursor));
     } catch (error) {
       close();
       throw error;
@@ -87,9 +117,7 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     if (closed) unsubscribe();
     else {
       heartbeat = setInterval(async () => {
-        const authorized = stillAuthorized ? await stillAuthorized().catch(() => false) : true;
-        if (authorized) send(': heartbeat\n\n');
-        else close();
+        if (await authorized()) send(': heartbeat\n\n');
       }, heartbeatMs);
     }
   }
