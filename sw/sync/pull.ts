@@ -220,24 +220,38 @@ async function rebaseOnto(tx: WriteTx, base: BaseRow, log: LogWithRecord): Promi
   return true;
 }
 
-/** Drops local records the full pull did not bring back, unless local events are pending. */
+/**
+ * Drops local records the full pull did not bring back, unless local events are pending. Every
+ * key is read at once: a key-by-key lookup cost two round trips per local record, seconds at
+ * the end of a large initial sync.
+ */
 async function finishResync(
   tx: WriteTx,
   models: readonly string[],
   changes: ChangedKeys,
 ): Promise<void> {
   const resync = tx.objectStore(STORES.resync);
-  const base = tx.objectStore(STORES.base);
-  for (const model of models) {
-    const store = tx.objectStore(model);
-    for (const key of (await store.getAllKeys()) as KeyValue[]) {
-      if (await resync.get([model, key])) continue;
-      if (await base.get([model, key])) continue;
-      await store.delete(key);
-      addChange(changes, model, key);
+  const id = (model: string, key: IDBValidKey) => JSON.stringify([model, key]);
+  const [seen, pending, ...keysByModel] = await Promise.all([
+    resync.getAllKeys(),
+    tx.objectStore(STORES.base).getAllKeys(),
+    ...models.map((model) => tx.objectStore(model).getAllKeys()),
+  ]);
+  const kept = new Set(
+    [...seen, ...pending].map((k) => {
+      const [model, key] = k as [string, IDBValidKey];
+      return id(model, key);
+    }),
+  );
+  const deletes: Promise<unknown>[] = [];
+  for (const [i, model] of models.entries()) {
+    for (const key of keysByModel[i]!) {
+      if (kept.has(id(model, key))) continue;
+      deletes.push(tx.objectStore(model).delete(key));
+      addChange(changes, model, key as KeyValue);
     }
   }
-  await resync.clear();
+  await Promise.all([...deletes, resync.clear()]);
   await tx.objectStore(STORES.meta).delete(META_KEYS.resyncing);
   await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullReceived);
 }
