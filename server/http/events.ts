@@ -15,6 +15,8 @@ export interface PokeStreamOptions {
    * after the stream opened stops receiving pokes within one heartbeat. Default: always valid.
    */
   stillAuthorized?: () => Promise<boolean>;
+  /** Runs once when the stream ends, whoever ends it (e.g. to close a per-request store). */
+  onClose?: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -34,7 +36,7 @@ const encoder = new TextEncoder();
  * );
  */
 export async function openPokeStream(options: PokeStreamOptions): Promise<Response> {
-  const { hub, scope, heartbeatMs, signal, stillAuthorized } = options;
+  const { hub, scope, heartbeatMs, signal, stillAuthorized, onClose } = options;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -46,6 +48,7 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     if (heartbeat !== undefined) clearInterval(heartbeat);
     unsubscribe?.();
     signal.removeEventListener('abort', close);
+    onClose?.();
     try {
       controller?.close();
     } catch {
