@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
-import { SseReader } from './sse.ts';
+import { type SseMessage, SseReader } from '../../server/http/testing/sse-client.ts';
 
 /** Long enough to outlast Bun's 10 s idle timeout and the 25 s default heartbeat. */
 export const SSE_HOLD_MS = 32_000;
@@ -62,19 +62,16 @@ async function expectJsonError(response: Response, status: number): Promise<stri
 }
 
 async function openEvents(baseUrl: string, user: string): Promise<SseReader> {
-  const controller = new AbortController();
   const response = await fetch(`${baseUrl}/api/sync/events`, {
     headers: { Cookie: `user=${user}`, Accept: 'text/event-stream' },
-    signal: controller.signal,
   });
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
-  return new SseReader(response, controller);
+  return new SseReader(response);
 }
 
-const isPoke = (frame: string) => frame.startsWith('event: poke\n');
-const pokeCursor = (frame: string) =>
-  (JSON.parse(frame.split('\n')[1]!.slice('data: '.length)) as { cursor: string }).cursor;
+const isPoke = (message: SseMessage) => message.event === 'poke';
+const pokeCursor = (message: SseMessage) => (JSON.parse(message.data) as { cursor: string }).cursor;
 
 /**
  * The HTTP contract every runtime's example must keep (docs/protocol.md): push, pull, the poke
@@ -119,19 +116,20 @@ export function contractSuite(baseUrl: () => string): void {
     const opened = Date.now();
     const stream = await openEvents(baseUrl(), user);
     try {
-      await stream.waitFor((frame) => frame === ': connected', STEP_TIMEOUT_MS);
+      await stream.until(() => stream.comments.includes('connected'), STEP_TIMEOUT_MS);
       const [first] = await push(baseUrl(), user, [noteEvent(user, 'first')]);
-      const poke = await stream.waitFor(isPoke, STEP_TIMEOUT_MS);
+      const poke = await stream.next(isPoke, STEP_TIMEOUT_MS);
       assert.equal(pokeCursor(poke), first?.appliedChangelogId);
 
       const wait = SSE_HOLD_MS - (Date.now() - opened);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      assert.equal(stream.ended, false, `stream cut: ${JSON.stringify(stream.frames)}`);
-      assert.ok(stream.frames.includes(': heartbeat'), JSON.stringify(stream.frames));
+      const seen = JSON.stringify({ comments: stream.comments, events: stream.events });
+      assert.equal(stream.isDone, false, `stream cut: ${seen}`);
+      assert.ok(stream.comments.includes('heartbeat'), `no heartbeat: ${seen}`);
 
-      const seen = stream.frames.length;
+      const pokes = stream.events.length;
       const [second] = await push(baseUrl(), user, [noteEvent(user, 'second')]);
-      const late = await stream.waitFor(isPoke, STEP_TIMEOUT_MS, seen);
+      const late = await stream.next(isPoke, STEP_TIMEOUT_MS, pokes);
       assert.equal(pokeCursor(late), second?.appliedChangelogId);
     } finally {
       stream.close();
