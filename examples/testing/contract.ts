@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import { type SseMessage, SseReader } from '../../server/http/testing/sse-client.ts';
 
 /** Long enough to outlast Bun's 10 s idle timeout and the 25 s default heartbeat. */
-export const SSE_HOLD_MS = 32_000;
+const SSE_HOLD_MS = 32_000;
 const STEP_TIMEOUT_MS = 15_000;
 
 interface PushResult {

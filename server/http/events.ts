@@ -1,7 +1,11 @@
 import { POKE_EVENT } from 'swsync/schema';
 import type { PokeHub } from './poke-hub.ts';
 
-/** Default heartbeat: a comment line at most every 25 s keeps proxies from closing the stream. */
+/**
+ * Default heartbeat: a comment line every 25 s keeps proxies (30–100 s idle limits) from closing
+ * the stream. Bun's own 10 s idle timeout is lifted per stream instead (see `keepOpenOnBun`), so
+ * `stillAuthorized` is not asked every few seconds per client.
+ */
 export const DEFAULT_HEARTBEAT_MS = 25_000;
 
 export interface PokeStreamOptions {
