@@ -53,7 +53,9 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     try {
       return await fn(store);
     } finally {
-      await store.close();
+      // The answer is decided by now (a push committed or not): a failed close must not turn
+      // it into an error, and it leaks nothing the runtime does not reclaim with the request.
+      await store.close().catch(() => {});
     }
   };
 
