@@ -2,10 +2,13 @@
  * `npm run test:runtimes`: starts every example (Node, Bun, Deno, workerd) with the command its
  * README gives, on PGlite and on PostgreSQL (its own database each; workerd on PostgreSQL only,
  * PGlite cannot load there), and runs the one HTTP contract suite against each. The runtimes run
- * side by side, so their 30 s SSE holds overlap.
+ * side by side, so their 30 s SSE holds overlap. On workerd, PGlite must fail with an error that
+ * says why.
  */
+import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { after, before, describe } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { PGLITE_ON_WORKERD_MESSAGE } from '../../server/store/pglite.ts';
 import {
   createTestDatabase,
   type TestDatabase,
@@ -13,6 +16,7 @@ import {
 } from '../../server/testing/postgres-db.ts';
 import { contractSuite } from './contract.ts';
 import { type ExampleServer, startExample } from './servers.ts';
+import { answerOnWorkerd } from './workerd.ts';
 
 /** A loaded 2-core machine starts seven runtimes at once in well under this. */
 const START_TIMEOUT_MS = 180_000;
@@ -79,4 +83,15 @@ describe('examples on every runtime', { concurrency: true }, () => {
       });
     });
   }
+});
+
+describe('PGlite on workerd', { skip: only && !only.includes('workers') }, () => {
+  it('fails with an error that says why and what to use instead', async () => {
+    const answer = await answerOnWorkerd(
+      'examples/testing/pglite-worker.ts',
+      await freePort(),
+      START_TIMEOUT_MS,
+    );
+    assert.deepEqual(answer, { status: 500, text: PGLITE_ON_WORKERD_MESSAGE });
+  });
 });
