@@ -2,7 +2,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
 import { openPGliteStore } from './pglite.ts';
 
-describe('openPGliteStore options', () => {
+// Each test starts a PGlite of its own (~3 s alone, far more on a busy 2-core machine).
+describe('openPGliteStore options', { timeout: 120_000 }, () => {
   it("passes PGlite's own options through", async () => {
     // An observable option: a parser for `text` (OID 25), which migrations never read.
     const store = await openPGliteStore({
