@@ -1,7 +1,11 @@
 import { POKE_EVENT } from 'swsync/schema';
 import type { PokeHub } from './poke-hub.ts';
 
-/** Default heartbeat: a comment line at most every 25 s keeps proxies from closing the stream. */
+/**
+ * Default heartbeat: a comment line every 25 s keeps proxies (30–100 s idle limits) from closing
+ * the stream. Bun's own 10 s idle timeout is lifted per stream instead (see `keepOpenOnBun`), so
+ * `stillAuthorized` is not asked every few seconds per client.
+ */
 export const DEFAULT_HEARTBEAT_MS = 25_000;
 
 export interface PokeStreamOptions {
@@ -17,6 +21,8 @@ export interface PokeStreamOptions {
    * stream within one heartbeat. Default: always valid.
    */
   stillAuthorized?: () => Promise<boolean>;
+  /** Runs once when the stream ends, whoever ends it (e.g. to close a per-request store). */
+  onClose?: () => void;
 }
 
 /** How long a `stillAuthorized` answer covers the pokes that follow it, in ms. */
@@ -39,7 +45,7 @@ const encoder = new TextEncoder();
  * );
  */
 export async function openPokeStream(options: PokeStreamOptions): Promise<Response> {
-  const { hub, scope, heartbeatMs, signal, stillAuthorized } = options;
+  const { hub, scope, heartbeatMs, signal, stillAuthorized, onClose } = options;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -51,6 +57,7 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     if (heartbeat !== undefined) clearInterval(heartbeat);
     unsubscribe?.();
     signal.removeEventListener('abort', close);
+    onClose?.();
     try {
       controller?.close();
     } catch {

@@ -14,7 +14,20 @@ export interface PostgresStoreOptions {
 }
 
 /**
- * Opens a PostgreSQL store through postgres.js and runs its migrations.
+ * URLs whose migrations this process already ran: a store opened per request (workerd, where
+ * connections cannot outlive their request) then costs one connection, not a migration too.
+ * Plain strings, so workerd shares them across requests.
+ */
+const migrated = new Set<string>();
+
+/**
+ * Opens a PostgreSQL store through postgres.js and runs its migrations (at the first open of
+ * each URL in this process; later opens of that URL trust them).
+ *
+ * Cheap enough to open per request, which workerd needs (a connection made during one request
+ * cannot serve another): pass `store: (c) => openPostgresStore({ url: c.env.DATABASE_URL })` to
+ * `syncRoutes`, which closes it when the request is done. There postgres.js needs the
+ * `nodejs_compat` compatibility flag.
  *
  * @example
  * const store = await openPostgresStore({ url: process.env.DATABASE_URL!, max: 10 });
@@ -77,5 +90,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await Promise.all([sql.end({ timeout: options.closeTimeoutSeconds ?? 5 }), listener.end()]);
     },
   };
-  return migrateOrClose(store);
+  if (migrated.has(options.url)) return store;
+  await migrateOrClose(store);
+  migrated.add(options.url);
+  return store;
 }
