@@ -48,6 +48,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       postgres(options.url, {
         max: options.max ?? 10,
         connect_timeout: connectTimeout,
+        // Off: postgres.js 3.4.9 fetches array types as the first statement of every new
+        // connection and drops that promise, so a backend killed during it is an unhandled
+        // rejection that ends the process (porsager/postgres#1192, #1223). The store binds
+        // only scalars and JSON text and reads no array columns.
+        fetch_types: false,
         onnotice: () => {},
       }),
     deadlineMs: options.statementTimeoutMs ?? 15_000,
