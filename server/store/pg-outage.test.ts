@@ -76,7 +76,7 @@ describe.skipIf(!testDatabaseUrl())('a PostgreSQL store after its backends are k
     }
   });
 
-  it('a statement queued behind a killed transaction is answered (503-able fault or rows), never left pending', async () => {
+  it('statements queued behind a killed transaction settle (rows or an unavailable fault), never left pending', async () => {
     let pid: number | undefined;
     const running = pg.store.transaction(async (tx) => {
       const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
@@ -110,10 +110,8 @@ describe.skipIf(!testDatabaseUrl())('a PostgreSQL store after its backends are k
       closeTimeoutSeconds: 0.2,
     });
     try {
-      const slow = store.query('SELECT pg_sleep(3)');
-      await expect(settlesWithin('the slow statement', slow, 2_500)).rejects.toBeInstanceOf(
-        StoreTimeoutError,
-      );
+      // Without the deadline both would resolve after 3 s.
+      await expect(store.query('SELECT pg_sleep(3)')).rejects.toBeInstanceOf(StoreTimeoutError);
       expect(await faultOf(store.transaction((tx) => tx.query('SELECT pg_sleep(3)')))).toBe(
         'unavailable',
       );
