@@ -1,5 +1,5 @@
 export { isPostgresJsWriteRace } from './driver-race.ts';
-export { StoreClosedError } from './errors.ts';
+export { StoreClosedError, StoreTimeoutError } from './errors.ts';
 export { classifyFault, type FaultKind } from './faults.ts';
 export { MIGRATIONS, migrate } from './migrations.ts';
 export { type OpenStoreOptions, openStore } from './open.ts';
