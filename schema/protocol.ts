@@ -75,6 +75,11 @@ export const PUSH_ERROR_TYPES = [
   'SCOPE_VIOLATION',
   'CONFLICT',
   'CUSTOM_VALIDATION_FAILED',
+  // Shared spaces (docs/protocol.md, "Spaces"): the caller may read the scope but not write it.
+  'FORBIDDEN_ROLE',
+  // Never sent by the server: the engine's rejection of a pending write into a scope the
+  // account lost.
+  'SCOPE_REVOKED',
 ] as const;
 export const pushErrorTypeSchema = z.enum(PUSH_ERROR_TYPES);
 export type PushErrorType = z.infer<typeof pushErrorTypeSchema>;

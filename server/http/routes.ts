@@ -50,7 +50,8 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     const { events, clientId } = checkPushBody(await readJsonBody(c, bodyLimit), maxBatchSize);
     const results = await applyPush({
       events,
-      scopeKey: scopeKey ? (event) => scopeKey(identity, event) : identity,
+      // Without a custom scopeKey, shared spaces: the caller's memberships decide.
+      ...(scopeKey ? { scopeKey: (event) => scopeKey(identity, event) } : { account: identity }),
       store,
       schema,
       clientId: clientId ?? null,
