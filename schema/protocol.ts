@@ -104,8 +104,16 @@ export const pushResponseSchema = z.array(pushResultSchema);
 export const PULL_LIMIT_DEFAULT = 500;
 export const PULL_LIMIT_MAX = 1000;
 
+/**
+ * Response header of every pull when the server offers shared spaces (docs/protocol.md,
+ * "Spaces"): value `1`. A client may then pull with `spaces: true`.
+ */
+export const SPACES_HEADER = 'swsync-spaces';
+
 export const pullRequestSchema = z.object({
   lastChangelogId: z.string().nullable().optional(),
+  /** Spaces: every scope of the account in one pull, under one cursor. */
+  spaces: z.boolean().optional(),
   limit: z.number().int().min(1).max(PULL_LIMIT_MAX).optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;

@@ -1,12 +1,18 @@
 import { POKE_EVENT } from 'swsync/schema';
-import type { PokeHub } from './poke-hub.ts';
+import { accountPokeKey, type PokeHub } from './poke-hub.ts';
 
 /** Default heartbeat: a comment line at most every 25 s keeps proxies from closing the stream. */
 export const DEFAULT_HEARTBEAT_MS = 25_000;
 
 export interface PokeStreamOptions {
   hub: PokeHub;
-  scope: string;
+  /** v1: the one scope whose commits are poked. Give this or `spaces`. */
+  scope?: string;
+  /**
+   * Shared spaces: pokes for commits of every scope `scopes()` returns, and for membership
+   * changes of `account`, after which `scopes()` is asked again and the subscriptions follow.
+   */
+  spaces?: { account: string; scopes: () => Promise<string[]> };
   heartbeatMs: number;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
@@ -34,7 +40,7 @@ const encoder = new TextEncoder();
  * );
  */
 export async function openPokeStream(options: PokeStreamOptions): Promise<Response> {
-  const { hub, scope, heartbeatMs, signal, stillAuthorized } = options;
+  const { hub, heartbeatMs, signal, stillAuthorized } = options;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -75,10 +81,12 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     close();
   } else {
     signal.addEventListener('abort', close);
+    const poke = (cursor: string) =>
+      send(`event: ${POKE_EVENT}\ndata: ${JSON.stringify({ cursor })}\n\n`);
     try {
-      unsubscribe = await hub.subscribe(scope, (cursor) => {
-        send(`event: ${POKE_EVENT}\ndata: ${JSON.stringify({ cursor })}\n\n`);
-      });
+      unsubscribe = options.spaces
+        ? await subscribeSpaces(hub, options.spaces, poke, () => closed)
+        : await hub.subscribe(options.scope ?? '', poke);
     } catch (error) {
       close();
       throw error;
@@ -102,4 +110,57 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
       'X-Accel-Buffering': 'no',
     },
   });
+}
+
+/**
+ * Subscribes to the account's key and to each of its scopes; a membership change re-reads the
+ * scopes (subscribing to new ones before the poke goes out, so the pull it causes is followed
+ * by pokes of the new scope) and pokes. Returns one function that drops every subscription.
+ */
+async function subscribeSpaces(
+  hub: PokeHub,
+  spaces: NonNullable<PokeStreamOptions['spaces']>,
+  poke: (cursor: string) => void,
+  isClosed: () => boolean,
+): Promise<() => void> {
+  const byScope = new Map<string, () => void>();
+  let stopped = false;
+  const follow = async () => {
+    const scopes = new Set(await spaces.scopes());
+    if (stopped) return;
+    for (const [scope, stop] of byScope) {
+      if (scopes.has(scope)) continue;
+      stop();
+      byScope.delete(scope);
+    }
+    for (const scope of scopes) {
+      if (byScope.has(scope)) continue;
+      const stop = await hub.subscribe(scope, poke);
+      if (stopped || byScope.has(scope)) stop();
+      else byScope.set(scope, stop);
+    }
+  };
+  // Membership changes are handled one after the other.
+  let changing: Promise<void> = Promise.resolve();
+  const stopAccount = await hub.subscribe(accountPokeKey(spaces.account), (cursor) => {
+    changing = changing
+      .then(follow)
+      .catch(() => {})
+      .then(() => {
+        if (!isClosed()) poke(cursor);
+      });
+  });
+  const stopAll = () => {
+    stopped = true;
+    stopAccount();
+    for (const stop of byScope.values()) stop();
+    byScope.clear();
+  };
+  try {
+    await follow();
+  } catch (error) {
+    stopAll();
+    throw error;
+  }
+  return stopAll;
 }

@@ -1,11 +1,13 @@
 import { type Context, Hono } from 'hono';
-import { type Models, PULL_LIMIT_DEFAULT, type Schema } from 'swsync/schema';
-import { pullAndMaterializeLogs } from '../pull/index.ts';
+import { type Models, PULL_LIMIT_DEFAULT, type Schema, SPACES_HEADER } from 'swsync/schema';
+import { pullAndMaterializeLogs, pullSpaces } from '../pull/index.ts';
 import { applyPush } from '../push/index.ts';
+import { scopesOf } from '../spaces/roles.ts';
 import { accountMismatch, readAccountHeader } from './account.ts';
 import { DEFAULT_BODY_LIMIT, readJsonBody } from './body.ts';
-import { createErrorHandler, notFoundHandler, unauthorized } from './errors.ts';
+import { badRequest, createErrorHandler, notFoundHandler, unauthorized } from './errors.ts';
 import { DEFAULT_HEARTBEAT_MS, openPokeStream } from './events.ts';
+import { addMembersRoutes } from './members-routes.ts';
 import { DEFAULT_MAX_BATCH_SIZE, type SyncRoutesOptions } from './options.ts';
 import { pokeHubFor } from './poke-hub.ts';
 import { checkPullBody, checkPushBody } from './validate.ts';
@@ -62,7 +64,19 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
 
   app.post('/pull', async (c) => {
     const identity = await identify(c);
-    const { lastChangelogId, limit } = checkPullBody(await readJsonBody(c, bodyLimit));
+    const { lastChangelogId, limit, spaces } = checkPullBody(await readJsonBody(c, bodyLimit));
+    // Advertised on every pull, so a client may switch to spaces pulls when it sees it.
+    if (!scopeKey) c.header(SPACES_HEADER, '1');
+    if (spaces === true) {
+      if (scopeKey) throw badRequest('spaces need the default scope rule (no scopeKey option)');
+      const page = await pullSpaces({
+        store,
+        account: identity,
+        lastChangelogId: lastChangelogId ?? null,
+        limit: limit ?? PULL_LIMIT_DEFAULT,
+      });
+      return c.json(page);
+    }
     const page = await pullAndMaterializeLogs({
       store,
       scopeKey: scopeOf(identity),
@@ -77,13 +91,25 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     const identity = await identify(c, true);
     return openPokeStream({
       hub: pokeHubFor(store),
-      scope: scopeOf(identity),
+      ...(scopeKey
+        ? { scope: scopeOf(identity) }
+        : { spaces: { account: identity, scopes: () => scopesOf(store, identity) } }),
       heartbeatMs,
       signal: c.req.raw.signal,
       // The same credentials, asked again: a signed-out session's stream ends.
       stillAuthorized: async () => (await identify(c, true)) === identity,
     });
   });
+
+  if (!scopeKey) {
+    addMembersRoutes(app, {
+      store,
+      schema,
+      bodyLimit,
+      identify: (c) => identify(c),
+      ...(options.accountExists ? { accountExists: options.accountExists } : {}),
+    });
+  }
 
   // A route, not `app.notFound`: Hono drops a sub-app's notFound handler when it is mounted with
   // `app.route(prefix, ...)`, and an unknown path or method below the prefix would get a text 404.

@@ -8,5 +8,5 @@ export {
   type MembershipOptions,
   revokeMembership,
 } from './members.ts';
-export { canWrite, isRole, ROLES, type Role } from './roles.ts';
+export { canWrite, isRole, ROLES, type Role, scopesOf } from './roles.ts';
 export { type ShareRecordOptions, type ShareRecordResult, shareRecord } from './share.ts';

@@ -70,3 +70,20 @@ export function checkId(value: unknown, name: string): asserts value is string {
     throw new ServerError('BAD_REQUEST', `${name} must be a string of 1 to 256 characters`);
   }
 }
+
+/**
+ * Every scope `account` can read: its personal scope first, then its shared ones. One
+ * statement; a database fault becomes `UNAVAILABLE`.
+ */
+export async function scopesOf(store: SqlClient, account: string): Promise<string[]> {
+  try {
+    const rows = await store.query<{ scope: string }>(
+      'SELECT scope FROM swsync_members WHERE account = $1 ORDER BY scope',
+      [account],
+    );
+    return [account, ...rows.map((row) => row.scope)];
+  } catch (error) {
+    if (classifyFault(error) === 'other') throw error;
+    throw databaseUnavailable();
+  }
+}
