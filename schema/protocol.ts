@@ -137,6 +137,20 @@ export const pullResponseSchema = z.object({
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
+/** Roles of shared spaces (docs/protocol.md, "Spaces"). */
+export const SPACE_ROLES = ['owner', 'editor', 'viewer'] as const;
+
+/** The answer to a pull with `spaces: true` (docs/protocol.md, "Spaces"). */
+export const spacesPullResponseSchema = z.object({
+  cursor: z.string(),
+  hasMore: z.boolean(),
+  logsWithRecords: z.array(logWithRecordSchema.extend({ scope: z.string() })),
+  revokedScopes: z.array(z.string()),
+  roles: z.record(z.string(), z.enum(SPACE_ROLES)),
+  syncingScopes: z.array(z.string()),
+});
+export type SpacesPullResponse = z.infer<typeof spacesPullResponseSchema>;
+
 /** The body of every non-200 answer. */
 export const errorBodySchema = z.object({ error: z.string(), details: z.unknown().optional() });
 export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -3,5 +3,4 @@ export {
   pullSpaces,
   type SpacesLogWithRecord,
   type SpacesPullOptions,
-  type SpacesPullResponse,
 } from './spaces-pull.ts';

@@ -2,7 +2,7 @@ import {
   type LogWithRecord,
   PULL_LIMIT_DEFAULT,
   PULL_LIMIT_MAX,
-  type PullResponse,
+  type SpacesPullResponse,
 } from 'swsync/schema';
 import type { Cursor } from '../changelog/cursor.ts';
 import { encodeChangelogId } from '../changelog/cursor.ts';
@@ -28,21 +28,7 @@ export interface SpacesPullOptions {
 }
 
 /** One changelog entry of a spaces pull: a v1 entry plus the scope it belongs to. */
-export type SpacesLogWithRecord = LogWithRecord & { scope: string };
-
-export interface SpacesPullResponse extends PullResponse {
-  logsWithRecords: SpacesLogWithRecord[];
-  /**
-   * Scopes the account lost since the cursor, in no order. Remove their records locally first
-   * (before applying this page's entries): a scope revoked and granted again comes back from
-   * its start in this or a later page.
-   */
-  revokedScopes: string[];
-  /** The account's role in each scope granted or changed since the cursor. */
-  roles: Record<string, Role>;
-  /** Scopes still being pulled from their start after this page (initial sync of a scope). */
-  syncingScopes: string[];
-}
+export type SpacesLogWithRecord = SpacesPullResponse['logsWithRecords'][number];
 
 /** Most account-log entries one page reads; more → `hasMore`. */
 const LOG_PAGE = 1000;
@@ -89,6 +75,11 @@ interface Scope {
  *
  * Throws `ServerError`: `BAD_REQUEST` (bad limit, a cursor not issued to this account),
  * `CURSOR_EXPIRED` (a scope's tombstones were purged past its position), `UNAVAILABLE`.
+ *
+ * The response adds to v1's: `revokedScopes` (remove their records locally first, before this
+ * page's entries: a scope revoked and granted again comes back from its start in this or a
+ * later page), `roles` (of scopes granted or changed since the cursor), `syncingScopes` (still
+ * being pulled from their start after this page), and each entry's `scope`.
  *
  * @example
  * const page = await pullSpaces({ store, account: userId, lastChangelogId: cursor });

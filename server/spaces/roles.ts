@@ -1,3 +1,4 @@
+import { SPACE_ROLES } from 'swsync/schema';
 import { databaseUnavailable, ServerError } from '../errors.ts';
 import { classifyFault } from '../store/faults.ts';
 import type { SqlClient, SyncStore } from '../store/types.ts';
@@ -6,8 +7,8 @@ import type { SqlClient, SyncStore } from '../store/types.ts';
  * What a member may do in a shared scope: `owner` reads, writes and shares; `editor` reads and
  * writes; `viewer` only reads.
  */
-export const ROLES = ['owner', 'editor', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+export const ROLES = SPACE_ROLES;
+export type Role = (typeof SPACE_ROLES)[number];
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

@@ -1,3 +1,4 @@
+import type { SpacesPullResponse } from 'swsync/schema';
 import { SPACES_HEADER } from 'swsync/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +8,6 @@ import {
   serveSyncRoutes,
   TestSyncClient,
 } from '../http/testing/index.ts';
-import type { SpacesPullResponse } from '../pull/index.ts';
 import type { SyncStore } from '../store/types.ts';
 import {
   board,

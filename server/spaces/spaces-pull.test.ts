@@ -1,5 +1,6 @@
+import type { SpacesPullResponse } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
-import { pullAndMaterializeLogs, pullSpaces, type SpacesPullResponse } from '../pull/index.ts';
+import { pullAndMaterializeLogs, pullSpaces } from '../pull/index.ts';
 import { applyPush, type PushEventInput } from '../push/index.ts';
 import type { SqlClient, SyncStore } from '../store/types.ts';
 import {
@@ -215,6 +216,24 @@ describeEachStore('spaces: pull', (getStore) => {
     expect(both!.revokedScopes).toEqual([scope]);
     expect(both!.roles).toEqual({ [scope]: 'viewer' });
     expect(online.records).toEqual(offline.records);
+  });
+
+  it('a non-member’s pull holds nothing of a shared scope, nor of another personal scope', async () => {
+    const { alice, b } = await aliceWithBoard();
+    const bob = uniqueScope('bob');
+    await shareRecord({
+      store: getStore(),
+      schema: testSchema,
+      model: 'Board',
+      key: b,
+      by: alice,
+      account: bob,
+    });
+    const eve = uniqueScope('eve');
+    const device = newDevice();
+    const pages = await sync(getStore(), eve, device);
+    expect(device.records.size).toBe(0);
+    expect(pages[0]).toMatchObject({ logsWithRecords: [], revokedScopes: [], roles: {} });
   });
 
   it('an account in 1,000 scopes pulls with a constant number of statements', async () => {
