@@ -41,6 +41,9 @@ const encoder = new TextEncoder();
  */
 export async function openPokeStream(options: PokeStreamOptions): Promise<Response> {
   const { hub, heartbeatMs, signal, stillAuthorized } = options;
+  if (options.scope === undefined && options.spaces === undefined) {
+    throw new TypeError('openPokeStream needs a scope or spaces');
+  }
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -86,7 +89,7 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     try {
       unsubscribe = options.spaces
         ? await subscribeSpaces(hub, options.spaces, poke, () => closed)
-        : await hub.subscribe(options.scope ?? '', poke);
+        : await hub.subscribe(options.scope!, poke);
     } catch (error) {
       close();
       throw error;
