@@ -75,6 +75,11 @@ export const PUSH_ERROR_TYPES = [
   'SCOPE_VIOLATION',
   'CONFLICT',
   'CUSTOM_VALIDATION_FAILED',
+  // Shared spaces (docs/protocol.md, "Spaces"): the caller may read the scope but not write it.
+  'FORBIDDEN_ROLE',
+  // Never sent by the server: the engine's rejection of a pending write into a scope the
+  // account lost.
+  'SCOPE_REVOKED',
 ] as const;
 export const pushErrorTypeSchema = z.enum(PUSH_ERROR_TYPES);
 export type PushErrorType = z.infer<typeof pushErrorTypeSchema>;
@@ -99,8 +104,16 @@ export const pushResponseSchema = z.array(pushResultSchema);
 export const PULL_LIMIT_DEFAULT = 500;
 export const PULL_LIMIT_MAX = 1000;
 
+/**
+ * Response header of every pull when the server offers shared spaces (docs/protocol.md,
+ * "Spaces"): value `1`. A client may then pull with `spaces: true`.
+ */
+export const SPACES_HEADER = 'swsync-spaces';
+
 export const pullRequestSchema = z.object({
   lastChangelogId: z.string().nullable().optional(),
+  /** Spaces: every scope of the account in one pull, under one cursor. */
+  spaces: z.boolean().optional(),
   limit: z.number().int().min(1).max(PULL_LIMIT_MAX).optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
@@ -123,6 +136,20 @@ export const pullResponseSchema = z.object({
   logsWithRecords: z.array(logWithRecordSchema),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+/** Roles of shared spaces (docs/protocol.md, "Spaces"). */
+export const SPACE_ROLES = ['owner', 'editor', 'viewer'] as const;
+
+/** The answer to a pull with `spaces: true` (docs/protocol.md, "Spaces"). */
+export const spacesPullResponseSchema = z.object({
+  cursor: z.string(),
+  hasMore: z.boolean(),
+  logsWithRecords: z.array(logWithRecordSchema.extend({ scope: z.string() })),
+  revokedScopes: z.array(z.string()),
+  roles: z.record(z.string(), z.enum(SPACE_ROLES)),
+  syncingScopes: z.array(z.string()),
+});
+export type SpacesPullResponse = z.infer<typeof spacesPullResponseSchema>;
 
 /** The body of every non-200 answer. */
 export const errorBodySchema = z.object({ error: z.string(), details: z.unknown().optional() });

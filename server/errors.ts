@@ -5,6 +5,8 @@ export type ServerErrorCode =
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
   | 'ACCOUNT_MISMATCH'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
   | 'CURSOR_EXPIRED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNAVAILABLE';
@@ -17,10 +19,12 @@ export class ServerError extends SwsyncError<ServerErrorCode> {
   }
 }
 
-export const STATUS_BY_CODE: Record<ServerErrorCode, 400 | 401 | 403 | 409 | 413 | 503> = {
+export const STATUS_BY_CODE: Record<ServerErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 503> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   ACCOUNT_MISMATCH: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
   CURSOR_EXPIRED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNAVAILABLE: 503,

@@ -8,4 +8,5 @@ export {
 export * from './http/index.ts';
 export * from './pull/index.ts';
 export * from './push/index.ts';
+export * from './spaces/index.ts';
 export * from './store/index.ts';

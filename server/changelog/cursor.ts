@@ -134,18 +134,18 @@ function decodeCursor(text: string): DecodedCursor | undefined {
 
 const badCursor = () => new ServerError('BAD_REQUEST', 'invalid lastChangelogId');
 
-function isBase64Url(text: string, maxLength: number): boolean {
+export function isBase64Url(text: string, maxLength: number): boolean {
   return text.length > 0 && text.length <= maxLength && /^[A-Za-z0-9_-]+$/.test(text);
 }
 
 // btoa/atob rather than Node's Buffer: the server core runs on any Web runtime. Every format is
 // ASCII, so the binary strings these functions work on are the text itself.
-function toBase64Url(text: string): string {
+export function toBase64Url(text: string): string {
   return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** The decoded text, or '' when `id` is not base64url (no format matches ''). */
-function fromBase64Url(id: string): string {
+export function fromBase64Url(id: string): string {
   const base64 = id.replace(/-/g, '+').replace(/_/g, '/');
   try {
     return atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '='));

@@ -1,5 +1,5 @@
 import { POKE_EVENT } from 'swsync/schema';
-import type { PokeHub } from './poke-hub.ts';
+import { accountPokeKey, type PokeHub } from './poke-hub.ts';
 
 /**
  * Default heartbeat: a comment line every 25 s keeps proxies (30–100 s idle limits) from closing
@@ -10,7 +10,13 @@ export const DEFAULT_HEARTBEAT_MS = 25_000;
 
 export interface PokeStreamOptions {
   hub: PokeHub;
-  scope: string;
+  /** v1: the one scope whose commits are poked. Give this or `spaces`. */
+  scope?: string;
+  /**
+   * Shared spaces: pokes for commits of every scope `scopes()` returns, and for membership
+   * changes of `account`, after which `scopes()` is asked again and the subscriptions follow.
+   */
+  spaces?: { account: string; scopes: () => Promise<string[]> };
   heartbeatMs: number;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
@@ -45,7 +51,10 @@ const encoder = new TextEncoder();
  * );
  */
 export async function openPokeStream(options: PokeStreamOptions): Promise<Response> {
-  const { hub, scope, heartbeatMs, signal, stillAuthorized, onClose } = options;
+  const { hub, heartbeatMs, signal, stillAuthorized, onClose } = options;
+  if (options.scope === undefined && options.spaces === undefined) {
+    throw new TypeError('openPokeStream needs a scope or spaces');
+  }
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -114,8 +123,11 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     close();
   } else {
     signal.addEventListener('abort', close);
+    const onPoke = (cursor: string) => void poke(cursor);
     try {
-      unsubscribe = await hub.subscribe(scope, (cursor) => void poke(cursor));
+      unsubscribe = options.spaces
+        ? await subscribeSpaces(hub, options.spaces, onPoke, () => closed)
+        : await hub.subscribe(options.scope!, onPoke);
     } catch (error) {
       close();
       throw error;
@@ -137,4 +149,57 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
       'X-Accel-Buffering': 'no',
     },
   });
+}
+
+/**
+ * Subscribes to the account's key and to each of its scopes; a membership change re-reads the
+ * scopes (subscribing to new ones before the poke goes out, so the pull it causes is followed
+ * by pokes of the new scope) and pokes. Returns one function that drops every subscription.
+ */
+async function subscribeSpaces(
+  hub: PokeHub,
+  spaces: NonNullable<PokeStreamOptions['spaces']>,
+  poke: (cursor: string) => void,
+  isClosed: () => boolean,
+): Promise<() => void> {
+  const byScope = new Map<string, () => void>();
+  let stopped = false;
+  const follow = async () => {
+    const scopes = new Set(await spaces.scopes());
+    if (stopped) return;
+    for (const [scope, stop] of byScope) {
+      if (scopes.has(scope)) continue;
+      stop();
+      byScope.delete(scope);
+    }
+    for (const scope of scopes) {
+      if (byScope.has(scope)) continue;
+      const stop = await hub.subscribe(scope, poke);
+      if (stopped || byScope.has(scope)) stop();
+      else byScope.set(scope, stop);
+    }
+  };
+  // Membership changes are handled one after the other.
+  let changing: Promise<void> = Promise.resolve();
+  const stopAccount = await hub.subscribe(accountPokeKey(spaces.account), (cursor) => {
+    changing = changing
+      .then(follow)
+      .catch(() => {})
+      .then(() => {
+        if (!isClosed()) poke(cursor);
+      });
+  });
+  const stopAll = () => {
+    stopped = true;
+    stopAccount();
+    for (const stop of byScope.values()) stop();
+    byScope.clear();
+  };
+  try {
+    await follow();
+  } catch (error) {
+    stopAll();
+    throw error;
+  }
+  return stopAll;
 }

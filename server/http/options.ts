@@ -41,8 +41,17 @@ export interface SyncRoutesOptions<M extends Models = Models> {
   schema: Schema<M>;
   /** Authenticates a request; null → 401. */
   auth: SyncAuth;
-  /** Default: the scope is the identity `auth` returned. */
+  /**
+   * Default: shared spaces (docs/protocol.md, "Spaces"): the caller's personal scope is the
+   * identity `auth` returned, and its memberships give it more. Set to fix the scope per
+   * request as in v1 (no memberships, no `/members` routes, no spaces pulls).
+   */
   scopeKey?: SyncScopeKey;
+  /**
+   * Whether `POST {base}/members` may share with this account (e.g. it signed in once);
+   * false → 404 `no such account`. Default: any account id.
+   */
+  accountExists?: (account: string) => boolean | Promise<boolean>;
   /** The application's last check on each event (→ `CUSTOM_VALIDATION_FAILED`). */
   customValidation?: CustomValidation;
   /** Most events one push may carry; more → 413. Default 100. */

@@ -1,5 +1,5 @@
 import { encodeChangelogId } from '../changelog/cursor.ts';
-import { POKE_CHANNEL, type PokeNotice, type SyncStore } from '../store/types.ts';
+import { POKE_CHANNEL, type SyncStore } from '../store/types.ts';
 
 /** Receives the cursor of each commit that touched the subscribed scope. */
 export type PokeListener = (cursor: string) => void;
@@ -99,7 +99,7 @@ export class PokeHub {
 
   #dispatch(payload: string): void {
     const notice = parseNotice(payload);
-    if (notice) this.#poke(notice.scope, notice.cursor);
+    if (notice) this.#poke(notice.key, notice.cursor);
   }
 
   #poke(scope: string, cursor: string): void {
@@ -121,8 +121,9 @@ export class PokeHub {
    * out: its cursor is then the scope's start, which is no less true of what to pull.
    */
   async #pokeEveryone(): Promise<void> {
-    const scopes = [...this.#byScope.keys()];
-    if (scopes.length === 0) return;
+    const keys = [...this.#byScope.keys()];
+    if (keys.length === 0) return;
+    const scopes = keys.filter((key) => !key.startsWith(ACCOUNT_KEY_PREFIX));
     const heads = new Map<string, number>();
     try {
       const rows = await this.#store.query<{ scope: string; seq: number | string }>(
@@ -134,17 +135,29 @@ export class PokeHub {
     } catch {
       // See above: poke anyway.
     }
-    for (const scope of scopes) this.#poke(scope, encodeChangelogId(heads.get(scope) ?? 0));
+    for (const key of keys) this.#poke(key, encodeChangelogId(heads.get(key) ?? 0));
   }
 }
 
-function parseNotice(payload: string): PokeNotice | undefined {
+/**
+ * Subscription keys of account notices (membership changes): a NUL can never be part of a
+ * scope (PostgreSQL text holds none), so these never collide with a scope's key.
+ */
+const ACCOUNT_KEY_PREFIX = '\u0000account:';
+
+/** The hub key under which `account`'s membership changes are poked. */
+export const accountPokeKey = (account: string) => `${ACCOUNT_KEY_PREFIX}${account}`;
+
+/** A notice's subscription key: its scope, or its account's key for a membership change. */
+function parseNotice(payload: string): { key: string; cursor: string } | undefined {
   try {
     const value = JSON.parse(payload) as unknown;
     if (typeof value !== 'object' || value === null) return undefined;
-    const { scope, cursor } = value as Record<string, unknown>;
-    if (typeof scope !== 'string' || typeof cursor !== 'string') return undefined;
-    return { scope, cursor };
+    const { scope, account, cursor } = value as Record<string, unknown>;
+    if (typeof cursor !== 'string') return undefined;
+    if (typeof scope === 'string') return { key: scope, cursor };
+    if (typeof account === 'string') return { key: accountPokeKey(account), cursor };
+    return undefined;
   } catch {
     return undefined;
   }

@@ -1,13 +1,15 @@
 import { type Context, Hono } from 'hono';
-import { type Models, PULL_LIMIT_DEFAULT, type Schema } from 'swsync/schema';
-import { pullAndMaterializeLogs } from '../pull/index.ts';
+import { type Models, PULL_LIMIT_DEFAULT, type Schema, SPACES_HEADER } from 'swsync/schema';
+import { pullAndMaterializeLogs, pullSpaces } from '../pull/index.ts';
 import { applyPush } from '../push/index.ts';
+import { scopesOf } from '../spaces/roles.ts';
 import type { SyncStore } from '../store/types.ts';
 import { accountMismatch, readAccountHeader } from './account.ts';
 import { DEFAULT_BODY_LIMIT, readJsonBody } from './body.ts';
 import { keepOpenOnBun } from './bun.ts';
-import { createErrorHandler, notFoundHandler, unauthorized } from './errors.ts';
+import { badRequest, createErrorHandler, notFoundHandler, unauthorized } from './errors.ts';
 import { DEFAULT_HEARTBEAT_MS, openPokeStream } from './events.ts';
+import { addMembersRoutes } from './members-routes.ts';
 import { DEFAULT_MAX_BATCH_SIZE, type SyncRoutesOptions } from './options.ts';
 import { pokeHubFor } from './poke-hub.ts';
 import { checkPullBody, checkPushBody } from './validate.ts';
@@ -69,7 +71,8 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     const results = await withStore(c, (store) =>
       applyPush({
         events,
-        scopeKey: scopeKey ? (event) => scopeKey(identity, event) : identity,
+        // Without a custom scopeKey, shared spaces: the caller's memberships decide.
+        ...(scopeKey ? { scopeKey: (event) => scopeKey(identity, event) } : { account: identity }),
         store,
         schema,
         clientId: clientId ?? null,
@@ -81,15 +84,27 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
 
   app.post('/pull', async (c) => {
     const identity = await identify(c);
-    const { lastChangelogId, limit } = checkPullBody(await readJsonBody(c, bodyLimit));
+    const { lastChangelogId, limit, spaces } = checkPullBody(await readJsonBody(c, bodyLimit));
+    // Advertised on every pull, so a client may switch to spaces pulls when it sees it.
+    if (!scopeKey) c.header(SPACES_HEADER, '1');
+    if (spaces === true && scopeKey) {
+      throw badRequest('spaces need the default scope rule (no scopeKey option)');
+    }
     const page = await withStore(c, (store) =>
-      pullAndMaterializeLogs({
-        store,
-        scopeKey: scopeOf(identity),
-        account: identity,
-        lastChangelogId: lastChangelogId ?? null,
-        limit: limit ?? PULL_LIMIT_DEFAULT,
-      }),
+      spaces === true
+        ? pullSpaces({
+            store,
+            account: identity,
+            lastChangelogId: lastChangelogId ?? null,
+            limit: limit ?? PULL_LIMIT_DEFAULT,
+          })
+        : pullAndMaterializeLogs({
+            store,
+            scopeKey: scopeOf(identity),
+            account: identity,
+            lastChangelogId: lastChangelogId ?? null,
+            limit: limit ?? PULL_LIMIT_DEFAULT,
+          }),
     );
     return c.json(page);
   });
@@ -101,7 +116,9 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     const store = perRequest ? await storeOption(c) : storeOption;
     return openPokeStream({
       hub: pokeHubFor(store),
-      scope: scopeOf(identity),
+      ...(scopeKey
+        ? { scope: scopeOf(identity) }
+        : { spaces: { account: identity, scopes: () => scopesOf(store, identity) } }),
       heartbeatMs,
       signal: c.req.raw.signal,
       // The same credentials, asked again: a signed-out session's stream ends.
@@ -110,6 +127,16 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
       ...(perRequest ? { onClose: () => void store.close().catch(() => {}) } : {}),
     });
   });
+
+  if (!scopeKey) {
+    addMembersRoutes(app, {
+      withStore,
+      schema,
+      bodyLimit,
+      identify: (c) => identify(c),
+      ...(options.accountExists ? { accountExists: options.accountExists } : {}),
+    });
+  }
 
   // A route, not `app.notFound`: Hono drops a sub-app's notFound handler when it is mounted with
   // `app.route(prefix, ...)`, and an unknown path or method below the prefix would get a text 404.

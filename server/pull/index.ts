@@ -1,1 +1,6 @@
 export { type PullOptions, pullAndMaterializeLogs } from './pull.ts';
+export {
+  pullSpaces,
+  type SpacesLogWithRecord,
+  type SpacesPullOptions,
+} from './spaces-pull.ts';

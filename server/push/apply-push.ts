@@ -1,5 +1,6 @@
 import type { PushResult } from 'swsync/schema';
 import { databaseUnavailable } from '../errors.ts';
+import { rolesOf } from '../spaces/roles.ts';
 import { StoreClosedError, StoreTimeoutError } from '../store/errors.ts';
 import { classifyFault } from '../store/faults.ts';
 import type { SqlClient } from '../store/types.ts';
@@ -7,7 +8,13 @@ import { prepareEvent } from './prepare.ts';
 import { type AppliedEvent, type ProcessContext, processEvent, seenId } from './process.ts';
 import { BatchState, loadDescendants, type RecordRef, readRecords } from './state.ts';
 import { isStorableId } from './storable.ts';
-import type { ApplyPushOptions, CustomValidation, PreparedEvent, SyncSchema } from './types.ts';
+import type {
+  ApplyPushOptions,
+  CustomValidation,
+  PreparedEvent,
+  ScopeKey,
+  SyncSchema,
+} from './types.ts';
 import { type Ledger, lockScopes, readAppliedEvents, WriteRaceError, writeBatch } from './write.ts';
 
 /**
@@ -25,7 +32,7 @@ export async function applyPush(options: ApplyPushOptions): Promise<PushResult[]
       : null;
   return runBatch({
     events: options.events,
-    scopeKey: options.scopeKey,
+    ...scopeRule(options),
     store: options.store,
     schema: options.schema,
     customValidation: options.customValidation,
@@ -35,8 +42,27 @@ export async function applyPush(options: ApplyPushOptions): Promise<PushResult[]
   });
 }
 
+/** The scope rule of a push or of server writes: v1's `scopeKey`, or the spaces `account`. */
+export function scopeRule(options: Pick<ApplyPushOptions, 'scopeKey' | 'account'>): {
+  scopeKey: ScopeKey;
+  account: string | undefined;
+} {
+  if (options.account !== undefined) {
+    if (typeof options.account !== 'string' || options.account === '') {
+      throw new TypeError('account must be a non-empty string');
+    }
+    // Every event starts in the personal scope; the batch resolves the real one.
+    return { scopeKey: options.account, account: options.account };
+  }
+  if (options.scopeKey === undefined) throw new TypeError('give scopeKey or account');
+  return { scopeKey: options.scopeKey, account: undefined };
+}
+
 export interface BatchOptions
-  extends Required<Pick<ApplyPushOptions, 'events' | 'scopeKey' | 'store' | 'schema'>> {
+  extends Required<Pick<ApplyPushOptions, 'events' | 'store' | 'schema'>> {
+  scopeKey: ScopeKey;
+  /** Set: spaces rules (scope per record, memberships checked, ledger keyed by account). */
+  account: string | undefined;
   customValidation: CustomValidation | undefined;
   clientId: string | null;
   /**
@@ -97,30 +123,43 @@ async function decide(
   options: BatchOptions,
   prepared: readonly PreparedEvent[],
 ): Promise<Map<number, PushResult>> {
-  const scopes = [...new Set(prepared.map((ev) => ev.scope))];
-  const initialCounters = await lockScopes(tx, scopes);
+  const refs = dedupe(
+    prepared.flatMap((ev) => [
+      { model: ev.modelName, key: ev.keyText },
+      ...(ev.newParent ? [{ model: ev.newParent.model, key: ev.newParent.keyText }] : []),
+    ]),
+  );
+  let scopes = [...new Set(prepared.map((ev) => ev.scope))];
+  if (options.account !== undefined) {
+    // The scopes this batch may write are those of its records and parents, read before they
+    // are locked: a share moving one of them in between is caught after the lock (the scope
+    // resolved then is not locked) and the batch is retried.
+    for (const row of await readRecords(tx, refs)) scopes.push(row.scope);
+    scopes = [...new Set(scopes)];
+  }
+  const locked = await lockScopes(tx, scopes);
+  const initialCounters = new Map([...locked].map(([scope, row]) => [scope, row.seq]));
+  const roles =
+    options.account === undefined ? undefined : await rolesOf(tx, options.account, scopes);
 
   const seen = new Map<string, AppliedEvent>();
   const keys = prepared.flatMap((ev) =>
-    ev.ledgerKey === null ? [] : [{ scope: ev.scope, eventId: ev.ledgerKey }],
+    ev.ledgerKey === null ? [] : [{ scope: ev.ledgerScope, eventId: ev.ledgerKey }],
   );
   for (const row of await readAppliedEvents(tx, options.ledger, keys)) {
     seen.set(seenId(row.scope, row.eventId), row);
   }
 
   const state = new BatchState();
-  const refs: RecordRef[] = [];
   const cascadeRoots: RecordRef[] = [];
   for (const ev of prepared) {
-    refs.push({ model: ev.modelName, key: ev.keyText });
-    if (ev.newParent) refs.push({ model: ev.newParent.model, key: ev.newParent.keyText });
     // Deleted records start cascades; records given a parent (a move, or a create that upserts
     // an existing record) may bring their stored children under a parent deleted later on.
     if (ev.operation === 'delete' || ev.newParent) {
       cascadeRoots.push({ model: ev.modelName, key: ev.keyText });
     }
   }
-  for (const row of await readRecords(tx, dedupe(refs))) state.load(row);
+  for (const row of await readRecords(tx, refs)) state.load(row);
   await loadDescendants(tx, state, cascadeRoots, maxDepth(options.schema));
 
   const ctx: ProcessContext = {
@@ -131,6 +170,14 @@ async function decide(
     customValidation: options.customValidation,
     clientId: options.clientId,
     clientEvents: options.ledger === 'events',
+    spaces:
+      options.account === undefined || roles === undefined
+        ? undefined
+        : {
+            account: options.account,
+            roles,
+            owners: new Map([...locked].map(([scope, row]) => [scope, row.owner])),
+          },
   };
   const results = new Map<number, PushResult>();
   const remembered: AppliedEvent[] = [];

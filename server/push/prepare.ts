@@ -63,6 +63,7 @@ export function prepareEvent(
     key: body.key,
     keyText: JSON.stringify(body.key),
     scope,
+    ledgerScope: scope,
     data: body.data,
     newParent,
     baseVersion: event.baseVersion ?? null,

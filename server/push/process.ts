@@ -1,8 +1,10 @@
 import type { PushResult } from 'swsync/schema';
 import { encodeChangelogId } from '../changelog/cursor.ts';
+import { canWrite, type Role } from '../spaces/roles.ts';
 import { applied, rejected } from './results.ts';
 import type { BatchState, RecordRow } from './state.ts';
 import type { CustomValidation, PreparedEvent, SyncSchema } from './types.ts';
+import { WriteRaceError } from './write.ts';
 
 /** A remembered result of an applied event: (scope, ledger key) → first changelog seq. */
 export interface AppliedEvent {
@@ -23,6 +25,16 @@ export interface ProcessContext {
   clientId: string | null;
   /** false for server-side writes: their changelog entries carry no event id. */
   clientEvents: boolean;
+  /** Set under the spaces rules: the pushing account, its roles and the locked scopes' owners. */
+  spaces: SpacesContext | undefined;
+}
+
+export interface SpacesContext {
+  account: string;
+  /** The account's role in each locked scope it belongs to (its personal scope: owner). */
+  roles: ReadonlyMap<string, Role>;
+  /** The owner account of each locked shared scope (null: a personal scope). */
+  owners: ReadonlyMap<string, string | null>;
 }
 
 export const seenId = (scope: string, eventId: string) => JSON.stringify([scope, eventId]);
@@ -42,28 +54,18 @@ export async function processEvent(
   const { state } = ctx;
   const { model } = ev;
   if (ev.ledgerKey !== null) {
-    const previous = ctx.seen.get(seenId(ev.scope, ev.ledgerKey));
-    if (previous) return { result: repeated(ev, previous, state.get(ev.modelName, ev.keyText)) };
-  }
-  const row = state.get(ev.modelName, ev.keyText);
-
-  // Scope: the record itself (even a tombstone: keys stay bound to their scope), its scope
-  // field, and the parent it is created under or moved to.
-  if (row && row.scope !== ev.scope)
-    return { result: rejected(ev.id, 'SCOPE_VIOLATION', SCOPE_MESSAGE) };
-  if (
-    model.ownership.kind === 'root' &&
-    ev.data &&
-    Object.hasOwn(ev.data, model.ownership.scopeField)
-  ) {
-    if (ev.data[model.ownership.scopeField] !== ev.scope) {
-      return { result: rejected(ev.id, 'SCOPE_VIOLATION', 'the scope field names another scope') };
+    const previous = ctx.seen.get(seenId(ev.ledgerScope, ev.ledgerKey));
+    if (previous) {
+      return { result: repeated(ctx, ev, previous, state.get(ev.modelName, ev.keyText)) };
     }
   }
+  const row = state.get(ev.modelName, ev.keyText);
   const parent = ev.newParent ? state.get(ev.newParent.model, ev.newParent.keyText) : undefined;
-  if (parent && parent.scope !== ev.scope) {
-    return { result: rejected(ev.id, 'SCOPE_VIOLATION', SCOPE_MESSAGE) };
-  }
+  const checked = ctx.spaces
+    ? checkSpaces(ctx, ctx.spaces, ev, row, parent)
+    : checkScope(ev, row, parent);
+  if (typeof checked !== 'string') return { result: checked };
+  const scope = checked;
   if (ev.newParent && !parent?.record) {
     return { result: rejected(ev.id, 'MISSING_PARENT', 'the parent record does not exist') };
   }
@@ -118,7 +120,7 @@ export async function processEvent(
       model: ev.modelName,
       operation: ev.operation,
       key: ev.key,
-      scope: ev.scope,
+      scope,
       record: next,
       previous: live?.record ?? null,
     });
@@ -129,7 +131,7 @@ export async function processEvent(
 
   const eventId = ctx.clientEvents ? ev.id : null;
   const ownership = model.ownership;
-  const seq = take(ctx, ev.scope);
+  const seq = take(ctx, scope);
   const version = (row?.version ?? 0) + 1;
   const parentKey =
     ownership.kind === 'child'
@@ -140,7 +142,7 @@ export async function processEvent(
   state.set({
     model: ev.modelName,
     key: ev.keyText,
-    scope: ev.scope,
+    scope,
     seq,
     version,
     operation: ev.operation,
@@ -175,7 +177,7 @@ function remembered(
   version: number | null,
 ): { remember?: AppliedEvent } {
   if (ev.ledgerKey === null) return {};
-  return { remember: { scope: ev.scope, eventId: ev.ledgerKey, seq, version } };
+  return { remember: { scope: ev.ledgerScope, eventId: ev.ledgerKey, seq, version } };
 }
 
 /**
@@ -185,17 +187,92 @@ function remembered(
  * it: a purged tombstone is never pulled. (A record that still exists needs no such note: its
  * latest change is in the changelog, where the client's next pull finds it.)
  */
-function repeated(ev: PreparedEvent, previous: AppliedEvent, row: RecordRow | undefined) {
+function repeated(
+  ctx: ProcessContext,
+  ev: PreparedEvent,
+  previous: AppliedEvent,
+  row: RecordRow | undefined,
+) {
   const changelogId = previous.seq === null ? null : encodeChangelogId(previous.seq);
   const left = ev.operation !== 'delete' && previous.version !== null;
-  // Keys stay bound to their scope, so the row is the caller's; checked all the same.
-  const gone = !(row?.scope === ev.scope && row.record !== null);
+  // v1: keys stay bound to their scope, so the row is the caller's; checked all the same.
+  // Spaces: the record may have moved to a shared scope; it is there for the caller while it
+  // can read that scope.
+  const readable = ctx.spaces
+    ? row !== undefined && ctx.spaces.roles.has(row.scope)
+    : row?.scope === ev.scope;
+  const gone = !(readable && row?.record !== null);
   return applied(
     ev.id,
     changelogId,
     previous.version ?? undefined,
     left && gone ? { record: null } : {},
   );
+}
+
+/** v1: the scope is fixed by `scopeKey`; the record, its scope field and its parent must be in it. */
+function checkScope(
+  ev: PreparedEvent,
+  row: RecordRow | undefined,
+  parent: RecordRow | undefined,
+): string | PushResult {
+  const { model } = ev;
+  // The record itself (even a tombstone: keys stay bound to their scope), its scope field, and
+  // the parent it is created under or moved to.
+  if (row && row.scope !== ev.scope) return rejected(ev.id, 'SCOPE_VIOLATION', SCOPE_MESSAGE);
+  if (
+    model.ownership.kind === 'root' &&
+    ev.data &&
+    Object.hasOwn(ev.data, model.ownership.scopeField) &&
+    ev.data[model.ownership.scopeField] !== ev.scope
+  ) {
+    return rejected(ev.id, 'SCOPE_VIOLATION', 'the scope field names another scope');
+  }
+  if (parent && parent.scope !== ev.scope) {
+    return rejected(ev.id, 'SCOPE_VIOLATION', SCOPE_MESSAGE);
+  }
+  return ev.scope;
+}
+
+/**
+ * Spaces: the scope is the record's (even a tombstone's), else its parent's, else the account's
+ * personal scope; a record never changes scope by a push. The account must be a member of that
+ * scope (else SCOPE_VIOLATION, as v1 answers a foreign record) with a role that writes (else
+ * FORBIDDEN_ROLE). A root's scope field keeps its value: the account for a personal record,
+ * the sharing owner's id for a shared one.
+ */
+function checkSpaces(
+  ctx: ProcessContext,
+  spaces: SpacesContext,
+  ev: PreparedEvent,
+  row: RecordRow | undefined,
+  parent: RecordRow | undefined,
+): string | PushResult {
+  const { model } = ev;
+  const scope = row?.scope ?? parent?.scope ?? spaces.account;
+  if (parent && parent.scope !== scope) return rejected(ev.id, 'SCOPE_VIOLATION', SCOPE_MESSAGE);
+  // A share moved the record between the batch's first read and its locks: start over.
+  if (!ctx.counters.has(scope)) throw new WriteRaceError();
+  const role = spaces.roles.get(scope);
+  if (role === undefined) return rejected(ev.id, 'SCOPE_VIOLATION', SCOPE_MESSAGE);
+  if (!canWrite(role)) {
+    return rejected(ev.id, 'FORBIDDEN_ROLE', `a ${role} of the scope cannot change its records`);
+  }
+  if (
+    model.ownership.kind === 'root' &&
+    ev.data &&
+    Object.hasOwn(ev.data, model.ownership.scopeField)
+  ) {
+    const field = model.ownership.scopeField;
+    const expected =
+      scope === spaces.account
+        ? spaces.account
+        : (row?.record?.[field] ?? spaces.owners.get(scope) ?? undefined);
+    if (ev.data[field] !== expected) {
+      return rejected(ev.id, 'SCOPE_VIOLATION', 'the scope field names another scope');
+    }
+  }
+  return scope;
 }
 
 function take(ctx: ProcessContext, scope: string): number {

@@ -1,5 +1,5 @@
 import type { PushResult } from 'swsync/schema';
-import { runBatch } from './apply-push.ts';
+import { runBatch, scopeRule } from './apply-push.ts';
 import { isStorableId } from './storable.ts';
 import type { ApplyServerWritesOptions, PushEventInput } from './types.ts';
 
@@ -39,7 +39,7 @@ export async function applyServerWrites(options: ApplyServerWritesOptions): Prom
   });
   return runBatch({
     events,
-    scopeKey: options.scopeKey,
+    ...scopeRule(options),
     store: options.store,
     schema: options.schema,
     customValidation: options.customValidation,

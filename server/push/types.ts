@@ -40,7 +40,17 @@ export type CustomValidation = (
 
 export interface ApplyPushOptions {
   events: readonly PushEventInput[];
-  scopeKey: ScopeKey;
+  /**
+   * v1's fixed rule: the caller's scope, or the scope of each event. Give this or `account`.
+   */
+  scopeKey?: ScopeKey;
+  /**
+   * Shared spaces (docs/protocol.md, "Spaces"): the pushing account. An event's scope is its
+   * record's, else its parent's, else (a new root) the account's personal scope (its id); the
+   * account must be a member of it with a role that writes. Idempotency is keyed by the
+   * account, so a retried event is recognised after a share moved its record.
+   */
+  account?: string;
   store: SyncStore;
   schema: SyncSchema;
   customValidation?: CustomValidation;
@@ -70,8 +80,10 @@ export interface ServerWrite {
 
 export interface ApplyServerWritesOptions {
   events: readonly ServerWrite[];
-  /** The scope the writes belong to, or a function of each write. */
-  scopeKey: ScopeKey;
+  /** The scope the writes belong to, or a function of each write. Give this or `account`. */
+  scopeKey?: ScopeKey;
+  /** Writes as this account, under the spaces rules of {@link ApplyPushOptions.account}. */
+  account?: string;
   store: SyncStore;
   schema: SyncSchema;
   customValidation?: CustomValidation;
@@ -89,7 +101,10 @@ export interface PreparedEvent {
   key: KeyValue;
   /** The key as stored: JSON text, so the string "1" and the number 1 stay distinct. */
   keyText: string;
+  /** The scope by `scopeKey`; with `account`, the account's personal scope until resolved. */
   scope: string;
+  /** Where the ledger remembers the event: `scope`, or the account with `account`. */
+  ledgerScope: string;
   /** create: the full parsed record; update: the parsed patch; delete: null. */
   data: Record<string, unknown> | null;
   /** The parent named by the payload (child create, or an update that moves the record). */

@@ -18,22 +18,23 @@ export class WriteRaceError extends Error {
 
 /**
  * Locks (creating when new) the counter rows of the given scopes, in scope order so two batches
- * over overlapping scopes cannot deadlock, and returns each scope's current seq. The row locks
+ * over overlapping scopes cannot deadlock, and returns each scope's current seq and owner (the
+ * account that shared it; null for a personal scope). The row locks
  * are held until commit: every writer of a scope waits here for the previous one to commit, so
  * seqs become visible in the order they are taken and a pull never skips a late commit.
  */
 export async function lockScopes(
   tx: SqlClient,
   scopes: readonly string[],
-): Promise<Map<string, number>> {
-  const rows = await tx.query<{ scope: string; seq: number | string }>(
+): Promise<Map<string, { seq: number; owner: string | null }>> {
+  const rows = await tx.query<{ scope: string; seq: number | string; owner: string | null }>(
     `INSERT INTO swsync_scopes (scope)
      SELECT s FROM jsonb_array_elements_text($1::text::jsonb) AS s ORDER BY s
      ON CONFLICT (scope) DO UPDATE SET seq = swsync_scopes.seq
-     RETURNING scope, seq`,
+     RETURNING scope, seq, owner`,
     [[...scopes].sort()],
   );
-  return new Map(rows.map((row) => [row.scope, Number(row.seq)]));
+  return new Map(rows.map((row) => [row.scope, { seq: Number(row.seq), owner: row.owner }]));
 }
 
 /** The idempotency tables: client event ids, and server writes' keys (never mixed up). */

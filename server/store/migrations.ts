@@ -13,6 +13,18 @@ import type { SqlClient, SyncStore } from './types.ts';
  *   Purged tombstones keep their row (`purged`) so a key stays bound to its scope forever.
  * - `swsync_events`: idempotency, (scope, event id) → the first result of an applied event.
  * - `swsync_server_writes`: the same for server-side writes, keyed by their `idempotencyKey`.
+ * - `swsync_members`: who may read and write a shared scope, with a role. An account is the
+ *   implicit owner of its personal scope (scope = its id) and has no row there. `grant_seq` is
+ *   the account-log seq of the grant: a revoked-then-granted-again membership is a new one.
+ * - `swsync_accounts`: one row per account with members, `seq` its account-log counter; its row
+ *   lock orders membership changes of the account the way a scope's row orders its commits.
+ * - `swsync_account_log`: each account's grants, role changes and revocations, in `seq` order,
+ *   so a device offline at the time learns them on its next pull.
+ *
+ * Since version 4 the `scope` column of the two idempotency tables holds the ledger's namespace:
+ * the pushing account for client pushes without a custom `scopeKey` (the scope itself before,
+ * which was the same value), so an event is still recognised after its record moved to a
+ * shared scope.
  */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -72,6 +84,34 @@ CREATE TABLE swsync_server_writes (
   version integer,
   applied_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (scope, event_id)
+)`,
+  },
+  {
+    // Shared spaces (issue #9). `owner` is the account that created a shared scope: the value
+    // its root records keep in their scope field (null for personal scopes).
+    version: 4,
+    sql: `
+ALTER TABLE swsync_scopes ADD COLUMN owner text;
+CREATE TABLE swsync_accounts (
+  account text PRIMARY KEY,
+  seq bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE swsync_members (
+  scope text NOT NULL,
+  account text NOT NULL,
+  role text NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+  grant_seq bigint NOT NULL,
+  PRIMARY KEY (scope, account)
+);
+CREATE INDEX swsync_members_account ON swsync_members (account);
+CREATE TABLE swsync_account_log (
+  account text NOT NULL,
+  seq bigint NOT NULL,
+  scope text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('grant', 'role', 'revoke')),
+  role text,
+  changed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (account, seq)
 )`,
   },
 ];

@@ -28,7 +28,11 @@ export interface SyncStore extends SqlClient {
   close(): Promise<void>;
 }
 
-/** The NOTIFY channel that carries pokes; payload: JSON `{ "scope": string, "cursor": string }`. */
+/**
+ * The NOTIFY channel that carries pokes; payload: JSON `{ "scope": string, "cursor": string }`
+ * for a commit of a scope, `{ "account": string, "cursor": string }` for a membership change of
+ * an account (its account-log position).
+ */
 export const POKE_CHANNEL = 'swsync_poke';
 
 export interface PokeNotice {
