@@ -195,9 +195,12 @@ test('a change the server rejects is rolled back with a message, and later write
   expect(results[0]?.error).toBeNull();
 
   await context.setOffline(false);
-  await expect(page.getByRole('alert').filter({ hasText: 'rejected' })).toBeVisible({
-    timeout: 15_000,
-  });
+  // The toast names the item and says why, once.
+  const told = page
+    .getByRole('alert')
+    .filter({ hasText: '‘Orphan’ was not saved: its board was deleted on another device.' });
+  await expect(told).toBeVisible({ timeout: 15_000 });
+  await expect(told).toHaveCount(1);
   await app.snapshot(testInfo, 'rejected');
   await expect(app.todo('Orphan')).toHaveCount(0);
   await expect(app.board('Doomed')).toHaveCount(0);
