@@ -38,6 +38,23 @@ export interface DemoData {
 }
 
 /**
+ * How far this page knows the local data to be complete: `'initial'` while a first full sync
+ * runs, `'settled'` once a sync ended (or none can run: offline, paused, failing).
+ */
+export type SyncPhase = 'unknown' | 'initial' | 'settled';
+
+function syncPhase(s: SyncStatus): SyncPhase {
+  if (s.initialSync && !s.initialSync.done) return 'initial';
+  const settled =
+    !s.online ||
+    s.lastSyncAt !== null ||
+    s.initialSync?.done === true ||
+    s.paused !== null ||
+    s.lastError !== null;
+  return settled ? 'settled' : 'unknown';
+}
+
+/**
  * Renders the signed-in app into `root`. Everything is built once; lists update in place.
  * `focusOnStart`: move the focus to "New todo" (a board is open) or "New board" (none is) once
  * the boards are known, as after a sign-in.
@@ -58,7 +75,7 @@ export function renderApp(
   data.onRejected((message) => toasts.show(message, { kind: 'error' }));
 
   const status = createStatusView(data.status, () => void data.syncNow().catch(report));
-  let initialSyncRunning = false;
+  let sync: SyncPhase = 'unknown';
 
   let boards: Board[] | null = null;
   let current: string | null = selectedBoard.get();
@@ -88,9 +105,10 @@ export function renderApp(
     focusNewBoard: () => panel.input.focus(),
   });
   data.status.subscribe((s) => {
-    const running = s.initialSync !== null && !s.initialSync.done;
-    if (running === initialSyncRunning) return;
-    initialSyncRunning = running;
+    const next = syncPhase(s);
+    if (next === sync) return;
+    sync = next;
+    boardView.setSync(sync);
     renderBoards();
   });
 
@@ -109,14 +127,18 @@ export function renderApp(
       current = active.id;
       selectedBoard.set(active.id);
     }
+    // "No board yet" only once the account's data is known to be here: never while a first
+    // sync runs, nor before this page heard how syncing goes.
     const why: NoBoard =
       boards === null
         ? 'loading'
-        : shown.length === 0
-          ? initialSyncRunning
+        : shown.length > 0
+          ? 'pick'
+          : sync === 'initial'
             ? 'syncing'
-            : 'none'
-          : 'pick';
+            : sync === 'unknown'
+              ? 'loading'
+              : 'none';
     panel.render(
       shown,
       active?.id ?? null,

@@ -1,9 +1,11 @@
-import type { Board, DemoData, Todo } from './app.ts';
+import type { Board, DemoData, SyncPhase, Todo } from './app.ts';
 import { h } from './dom.ts';
 import { createInlineEdit } from './inline-edit.ts';
 import { createLimitHint } from './limit-hint.ts';
 import { LIMITS } from './messages.ts';
 import { createTodoList } from './todo-list.ts';
+
+const number = new Intl.NumberFormat('en-US');
 
 /** What the board panel shows when no board is open. */
 export type NoBoard = 'loading' | 'syncing' | 'none' | 'pick';
@@ -34,6 +36,7 @@ export function createBoardView(deps: {
   let board: Board | null = null;
   let stop: (() => void) | null = null;
   let todos: Todo[] | null = null;
+  let sync: SyncPhase = 'unknown';
   /** Todos added here that the list's query has not returned yet: shown at once. */
   const added = new Map<string, Todo>();
 
@@ -92,9 +95,16 @@ export function createBoardView(deps: {
     for (const todo of added.values()) if (!deps.hidden.has(todo.id)) shown.push(todo);
     list.render(shown);
     const open = shown.filter((t) => !t.done).length;
-    count.textContent = shown.length ? `${open} open · ${shown.length - open} done` : '';
+    count.textContent = shown.length
+      ? `${number.format(open)} open · ${number.format(shown.length - open)} done`
+      : '';
     empty.hidden = shown.length > 0;
-    empty.textContent = todos === null ? 'Loading…' : 'Nothing to do here yet';
+    empty.textContent =
+      todos === null || sync === 'unknown'
+        ? 'Loading…'
+        : sync === 'initial'
+          ? 'Syncing your todos…'
+          : 'Nothing to do here yet';
   }
 
   /** One record per intent: the field is emptied before the write, so a second click adds nothing. */
@@ -196,5 +206,10 @@ export function createBoardView(deps: {
       }
     },
     refresh: render,
+    /** Says whether an empty list is final (see SyncPhase). */
+    setSync(phase: SyncPhase) {
+      sync = phase;
+      if (board) render();
+    },
   };
 }
