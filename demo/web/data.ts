@@ -39,10 +39,7 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     for (const r of records) names.set(r.id, 'title' in r ? r.title : r.name);
   };
   const nameOf = ({ event }: Rejection) => {
-    const payload = event.payload && !Array.isArray(event.payload) ? event.payload : {};
-    const own = payload.title ?? payload.name;
-    if (typeof own === 'string') return own;
-    const key = event.entityKeyPath?.[0] ?? payload.id;
+    const key = event.entityKeyPath?.[0];
     return key === undefined ? undefined : names.get(String(key));
   };
 

@@ -67,10 +67,18 @@ function reason(rejection: Rejection, plural: boolean): string {
   }
 }
 
+/** The title or name a created record carries in its event. */
+function ownName({ event }: Rejection): string | undefined {
+  const payload = event.payload && !Array.isArray(event.payload) ? event.payload : {};
+  const own = payload.title ?? payload.name;
+  return typeof own === 'string' ? own : undefined;
+}
+
 /**
  * One sentence per cause for a batch of rejections: rejections of the same kind, operation and
  * reason are told together ("'Milk' and 2 more todos were not saved: their board was deleted on
- * another device"). `nameOf` gives an item's title or name when the event does not carry it.
+ * another device"). `nameOf` gives an item's title or name when the event does not carry it (an update or a
+ * delete).
  */
 export function rejectionMessages(
   rejections: Rejection[],
@@ -84,7 +92,7 @@ export function rejectionMessages(
   return [...groups.values()].map((group) => {
     const first = group[0]!;
     const kind = first.event.entityType === 'Todo' ? 'todo' : 'board';
-    const name = nameOf(first);
+    const name = ownName(first) ?? nameOf(first);
     const label = name ? `‘${name}’` : `A ${kind}`;
     const done = first.event.operation === 'delete' ? 'deleted' : 'saved';
     if (group.length === 1) return `${label} was not ${done}: ${reason(first, false)}.`;

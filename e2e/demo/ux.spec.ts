@@ -424,3 +424,73 @@ test('rejections name the item and the reason, one toast per cause', async ({ co
   await expect(toast).toHaveCount(1);
   await expect(app.status()).toHaveText('Synced');
 });
+
+test('a board of 1,000 todos draws only the rows near the view; scrolling, Tab, toggles and adds work', async ({
+  page,
+}) => {
+  const user = await newUser('big');
+  const createdAt = Date.parse('2026-01-01T00:00:00.000Z');
+  const boardId = `big-${user.userId}`;
+  const event = (entityType: string, payload: Record<string, unknown>) => ({
+    id: randomUUID(),
+    entityType,
+    operation: 'create' as const,
+    payload,
+    createdAt: new Date().toISOString(),
+  });
+  const at = (n: number) => new Date(createdAt + n).toISOString();
+  await server().push(user.token, [
+    event('Board', { id: boardId, name: 'Big', userId: user.userId, createdAt: at(0) }),
+  ]);
+  for (let batch = 0; batch < 10; batch++) {
+    const results = await server().push(
+      user.token,
+      Array.from({ length: 100 }, (_, i) => {
+        const n = batch * 100 + i;
+        return event('Todo', {
+          id: `${boardId}-${n}`,
+          boardId,
+          title: `Item ${n}`,
+          done: false,
+          createdAt: at(n + 1),
+          updatedAt: at(n + 1),
+        });
+      }),
+    );
+    expect(results.every((r) => r.error === null)).toBe(true);
+  }
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await expect(page.getByText('1,000 open · 0 done')).toBeVisible({ timeout: 20_000 });
+  const drawn = page.getByRole('checkbox');
+  expect(await drawn.count()).toBeLessThan(150);
+  await expect(app.todo('Item 0')).toHaveAttribute('aria-setsize', '1000');
+  await expect(app.todo('Item 0')).toHaveAttribute('aria-posinset', '1');
+
+  // Tab walks past the drawn rows: the list draws the next ones as the focus arrives.
+  const last = await drawn.count();
+  await app.checkbox(`Item ${last - 1}`).focus();
+  for (let i = 0; i < 3 * 3; i++) await page.keyboard.press('Tab');
+  expect(await focused(page)).toBe(`checkbox "Item ${last + 2}"`);
+  await page.keyboard.press('Space');
+  await expect(app.checkbox(`Item ${last + 2}`)).toBeChecked();
+  expect(await focused(page)).toBe(`checkbox "Item ${last + 2}"`);
+  await expect(page.getByText('999 open · 1 done')).toBeVisible();
+
+  // The end of the list, drawn when scrolled to.
+  await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+  await expect(app.todo('Item 999')).toHaveAttribute('aria-posinset', '1000');
+  await page.getByRole('textbox', { name: 'New todo' }).fill('Item 1000');
+  await page.getByRole('button', { name: 'Add todo' }).click();
+  await expect(page.getByText('1,000 open · 1 done')).toBeVisible();
+  await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+  await expect(app.todo('Item 1000')).toHaveAttribute('aria-posinset', '1001');
+  expect(await sidewaysOverflow(page)).toBe(0);
+  await expect
+    .poll(async () =>
+      (await server().serverRecords(user.token)).find(
+        (e) => e.record?.title === `Item ${last + 2}`,
+      ),
+    )
+    .toMatchObject({ record: { done: true } });
+});
