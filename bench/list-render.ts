@@ -35,7 +35,7 @@ export async function benchListRender(
   });
   const css = await readFile(new URL('../demo/web/styles.css', import.meta.url), 'utf8');
   const html = `<!doctype html><html><head><meta charset="utf-8"><style>${css}
-    .baseline .todo { content-visibility: visible; }</style></head>
+</style></head>
     <body><div id="root" class="panel"></div></body></html>`;
   const browser = await chromium.launch({ ...chromiumLaunch, headless: true });
   try {

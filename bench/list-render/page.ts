@@ -37,8 +37,6 @@ let render: (todos: readonly Todo[]) => void = () => {};
 async function setup(kind: Kind, count: number): Promise<number> {
   const root = document.getElementById('root')!;
   root.replaceChildren();
-  // The baseline is the demo before the keyed list: every row drawn anew, all laid out.
-  document.body.classList.toggle('baseline', kind === 'redraw');
   todos = Array.from({ length: count }, (_, i) => todo(i));
   if (kind === 'keyed') {
     const list = createTodoList(actions);

@@ -206,7 +206,13 @@ export function renderApp(
     h(
       'header',
       { class: 'topbar' },
-      h('div', { class: 'brand' }, 'sw', h('span', {}, 'sync'), ' boards'),
+      h(
+        'div',
+        { class: 'brand' },
+        'sw',
+        h('span', { class: 'accent' }, 'sync'),
+        h('span', { class: 'word' }, ' boards'),
+      ),
       h('div', { class: 'spacer' }),
       status.line,
       status.retryNow,
