@@ -5,7 +5,7 @@ import { demoSchema } from '../demo/schema.ts';
 
 const now = new Date().toISOString();
 
-function todoEvents(scope: string, boardId: string, count: number): OutboxEvent[] {
+export function todoEvents(scope: string, boardId: string, count: number): OutboxEvent[] {
   return Array.from({ length: count }, (_, i) => ({
     id: randomUUID(),
     entityType: 'Todo',
@@ -23,7 +23,7 @@ function todoEvents(scope: string, boardId: string, count: number): OutboxEvent[
   }));
 }
 
-async function seedBoard(store: SyncStore, scope: string): Promise<string> {
+export async function seedBoard(store: SyncStore, scope: string): Promise<string> {
   const boardId = `${scope}-board`;
   await applyPush({
     store,

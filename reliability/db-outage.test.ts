@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import {
   createTestDatabase,
   type TestDatabase,
@@ -13,7 +13,9 @@ import { Writer } from './support/workload.ts';
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20261129);
 const USERS = 4;
 
-type Seen = { status: number | 'network'; retryAfter: boolean };
+/** `aborted`: the engine gave up waiting (its 5 s request timeout); `network`: no answer. */
+type Status = number | 'network' | 'aborted';
+type Seen = { status: Status; retryAfter: boolean };
 
 /** Kills every backend of the test database but the caller's own; returns how many died. */
 async function killBackends(databaseName: string): Promise<number> {
@@ -36,13 +38,7 @@ async function killBackends(databaseName: string): Promise<number> {
   }
 }
 
-// Opt-in until a known server bug is fixed (issue #10, left open): after the test database's
-// backends are killed three times under load, one instance sometimes (2 runs in 3 on
-// 2026-11-30) stops answering every sync request: each times out, its pool of postgres.js
-// connections stuck, and the test times out. Run it with RELIABILITY_DB_OUTAGE=1.
-const optedIn = process.env.RELIABILITY_DB_OUTAGE === '1';
-
-describe.skipIf(!testDatabaseUrl() || !optedIn)('database outage under load (PostgreSQL)', () => {
+describe.skipIf(!testDatabaseUrl())('database outage under load (PostgreSQL)', () => {
   let database: TestDatabase;
   let a: ServerInstance;
   let b: ServerInstance;
@@ -57,6 +53,11 @@ describe.skipIf(!testDatabaseUrl() || !optedIn)('database outage under load (Pos
   });
 
   it('backends killed and an instance restarted mid-load: 503 (never 500), clients recover, nothing lost', async () => {
+    // A failure that comes from an instance (a crash, a hang) is explained by its own log.
+    onTestFailed(() => {
+      console.error(`[reliability] instance A log:\n${a.log.join('')}`);
+      console.error(`[reliability] instance B log:\n${b.log.join('')}`);
+    });
     const rng = new Rng(SEED);
     const run = Date.now().toString(36);
     const seen: Seen[] = [];
@@ -66,7 +67,8 @@ describe.skipIf(!testDatabaseUrl() || !optedIn)('database outage under load (Pos
         seen.push({ status: response.status, retryAfter: response.headers.has('retry-after') });
         return response;
       } catch (error) {
-        seen.push({ status: 'network', retryAfter: false });
+        const aborted = (error as Error).name === 'AbortError';
+        seen.push({ status: aborted ? 'aborted' : 'network', retryAfter: false });
         throw error;
       }
     };
@@ -160,12 +162,14 @@ describe.skipIf(!testDatabaseUrl() || !optedIn)('database outage under load (Pos
 
     const statuses = [
       ...seen.map((s) => s.status),
-      ...[...meter.statuses].flatMap(([s, n]) => Array<number | 'network'>(n).fill(s)),
+      ...[...meter.statuses].flatMap(([s, n]) => Array<Status>(n).fill(s)),
     ];
-    const tally = (s: number | 'network') => statuses.filter((x) => x === s).length;
+    const tally = (s: Status) => statuses.filter((x) => x === s).length;
     console.log(
       `[reliability] database outage: backends killed ${kills.join(', ')}; answers ${JSON.stringify(
-        Object.fromEntries([200, 503, 429, 500, 'network'].map((s) => [s, tally(s as never)])),
+        Object.fromEntries(
+          [200, 503, 429, 500, 'network', 'aborted'].map((s) => [s, tally(s as never)]),
+        ),
       )}; ledger events ${[...ledgers.values()].reduce((n, l) => n + l.events, 0)}`,
     );
     // The faults really hit: backends died, and clients saw 503s or lost connections.

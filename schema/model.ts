@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { declaredKeysOnly } from './own-keys.ts';
+import { strictNested } from './strict-nested.ts';
 
 /** How concurrent writes to one record are resolved on the server. */
 export type ConflictRule = 'lww' | 'version';
@@ -65,9 +66,12 @@ export interface Model<
   readonly indexes: readonly I[];
   readonly conflict: ConflictRule;
   readonly ownership: Ownership;
-  /** `fields` rejecting undeclared own keys (`__proto__` too): what a create must satisfy. */
+  /**
+   * `fields` rejecting undeclared own keys (`__proto__` too), at the top and in every nested
+   * `z.object()` (see strictNested): what a create must satisfy.
+   */
   readonly recordSchema: z.ZodType<z.output<F>>;
-  /** Every field optional, undeclared fields rejected: what an update must satisfy. */
+  /** Every field optional, undeclared fields rejected (nested too): what an update must satisfy. */
   readonly patchSchema: z.ZodType<Partial<z.output<F>>>;
 }
 
@@ -107,6 +111,8 @@ export function model<
           onDelete: options.parent.onDelete ?? 'cascade',
         }
       : { kind: 'root', scopeField: options.scope };
+  // Nested objects refuse undeclared keys as the top level does, instead of dropping them.
+  const strictFields = strictNested(options.fields);
   return {
     fields: options.fields,
     key: options.key,
@@ -116,10 +122,10 @@ export function model<
     // Own keys are checked on the input itself: strictness must not depend on how the object
     // schema looks keys up (see undeclaredKeys).
     recordSchema: declaredKeysOnly(options.fields.shape).pipe(
-      options.fields.strict(),
+      strictFields.strict(),
     ) as unknown as z.ZodType<z.output<F>>,
     patchSchema: declaredKeysOnly(options.fields.shape).pipe(
-      options.fields.partial().strict(),
+      strictFields.partial().strict(),
     ) as unknown as z.ZodType<Partial<z.output<F>>>,
   };
 }

@@ -148,6 +148,49 @@ describe('defineSchema', () => {
     expect(todo.patchSchema.safeParse({ colour: 'red' }).success).toBe(false);
   });
 
+  it('refuses undeclared keys in nested objects too, naming the path (never strips them)', () => {
+    const Note = model({
+      fields: z.object({
+        id: z.string(),
+        owner: z.string(),
+        meta: z.object({ colour: z.string(), pos: z.object({ x: z.number() }).optional() }),
+        tags: z.array(z.object({ label: z.string() })).default([]),
+        extra: z.looseObject({ free: z.boolean() }).optional(),
+      }),
+      key: 'id',
+      scope: 'owner',
+    });
+    const note = { id: 'n1', owner: 'u1', meta: { colour: 'red' } };
+    const issues = (schema: z.ZodType, value: unknown) => {
+      const result = schema.safeParse(value);
+      return result.success ? [] : result.error.issues.map((i) => [i.path.join('.'), i.message]);
+    };
+    expect(Note.recordSchema.parse(note)).toEqual({ ...note, tags: [] });
+    expect(issues(Note.recordSchema, { ...note, meta: { colour: 'red', size: 3 } })).toEqual([
+      ['meta', 'Unrecognized key: "size"'],
+    ]);
+    expect(
+      issues(Note.recordSchema, { ...note, meta: { colour: 'red', pos: { x: 1, y: 2 } } }),
+    ).toEqual([['meta.pos', 'Unrecognized key: "y"']]);
+    expect(issues(Note.recordSchema, { ...note, tags: [{ label: 'a', hue: 1 }] })).toEqual([
+      ['tags.0', 'Unrecognized key: "hue"'],
+    ]);
+    // Parsed, so `__proto__` is an own key, as it arrives from a client.
+    const proto = JSON.parse('{"colour": "red", "__proto__": {"colour": "x"}}');
+    expect(issues(Note.patchSchema, { meta: proto })).toEqual([
+      ['meta', 'Unrecognized key: "__proto__"'],
+    ]);
+    expect(issues(Note.patchSchema, { meta: { colour: 'blue', size: 3 } })).toEqual([
+      ['meta', 'Unrecognized key: "size"'],
+    ]);
+    // An object that chose to keep unknown keys keeps them.
+    expect(Note.recordSchema.parse({ ...note, extra: { free: true, more: 1 } })).toMatchObject({
+      extra: { free: true, more: 1 },
+    });
+    // The model's own `fields` is left as declared.
+    expect(Note.fields.safeParse({ ...note, meta: { colour: 'red', size: 3 } }).success).toBe(true);
+  });
+
   it('infers record, create and patch types from the models', () => {
     type Todo = typeof demoSchema.models.Todo;
     expectTypeOf<RecordOf<Todo>>().toEqualTypeOf<{

@@ -226,6 +226,61 @@ describe('demo server with a built app and a second instance', () => {
     }
   });
 
+  it('a stream whose session signed out gets no poke for a later commit', async () => {
+    // A heartbeat far away: the poke itself must find out that the session ended.
+    const slow = await serveOnFreePort(
+      await createDemoApp({ store, sessionSecret: SECRET, staticRoot: dist, heartbeatMs: 600_000 }),
+    );
+    try {
+      const listening = (await login('judy', slow.url)).body as { token: string; userId: string };
+      const writing = (await login('judy', slow.url)).body.token as string;
+      const stream = await fetch(`${slow.url}/api/sync/events`, {
+        headers: { authorization: `Bearer ${listening.token}` },
+      });
+      const reader = stream.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = decoder.decode((await reader.read()).value);
+      expect(text).toContain('connected');
+      await fetch(`${slow.url}/api/logout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${listening.token}` },
+      });
+      // Past the window in which one authorization answer covers the pokes after it.
+      await new Promise((r) => setTimeout(r, 1_200));
+      const board = {
+        id: `b-${Date.now()}`,
+        name: 'Later',
+        userId: listening.userId,
+        createdAt: now,
+      };
+      const push = await fetch(`${slow.url}/api/sync/push`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${writing}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          events: [
+            {
+              id: `e-${board.id}`,
+              entityType: 'Board',
+              operation: 'create',
+              payload: board,
+              createdAt: now,
+            },
+          ],
+        }),
+      });
+      expect((await push.json())[0].error).toBeNull();
+      // Bounded: the stream must end by itself; the test's own timeout is the backstop.
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value);
+      }
+      expect(text).not.toContain('event: poke');
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('sets the Secure flag on the cookie when asked (behind HTTPS)', async () => {
     const secure = await serveOnFreePort(
       await createDemoApp({ store, sessionSecret: SECRET, staticRoot: dist, secureCookie: true }),

@@ -66,3 +66,34 @@ test('the real host answers after the worker was stopped', async ({ context, pag
     ),
   ).toBe('t9');
 });
+
+test('a page that opens a new database starts its initial sync at once, not at the next timer', async ({
+  browser,
+  context,
+}) => {
+  const writer = await context.newPage();
+  await openClient(writer, server().url, options);
+  await writer.evaluate(async (b) => {
+    const { client } = window as unknown as FixtureWindow;
+    await client.Board.create(b);
+    await client.Todo.create(todoOf('t-first'));
+    await client.syncNow();
+  }, board);
+  // Another browser profile: a fresh worker and a database that never synced. Realtime is off,
+  // so no poke starts the sync; the engine's timer is 30 s away.
+  const fresh = await browser.newContext();
+  try {
+    await installTodoOf(fresh);
+    const page = await fresh.newPage();
+    await openClient(page, server().url, options);
+    await expect
+      .poll(() =>
+        page.evaluate(
+          async () => (await (window as unknown as FixtureWindow).client.Todo.get('t-first'))?.id,
+        ),
+      )
+      .toBe('t-first');
+  } finally {
+    await fresh.close();
+  }
+});

@@ -1,7 +1,11 @@
 import { POKE_EVENT } from 'swsync/schema';
 import type { PokeHub } from './poke-hub.ts';
 
-/** Default heartbeat: a comment line at most every 25 s keeps proxies from closing the stream. */
+/**
+ * Default heartbeat: a comment line every 25 s keeps proxies (30–100 s idle limits) from closing
+ * the stream. Bun's own 10 s idle timeout is lifted per stream instead (see `keepOpenOnBun`), so
+ * `stillAuthorized` is not asked every few seconds per client.
+ */
 export const DEFAULT_HEARTBEAT_MS = 25_000;
 
 export interface PokeStreamOptions {
@@ -11,11 +15,18 @@ export interface PokeStreamOptions {
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   /**
-   * Asked at every heartbeat: false (or a throw) ends the stream, so a session ended or revoked
-   * after the stream opened stops receiving pokes within one heartbeat. Default: always valid.
+   * Asked at every heartbeat, and before a poke when the last answer is older than
+   * {@link AUTH_RECHECK_MS}: false (or a throw) ends the stream, so a session ended or revoked
+   * after the stream opened gets no poke made after that (beyond one second) and loses the
+   * stream within one heartbeat. Default: always valid.
    */
   stillAuthorized?: () => Promise<boolean>;
+  /** Runs once when the stream ends, whoever ends it (e.g. to close a per-request store). */
+  onClose?: () => void;
 }
+
+/** How long a `stillAuthorized` answer covers the pokes that follow it, in ms. */
+export const AUTH_RECHECK_MS = 1_000;
 
 const encoder = new TextEncoder();
 
@@ -34,7 +45,7 @@ const encoder = new TextEncoder();
  * );
  */
 export async function openPokeStream(options: PokeStreamOptions): Promise<Response> {
-  const { hub, scope, heartbeatMs, signal, stillAuthorized } = options;
+  const { hub, scope, heartbeatMs, signal, stillAuthorized, onClose } = options;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -46,6 +57,7 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     if (heartbeat !== undefined) clearInterval(heartbeat);
     unsubscribe?.();
     signal.removeEventListener('abort', close);
+    onClose?.();
     try {
       controller?.close();
     } catch {
@@ -59,6 +71,33 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     } catch {
       close();
     }
+  };
+
+  // One check at a time; pokes that arrive meanwhile collapse into the latest cursor, which is
+  // all a client needs to know (that there is something to pull).
+  let checkedAt = Date.now();
+  let checking: Promise<boolean> | undefined;
+  const authorized = (): Promise<boolean> => {
+    if (!stillAuthorized) return Promise.resolve(true);
+    checking ??= stillAuthorized()
+      .catch(() => false)
+      .then((ok) => {
+        checking = undefined;
+        checkedAt = Date.now();
+        if (!ok) close();
+        return ok;
+      });
+    return checking;
+  };
+  let latestCursor: string | undefined;
+  const poke = async (cursor: string) => {
+    const waiting = latestCursor !== undefined;
+    latestCursor = cursor;
+    if (waiting) return;
+    if (checking || Date.now() - checkedAt > AUTH_RECHECK_MS) await authorized();
+    const next = latestCursor;
+    latestCursor = undefined;
+    send(`event: ${POKE_EVENT}\ndata: ${JSON.stringify({ cursor: next })}\n\n`);
   };
 
   const body = new ReadableStream<Uint8Array>({
@@ -76,9 +115,7 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
   } else {
     signal.addEventListener('abort', close);
     try {
-      unsubscribe = await hub.subscribe(scope, (cursor) => {
-        send(`event: ${POKE_EVENT}\ndata: ${JSON.stringify({ cursor })}\n\n`);
-      });
+      unsubscribe = await hub.subscribe(scope, (cursor) => void poke(cursor));
     } catch (error) {
       close();
       throw error;
@@ -87,9 +124,7 @@ export async function openPokeStream(options: PokeStreamOptions): Promise<Respon
     if (closed) unsubscribe();
     else {
       heartbeat = setInterval(async () => {
-        const authorized = stillAuthorized ? await stillAuthorized().catch(() => false) : true;
-        if (authorized) send(': heartbeat\n\n');
-        else close();
+        if (await authorized()) send(': heartbeat\n\n');
       }, heartbeatMs);
     }
   }

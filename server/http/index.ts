@@ -12,6 +12,7 @@ export {
   type SyncAuth,
   type SyncRoutesOptions,
   type SyncScopeKey,
+  type SyncStoreFactory,
 } from './options.ts';
 export { PokeHub, type PokeListener, pokeHubFor } from './poke-hub.ts';
 export { syncRoutes } from './routes.ts';

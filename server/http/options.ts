@@ -19,9 +19,24 @@ export type SyncAuth = (
  */
 export type SyncScopeKey = (identity: string, event?: OutboxEvent) => string;
 
+/**
+ * Opens a store for one request; `syncRoutes` closes it once that request is done (for
+ * `/events`, when the stream ends). For runtimes whose connections cannot outlive a request:
+ * workerd, where a store shared across requests fails from the second request on with "Cannot
+ * perform I/O on behalf of a different request".
+ *
+ * @example
+ * syncRoutes({ store: (c) => openPostgresStore({ url: c.env.DATABASE_URL }), schema, auth });
+ */
+export type SyncStoreFactory = (c: Context) => SyncStore | Promise<SyncStore>;
+
 export interface SyncRoutesOptions<M extends Models = Models> {
-  /** The database: `openPGliteStore()`, `openPostgresStore()` or `openStore()`. */
-  store: SyncStore;
+  /**
+   * The database: a store opened once (`openPGliteStore()`, `openPostgresStore()` or
+   * `openStore()`) and shared by every request, or a {@link SyncStoreFactory} opening one per
+   * request (workerd).
+   */
+  store: SyncStore | SyncStoreFactory;
   /** The models, shared with the clients. */
   schema: Schema<M>;
   /** Authenticates a request; null → 401. */
@@ -34,7 +49,11 @@ export interface SyncRoutesOptions<M extends Models = Models> {
   maxBatchSize?: number;
   /** Largest request body in bytes, declared or streamed; more → 413. Default 1 MiB. */
   bodyLimit?: number;
-  /** Interval of the SSE heartbeat comment, in ms. Default 25 000. */
+  /**
+   * Interval of the SSE heartbeat comment, in ms. Default 25 000: below the 30–100 s idle
+   * limits of common proxies. On Bun, whose server cuts a silent connection after 10 s
+   * (`idleTimeout`), `/events` turns that limit off for its own request.
+   */
   heartbeatMs?: number;
   /** Where unexpected errors are logged. Default `console.error`. */
   logger?: ErrorLogger;

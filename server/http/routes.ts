@@ -2,8 +2,10 @@ import { type Context, Hono } from 'hono';
 import { type Models, PULL_LIMIT_DEFAULT, type Schema } from 'swsync/schema';
 import { pullAndMaterializeLogs } from '../pull/index.ts';
 import { applyPush } from '../push/index.ts';
+import type { SyncStore } from '../store/types.ts';
 import { accountMismatch, readAccountHeader } from './account.ts';
 import { DEFAULT_BODY_LIMIT, readJsonBody } from './body.ts';
+import { keepOpenOnBun } from './bun.ts';
 import { createErrorHandler, notFoundHandler, unauthorized } from './errors.ts';
 import { DEFAULT_HEARTBEAT_MS, openPokeStream } from './events.ts';
 import { DEFAULT_MAX_BATCH_SIZE, type SyncRoutesOptions } from './options.ts';
@@ -22,9 +24,11 @@ import { checkPullBody, checkPushBody } from './validate.ts';
  *   schema,
  *   auth: (c) => verifySession(c.req.header('authorization')), // user id or null
  * }));
+ * // workerd: one store per request (connections cannot outlive their request there)
+ * syncRoutes({ store: (c) => openPostgresStore({ url: c.env.DATABASE_URL }), schema, auth });
  */
 export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hono {
-  const { store, customValidation, scopeKey } = options;
+  const { customValidation, scopeKey } = options;
   const schema: Schema = options.schema;
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -41,6 +45,20 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
   };
   const scopeOf = (identity: string) => (scopeKey ? scopeKey(identity) : identity);
 
+  // A shared store, or one opened for this request and closed once it is answered.
+  const storeOption = options.store;
+  const withStore = async <T>(c: Context, fn: (store: SyncStore) => Promise<T>): Promise<T> => {
+    if (typeof storeOption !== 'function') return fn(storeOption);
+    const store = await storeOption(c);
+    try {
+      return await fn(store);
+    } finally {
+      // The answer is decided by now (a push committed or not): a failed close must not turn
+      // it into an error, and it leaks nothing the runtime does not reclaim with the request.
+      await store.close().catch(() => {});
+    }
+  };
+
   const app = new Hono();
   app.onError(createErrorHandler(options.logger));
 
@@ -48,32 +66,39 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
   app.post('/push', async (c) => {
     const identity = await identify(c);
     const { events, clientId } = checkPushBody(await readJsonBody(c, bodyLimit), maxBatchSize);
-    const results = await applyPush({
-      events,
-      scopeKey: scopeKey ? (event) => scopeKey(identity, event) : identity,
-      store,
-      schema,
-      clientId: clientId ?? null,
-      ...(customValidation ? { customValidation } : {}),
-    });
+    const results = await withStore(c, (store) =>
+      applyPush({
+        events,
+        scopeKey: scopeKey ? (event) => scopeKey(identity, event) : identity,
+        store,
+        schema,
+        clientId: clientId ?? null,
+        ...(customValidation ? { customValidation } : {}),
+      }),
+    );
     return c.json(results);
   });
 
   app.post('/pull', async (c) => {
     const identity = await identify(c);
     const { lastChangelogId, limit } = checkPullBody(await readJsonBody(c, bodyLimit));
-    const page = await pullAndMaterializeLogs({
-      store,
-      scopeKey: scopeOf(identity),
-      account: identity,
-      lastChangelogId: lastChangelogId ?? null,
-      limit: limit ?? PULL_LIMIT_DEFAULT,
-    });
+    const page = await withStore(c, (store) =>
+      pullAndMaterializeLogs({
+        store,
+        scopeKey: scopeOf(identity),
+        account: identity,
+        lastChangelogId: lastChangelogId ?? null,
+        limit: limit ?? PULL_LIMIT_DEFAULT,
+      }),
+    );
     return c.json(page);
   });
 
   app.get('/events', async (c) => {
     const identity = await identify(c, true);
+    keepOpenOnBun(c);
+    const perRequest = typeof storeOption === 'function';
+    const store = perRequest ? await storeOption(c) : storeOption;
     return openPokeStream({
       hub: pokeHubFor(store),
       scope: scopeOf(identity),
@@ -81,6 +106,8 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
       signal: c.req.raw.signal,
       // The same credentials, asked again: a signed-out session's stream ends.
       stillAuthorized: async () => (await identify(c, true)) === identity,
+      // A per-request store lives as long as the stream (closed also when opening it fails).
+      ...(perRequest ? { onClose: () => void store.close().catch(() => {}) } : {}),
     });
   });
 

@@ -150,6 +150,59 @@ describeEachStore('applyPush', (getStore) => {
       expect(replica.entries[0]!.record).toEqual({ id, owner: scope, constructor: 'B' });
     });
 
+    it('undeclared keys in nested objects are refused per event, naming the path, never stripped', async () => {
+      const schema = defineSchema({
+        Note: model({
+          fields: z.object({
+            id: z.string(),
+            owner: z.string(),
+            meta: z.object({ colour: z.string(), pos: z.object({ x: z.number() }).optional() }),
+            tags: z.array(z.object({ label: z.string() })),
+          }),
+          key: 'id',
+          scope: 'owner',
+        }),
+      });
+      const scope = uniqueScope();
+      const id = recordKey('n');
+      const note = { id, owner: scope, meta: { colour: 'red' }, tags: [{ label: 'a' }] };
+      const results = await applyPush({
+        store: getStore(),
+        schema,
+        scopeKey: scope,
+        events: [
+          ev.create('Note', note),
+          ev.create('Note', { ...note, id: recordKey('n'), meta: { colour: 'red', size: 3 } }),
+          ev.update('Note', id, { meta: { colour: 'blue', pos: { x: 1, y: 2 } } }),
+          ev.update('Note', id, { tags: [{ label: 'b', hue: 'x' }] }),
+          ev.update('Note', id, { meta: JSON.parse('{"colour": "green", "__proto__": {}}') }),
+          ev.update('Note', id, { meta: { colour: 'blue', pos: { x: 1 } } }),
+        ],
+      });
+      expect(results.map((r) => r.error?.message ?? null)).toEqual([
+        null,
+        'the payload does not match the create schema: meta: Unrecognized key: "size"',
+        'the payload does not match the update schema: meta.pos: Unrecognized key: "y"',
+        'the payload does not match the update schema: tags.0: Unrecognized key: "hue"',
+        'the payload does not match the update schema: meta: Unrecognized key: "__proto__"',
+        null,
+      ]);
+      expect(errorTypes(results)).toEqual([
+        null,
+        'RECORD_VALIDATION_FAILURE',
+        'RECORD_VALIDATION_FAILURE',
+        'RECORD_VALIDATION_FAILURE',
+        'RECORD_VALIDATION_FAILURE',
+        null,
+      ]);
+      const replica = await drain(getStore(), scope);
+      expect(replica.entries).toHaveLength(1);
+      expect(replica.entries[0]).toMatchObject({
+        version: 2,
+        record: { ...note, meta: { colour: 'blue', pos: { x: 1 } } },
+      });
+    });
+
     it("a payload's rejection names each failing field and zod's reason", async () => {
       const scope = uniqueScope();
       const good = board(recordKey('b'), scope);

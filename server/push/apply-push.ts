@@ -1,6 +1,6 @@
 import type { PushResult } from 'swsync/schema';
 import { databaseUnavailable } from '../errors.ts';
-import { StoreClosedError } from '../store/errors.ts';
+import { StoreClosedError, StoreTimeoutError } from '../store/errors.ts';
 import { classifyFault } from '../store/faults.ts';
 import type { SqlClient } from '../store/types.ts';
 import { prepareEvent } from './prepare.ts';
@@ -73,9 +73,14 @@ export async function runBatch(options: BatchOptions): Promise<PushResult[]> {
       // A lost connection is worth another try on a fresh one. Safe even if the COMMIT went
       // through before the loss: the retry finds the event ids applied and repeats the results.
       // A race or serialization failure always rolled back, so it is retried in any case.
+      // Not a closed store, nor a missed deadline: another full wait would only make the
+      // client's request time out; it retries after its own backoff.
       const retryable =
         kind === 'retry' ||
-        (kind === 'unavailable' && safeAfterLoss && !(error instanceof StoreClosedError));
+        (kind === 'unavailable' &&
+          safeAfterLoss &&
+          !(error instanceof StoreClosedError) &&
+          !(error instanceof StoreTimeoutError));
       if (retryable && attempt < options.maxAttempts) {
         // Full jitter: two racing batches should not collide again on the retry.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));

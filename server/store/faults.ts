@@ -1,4 +1,4 @@
-import { StoreClosedError } from './errors.ts';
+import { StoreClosedError, StoreTimeoutError } from './errors.ts';
 
 /**
  * How a failed transaction should be handled:
@@ -30,7 +30,7 @@ const NETWORK_CODES = new Set([
 
 /** Classifies an error thrown by a store call. */
 export function classifyFault(error: unknown): FaultKind {
-  if (error instanceof StoreClosedError) return 'unavailable';
+  if (error instanceof StoreClosedError || error instanceof StoreTimeoutError) return 'unavailable';
   if (typeof error !== 'object' || error === null) return 'other';
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {

@@ -103,10 +103,16 @@ export async function migrate(store: Pick<SyncStore, 'transaction'>): Promise<vo
   });
 }
 
-/** Migrates a store just opened; closes it if that fails, so a failed open leaks no connection. */
-export async function migrateOrClose(store: SyncStore): Promise<SyncStore> {
+/**
+ * Migrates a store just opened (through `migrator`, by default the store itself); closes it if
+ * that fails, so a failed open leaks no connection.
+ */
+export async function migrateOrClose(
+  store: SyncStore,
+  migrator: Pick<SyncStore, 'transaction'> = store,
+): Promise<SyncStore> {
   try {
-    await migrate(store);
+    await migrate(migrator);
   } catch (error) {
     await store.close();
     throw error;

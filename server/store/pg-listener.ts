@@ -14,6 +14,8 @@ interface Subscription {
 /** First and longest pause between attempts to LISTEN again while the database is down. */
 const RETRY_BASE_MS = 50;
 const RETRY_MAX_MS = 2_000;
+/** Longest one attempt to LISTEN again may take before its connection is replaced. */
+const RESTORE_TIMEOUT_MS = 5_000;
 
 const quote = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
 
@@ -29,7 +31,8 @@ const quote = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
  * made while that restore is under way resolves at once; the restore covers it.
  */
 export class PgListener {
-  readonly #sql: Sql;
+  readonly #makeSql: (hooks: ListenerHooks) => Sql;
+  #sql: Sql;
   readonly #channels = new Map<string, Set<Subscription>>();
   /** The first LISTEN of each channel, which later subscribers of that channel wait for. */
   readonly #ready = new Map<string, Promise<void>>();
@@ -37,12 +40,34 @@ export class PgListener {
   #lostAgain = false;
   #closed = false;
 
-  /** `makeSql` builds the listener's connection (max 1, no idle or lifetime limit). */
+  /**
+   * `makeSql` builds the listener's connection (max 1, no idle or lifetime limit, a bounded
+   * connect timeout). It is called again for each restore: postgres.js 3.4.9 cannot always
+   * reuse a connection whose backend died (see RecyclingPool), so a lost one is dropped.
+   */
   constructor(makeSql: (hooks: ListenerHooks) => Sql) {
-    this.#sql = makeSql({
-      onnotify: (channel, payload) => this.#deliver(channel, payload),
-      onclose: () => this.#lost(),
+    this.#makeSql = makeSql;
+    this.#sql = this.#connect();
+  }
+
+  /** A fresh connection whose hooks only count while it is the current one. */
+  #connect(): Sql {
+    const sql: Sql = this.#makeSql({
+      onnotify: (channel, payload) => {
+        if (this.#sql === sql) this.#deliver(channel, payload);
+      },
+      onclose: () => {
+        if (this.#sql === sql) this.#lost();
+      },
     });
+    return sql;
+  }
+
+  /** Drops the current connection for a fresh one (the old one is cut at once). */
+  #replace(): void {
+    const old = this.#sql;
+    this.#sql = this.#connect();
+    void old.end({ timeout: 0 }).catch(() => undefined);
   }
 
   /** LISTEN on `channel`; resolves once listening (or once a restore that covers it runs). */
@@ -118,16 +143,30 @@ export class PgListener {
   async #restore(): Promise<void> {
     for (let attempt = 0; !this.#closed; attempt++) {
       this.#lostAgain = false;
+      this.#replace();
+      const sql = this.#sql;
       const channels = [...this.#channels.keys()];
+      let timer: NodeJS.Timeout | undefined;
       try {
-        // One statement per channel: the connection (re)opens on the first.
-        for (const channel of channels) await this.#sql.unsafe(`LISTEN ${quote(channel)}`);
+        // One statement per channel: the connection opens on the first. Bounded, so that a
+        // connection that stops answering is replaced rather than waited for.
+        const listening = (async () => {
+          for (const channel of channels) await sql.unsafe(`LISTEN ${quote(channel)}`);
+        })();
+        await Promise.race([
+          listening,
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('LISTEN timed out')), RESTORE_TIMEOUT_MS);
+          }),
+        ]);
         // Lost again while listening: the LISTENs may have gone to the dead connection.
         if (this.#lostAgain) continue;
         break;
       } catch {
         const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempt, 10));
         await new Promise((resolve) => setTimeout(resolve, delay));
+      } finally {
+        clearTimeout(timer);
       }
     }
     this.#restoring = false;

@@ -1,3 +1,4 @@
+import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { StoreClosedError } from './errors.ts';
 import { migrateOrClose } from './migrations.ts';
 import { toParam } from './params.ts';
@@ -6,7 +7,29 @@ import type { SqlClient, SyncStore } from './types.ts';
 export interface PGliteStoreOptions {
   /** Data directory on disk; undefined → an in-memory database (gone on close). */
   dataDir?: string;
+  /**
+   * Passed to `PGlite.create` as they are (`relaxedDurability`, `extensions`, `debug`...);
+   * `dataDir` above, when set, wins over theirs. Ignored with `pglite`.
+   */
+  options?: PGliteOptions;
+  /**
+   * An open PGlite instance to use instead of creating one. The app keeps owning it: the
+   * store's `close()` leaves it open.
+   */
+  pglite?: PGlite;
 }
+
+/**
+ * PGlite loads its WebAssembly and data files from URLs next to its module; workerd has no file
+ * system to read them from and refuses to compile WebAssembly from bytes at run time.
+ */
+export const PGLITE_ON_WORKERD_MESSAGE =
+  'PGlite cannot load on workerd (Cloudflare Workers): it reads its .wasm and .data files from ' +
+  'URLs beside its module, which workerd cannot open. Use PostgreSQL there: ' +
+  'openPostgresStore({ url }) per request (see examples/workers).';
+
+const onWorkerd = () =>
+  typeof navigator !== 'undefined' && navigator.userAgent === 'Cloudflare-Workers';
 
 /**
  * Opens the embedded store (PGlite) and runs its migrations.
@@ -15,16 +38,20 @@ export interface PGliteStoreOptions {
  * plain `query()` calls wait for the running transaction, so statements of two transactions
  * never interleave; concurrent pushes simply queue.
  *
+ * Throws when PGlite cannot start (a bad `dataDir`, a failed migration) and, on workerd without
+ * `pglite`, an error saying why PGlite cannot run there ({@link PGLITE_ON_WORKERD_MESSAGE}).
+ *
  * @example
  * const store = await openPGliteStore({ dataDir: '.data/pglite' });
  * await store.query('SELECT 1');
  * await store.close();
+ * // PGlite's own options, or an instance the app made:
+ * const fast = await openPGliteStore({ options: { relaxedDurability: true } });
+ * const mine = await openPGliteStore({ pglite: await PGlite.create() });
  */
 export async function openPGliteStore(options: PGliteStoreOptions = {}): Promise<SyncStore> {
-  // Dynamic import: PGlite is an optional peer dependency.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db =
-    options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
+  const db = options.pglite ?? (await createPGlite(options));
+  const owned = options.pglite === undefined;
   let closed = false;
   const open = () => {
     if (closed) throw new StoreClosedError();
@@ -60,8 +87,18 @@ export async function openPGliteStore(options: PGliteStoreOptions = {}): Promise
     async close() {
       if (closed) return;
       closed = true;
-      await db.close();
+      if (owned) await db.close();
     },
   };
   return migrateOrClose(store);
+}
+
+async function createPGlite(options: PGliteStoreOptions): Promise<PGlite> {
+  if (onWorkerd()) throw new Error(PGLITE_ON_WORKERD_MESSAGE);
+  // Dynamic import: PGlite is an optional peer dependency.
+  const { PGlite } = await import('@electric-sql/pglite');
+  return PGlite.create({
+    ...options.options,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+  });
 }

@@ -2,6 +2,7 @@ import { StoreClosedError } from './errors.ts';
 import { migrateOrClose } from './migrations.ts';
 import { type Param, toParam } from './params.ts';
 import { PgListener } from './pg-listener.ts';
+import { RecyclingPool } from './pg-pool.ts';
 import type { SqlClient, SyncStore } from './types.ts';
 
 export interface PostgresStoreOptions {
@@ -11,10 +12,40 @@ export interface PostgresStoreOptions {
   max?: number;
   /** How long `close()` lets running queries finish before cutting connections. Default 5 s. */
   closeTimeoutSeconds?: number;
+  /**
+   * Longest a `query` or a whole `transaction` may take, ms; past it the call fails with
+   * `StoreTimeoutError` (a 503 for the client) and the pool is replaced. Default 15 000.
+   * Migrations run without it.
+   */
+  statementTimeoutMs?: number;
+  /** How long opening a connection (TCP, TLS, startup, auth) may take, s. Default 10. */
+  connectTimeoutSeconds?: number;
 }
 
+/** How long a pool replaced after a lost connection lets its running statements finish, s. */
+const RETIRE_GRACE_SECONDS = 2;
+
 /**
- * Opens a PostgreSQL store through postgres.js and runs its migrations.
+ * URLs whose migrations this process already ran: a store opened per request (workerd, where
+ * connections cannot outlive their request) then costs one connection, not a migration too.
+ * Plain strings, so workerd shares them across requests.
+ */
+const migrated = new Set<string>();
+
+/**
+ * Opens a PostgreSQL store through postgres.js and runs its migrations (at the first open of
+ * each URL in this process; later opens of that URL trust them).
+ *
+ * Cheap enough to open per request, which workerd needs (a connection made during one request
+ * cannot serve another): pass `store: (c) => openPostgresStore({ url: c.env.DATABASE_URL })` to
+ * `syncRoutes`, which closes it when the request is done. There postgres.js needs the
+ * `nodejs_compat` compatibility flag.
+ *
+ * A lost connection (a restart, `pg_terminate_backend`, a network cut) fails the statements
+ * that ran on it with a connection error (classified `unavailable`: a 503) and replaces the
+ * whole pool, because postgres.js 3.4.9 cannot reuse such a connection (see RecyclingPool);
+ * a call that outlives `statementTimeoutMs` fails the same way. So an outage never leaves the
+ * store hanging: once the database is back, the next statements are answered.
  *
  * @example
  * const store = await openPostgresStore({ url: process.env.DATABASE_URL!, max: 10 });
@@ -24,9 +55,21 @@ export interface PostgresStoreOptions {
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<SyncStore> {
   // Dynamic import: postgres.js is an optional peer dependency.
   const { default: postgres } = await import('postgres');
-  const sql = postgres(options.url, {
-    max: options.max ?? 10,
-    onnotice: () => {},
+  const connectTimeout = options.connectTimeoutSeconds ?? 10;
+  const pool = new RecyclingPool({
+    makeSql: () =>
+      postgres(options.url, {
+        max: options.max ?? 10,
+        connect_timeout: connectTimeout,
+        // Off: postgres.js 3.4.9 fetches array types as the first statement of every new
+        // connection and drops that promise, so a backend killed during it is an unhandled
+        // rejection that ends the process (porsager/postgres#1192, #1223). The store binds
+        // only scalars and JSON text and reads no array columns.
+        fetch_types: false,
+        onnotice: () => {},
+      }),
+    deadlineMs: options.statementTimeoutMs ?? 15_000,
+    retireGraceSeconds: RETIRE_GRACE_SECONDS,
   });
   // LISTEN gets a connection of its own, owned by PgListener (see there why not sql.listen).
   const listener = new PgListener((hooks) => {
@@ -36,6 +79,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return postgres(options.url, {
       max: 1,
       max_lifetime: null,
+      connect_timeout: connectTimeout,
       fetch_types: false,
       onnotice: () => {},
       ...untyped,
@@ -55,18 +99,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return [...(rows as Row[])];
   };
 
+  const transaction = async <T>(
+    fn: (tx: SqlClient) => Promise<T>,
+    deadlineMs?: number | null,
+  ): Promise<T> => {
+    open();
+    const result = await pool.run(
+      (sql) =>
+        sql.begin(async (tx) => {
+          const client: SqlClient = { query: (text, params) => run(tx, text, params) };
+          // Wrapped so postgres.js does not treat an array result as a list of queries.
+          return { value: await fn(client) };
+        }),
+      deadlineMs,
+    );
+    return (result as { value: T }).value;
+  };
+
   const store: SyncStore = {
     kind: 'postgres',
-    query: (text, params) => run(sql, text, params),
-    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-      open();
-      const result = await sql.begin(async (tx) => {
-        const client: SqlClient = { query: (text, params) => run(tx, text, params) };
-        // Wrapped so postgres.js does not treat an array result as a list of queries.
-        return { value: await fn(client) };
-      });
-      return (result as { value: T }).value;
-    },
+    query: (text, params) => pool.run((sql) => run(sql, text, params)),
+    transaction: (fn) => transaction(fn),
     async listen(channel, onNotify, onRestored) {
       open();
       return listener.listen(channel, onNotify, onRestored);
@@ -74,8 +127,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([sql.end({ timeout: options.closeTimeoutSeconds ?? 5 }), listener.end()]);
+      await Promise.all([pool.end(options.closeTimeoutSeconds ?? 5), listener.end()]);
     },
   };
-  return migrateOrClose(store);
+  if (migrated.has(options.url)) return store;
+  // A migration may take long on a big database: no deadline.
+  await migrateOrClose(store, { transaction: (fn) => transaction(fn, null) });
+  migrated.add(options.url);
+  return store;
 }

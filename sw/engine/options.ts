@@ -1,4 +1,4 @@
-import type { BroadcastMessage, Schema } from 'swsync/schema';
+import { type BroadcastMessage, PULL_LIMIT_MAX, type Schema } from 'swsync/schema';
 import { type BackoffOptions, DEFAULT_BACKOFF, timerDelay } from '../sync/backoff.ts';
 import { DEFAULT_RECEIPT_TTL_MS } from '../write/receipts.ts';
 
@@ -25,7 +25,10 @@ export interface EngineOptions<S extends Schema = Schema> {
   credentials?: RequestCredentials;
   /** Events per push, default 100 (the server's default limit; never set it above the server's). */
   batchSize?: number;
-  /** Entries per pull page, default 500 (1..1000). */
+  /**
+   * Entries per pull page, 1..1000. Default 1000, the most the protocol allows: fewer round
+   * trips and IndexedDB transactions for an initial sync.
+   */
   pullLimit?: number;
   /**
    * Default `{ baseMs: 1000, capMs: 300_000 }`. Every retry delay, a server's `Retry-After`
@@ -110,7 +113,7 @@ export function resolveOptions<S extends Schema>(
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     credentials: options.credentials ?? 'same-origin',
     batchSize: options.batchSize ?? 100,
-    pullLimit: options.pullLimit ?? 500,
+    pullLimit: options.pullLimit ?? PULL_LIMIT_MAX,
     backoff: resolveBackoff(options.backoff),
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,

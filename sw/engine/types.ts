@@ -46,6 +46,7 @@ export type SyncReason =
   | 'write'
   | 'poke'
   | 'visible'
+  | 'open'
   | 'startup'
   | 'timer'
   | (string & {});

@@ -38,6 +38,9 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
       const engine = await registry.get(db);
       // A page naming the account says it is signed in here: resume it if it was paused.
       if (named) await engine.resume(account);
+      // A page that opens the database wants it current, a first one its initial sync now
+      // rather than at the next timer (a scheduled retry still waits: see SyncReason).
+      void work.run(() => engine.sync('open'));
       return {
         protocolVersion: PAGE_PROTOCOL_VERSION,
         dbName: db,

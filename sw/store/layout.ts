@@ -54,6 +54,11 @@ export const META_KEYS = {
    * cascade reached (a child moved away on another device, and everything under it, survives).
    */
   appliedCascades: 'appliedCascades',
+  /**
+   * Entries received so far by the full pull under way (a number), so its progress keeps
+   * counting across runs (a run's time budget, a restarted worker); gone when it completes.
+   */
+  fullPullReceived: 'fullPullReceived',
 } as const;
 
 /** `meta[appliedCascades]`: an applied delete whose descendants stay hidden until a pull ends. */

@@ -104,7 +104,14 @@ async function applyOne(
 ): Promise<{ record: Record<string, unknown> | null; seq: number }> {
   const model = modelOf(schema, write.model);
   const store = tx.objectStore(write.model);
-  const current = ((await store.get(write.key)) as Record<string, unknown> | undefined) ?? null;
+  const baseStore = tx.objectStore(STORES.base);
+  // Asked together: IndexedDB answers a transaction's requests in order, one round trip for all.
+  const [stored, existingBase, version] = await Promise.all([
+    store.get(write.key) as Promise<Record<string, unknown> | undefined>,
+    baseStore.get([write.model, write.key]) as Promise<BaseRow | undefined>,
+    getVersion(tx, write.model, write.key),
+  ]);
+  const current = stored ?? null;
 
   let next: Record<string, unknown> | null;
   let payload: OutboxEvent['payload'];
@@ -126,12 +133,11 @@ async function applyOne(
 
   // The first pending event of a record saves the server-confirmed state it started from:
   // a rejection restores it, and later events replay on top of it.
-  const baseStore = tx.objectStore(STORES.base);
-  let base = (await baseStore.get([write.model, write.key])) as BaseRow | undefined;
+  const writes: Promise<unknown>[] = [];
+  let base = existingBase;
   if (!base) {
-    const version = await getVersion(tx, write.model, write.key);
     base = { model: write.model, key: write.key, record: current, version };
-    await baseStore.put(base);
+    writes.push(baseStore.put(base));
   }
 
   const event: OutboxEvent = {
@@ -145,8 +151,8 @@ async function applyOne(
   };
   const row: OutboxRow = { model: write.model, key: write.key, event };
   if (extra.cascade?.length) row.cascade = extra.cascade;
-  const seq = (await tx.objectStore(STORES.outbox).add(row)) as number;
-  if (next === null) await store.delete(write.key);
-  else await store.put(next);
+  const added = tx.objectStore(STORES.outbox).add(row) as Promise<number>;
+  writes.push(next === null ? store.delete(write.key) : store.put(next));
+  const [seq] = await Promise.all([added, ...writes]);
   return { record: next, seq };
 }

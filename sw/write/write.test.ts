@@ -151,6 +151,59 @@ describe('local writes', () => {
     await engine.close();
   });
 
+  it('refuses undeclared keys in nested objects, naming the path, instead of dropping them', async () => {
+    const schema = defineSchema({
+      Note: model({
+        fields: z.object({
+          id: z.string(),
+          owner: z.string(),
+          meta: z.object({ colour: z.string(), pos: z.object({ x: z.number() }).optional() }),
+        }),
+        key: 'id',
+        scope: 'owner',
+      }),
+    });
+    const engine = await createEngine({
+      schema,
+      dbName: 'n',
+      indexedDB: new IDBFactory(),
+      ...offline,
+    });
+    const note = { id: 'n1', owner: 'u1', meta: { colour: 'red' } };
+    await engine.create('Note', note);
+    const refused = async (write: () => Promise<unknown>) => {
+      const error = await write().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(WriteValidationError);
+      return (error as WriteValidationError).details.issues.map((i) => [
+        i.path.join('.'),
+        i.message,
+      ]);
+    };
+    expect(
+      await refused(() =>
+        engine.create('Note', { id: 'n2', owner: 'u1', meta: { colour: 'red', size: 3 } } as never),
+      ),
+    ).toEqual([['meta', 'Unrecognized key: "size"']]);
+    expect(
+      await refused(() =>
+        engine.update('Note', 'n1', { meta: { colour: 'red', pos: { x: 1, y: 2 } } } as never),
+      ),
+    ).toEqual([['meta.pos', 'Unrecognized key: "y"']]);
+    expect(
+      await refused(() =>
+        engine.update('Note', 'n1', {
+          meta: structuredClone(JSON.parse('{"colour": "x", "__proto__": {}}')),
+        }),
+      ),
+    ).toEqual([['meta', 'Unrecognized key: "__proto__"']]);
+    expect(await engine.list('Note')).toEqual([note]);
+    expect((await engine.status()).pending).toBe(1);
+    await engine.close();
+  });
+
   it('deduplicates by mutationId, across engine restarts', async () => {
     const idb = new IDBFactory();
     const first = await engineOn(idb);

@@ -71,6 +71,34 @@ export function syncSuite(f: SyncFixture): void {
       await other.engine.close();
     });
 
+    it('keeps counting initial-sync progress across runs cut by the time budget', async () => {
+      const user = randomUUID();
+      const { engine } = await engineFor(user);
+      await engine.create('Board', board('b-budget', user));
+      for (const n of [1, 2, 3, 4]) await engine.create('Todo', todo(`t-budget${n}`, 'b-budget'));
+      await engine.sync();
+      // A clock that jumps on every reading: each run has time for about one page.
+      let t = 0;
+      const other = await engineFor(user, new IDBFactory(), {
+        pullLimit: 1,
+        runBudgetMs: 1_000,
+        now: () => (t += 400),
+      });
+      let runs = 0;
+      let status = await other.engine.sync();
+      while (!status.initialSync?.done && runs++ < 20) status = await other.engine.sync();
+      expect(runs).toBeGreaterThan(1);
+      expect(status.initialSync).toEqual({ records: 5, done: true });
+      const progress = other.messages.flatMap((m) =>
+        m.type === 'status' && m.status.initialSync ? [m.status.initialSync.records] : [],
+      );
+      // Never back to a smaller number when a new run carries the pull on.
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+      expect([...new Set(progress)].filter((n) => n > 0)).toEqual([1, 2, 3, 4, 5]);
+      await engine.close();
+      await other.engine.close();
+    });
+
     it('retries a batch whose response was lost without applying it twice', async () => {
       const user = randomUUID();
       const faulty = faultyFetch();

@@ -1,0 +1,125 @@
+import { chromium } from '@playwright/test';
+import { Hono } from 'hono';
+import { applyPush, type SyncStore, syncRoutes } from 'swsync/server';
+import { demoSchema } from '../demo/schema.ts';
+import { fixturePageFiles } from '../e2e/page-sdk/fixtures/page-files.ts';
+import { startFixtureServer } from '../e2e/support/fixture-server.ts';
+import { chromiumLaunch } from '../playwright.config.ts';
+import { seedBoard, todoEvents } from './push.ts';
+
+export interface InitialSyncResult {
+  records: number;
+  /** Medians, ms. */
+  oursMs: number;
+  baselineMs: number;
+}
+
+const USER = 'bench-initial-sync';
+
+/**
+ * The first sync of a fresh browser profile in Chromium: the page SDK and the real worker host
+ * against the real routes, until `initialSync.done`; baseline in the same run, on the same
+ * records: one fetch of every record as one JSON array and one IndexedDB transaction that puts
+ * them all (what an app with no sync engine at all would do). Fresh context per trial,
+ * interleaved, medians.
+ */
+export async function benchInitialSync(
+  store: SyncStore,
+  todos: number,
+  trials = 3,
+): Promise<InitialSyncResult> {
+  const boardId = await seedBoard(store, USER);
+  const events = todoEvents(USER, boardId, todos);
+  for (let i = 0; i < events.length; i += 500) {
+    await applyPush({
+      store,
+      schema: demoSchema,
+      scopeKey: USER,
+      events: events.slice(i, i + 500),
+    });
+  }
+  const app = new Hono();
+  app.route('/api/sync', syncRoutes({ store, schema: demoSchema, auth: () => USER }));
+  app.get('/bench/all', async (c) => {
+    const rows = await store.query<{ record: object }>(
+      'SELECT record FROM swsync_records WHERE scope = $1 AND record IS NOT NULL',
+      [USER],
+    );
+    return c.json(rows.map((r) => r.record));
+  });
+  const files = await fixturePageFiles({ '/engine-sw.js': 'engine-worker.ts' });
+  const server = await startFixtureServer(files, (request) => app.fetch(request));
+  const browser = await chromium.launch({ headless: true, ...chromiumLaunch });
+  const inFreshPage = async <T>(run: () => Promise<T>): Promise<T> => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      return await page.evaluate(run);
+    } finally {
+      await context.close();
+    }
+  };
+  const ours = () =>
+    inFreshPage(async () => {
+      const w = window as unknown as {
+        sdk: typeof import('swsync/page');
+        demoSchema: typeof demoSchema;
+      };
+      const started = performance.now();
+      const client = w.sdk.createClient({
+        schema: w.demoSchema,
+        endpoint: '/api/sync',
+        dbName: 'bench',
+        worker: '/engine-sw.js',
+        realtime: false,
+      });
+      await new Promise<void>((resolve) => {
+        const stop = client.status.subscribe((s) => {
+          if (s.initialSync?.done) {
+            resolve();
+            queueMicrotask(() => stop());
+          }
+        });
+      });
+      const ms = performance.now() - started;
+      client.close();
+      return ms;
+    });
+  const baseline = () =>
+    inFreshPage(async () => {
+      const started = performance.now();
+      const records = (await (await fetch('/bench/all')).json()) as { id: string }[];
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open('raw', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('Todo', { keyPath: 'id' });
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      await new Promise<void>((resolve, reject) => {
+        const tx = db.transaction('Todo', 'readwrite');
+        for (const record of records) tx.objectStore('Todo').put(record);
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+      return performance.now() - started;
+    });
+  try {
+    const oursMs: number[] = [];
+    const baselineMs: number[] = [];
+    for (let i = 0; i < trials; i++) {
+      baselineMs.push(await baseline());
+      oursMs.push(await ours());
+    }
+    return { records: todos + 1, oursMs: median(oursMs), baselineMs: median(baselineMs) };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}

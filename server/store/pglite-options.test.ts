@@ -1,0 +1,35 @@
+import { PGlite } from '@electric-sql/pglite';
+import { describe, expect, it } from 'vitest';
+import { openPGliteStore } from './pglite.ts';
+
+// Each test starts a PGlite of its own (~3 s alone, far more on a busy 2-core machine).
+describe('openPGliteStore options', { timeout: 120_000 }, () => {
+  it("passes PGlite's own options through", async () => {
+    // An observable option: a parser for `text` (OID 25), which migrations never read.
+    const store = await openPGliteStore({
+      options: { parsers: { 25: (value: string) => value.toUpperCase() } },
+    });
+    try {
+      expect(await store.query("SELECT 'abc'::text AS t")).toEqual([{ t: 'ABC' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("uses the app's instance, migrates it, and leaves it open on close", async () => {
+    const pglite = await PGlite.create();
+    try {
+      const store = await openPGliteStore({ pglite });
+      await store.close();
+      const tables = await pglite.query<{ version: number }>(
+        'SELECT version FROM swsync_migrations',
+      );
+      expect(tables.rows.length).toBeGreaterThan(0);
+    } finally {
+      await pglite.close();
+    }
+  });
+
+  // On workerd it throws PGLITE_ON_WORKERD_MESSAGE: proven in workerd itself by
+  // `npm run test:runtimes` (examples/testing/runtimes.test.ts, "PGlite on workerd").
+});
