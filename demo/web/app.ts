@@ -1,10 +1,13 @@
 import type { RecordOf, SyncStatus } from 'swsync/schema';
 import type { DemoSchema } from '../schema.ts';
+import { createBoardView, type NoBoard } from './board-view.ts';
+import { createBoardsPanel } from './boards-panel.ts';
 import { h } from './dom.ts';
+import { friendlyError } from './messages.ts';
 import { selectedBoard } from './session.ts';
-import { statusText } from './status-text.ts';
+import { createStatusView } from './status-view.ts';
 import { createToasts } from './toasts.ts';
-import { todoItem } from './todo-item.ts';
+import { createUndoableDeletes } from './undo.ts';
 
 export type Board = RecordOf<DemoSchema['models']['Board']>;
 export type Todo = RecordOf<DemoSchema['models']['Todo']>;
@@ -18,9 +21,15 @@ export interface DemoData {
   boards: Live<Board[]>;
   todos(boardId: string): Live<Todo[]>;
   status: Live<SyncStatus>;
+  /** One sentence per cause of rejected changes, naming the item and the reason. */
   onRejected(listener: (message: string) => void): void;
   addBoard(name: string): Promise<Board>;
-  addTodo(boardId: string, title: string): Promise<void>;
+  renameBoard(board: Board, name: string): Promise<void>;
+  /** Deletes the board and, with it, its todos. */
+  deleteBoard(board: Board): Promise<void>;
+  /** A new todo record (not stored yet): the view shows it before `addTodo` resolves. */
+  newTodo(boardId: string, title: string): Todo;
+  addTodo(todo: Todo): Promise<void>;
   setDone(todo: Todo, done: boolean): Promise<void>;
   rename(todo: Todo, title: string): Promise<void>;
   deleteTodo(todo: Todo): Promise<void>;
@@ -28,7 +37,28 @@ export interface DemoData {
   syncNow(): Promise<void>;
 }
 
-/** Renders the signed-in app into `root`. Forms are built once; only lists re-render. */
+/**
+ * How far this page knows the local data to be complete: `'initial'` while a first full sync
+ * runs, `'settled'` once a sync ended (or none can run: offline, paused, failing).
+ */
+export type SyncPhase = 'unknown' | 'initial' | 'settled';
+
+function syncPhase(s: SyncStatus): SyncPhase {
+  if (s.initialSync && !s.initialSync.done) return 'initial';
+  const settled =
+    !s.online ||
+    s.lastSyncAt !== null ||
+    s.initialSync?.done === true ||
+    s.paused !== null ||
+    s.lastError !== null;
+  return settled ? 'settled' : 'unknown';
+}
+
+/**
+ * Renders the signed-in app into `root`. Everything is built once; lists update in place.
+ * `focusOnStart`: move the focus to "New todo" (a board is open) or "New board" (none is) once
+ * the boards are known, as after a sign-in.
+ */
 export function renderApp(
   root: HTMLElement,
   data: DemoData,
@@ -37,190 +67,128 @@ export function renderApp(
     /** `removeData`: delete this account's local data too ("Sign out and remove data"). */
     onSignOut(removeData: boolean): Promise<void>;
   },
+  options: { focusOnStart?: boolean } = {},
 ) {
   const toasts = createToasts();
-  const report = (error: unknown) =>
-    toasts.show(error instanceof Error ? error.message : String(error), 'error');
-  data.onRejected((message) => toasts.show(message, 'error'));
+  const report = (error: unknown, subject?: string) =>
+    toasts.show(friendlyError(error, subject), { kind: 'error' });
+  data.onRejected((message) => toasts.show(message, { kind: 'error' }));
 
-  const status = h('div', { class: 'pill', role: 'status', 'aria-live': 'polite' }, 'Connecting…');
-  const banner = h(
-    'div',
-    { class: 'banner', hidden: true },
-    'You are offline. Changes are saved on this device and sync when you reconnect.',
-  );
-  const progressBar = h('div', { style: 'width: 0%' });
-  const progress = h(
-    'div',
-    { class: 'progress', role: 'progressbar', 'aria-label': 'Initial sync', hidden: true },
-    progressBar,
-  );
-  const retryNow = h(
-    'button',
-    {
-      class: 'link',
-      type: 'button',
-      hidden: true,
-      on: { click: () => void data.syncNow().catch(report) },
-    },
-    'Retry now',
-  );
-  let latest: SyncStatus | null = null;
-  let ticking: ReturnType<typeof setInterval> | undefined;
-  const showStatus = () => {
-    const s = latest;
-    if (!s) return;
-    const text = statusText(s);
-    // Only a changed text is written: a countdown tick must not re-announce the same line.
-    if (status.textContent !== text) status.textContent = text;
-    status.dataset.state = !s.online
-      ? 'offline'
-      : s.retry
-        ? 'retrying'
-        : s.pending > 0
-          ? 'pending'
-          : text === 'Synced'
-            ? 'synced'
-            : 'busy';
-    retryNow.hidden = !s.online || s.retry === null || s.paused !== null;
-  };
-  data.status.subscribe((s) => {
-    latest = s;
-    showStatus();
-    // "Retrying in 8 s" counts down between status changes.
-    if (s.retry && ticking === undefined) ticking = setInterval(showStatus, 1000);
-    if (!s.retry && ticking !== undefined) {
-      clearInterval(ticking);
-      ticking = undefined;
-    }
-    banner.hidden = s.online;
-    const initial = s.initialSync;
-    progress.hidden = !initial || initial.done;
-    if (initial) {
-      progress.setAttribute('aria-valuetext', `${initial.records} records`);
-      progressBar.style.width = `${Math.min(95, 10 + Math.log10(initial.records + 1) * 25)}%`;
-    }
-  });
+  const status = createStatusView(data.status, () => void data.syncNow().catch(report));
+  let sync: SyncPhase = 'unknown';
 
-  const boardInput = h('input', {
-    'aria-label': 'New board',
-    placeholder: 'New board',
-    maxlength: 200,
-  });
-  const boardList = h('ul', { class: 'boards', 'aria-label': 'Boards' });
-  const boardForm = h(
-    'form',
-    {
-      class: 'add',
-      on: {
-        submit: (e) => {
-          e.preventDefault();
-          void addBoard();
-        },
-      },
-    },
-    boardInput,
-    h('button', { class: 'primary', type: 'submit' }, 'Add board'),
-  );
-
-  const title = h('h1', {}, 'No board yet');
-  const count = h('span', { class: 'count' });
-  const todoInput = h('input', {
-    'aria-label': 'New todo',
-    placeholder: 'New todo',
-    maxlength: 500,
-  });
-  const addTodoButton = h('button', { class: 'primary', type: 'submit' }, 'Add todo');
-  const todoForm = h(
-    'form',
-    {
-      class: 'add',
-      on: {
-        submit: (e) => {
-          e.preventDefault();
-          void addTodo();
-        },
-      },
-    },
-    todoInput,
-    addTodoButton,
-  );
-  const todoList = h('ul', { class: 'todos', 'aria-label': 'Todos' });
-
-  let boards: Board[] = [];
+  let boards: Board[] | null = null;
   let current: string | null = selectedBoard.get();
-  let stopTodos: (() => void) | null = null;
+  const undo = createUndoableDeletes(toasts, report, () => {
+    renderBoards();
+    boardView.refresh();
+  });
 
-  async function addBoard() {
-    const name = boardInput.value.trim();
-    if (!name) return;
-    try {
-      const board = await data.addBoard(name);
-      boardInput.value = '';
-      select(board.id);
-    } catch (error) {
-      report(error);
-    }
-  }
-
-  async function addTodo() {
-    const text = todoInput.value.trim();
-    if (!text || !current) return;
-    try {
-      await data.addTodo(current, text);
-      todoInput.value = '';
-    } catch (error) {
-      report(error);
-    }
-  }
+  const panel = createBoardsPanel({
+    add: async (name) => {
+      try {
+        const board = await data.addBoard(name);
+        select(board.id);
+      } catch (error) {
+        report(error, 'This board name');
+        throw error;
+      }
+    },
+    select: (id) => select(id),
+  });
+  const boardView = createBoardView({
+    data,
+    report,
+    hidden: undo.hidden,
+    removeLater: undo.remove,
+    reopen: (id) => select(id),
+    focusNewBoard: () => panel.input.focus(),
+  });
+  data.status.subscribe((s) => {
+    const next = syncPhase(s);
+    if (next === sync) return;
+    sync = next;
+    boardView.setSync(sync);
+    renderBoards();
+  });
 
   function select(id: string) {
     current = id;
     selectedBoard.set(id);
     renderBoards();
-    stopTodos?.();
-    stopTodos = data.todos(id).subscribe(renderTodos);
   }
 
   function renderBoards() {
-    const active = boards.find((b) => b.id === current);
-    title.textContent = active?.name ?? (boards.length ? 'Pick a board' : 'No board yet');
-    todoInput.disabled = !active;
-    addTodoButton.disabled = !active;
-    boardList.replaceChildren(
-      ...boards.map((board) =>
-        h(
-          'li',
-          {},
-          h(
-            'button',
-            {
-              type: 'button',
-              'aria-current': board.id === current ? 'true' : 'false',
-              on: { click: () => select(board.id) },
-            },
-            board.name,
-          ),
-        ),
-      ),
+    const shown = (boards ?? []).filter((b) => !undo.hidden.has(b.id));
+    // A deleted (or undone-delete) board hands the selection on to the first one left.
+    let active = shown.find((b) => b.id === current) ?? null;
+    if (!active && boards !== null && shown[0]) {
+      active = shown[0];
+      current = active.id;
+      selectedBoard.set(active.id);
+    }
+    // "No board yet" only once the account's data is known to be here: never while a first
+    // sync runs, nor before this page heard how syncing goes.
+    const why: NoBoard =
+      boards === null
+        ? 'loading'
+        : shown.length > 0
+          ? 'pick'
+          : sync === 'initial'
+            ? 'syncing'
+            : sync === 'unknown'
+              ? 'loading'
+              : 'none';
+    panel.render(
+      shown,
+      active?.id ?? null,
+      why === 'loading' ? 'Loading…' : why === 'syncing' ? '' : 'Create your first board',
     );
-    if (!boards.length) boardList.append(h('li', { class: 'empty' }, 'Create your first board'));
+    boardView.show(active, why);
   }
 
-  function renderTodos(todos: Todo[]) {
-    const open = todos.filter((t) => !t.done).length;
-    count.textContent = todos.length ? `${open} open · ${todos.length - open} done` : '';
-    todoList.replaceChildren(...todos.map((todo) => todoItem(todo, data, report)));
-    if (!todos.length) todoList.append(h('li', { class: 'empty' }, 'Nothing to do here yet'));
-  }
-
+  let focusPending = options.focusOnStart === true;
   data.boards.subscribe((next) => {
     boards = next;
-    if (current && !boards.some((b) => b.id === current)) current = null;
-    if (!current && boards[0]) select(boards[0].id);
-    else renderBoards();
+    renderBoards();
+    if (focusPending) {
+      focusPending = false;
+      const idle = document.activeElement === document.body || !document.activeElement;
+      if (idle) (boardView.board() ? boardView.todoInput : panel.input).focus();
+    }
   });
-  if (current) select(current);
+
+  const menu = h(
+    'div',
+    { class: 'menu', id: 'account-menu', hidden: true },
+    signOutButton('Sign out', false),
+    signOutButton('Sign out and remove data', true),
+  );
+  const accountButton = h(
+    'button',
+    {
+      class: 'account-button',
+      type: 'button',
+      'aria-expanded': 'false',
+      'aria-controls': 'account-menu',
+      'aria-label': `Account: ${user.name}`,
+      on: { click: () => openMenu(menu.hidden) },
+    },
+    h('span', { class: 'user' }, user.name),
+  );
+  const account = h('div', { class: 'account' }, accountButton, menu);
+  function openMenu(open: boolean) {
+    menu.hidden = !open;
+    accountButton.setAttribute('aria-expanded', String(open));
+  }
+  account.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || menu.hidden) return;
+    openMenu(false);
+    accountButton.focus();
+  });
+  document.addEventListener('click', (e) => {
+    if (!menu.hidden && !account.contains(e.target as Node)) openMenu(false);
+  });
 
   function signOutButton(label: string, removeData: boolean) {
     const button = h('button', { class: 'link', type: 'button' }, label);
@@ -238,28 +206,22 @@ export function renderApp(
     h(
       'header',
       { class: 'topbar' },
-      h('div', { class: 'brand' }, 'sw', h('span', {}, 'sync'), ' boards'),
-      h('div', { class: 'spacer' }),
-      status,
-      retryNow,
-      h('span', { class: 'user' }, user.name),
-      signOutButton('Sign out', false),
-      signOutButton('Sign out and remove data', true),
-    ),
-    progress,
-    banner,
-    h(
-      'main',
-      { class: 'layout' },
-      h('nav', { class: 'panel' }, h('h2', {}, 'Boards'), boardForm, boardList),
       h(
-        'section',
-        { class: 'panel' },
-        h('div', { class: 'board-head' }, title, count),
-        todoForm,
-        todoList,
+        'div',
+        { class: 'brand' },
+        'sw',
+        h('span', { class: 'accent' }, 'sync'),
+        h('span', { class: 'word' }, ' boards'),
       ),
+      h('div', { class: 'spacer' }),
+      status.line,
+      status.retryNow,
+      account,
     ),
+    status.progress,
+    status.banner,
     toasts.element,
+    h('main', { class: 'layout' }, panel.element, boardView.element),
   );
+  renderBoards();
 }

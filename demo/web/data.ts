@@ -1,9 +1,14 @@
 import { createClient, type SyncClient } from 'swsync/page';
+import type { Rejection } from 'swsync/schema';
 import { type DemoSchema, demoSchema } from '../schema.ts';
-import type { Board, DemoData, Live } from './app.ts';
+import type { Board, DemoData, Live, Todo } from './app.ts';
+import { rejectionMessages } from './messages.ts';
 
 const byCreation = <T extends { createdAt: string; id: string }>(a: T, b: T) =>
   a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+
+/** Rejections arriving this close together (one push's answers) are told as one batch. */
+const REJECTION_BATCH_MS = 100;
 
 /** The demo's data over the sync client: one local database per user. */
 export function createDemoData(userId: string): { data: DemoData; client: SyncClient<DemoSchema> } {
@@ -15,41 +20,66 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     dbName: `swsync-demo-${userId}`,
   });
   const now = () => new Date().toISOString();
-  const live = <T>(query: Parameters<typeof client.liveQuery<T>>[0]): Live<T> => {
+  // Titles and names seen on screen: a rejected update or delete carries no title to name.
+  const names = new Map<string, string>();
+  const live = <T>(
+    query: Parameters<typeof client.liveQuery<T>>[0],
+    seen: (value: T) => void,
+  ): Live<T> => {
     const subscribable = client.liveQuery(query);
-    return { subscribe: (listener) => subscribable.subscribe(listener) };
+    return {
+      subscribe: (listener) =>
+        subscribable.subscribe((value) => {
+          seen(value);
+          listener(value);
+        }),
+    };
+  };
+  const remember = (records: (Board | Todo)[]) => {
+    for (const r of records) names.set(r.id, 'title' in r ? r.title : r.name);
+  };
+  const nameOf = ({ event }: Rejection) => {
+    const key = event.entityKeyPath?.[0];
+    return key === undefined ? undefined : names.get(String(key));
   };
 
   const data: DemoData = {
-    boards: live(async (db) =>
-      (await db.Board.where('userId').equals(userId).toArray()).sort(byCreation),
+    boards: live(
+      async (db) => (await db.Board.where('userId').equals(userId).toArray()).sort(byCreation),
+      remember,
     ),
     todos: (boardId) =>
-      live(async (db) =>
-        (await db.Todo.where('boardId').equals(boardId).toArray()).sort(byCreation),
+      live(
+        async (db) => (await db.Todo.where('boardId').equals(boardId).toArray()).sort(byCreation),
+        remember,
       ),
     status: { subscribe: (listener) => client.status.subscribe(listener) },
     onRejected: (listener) => {
+      let batch: Rejection[] = [];
       client.on('rejected', (_error, rejection) => {
-        const what = rejection.event.entityType === 'Todo' ? 'todo' : 'board';
-        listener(
-          `The server rejected a ${what} change (${rejection.error.message}); it was undone.`,
-        );
+        batch.push(rejection);
+        if (batch.length > 1) return;
+        setTimeout(() => {
+          const told = batch;
+          batch = [];
+          for (const message of rejectionMessages(told, nameOf)) listener(message);
+        }, REJECTION_BATCH_MS);
       });
     },
     async addBoard(name): Promise<Board> {
       return client.Board.create({ id: crypto.randomUUID(), name, userId, createdAt: now() });
     },
-    async addTodo(boardId, title) {
+    renameBoard: async (board, name) => {
+      await client.Board.update(board.id, { name });
+    },
+    // The local engine deletes the board's todos with it (the schema's `onDelete: 'cascade'`).
+    deleteBoard: (board) => client.Board.delete(board.id),
+    newTodo(boardId, title): Todo {
       const at = now();
-      await client.Todo.create({
-        id: crypto.randomUUID(),
-        boardId,
-        title,
-        done: false,
-        createdAt: at,
-        updatedAt: at,
-      });
+      return { id: crypto.randomUUID(), boardId, title, done: false, createdAt: at, updatedAt: at };
+    },
+    async addTodo(todo) {
+      await client.Todo.create(todo);
     },
     setDone: (todo, done) => client.Todo.update(todo.id, { done, updatedAt: now() }),
     rename: (todo, title) => client.Todo.update(todo.id, { title, updatedAt: now() }),

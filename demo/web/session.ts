@@ -56,8 +56,8 @@ export async function signIn(name: string): Promise<Session> {
     body: JSON.stringify({ user: name }),
   });
   if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as { error?: string } | null;
-    throw new Error(body?.error ?? `sign-in failed (${response.status})`);
+    // The server's words are for developers; the form says what happened in its own.
+    throw new Error(`sign-in failed (${response.status})`);
   }
   const { userId } = (await response.json()) as { userId: string };
   const session = { userId, name };

@@ -30,7 +30,24 @@ describe('statusText', () => {
 
   it('shows the pending count offline and while syncing', () => {
     expect(statusText({ ...base, online: false, pending: 2 })).toBe('Offline · 2 pending');
-    expect(statusText({ ...base, syncing: true, pending: 3 })).toBe('Syncing · 3 pending');
+    expect(statusText({ ...base, syncing: true, pending: 3 })).toBe('3 pending');
+  });
+
+  it('keeps a settled line while a sync runs: no "Syncing" or "Connecting…" per write or poll', () => {
+    expect(statusText({ ...base, syncing: true })).toBe('Synced');
+    expect(statusText({ ...base, syncing: true, pending: 1 })).toBe('1 pending');
+    expect(statusText({ ...base, lastSyncAt: null })).toBe('Connecting…');
+  });
+
+  it('says how many records a first sync brought so far', () => {
+    const first = { ...base, lastSyncAt: null, syncing: true };
+    expect(statusText({ ...first, initialSync: { records: 1200, done: false } })).toBe(
+      'Syncing · 1,200 records',
+    );
+    expect(statusText({ ...first, initialSync: { records: 1, done: false } })).toBe(
+      'Syncing · 1 record',
+    );
+    expect(statusText({ ...base, initialSync: { records: 10_000, done: true } })).toBe('Synced');
   });
 
   it('counts a scheduled retry down, and keeps saying Retrying while it runs', () => {

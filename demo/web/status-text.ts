@@ -7,11 +7,17 @@ const SIGNED_OUT = new Set<SyncStatus['paused']>([
   'signed-out',
 ]);
 
+const count = new Intl.NumberFormat('en-US');
+
 /**
- * The one line the status element shows at `now` (epoch ms). "Synced" appears only when
- * online, nothing is pending and the last sync succeeded; the pending count shows whenever
- * events await the server; "Retrying in 8 s" counts down while a retry is scheduled, and stays
- * (as "Retrying now") while that retry runs, so a failing server never makes it flicker.
+ * The one line the status element shows at `now` (epoch ms). Only settled states have a text:
+ * a sync that runs while nothing is pending keeps "Synced" (the idle poll every 30 s changes
+ * nothing), a sync carrying pending events keeps "N pending" (no "Syncing" in between), and
+ * "Connecting…" shows only before the first sync of this page ended. "Retrying in 8 s" counts
+ * down while a retry is scheduled, and stays (as "Retrying now") while that retry runs. During a
+ * first full sync the line says how many records arrived ("Syncing · 1,200 records").
+ *
+ * @example statusText({ ...idleSyncStatus(), lastSyncAt: '2026-11-24T10:02:00Z' }) // 'Synced'
  */
 export function statusText(status: SyncStatus, now = Date.now()): string {
   const pending = status.pending > 0 ? `${status.pending} pending` : null;
@@ -20,10 +26,31 @@ export function statusText(status: SyncStatus, now = Date.now()): string {
   if (SIGNED_OUT.has(status.paused)) return line('Signed out');
   if (status.paused === 'version-mismatch') return line('Update ready, reload');
   if (status.retry) return line(retryText(status.retry, now));
-  if (pending) return status.syncing ? `Syncing · ${pending}` : pending;
+  const initial = status.initialSync;
+  if (initial && !initial.done) return line(`Syncing · ${initialSyncText(initial.records)}`);
+  if (pending) return pending;
   if (status.lastError) return 'Sync error';
-  if (status.syncing || status.lastSyncAt === null) return 'Connecting…';
+  if (status.lastSyncAt === null) return 'Connecting…';
   return 'Synced';
+}
+
+/** "1,200 records" (or "1 record"): how far a first full sync got. */
+export function initialSyncText(records: number): string {
+  return `${count.format(records)} ${records === 1 ? 'record' : 'records'}`;
+}
+
+/**
+ * Whether `text` may wait before it is shown: a pending count while online usually lasts a
+ * moment (the write syncs at once), so showing it at once would make the line flicker.
+ */
+export function isTransient(status: SyncStatus): boolean {
+  return (
+    status.online &&
+    status.paused === null &&
+    status.retry === null &&
+    status.pending > 0 &&
+    !(status.initialSync && !status.initialSync.done)
+  );
 }
 
 function retryText(retry: ScheduledRetry, now: number): string {

@@ -1,70 +1,108 @@
-import type { DemoData, Todo } from './app.ts';
+import type { Todo } from './app.ts';
 import { h } from './dom.ts';
+import { createInlineEdit } from './inline-edit.ts';
+import { LIMITS } from './messages.ts';
 
-/** One todo: a checkbox named by its title, rename in place, delete. */
-export function todoItem(
-  todo: Todo,
-  data: DemoData,
-  report: (error: unknown) => void,
-): HTMLLIElement {
+/** What a row asks of the list it is in. */
+export interface RowActions {
+  setDone(todo: Todo, done: boolean): void;
+  rename(todo: Todo, title: string): Promise<void>;
+  remove(todo: Todo): void;
+}
+
+/** One rendered todo, updated in place so a focused control keeps its focus. */
+export interface TodoRow {
+  readonly element: HTMLLIElement;
+  readonly todo: Todo;
+  update(todo: Todo): void;
+  /** Moves focus into the row: to the control of the same kind as `like`, else the checkbox. */
+  focus(like?: 'checkbox' | 'rename' | 'delete'): void;
+  /** Which of the row's controls holds the focus, if one does. */
+  focused(): 'checkbox' | 'rename' | 'delete' | null;
+}
+
+/** A todo row: a checkbox named by the title, rename in place, delete. */
+export function todoRow(initial: Todo, actions: RowActions): TodoRow {
+  let todo = initial;
   const checkbox = h('input', {
     type: 'checkbox',
     checked: todo.done,
-    on: { change: () => data.setDone(todo, checkbox.checked).catch(report) },
+    on: {
+      change: () => {
+        // Shown at once: the write and the list's next query come later.
+        item.classList.toggle('done', checkbox.checked);
+        actions.setDone(todo, checkbox.checked);
+      },
+    },
   });
-  const label = h('label', {}, checkbox, h('span', { class: 'title' }, todo.title));
-  const item = h(
-    'li',
-    { class: todo.done ? 'todo done' : 'todo' },
-    label,
-    h(
-      'button',
-      {
-        class: 'icon',
-        type: 'button',
-        'aria-label': `Rename ${todo.title}`,
-        on: { click: () => edit() },
-      },
-      'Rename',
-    ),
-    h(
-      'button',
-      {
-        class: 'icon danger',
-        type: 'button',
-        'aria-label': `Delete ${todo.title}`,
-        on: { click: () => data.deleteTodo(todo).catch(report) },
-      },
-      'Delete',
-    ),
+  const title = h('span', { class: 'title' }, todo.title);
+  const label = h('label', {}, checkbox, title);
+  const renameButton = h(
+    'button',
+    { class: 'icon', type: 'button', on: { click: () => edit() } },
+    h('span', { class: 'glyph', 'aria-hidden': 'true' }, '✎'),
+    h('span', { class: 'word' }, 'Rename'),
   );
+  const deleteButton = h(
+    'button',
+    { class: 'icon danger', type: 'button', on: { click: () => actions.remove(todo) } },
+    h('span', { class: 'glyph', 'aria-hidden': 'true' }, '✕'),
+    h('span', { class: 'word' }, 'Delete'),
+  );
+  const item = h('li', { class: 'todo' }, label, renameButton, deleteButton);
+  const name = () => {
+    renameButton.setAttribute('aria-label', `Rename ${todo.title}`);
+    deleteButton.setAttribute('aria-label', `Delete ${todo.title}`);
+  };
+  name();
+  item.classList.toggle('done', todo.done);
+  let editing = false;
+
   function edit() {
-    const field = h('input', {
-      class: 'edit',
+    editing = true;
+    const editor = createInlineEdit({
       value: todo.title,
-      'aria-label': `New title for ${todo.title}`,
+      label: `New title for ${todo.title}`,
+      max: LIMITS.todoTitle,
+      what: 'A title',
+      save: (next) => actions.rename(todo, next),
+      done: () => {
+        editing = false;
+        editor.element.replaceWith(label);
+        row.update(todo);
+        renameButton.focus();
+      },
     });
-    // Chromium fires `blur` on a focused element it removes: without this guard, Escape (which
-    // removes the field) would commit the edit, and Enter would rename twice.
-    let finished = false;
-    const finish = (save: boolean) => {
-      if (finished) return;
-      finished = true;
-      const next = field.value.trim();
-      const restore = () => item.replaceWith(todoItem(todo, data, report));
-      if (!save || !next || next === todo.title) return restore();
-      data.rename(todo, next).catch((error: unknown) => {
-        report(error);
-        restore();
-      });
-    };
-    field.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') finish(true);
-      if (e.key === 'Escape') finish(false);
-    });
-    field.addEventListener('blur', () => finish(true));
-    label.replaceWith(field);
-    field.focus();
+    label.replaceWith(editor.element);
+    editor.focus();
   }
-  return item;
+
+  const row: TodoRow = {
+    element: item,
+    get todo() {
+      return todo;
+    },
+    update(next) {
+      const renamed = next.title !== todo.title;
+      todo = next;
+      if (editing) return;
+      if (renamed || title.textContent !== next.title) {
+        title.textContent = next.title;
+        name();
+      }
+      if (checkbox.checked !== next.done) checkbox.checked = next.done;
+      item.classList.toggle('done', next.done);
+    },
+    focus(like) {
+      (like === 'rename' ? renameButton : like === 'delete' ? deleteButton : checkbox).focus();
+    },
+    focused() {
+      const active = document.activeElement;
+      if (active === checkbox) return 'checkbox';
+      if (active === renameButton) return 'rename';
+      if (active === deleteButton) return 'delete';
+      return null;
+    },
+  };
+  return row;
 }

@@ -64,6 +64,7 @@ export class DemoApp {
    * and waits for the sign-in page; its notice is then `status()`.
    */
   async signOut(button: 'Sign out' | 'Sign out and remove data'): Promise<void> {
+    await this.page.getByRole('button', { name: /^Account: / }).click();
     await this.page.getByRole('button', { name: button, exact: true }).click();
     await this.page.getByRole('textbox', { name: 'Name' }).waitFor({ timeout: 15_000 });
   }

@@ -195,9 +195,12 @@ test('a change the server rejects is rolled back with a message, and later write
   expect(results[0]?.error).toBeNull();
 
   await context.setOffline(false);
-  await expect(page.getByRole('alert').filter({ hasText: 'rejected' })).toBeVisible({
-    timeout: 15_000,
-  });
+  // The toast names the item and says why, once.
+  const told = page
+    .getByRole('alert')
+    .filter({ hasText: '‘Orphan’ was not saved: its board was deleted on another device.' });
+  await expect(told).toBeVisible({ timeout: 15_000 });
+  await expect(told).toHaveCount(1);
   await app.snapshot(testInfo, 'rejected');
   await expect(app.todo('Orphan')).toHaveCount(0);
   await expect(app.board('Doomed')).toHaveCount(0);
@@ -251,11 +254,30 @@ test('the initial sync of a large account shows its progress', async ({
     await new Promise((resolve) => setTimeout(resolve, 400));
     await route.continue();
   });
+  // Every text the page ever shows is recorded, from the first one: an empty state that
+  // flashes for a moment would be caught.
+  await page.addInitScript(() => {
+    const seen = new Set<string>();
+    (window as unknown as { seenTexts: Set<string> }).seenTexts = seen;
+    new MutationObserver(() => {
+      // biome-ignore lint/performance/useDomNodeTextContent: only text on screen counts.
+      const onScreen = document.body?.innerText ?? '';
+      for (const text of ['No board yet', 'Create your first board', 'Nothing to do here yet'])
+        if (onScreen.includes(text)) seen.add(text);
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+  });
   const app = await signIn(page, user.name);
   const progress = page.getByRole('progressbar', { name: 'Initial sync' });
   await expect(progress).toBeVisible({ timeout: 10_000 });
-  await expect(progress).toHaveAttribute('aria-valuetext', /[1-9]\d* records/);
+  await expect(progress).toHaveAttribute('aria-valuetext', /[1-9][\d,]* records?/);
+  // In words, where everyone sees it, and in the status line.
+  await expect(page.getByText(/^Syncing your data: [1-9][\d,]* records? so far$/)).toBeVisible();
+  await expect(app.status()).toHaveText(/^Syncing · [1-9][\d,]* records?$/);
   await app.snapshot(testInfo, 'initial-sync');
   await expect(progress).toBeHidden({ timeout: 30_000 });
-  await expect(page.getByText(`${total} open · 0 done`)).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByText('2,000 open · 0 done')).toBeVisible({ timeout: 15_000 });
+  await expect(app.status()).toHaveText('Synced');
+  expect(
+    await page.evaluate(() => [...(window as unknown as { seenTexts: Set<string> }).seenTexts]),
+  ).toEqual([]);
 });

@@ -1,0 +1,215 @@
+import type { Board, DemoData, SyncPhase, Todo } from './app.ts';
+import { h } from './dom.ts';
+import { createInlineEdit } from './inline-edit.ts';
+import { createLimitHint } from './limit-hint.ts';
+import { LIMITS } from './messages.ts';
+import { createTodoList } from './todo-list.ts';
+
+const number = new Intl.NumberFormat('en-US');
+
+/** What the board panel shows when no board is open. */
+export type NoBoard = 'loading' | 'syncing' | 'none' | 'pick';
+
+const NO_BOARD_TITLE: Record<NoBoard, string> = {
+  loading: 'Loading…',
+  syncing: 'Syncing your boards…',
+  none: 'No board yet',
+  pick: 'Pick a board',
+};
+
+/**
+ * The open board: its title with the board's actions, the "New todo" form and the todo list.
+ * `tools` holds the board's actions (Rename, Delete); a feature for the open board (sharing,
+ * say) appends its own controls there and reads `board()`.
+ */
+export function createBoardView(deps: {
+  data: DemoData;
+  report(error: unknown, subject?: string): void;
+  /** Hides records while their delete can be undone; see undo.ts. */
+  hidden: ReadonlySet<string>;
+  removeLater(ids: string[], text: string, commit: () => Promise<void>, onUndo?: () => void): void;
+  /** Opens the board `id` again (after its delete was undone). */
+  reopen(id: string): void;
+  focusNewBoard(): void;
+}) {
+  const { data, report } = deps;
+  let board: Board | null = null;
+  let stop: (() => void) | null = null;
+  let todos: Todo[] | null = null;
+  let sync: SyncPhase = 'unknown';
+  /** Todos added here that the list's query has not returned yet: shown at once. */
+  const added = new Map<string, Todo>();
+
+  const title = h('h1', { id: 'board-title' }, NO_BOARD_TITLE.loading);
+  const count = h('span', { class: 'count' });
+  const renameButton = h(
+    'button',
+    { class: 'icon', type: 'button', on: { click: () => renameBoard() } },
+    'Rename board',
+  );
+  const deleteButton = h(
+    'button',
+    { class: 'icon danger', type: 'button', on: { click: () => deleteBoard() } },
+    'Delete board',
+  );
+  const tools = h('div', { class: 'board-tools' }, renameButton, deleteButton);
+  const heading = h('div', { class: 'board-title' }, title, count);
+  const head = h('div', { class: 'board-head' }, heading, tools);
+
+  const todoInput = h('input', { 'aria-label': 'New todo', placeholder: 'New todo' });
+  const hint = createLimitHint(todoInput, LIMITS.todoTitle, 'A todo');
+  const addButton = h('button', { class: 'primary', type: 'submit' }, 'Add todo');
+  const form = h(
+    'form',
+    {
+      class: 'add',
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          addTodo();
+        },
+      },
+    },
+    todoInput,
+    addButton,
+    hint.element,
+  );
+  const list = createTodoList({
+    setDone: (todo, done) => void data.setDone(todo, done).catch((e) => report(e)),
+    rename: (todo, next) => data.rename(todo, next),
+    remove: removeTodo,
+  });
+  const empty = h('p', { class: 'empty' });
+  const element = h(
+    'section',
+    { class: 'panel board', 'aria-labelledby': 'board-title' },
+    head,
+    form,
+    list.element,
+    empty,
+  );
+
+  function render() {
+    const shown = (todos ?? []).filter((t) => !deps.hidden.has(t.id));
+    for (const todo of todos ?? []) added.delete(todo.id);
+    for (const todo of added.values()) if (!deps.hidden.has(todo.id)) shown.push(todo);
+    list.render(shown);
+    const open = shown.filter((t) => !t.done).length;
+    count.textContent = shown.length
+      ? `${number.format(open)} open · ${number.format(shown.length - open)} done`
+      : '';
+    empty.hidden = shown.length > 0;
+    empty.textContent =
+      todos === null || sync === 'unknown'
+        ? 'Loading…'
+        : sync === 'initial'
+          ? 'Syncing your todos…'
+          : 'Nothing to do here yet';
+  }
+
+  /** One record per intent: the field is emptied before the write, so a second click adds nothing. */
+  function addTodo() {
+    const text = todoInput.value.trim();
+    if (!text || !board || !hint.check()) return;
+    todoInput.value = '';
+    hint.refresh();
+    const todo = data.newTodo(board.id, text);
+    added.set(todo.id, todo);
+    render();
+    data.addTodo(todo).catch((error: unknown) => {
+      added.delete(todo.id);
+      render();
+      if (!todoInput.value) todoInput.value = text;
+      hint.refresh();
+      report(error, 'This todo');
+    });
+  }
+
+  function removeTodo(todo: Todo) {
+    const row = list.row(todo.id);
+    const like = row?.focused() ?? 'delete';
+    const next = list.neighbour(todo.id);
+    deps.removeLater(
+      [todo.id],
+      `Deleted ‘${todo.title}’`,
+      () => data.deleteTodo(todo),
+      () => list.row(todo.id)?.focus(like),
+    );
+    if (next) next.focus(like);
+    else todoInput.focus();
+  }
+
+  function renameBoard() {
+    const current = board;
+    if (!current) return;
+    const editor = createInlineEdit({
+      value: current.name,
+      label: 'New board name',
+      max: LIMITS.boardName,
+      what: 'A board name',
+      save: (name) => data.renameBoard(current, name),
+      done: () => {
+        editor.element.replaceWith(heading);
+        renameButton.focus();
+      },
+    });
+    heading.replaceWith(editor.element);
+    editor.focus();
+  }
+
+  function deleteBoard() {
+    const current = board;
+    if (!current) return;
+    const n = (todos ?? []).length;
+    const what = n === 0 ? '' : n === 1 ? ' and its todo' : ` and its ${n} todos`;
+    deps.removeLater(
+      [current.id],
+      `Deleted board ‘${current.name}’${what}`,
+      () => data.deleteBoard(current),
+      () => deps.reopen(current.id),
+    );
+    // The next board is open now, or none is left.
+    if (board) deleteButton.focus();
+    else deps.focusNewBoard();
+  }
+
+  return {
+    element,
+    tools,
+    todoInput,
+    board: () => board,
+    /** Opens `next` (its todos load), or shows why no board is open. */
+    show(next: Board | null, why: NoBoard) {
+      if (next?.id !== board?.id) {
+        stop?.();
+        stop = null;
+        todos = null;
+        added.clear();
+        list.render([]);
+        if (next) {
+          stop = data.todos(next.id).subscribe((value) => {
+            todos = value;
+            render();
+          });
+        }
+      }
+      board = next;
+      title.textContent = next ? next.name : NO_BOARD_TITLE[why];
+      tools.hidden = !next;
+      todoInput.disabled = !next;
+      addButton.disabled = !next;
+      form.hidden = !next && why !== 'none' && why !== 'pick';
+      if (next) render();
+      else {
+        count.textContent = '';
+        empty.hidden = true;
+      }
+    },
+    refresh: render,
+    /** Says whether an empty list is final (see SyncPhase). */
+    setSync(phase: SyncPhase) {
+      sync = phase;
+      if (board) render();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { h } from './dom.ts';
+import { createLimitHint } from './limit-hint.ts';
+import { friendlyError } from './messages.ts';
+
+/**
+ * A text field that edits one value in place: Enter saves, Escape cancels, leaving the field
+ * saves. A value over `max` characters is not sent: the field stays open and says why, so
+ * nothing typed is lost. `done` runs once, after a save or a cancel.
+ */
+export function createInlineEdit(options: {
+  value: string;
+  label: string;
+  max: number;
+  /** "A title", "A board name": the subject of the messages. */
+  what: string;
+  save(value: string): Promise<void>;
+  done(): void;
+}): { element: HTMLElement; focus(): void } {
+  const field = h('input', { class: 'edit', value: options.value, 'aria-label': options.label });
+  const hint = createLimitHint(field, options.max, options.what);
+  const element = h('div', { class: 'inline-edit' }, field, hint.element);
+  // Chromium fires `blur` on a focused element it removes: without this guard, Escape (which
+  // removes the field) would commit the edit, and Enter would save twice.
+  let finished = false;
+  let saving = false;
+  const finish = async (save: boolean) => {
+    if (finished || saving) return;
+    const next = field.value.trim();
+    if (save && next && next !== options.value) {
+      if (!hint.check()) return;
+      saving = true;
+      try {
+        await options.save(next);
+      } catch (error) {
+        saving = false;
+        hint.say(friendlyError(error, options.what));
+        field.focus();
+        return;
+      }
+    }
+    finished = true;
+    options.done();
+  };
+  field.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') void finish(true);
+    if (e.key === 'Escape') void finish(false);
+  });
+  field.addEventListener('blur', () => {
+    // An invalid value keeps the editor open; leaving it then cancels nothing and saves nothing.
+    if (hint.over()) return;
+    void finish(true);
+  });
+  return {
+    element,
+    focus: () => {
+      field.focus();
+      field.select();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { Rejection } from 'swsync/schema';
+import { describe, expect, it } from 'vitest';
+import { demoSchema } from '../schema.ts';
+import { checkUserName, friendlyError, rejectionMessages, signInError } from './messages.ts';
+
+const rejection = (
+  title: string,
+  type: Rejection['error']['type'],
+  message: string,
+  operation: 'create' | 'update' | 'delete' = 'create',
+): Rejection => ({
+  event: {
+    id: title,
+    entityType: 'Todo',
+    entityKeyPath: [`id-${title}`],
+    operation,
+    payload: operation === 'create' ? { id: `id-${title}`, title } : { done: true },
+    createdAt: '2026-11-30T00:00:00.000Z',
+  },
+  error: { type, message, retryable: false },
+});
+
+describe('rejectionMessages', () => {
+  const names = new Map([['id-Eggs', 'Eggs']]);
+  const nameOf = (r: Rejection) => names.get(String(r.event.entityKeyPath?.[0]));
+
+  it('names the item and the reason', () => {
+    expect(
+      rejectionMessages(
+        [rejection('Buy milk', 'MISSING_PARENT', 'the parent record does not exist')],
+        nameOf,
+      ),
+    ).toEqual(['‘Buy milk’ was not saved: its board was deleted on another device.']);
+    expect(
+      rejectionMessages(
+        [rejection('Eggs', 'CONFLICT', 'the record does not exist', 'update')],
+        nameOf,
+      ),
+    ).toEqual(['‘Eggs’ was not saved: it was deleted on another device.']);
+  });
+
+  it('tells one sentence per cause, however many items it hit', () => {
+    const missing = (t: string) =>
+      rejection(t, 'MISSING_PARENT', 'the parent record does not exist');
+    expect(
+      rejectionMessages(
+        [missing('A'), missing('B'), missing('C'), rejection('D', 'SCOPE_VIOLATION', 'x')],
+        nameOf,
+      ),
+    ).toEqual([
+      '‘A’ and 2 more todos were not saved: their board was deleted on another device.',
+      '‘D’ was not saved: it belongs to another account.',
+    ]);
+  });
+});
+
+describe('friendlyError', () => {
+  it('never shows a validator’s raw text', () => {
+    const parsed = demoSchema.models.Todo.fields.safeParse({ title: 'x'.repeat(501) });
+    expect(parsed.success).toBe(false);
+    const text = friendlyError(parsed.error, 'A title');
+    expect(text).toBe('A title is too long, so it was not saved.');
+    expect(
+      friendlyError(new Error('Todo: title: Too big: expected string to have <=500 characters')),
+    ).not.toMatch(/expected|Too big/);
+  });
+});
+
+describe('sign-in messages', () => {
+  it('says offline in words, and asks for a name when it is blank', () => {
+    expect(signInError(new TypeError('Failed to fetch'), true)).toMatch(/^You are offline/);
+    expect(signInError(new Error('sign-in failed (500)'), true)).toBe(
+      'Signing in did not work. Please try again in a moment.',
+    );
+    expect(checkUserName('   ')).toBe('Enter a name to sign in.');
+    expect(checkUserName('ada')).toBeNull();
+  });
+});

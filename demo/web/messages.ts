@@ -1,0 +1,102 @@
+import type { Rejection } from 'swsync/schema';
+
+/** The longest board name and todo title the schema accepts (demo/schema.ts). */
+export const LIMITS = { boardName: 200, todoTitle: 500, userName: 64 } as const;
+
+/**
+ * A sentence a person understands for `error`, never a validator's raw text: a ZodError (from a
+ * local write the schema refused) becomes "This is too long…", anything else keeps its message
+ * only when it is already written for people (an `Error` with a `friendly` flag).
+ *
+ * @example friendlyError(new TypeError('Failed to fetch')) // 'Could not reach the server. …'
+ */
+export function friendlyError(error: unknown, subject = 'This change'): string {
+  if (error instanceof FriendlyError) return error.message;
+  const text = error instanceof Error ? error.message : String(error);
+  if (/too big|<=\d+ characters/i.test(text)) return `${subject} is too long, so it was not saved.`;
+  if (/too small|>=1 character/i.test(text)) return `${subject} cannot be empty.`;
+  if (/failed to fetch|networkerror|load failed/i.test(text)) {
+    return 'Could not reach the server. Check your connection and try again.';
+  }
+  return `${subject} could not be saved. Please try again.`;
+}
+
+/** An error whose message is already written for the person using the app. */
+export class FriendlyError extends Error {}
+
+/** What a sign-in that failed says: offline, a refused name, or the server being unwell. */
+export function signInError(error: unknown, online: boolean): string {
+  if (error instanceof FriendlyError) return error.message;
+  if (!online || (error instanceof TypeError && /fetch|network/i.test(error.message))) {
+    return 'You are offline. Signing in needs a connection once; connect and try again.';
+  }
+  return 'Signing in did not work. Please try again in a moment.';
+}
+
+/** Checks a name before it is sent: one message per mistake, in words. */
+export function checkUserName(name: string): string | null {
+  if (!name.trim()) return 'Enter a name to sign in.';
+  if (name.trim().length > LIMITS.userName) {
+    return `A name has at most ${LIMITS.userName} characters.`;
+  }
+  return null;
+}
+
+/** Why the server refused one change, in a person's words (subject: "it"/"they"). */
+function reason(rejection: Rejection, plural: boolean): string {
+  const its = plural ? 'their' : 'its';
+  const it = plural ? 'they' : 'it';
+  const was = plural ? 'were' : 'was';
+  const { error, event } = rejection;
+  switch (error.type) {
+    case 'MISSING_PARENT':
+      return event.entityType === 'Todo'
+        ? `${its} board was deleted on another device`
+        : `${it} ${was} deleted on another device`;
+    case 'CONFLICT':
+      return /does not exist/.test(error.message)
+        ? `${it} ${was} deleted on another device`
+        : `${it} ${was} changed on another device first`;
+    case 'SCOPE_VIOLATION':
+      return `${it} belong${plural ? '' : 's'} to another account`;
+    case 'RECORD_VALIDATION_FAILURE':
+    case 'CUSTOM_VALIDATION_FAILED':
+      return `the server found ${plural ? 'them' : 'it'} invalid`;
+    default:
+      return 'this version of the app is out of date; reload the page';
+  }
+}
+
+/** The title or name a created record carries in its event. */
+function ownName({ event }: Rejection): string | undefined {
+  const payload = event.payload && !Array.isArray(event.payload) ? event.payload : {};
+  const own = payload.title ?? payload.name;
+  return typeof own === 'string' ? own : undefined;
+}
+
+/**
+ * One sentence per cause for a batch of rejections: rejections of the same kind, operation and
+ * reason are told together ("'Milk' and 2 more todos were not saved: their board was deleted on
+ * another device"). `nameOf` gives an item's title or name when the event does not carry it (an update or a
+ * delete).
+ */
+export function rejectionMessages(
+  rejections: Rejection[],
+  nameOf: (rejection: Rejection) => string | undefined,
+): string[] {
+  const groups = new Map<string, Rejection[]>();
+  for (const r of rejections) {
+    const key = [r.event.entityType, r.event.operation, reason(r, false)].join('\u0000');
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0]!;
+    const kind = first.event.entityType === 'Todo' ? 'todo' : 'board';
+    const name = ownName(first) ?? nameOf(first);
+    const label = name ? `‘${name}’` : `A ${kind}`;
+    const done = first.event.operation === 'delete' ? 'deleted' : 'saved';
+    if (group.length === 1) return `${label} was not ${done}: ${reason(first, false)}.`;
+    const more = group.length - 1;
+    return `${label} and ${more} more ${more === 1 ? kind : `${kind}s`} were not ${done}: ${reason(first, true)}.`;
+  });
+}

@@ -1,0 +1,93 @@
+import type { SyncStatus } from 'swsync/schema';
+import type { Live } from './app.ts';
+import { h } from './dom.ts';
+import { initialSyncText, isTransient, statusText } from './status-text.ts';
+
+/** How long an online pending count must last before it is shown (a write syncs sooner). */
+export const PENDING_SHOWN_AFTER_MS = 1_500;
+
+/**
+ * The header's sync line (the page's one `status` live region), the offline banner and the
+ * first-sync progress. Screen readers announce every text change, so only settled states are
+ * written: a pending count while online waits `PENDING_SHOWN_AFTER_MS` (a write that syncs
+ * meanwhile changes nothing), and an unchanged text is never rewritten.
+ */
+export function createStatusView(
+  status: Live<SyncStatus>,
+  onRetryNow: () => void,
+): { line: HTMLElement; retryNow: HTMLElement; banner: HTMLElement; progress: HTMLElement } {
+  const line = h('div', { class: 'pill', role: 'status', 'aria-live': 'polite' }, 'Connecting…');
+  const banner = h(
+    'div',
+    { class: 'banner', hidden: true },
+    'You are offline. Changes are saved on this device and sync when you reconnect.',
+  );
+  const progressText = h('span', { class: 'progress-text' });
+  const progressBar = h('div', { class: 'bar' });
+  const track = h(
+    'div',
+    { class: 'track', role: 'progressbar', 'aria-label': 'Initial sync' },
+    progressBar,
+  );
+  const progress = h('div', { class: 'progress', hidden: true }, progressText, track);
+  const retryNow = h(
+    'button',
+    { class: 'link', type: 'button', hidden: true, on: { click: onRetryNow } },
+    'Retry now',
+  );
+
+  let latest: SyncStatus | null = null;
+  let ticking: ReturnType<typeof setInterval> | undefined;
+  let held: ReturnType<typeof setTimeout> | undefined;
+  const write = (s: SyncStatus) => {
+    const text = statusText(s);
+    if (line.textContent !== text) line.textContent = text;
+    line.dataset.state = !s.online
+      ? 'offline'
+      : s.retry || s.lastError
+        ? 'retrying'
+        : s.pending > 0
+          ? 'pending'
+          : text === 'Synced'
+            ? 'synced'
+            : 'busy';
+  };
+  const show = () => {
+    const s = latest;
+    if (!s) return;
+    retryNow.hidden = !s.online || s.retry === null || s.paused !== null;
+    if (!isTransient(s)) {
+      clearTimeout(held);
+      held = undefined;
+      write(s);
+      return;
+    }
+    if (held === undefined) {
+      held = setTimeout(() => {
+        held = undefined;
+        if (latest) write(latest);
+      }, PENDING_SHOWN_AFTER_MS);
+    }
+  };
+
+  status.subscribe((s) => {
+    latest = s;
+    show();
+    // "Retrying in 8 s" counts down between status changes.
+    if (s.retry && ticking === undefined) ticking = setInterval(show, 1000);
+    if (!s.retry && ticking !== undefined) {
+      clearInterval(ticking);
+      ticking = undefined;
+    }
+    banner.hidden = s.online;
+    const initial = s.initialSync;
+    progress.hidden = !initial || initial.done;
+    if (initial && !initial.done) {
+      const text = `Syncing your data: ${initialSyncText(initial.records)} so far`;
+      if (progressText.textContent !== text) progressText.textContent = text;
+      track.setAttribute('aria-valuetext', initialSyncText(initial.records));
+      progressBar.style.width = `${Math.min(95, 10 + Math.log10(initial.records + 1) * 20)}%`;
+    }
+  });
+  return { line, retryNow, banner, progress };
+}

@@ -1,0 +1,143 @@
+import type { Todo } from './app.ts';
+import { h } from './dom.ts';
+import { type RowActions, type TodoRow, todoRow } from './todo-item.ts';
+
+/** Up to this many todos every row is in the page; above, only a window around the view. */
+export const WINDOW_ABOVE = 300;
+/** The height a row is assumed to have (px) where it is not drawn: a one-line row. */
+const ROW_HEIGHT = 49;
+/** Rows drawn beyond each edge of the view, so scrolling and Tab find rows ready. */
+const OVERSCAN = 20;
+
+/**
+ * A board's todos as a keyed list: each update touches only the rows whose todo changed, adds
+ * and removes rows without moving the others, so a focused checkbox or button keeps its focus.
+ * Above `WINDOW_ABOVE` todos only the rows near the view are drawn (spacers stand for the
+ * others, and each row says its place with aria-posinset/aria-setsize), so a toggle or an add
+ * costs the same at 10,000 todos as at 100 (`npm run bench:list`).
+ */
+export function createTodoList(actions: RowActions): {
+  element: HTMLUListElement;
+  /** Shows exactly `todos`, in this order. */
+  render(todos: readonly Todo[]): void;
+  /** The drawn row of `id`, if it is drawn. */
+  row(id: string): TodoRow | undefined;
+  /** The row after `id` in the list, else the one before it, if drawn. */
+  neighbour(id: string): TodoRow | undefined;
+} {
+  const element = h('ul', { class: 'todos', 'aria-label': 'Todos' });
+  const before = h('li', { class: 'spacer', 'aria-hidden': 'true' });
+  const after = h('li', { class: 'spacer', 'aria-hidden': 'true' });
+  const rows = new Map<string, TodoRow>();
+  let todos: readonly Todo[] = [];
+  let index = new Map<string, number>();
+  /** The index the window is kept around while a row has the focus. */
+  let anchor: number | null = null;
+
+  function range(): [number, number] {
+    const n = todos.length;
+    if (n <= WINDOW_ABOVE) return [0, n];
+    const top = element.getBoundingClientRect().top;
+    const first = Math.floor(-top / ROW_HEIGHT);
+    const visible = Math.ceil(innerHeight / ROW_HEIGHT);
+    let start = Math.max(0, first - OVERSCAN);
+    let end = Math.min(n, first + visible + OVERSCAN);
+    if (end <= start) [start, end] = [Math.max(0, n - visible - OVERSCAN), n];
+    // The focused row stays drawn, with rows to Tab to, while it is near the view; scrolled
+    // far away, it goes (as in any long list drawn in windows).
+    if (anchor !== null) {
+      const from = Math.max(0, anchor - OVERSCAN);
+      const to = Math.min(n, anchor + OVERSCAN);
+      if (to >= start - visible && from <= end + visible) {
+        start = Math.min(start, from);
+        end = Math.max(end, to);
+      }
+    }
+    return [start, end];
+  }
+
+  function draw() {
+    const [start, end] = range();
+    const shown = todos.slice(start, end);
+    const keep = new Set(shown.map((t) => t.id));
+    for (const [id, row] of rows) {
+      if (keep.has(id)) continue;
+      row.element.remove();
+      rows.delete(id);
+    }
+    const windowed = todos.length > WINDOW_ABOVE;
+    if (windowed && before.parentNode !== element) element.prepend(before);
+    if (windowed && after.parentNode !== element) element.append(after);
+    if (!windowed) {
+      before.remove();
+      after.remove();
+    }
+    before.style.height = `${start * ROW_HEIGHT}px`;
+    after.style.height = `${(todos.length - end) * ROW_HEIGHT}px`;
+    // Rows that stay keep their relative order (todos are sorted by creation), so only new
+    // rows are inserted; no row holding the focus is ever detached.
+    let cursor = windowed ? before.nextElementSibling : element.firstElementChild;
+    shown.forEach((todo, i) => {
+      let row = rows.get(todo.id);
+      if (row) {
+        if (row.todo !== todo) row.update(todo);
+        if (row.element === cursor) cursor = cursor.nextElementSibling;
+        else element.insertBefore(row.element, cursor);
+      } else {
+        row = todoRow(todo, actions);
+        rows.set(todo.id, row);
+        element.insertBefore(row.element, cursor);
+      }
+      if (windowed) {
+        row.element.setAttribute('aria-posinset', String(start + i + 1));
+        row.element.setAttribute('aria-setsize', String(todos.length));
+      } else if (row.element.hasAttribute('aria-setsize')) {
+        row.element.removeAttribute('aria-posinset');
+        row.element.removeAttribute('aria-setsize');
+      }
+    });
+  }
+
+  let scheduled = false;
+  addEventListener(
+    'scroll',
+    () => {
+      if (scheduled || todos.length <= WINDOW_ABOVE) return;
+      scheduled = true;
+      requestAnimationFrame(() => {
+        scheduled = false;
+        draw();
+      });
+    },
+    { passive: true },
+  );
+  element.addEventListener('focusin', (e) => {
+    const li = (e.target as Element).closest('li');
+    const id = [...rows].find(([, row]) => row.element === li)?.[0];
+    anchor = id === undefined ? null : (index.get(id) ?? null);
+    // Tab reached a row near the window's edge: draw the rows after it.
+    if (anchor !== null && todos.length > WINDOW_ABOVE) draw();
+  });
+  element.addEventListener('focusout', (e) => {
+    if (!element.contains(e.relatedTarget as Node | null)) anchor = null;
+  });
+
+  const find = (id: string) => rows.get(id);
+  return {
+    element,
+    render(next) {
+      todos = next;
+      index = new Map(next.map((t, i) => [t.id, i]));
+      const focusedId = anchor === null ? undefined : [...rows].find(([, r]) => r.focused())?.[0];
+      if (focusedId !== undefined) anchor = index.get(focusedId) ?? anchor;
+      draw();
+    },
+    row: find,
+    neighbour(id) {
+      const i = index.get(id);
+      if (i === undefined) return undefined;
+      const other = todos[i + 1] ?? todos[i - 1];
+      return other && find(other.id);
+    },
+  };
+}
