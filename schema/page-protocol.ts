@@ -1,5 +1,5 @@
 import type { KeyValue } from './model.ts';
-import type { OutboxEvent, PushError } from './protocol.ts';
+import type { OutboxEvent, PushError, SpaceRole } from './protocol.ts';
 
 /**
  * What the worker and its pages say to each other outside RPC replies. Bumped whenever the
@@ -64,6 +64,13 @@ export interface SyncStatus {
   retry: ScheduledRetry | null;
   paused: SyncPause;
   initialSync: InitialSyncProgress | null;
+  /**
+   * Engines with `spaces: true` only: the account's role in each shared scope it is a member
+   * of (its personal scope, where it is the owner, is not listed). A UI disables writes where
+   * the role is `viewer`; `roleOf(model, key)` on the engine names a record's.
+   * @example { 's:0b6c…': 'viewer' }
+   */
+  roles?: Record<string, SpaceRole>;
 }
 
 /** The status of an engine that has not synced yet. */

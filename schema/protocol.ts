@@ -139,6 +139,8 @@ export type PullResponse = z.infer<typeof pullResponseSchema>;
 
 /** Roles of shared spaces (docs/protocol.md, "Spaces"). */
 export const SPACE_ROLES = ['owner', 'editor', 'viewer'] as const;
+/** An account's role in a shared scope: `viewer`s may read but not write. */
+export type SpaceRole = (typeof SPACE_ROLES)[number];
 
 /** The answer to a pull with `spaces: true` (docs/protocol.md, "Spaces"). */
 export const spacesPullResponseSchema = z.object({

@@ -1,4 +1,4 @@
-import { checkAccount, type Schema } from 'swsync/schema';
+import { checkAccount, type Schema, type SpaceRole } from 'swsync/schema';
 import { AccountMismatchError } from '../errors.ts';
 import { META_KEYS, type RetryRow, STORES } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
@@ -43,6 +43,7 @@ export async function createEngine<S extends Schema>(
     }
     const signedOut = (await tx.store.get(META_KEYS.signedOut)) === true;
     const retry = (await tx.store.get(META_KEYS.retry)) as RetryRow | undefined;
+    const roles = (await tx.store.get(META_KEYS.roles)) as Record<string, SpaceRole> | undefined;
     await tx.done;
     await pruneReceipts(db, resolved.now(), resolved.receiptTtlMs);
     // The class takes loose model names and keys; the interface adds the schema's types.
@@ -53,6 +54,7 @@ export async function createEngine<S extends Schema>(
       account: bound ?? options.account ?? null,
       signedOut,
       retry: retry ?? null,
+      roles: roles ?? {},
     }) as unknown as SyncEngine<S>;
   } catch (error) {
     db.close();

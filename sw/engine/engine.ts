@@ -6,6 +6,7 @@ import {
   type Rejection,
   type Schema,
   type SignOutResult,
+  type SpaceRole,
   type SyncPause,
   type SyncStatus,
   type Write,
@@ -21,6 +22,7 @@ import {
 } from '../sync/context.ts';
 import { pullChanges } from '../sync/pull.ts';
 import { pushOutbox } from '../sync/push.ts';
+import { scopeOfRecord, storedRoles } from '../sync/spaces.ts';
 import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
 import { checkWrite, modelOf } from '../write/validate.ts';
 import type { ResolvedEngineOptions } from './options.ts';
@@ -48,6 +50,8 @@ export interface EngineState {
   signedOut: boolean;
   /** The retry a previous engine on this database scheduled (a worker restarted mid-backoff). */
   retry: RetryRow | null;
+  /** Spaces: the stored roles (scope → role). */
+  roles: Record<string, SpaceRole>;
 }
 
 /**
@@ -71,6 +75,7 @@ export class Engine<S extends Schema> {
   private lastSyncAt: string | null = null;
   private lastError: SyncStatus['lastError'] = null;
   private initialSync: SyncStatus['initialSync'] = null;
+  private roleMap: Record<string, SpaceRole>;
   private readonly retry: RetrySchedule;
   /** The engine saw the device offline and has not seen it online since. */
   private sawOffline = false;
@@ -90,6 +95,7 @@ export class Engine<S extends Schema> {
     this.schema = options.schema;
     this.online = true;
     this.boundAccount = state.account;
+    this.roleMap = state.roles;
     if (state.signedOut) this.paused = 'signed-out';
     this.retry = new RetrySchedule(options, () => void this.sync('retry'));
     if (state.initial) this.initialSync = { records: 0, done: false };
@@ -193,7 +199,10 @@ export class Engine<S extends Schema> {
 
     const ctx = this.context(this.o.now() + this.o.runBudgetMs);
     let outcome: SyncOutcome;
-    if (this.pullFirst) {
+    // Spaces: pending writes wait for a pull, which may say a scope they write into was lost
+    // (they are then dropped as SCOPE_REVOKED instead of being sent).
+    const spacesFirst = this.o.spaces && (await this.db.count(STORES.outbox)) > 0;
+    if (this.pullFirst || spacesFirst) {
       // The last push was told to wait: this run asks for other devices' changes first, so a
       // server refusing only writes (read-only maintenance) still delivers them, and a server
       // down altogether gets one request per retry, pull and push in turn.
@@ -301,6 +310,7 @@ export class Engine<S extends Schema> {
       clientId: this.clientId,
       batchSize: o.batchSize,
       pullLimit: o.pullLimit,
+      spaces: o.spaces,
       isOnline: () => this.isOnline(),
       now: o.now,
       deadline,
@@ -313,6 +323,10 @@ export class Engine<S extends Schema> {
       // Called only by a full pull (first sync, expired cursor, schema change).
       onPullProgress: (records) => {
         this.initialSync = { records, done: false };
+        void this.broadcastStatus();
+      },
+      onRoles: (roles) => {
+        this.roleMap = roles;
         void this.broadcastStatus();
       },
     };
@@ -331,7 +345,26 @@ export class Engine<S extends Schema> {
       retry: this.retry.status(),
       paused: this.paused,
       initialSync: this.initialSync,
+      ...(this.o.spaces ? { roles: { ...this.roleMap } } : {}),
     };
+  }
+
+  /** Spaces: the account's role in each shared scope it is a member of (scope → role). */
+  async roles(): Promise<Record<string, SpaceRole>> {
+    this.ensureOpen();
+    return storedRoles(this.db);
+  }
+
+  /**
+   * Spaces: the account's role on a local record's scope: `owner` in its personal scope (or
+   * for a record the server has not placed yet), else its role in that shared scope.
+   */
+  async roleOf(model: string, key: KeyValue): Promise<SpaceRole> {
+    this.ensureOpen();
+    modelOf(this.schema, model);
+    const scope = await scopeOfRecord(this.db, this.schema, model, key);
+    if (scope === null) return 'owner';
+    return (await storedRoles(this.db))[scope] ?? 'owner';
   }
 
   /**

@@ -75,6 +75,18 @@ export interface EngineOptions<S extends Schema = Schema> {
   requestTimeoutMs?: number;
   /** How long a `mutationId` is remembered, default 7 days. */
   receiptTtlMs?: number;
+  /**
+   * Shared spaces (docs/protocol.md, "Spaces"), default `false`. When true, pulls ask for every
+   * scope of the account (`spaces: true`; the server must offer them: no custom `scopeKey`),
+   * each record's scope is kept, and a scope the account lost is removed locally on the next
+   * pull (no outbox events; its pending writes are dropped and reported as `SCOPE_REVOKED`
+   * rejections). The account's roles are in `status().roles` and `roles()`. A run with
+   * pending writes pulls before it pushes, so writes into a lost scope are never sent.
+   *
+   * @example
+   * const engine = await createEngine({ schema, endpoint: '/api/sync', spaces: true });
+   */
+  spaces?: boolean;
 }
 
 export interface ResolvedEngineOptions<S extends Schema = Schema> {
@@ -98,6 +110,7 @@ export interface ResolvedEngineOptions<S extends Schema = Schema> {
   runBudgetMs: number;
   requestTimeoutMs: number;
   receiptTtlMs: number;
+  spaces: boolean;
 }
 
 /** Fills in the defaults, reading globals only when an option is absent. */
@@ -129,6 +142,7 @@ export function resolveOptions<S extends Schema>(
     runBudgetMs: options.runBudgetMs ?? 150_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     receiptTtlMs: options.receiptTtlMs ?? DEFAULT_RECEIPT_TTL_MS,
+    spaces: options.spaces ?? false,
   };
 }
 

@@ -5,6 +5,7 @@ import type {
   RecordOf,
   Schema,
   SignOutResult,
+  SpaceRole,
   SyncStatus,
   Write,
 } from 'swsync/schema';
@@ -83,6 +84,22 @@ export interface SyncEngine<S extends Schema = Schema> {
     key: KeyOf<ModelOfSchema<S, N>>,
   ): Promise<RecordOf<ModelOfSchema<S, N>> | undefined>;
   list<N extends ModelName<S>>(model: N): Promise<RecordOf<ModelOfSchema<S, N>>[]>;
+  /**
+   * Spaces (`EngineOptions.spaces`): the account's role in each shared scope it is a member
+   * of, scope → `'owner' | 'editor' | 'viewer'`, as of the last pull; `{}` without spaces.
+   * Also in `status().roles`.
+   */
+  roles(): Promise<Record<string, SpaceRole>>;
+  /**
+   * Spaces: the account's role on the scope of a local record (its parent's for a child):
+   * `'owner'` in its personal scope or for a record the server has not placed yet. A UI
+   * disables writes on `'viewer'` records (the server answers their writes `FORBIDDEN_ROLE`,
+   * and the engine rolls them back). Throws for an unknown model.
+   *
+   * @example
+   * const readOnly = (await engine.roleOf('Board', boardId)) === 'viewer';
+   */
+  roleOf<N extends ModelName<S>>(model: N, key: KeyOf<ModelOfSchema<S, N>>): Promise<SpaceRole>;
   /**
    * Push, then pull. One run at a time: calls during a run share one follow-up run. Resolves
    * with the status after the run (failures are in `status.lastError`, never thrown).

@@ -59,7 +59,23 @@ export const META_KEYS = {
    * counting across runs (a run's time budget, a restarted worker); gone when it completes.
    */
   fullPullReceived: 'fullPullReceived',
+  /**
+   * Spaces (`EngineOptions.spaces`): the account's role in each shared scope it is a member
+   * of, `Record<scope, SpaceRole>`, as the pulls told it.
+   */
+  roles: 'roles',
+  /**
+   * Spaces: a newly granted scope being pulled from its start ({@link ScopeSyncRow}), for its
+   * progress; gone once every such scope is complete.
+   */
+  scopeSync: 'scopeSync',
 } as const;
+
+/** `meta[scopeSync]`: scopes still being pulled from their start, entries received so far. */
+export interface ScopeSyncRow {
+  scopes: string[];
+  received: number;
+}
 
 /** `meta[appliedCascades]`: an applied delete whose descendants stay hidden until a pull ends. */
 export type AppliedCascade = Required<Pick<OutboxRow, 'seq' | 'model' | 'key' | 'cascade'>>;
@@ -115,6 +131,12 @@ export interface VersionRow {
   model: string;
   key: KeyValue;
   version: number;
+  /**
+   * Spaces only: the scope the server last placed the record in (its entry's `scope`). Absent
+   * for records pulled without spaces and for records created here and not pulled back yet
+   * (their root's scope is theirs).
+   */
+  scope?: string;
 }
 
 /** A row of `receipts` (keyPath `mutationId`). */

@@ -1,4 +1,4 @@
-import type { KeyValue, Rejection, Schema } from 'swsync/schema';
+import type { KeyValue, Rejection, Schema, SpaceRole } from 'swsync/schema';
 import type { LocalDb } from '../store/open.ts';
 
 /** Everything a push or pull needs from its engine: plain values and functions, no globals. */
@@ -14,6 +14,8 @@ export interface SyncContext {
   clientId: string;
   batchSize: number;
   pullLimit: number;
+  /** Pull every scope of the account (EngineOptions.spaces). */
+  spaces: boolean;
   isOnline(): boolean;
   now(): number;
   /** Epoch ms at which this run must stop starting new requests. */
@@ -27,8 +29,10 @@ export interface SyncContext {
   onRejected(rejections: Rejection[]): void;
   /** A batch's results are stored: the pending count changed. */
   onPushed(): void;
-  /** Records received so far by a full pull. */
+  /** Records received so far by a full pull (or by the pull of newly granted scopes). */
   onPullProgress(records: number): void;
+  /** Spaces: the account's roles changed (scope → role, every scope it is a member of). */
+  onRoles(roles: Record<string, SpaceRole>): void;
 }
 
 /** Keys of changed records, by model: what a `change` broadcast carries. */

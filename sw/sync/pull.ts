@@ -4,7 +4,10 @@ import {
   type LogWithRecord,
   type PullResponse,
   pullResponseSchema,
+  type Rejection,
   type Schema,
+  type SpacesPullResponse,
+  spacesPullResponseSchema,
 } from 'swsync/schema';
 import {
   type AppliedCascade,
@@ -15,9 +18,14 @@ import {
   type VersionRow,
 } from '../store/layout.ts';
 import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
-import { postJson } from './http.ts';
+import { type HttpOutcome, postJson } from './http.ts';
 import { getVersion, putVersion, rebaseRecord, type WriteTx } from './replay.ts';
 import { settleCascade } from './settle-cascade.ts';
+import { removeRevokedScopes, scopeSyncProgress, updateRoles } from './spaces.ts';
+
+/** A v1 page, or a spaces page (whose entries name their scope). */
+type Page = PullResponse | SpacesPullResponse;
+type PageLog = LogWithRecord & { scope?: string };
 
 /**
  * Pulls page after page while the server says `hasMore`. Each page, its cursor and the rebase
@@ -40,15 +48,23 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
     // does not bring back, the server no longer has (a record created here whose push answer
     // was lost, deleted elsewhere and purged, would otherwise stay forever).
     if (cursor === null && !(await isResyncing(ctx))) await startResync(ctx);
-    const answer = await postJson(
-      ctx,
-      '/pull',
-      { lastChangelogId: cursor, limit: ctx.pullLimit },
-      pullResponseSchema,
-    );
+    const answer: HttpOutcome<Page> = ctx.spaces
+      ? await postJson(
+          ctx,
+          '/pull',
+          { spaces: true, lastChangelogId: cursor, limit: ctx.pullLimit },
+          spacesPullResponseSchema,
+        )
+      : await postJson(
+          ctx,
+          '/pull',
+          { lastChangelogId: cursor, limit: ctx.pullLimit },
+          pullResponseSchema,
+        );
     switch (answer.kind) {
       case 'ok': {
-        // A full pull (no cursor yet, or a resync) reports progress on every page.
+        // A full pull (no cursor yet, or a resync) reports progress on every page, and so
+        // does the pull of a scope newly granted (spaces).
         const received = await applyPullPage(ctx, answer.body);
         if (received !== null) ctx.onPullProgress(received);
         if (!answer.body.hasMore) return { kind: 'done' };
@@ -94,8 +110,10 @@ async function startResync(ctx: SyncContext): Promise<void> {
 /**
  * One page of pulled entries, the cursor and the rebases: one transaction. Returns how many
  * entries the full pull under way has received so far, or null when this is no full pull.
+ * A spaces page first removes the scopes the account lost (before its entries: a scope
+ * granted again comes back from its start), and keeps the roles, in the same transaction.
  */
-async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<number | null> {
+async function applyPullPage(ctx: SyncContext, page: Page): Promise<number | null> {
   const models = ctx.schema.modelNames;
   const tx = ctx.db.transaction(
     [...models, STORES.outbox, STORES.base, STORES.versions, STORES.meta, STORES.resync],
@@ -108,7 +126,8 @@ async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<numb
     meta.get(META_KEYS.fullPullReceived) as Promise<number | undefined>,
   ]);
   const entries: Entry[] = [];
-  for (const log of page.logsWithRecords) {
+  const logs: readonly PageLog[] = page.logsWithRecords;
+  for (const log of logs) {
     const key = keyFromPath(log.keyPath);
     // An entry of a model this client does not know (a newer server) is not ours to store.
     if (key !== undefined && ctx.schema.getModel(log.model)) entries.push({ log, key });
@@ -120,23 +139,36 @@ async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<numb
       writes.push(resync.put({ model: log.model, key } satisfies ResyncRow));
     }
   }
+  let revoked: Rejection[] = [];
+  let roles: Awaited<ReturnType<typeof updateRoles>> | null = null;
+  if ('revokedScopes' in page) {
+    revoked = await removeRevokedScopes(tx, ctx.schema, page.revokedScopes, changes);
+    roles = await updateRoles(tx, page);
+  }
   await applyEntries(tx, entries, changes);
   if (page.cursor !== null) writes.push(meta.put(page.cursor, META_KEYS.cursor));
   let received: number | null = null;
   if (resyncing) {
     received = (receivedBefore ?? 0) + page.logsWithRecords.length;
     writes.push(meta.put(received, META_KEYS.fullPullReceived));
+  } else if ('revokedScopes' in page && roles) {
+    received = await scopeSyncProgress(tx, roles.before, page);
   }
   await Promise.all(writes);
   if (!page.hasMore) await settleAppliedCascades(tx, ctx.schema, changes);
   if (resyncing && !page.hasMore) await finishResync(tx, models, changes);
   await tx.done;
   if (changes.size > 0) ctx.onChange(changes);
+  if (revoked.length > 0) {
+    ctx.onRejected(revoked);
+    ctx.onPushed();
+  }
+  if (roles?.next) ctx.onRoles(roles.next);
   return received;
 }
 
 interface Entry {
-  log: LogWithRecord;
+  log: PageLog;
   key: KeyValue;
 }
 
@@ -177,14 +209,18 @@ async function applyEntries(tx: WriteTx, entries: Entry[], changes: ChangedKeys)
     if (base) {
       // Pending local events stay on top of the new server state.
       if (await rebaseOnto(tx, base, log)) addChange(changes, log.model, key);
+      await keepScope(tx, log, key);
       continue;
     }
     const store = tx.objectStore(log.model);
     writes.push(log.record === null ? store.delete(key) : store.put(log.record));
-    if (!version || log.version > version.version) {
-      writes.push(
-        versions.put({ model: log.model, key, version: log.version } satisfies VersionRow),
-      );
+    // A record shared by its owner comes back under its new scope at the same version: only
+    // the scope changes (the record is the same, so no change is announced either).
+    const scope = log.scope ?? version?.scope;
+    if (!version || log.version > version.version || scope !== version.scope) {
+      const row: VersionRow = { model: log.model, key, version: log.version };
+      if (scope !== undefined) row.scope = scope;
+      writes.push(versions.put(row));
     }
     if (JSON.stringify(before ?? null) !== JSON.stringify(log.record))
       addChange(changes, log.model, key);
@@ -197,21 +233,36 @@ async function applyEntries(tx: WriteTx, entries: Entry[], changes: ChangedKeys)
  * state, so an entry at or above the version we know is applied whole (our own change coming
  * back leaves the record as it is); an older one is stale and skipped.
  */
-async function applyLog(tx: WriteTx, log: LogWithRecord, key: KeyValue): Promise<boolean> {
+async function applyLog(tx: WriteTx, log: PageLog, key: KeyValue): Promise<boolean> {
   const known = await getVersion(tx, log.model, key);
   if (known !== null && log.version < known) return false;
   const base = (await tx.objectStore(STORES.base).get([log.model, key])) as BaseRow | undefined;
-  if (base) return rebaseOnto(tx, base, log);
+  if (base) {
+    const changed = await rebaseOnto(tx, base, log);
+    await keepScope(tx, log, key);
+    return changed;
+  }
   const store = tx.objectStore(log.model);
   const before = await store.get(key);
   if (log.record === null) await store.delete(key);
   else await store.put(log.record);
   await putVersion(tx, { model: log.model, key, version: log.version });
+  await keepScope(tx, log, key);
   return JSON.stringify(before ?? null) !== JSON.stringify(log.record);
 }
 
+/** Spaces: the entry's scope is where the record lives now; its `versions` row says so. */
+async function keepScope(tx: WriteTx, log: PageLog, key: KeyValue): Promise<void> {
+  if (log.scope === undefined) return;
+  const versions = tx.objectStore(STORES.versions);
+  const row = (await versions.get([log.model, key])) as VersionRow | undefined;
+  if (row?.scope === log.scope && row.version >= log.version) return;
+  const version = Math.max(row?.version ?? log.version, log.version);
+  await versions.put({ model: log.model, key, version, scope: log.scope } satisfies VersionRow);
+}
+
 /** A record with pending local events gets the new server state under them. */
-async function rebaseOnto(tx: WriteTx, base: BaseRow, log: LogWithRecord): Promise<boolean> {
+async function rebaseOnto(tx: WriteTx, base: BaseRow, log: PageLog): Promise<boolean> {
   if (base.version !== null && log.version < base.version) return false;
   base.record = log.record;
   base.version = log.version;

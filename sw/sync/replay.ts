@@ -88,8 +88,14 @@ export async function getVersion(
   return row?.version ?? null;
 }
 
-/** Records the server version of a record; a version never goes backwards. */
+/**
+ * Records the server version of a record; a version never goes backwards, and a row without a
+ * scope keeps the scope the record had (spaces).
+ */
 export async function putVersion(tx: WriteTx, row: VersionRow): Promise<void> {
-  const current = await getVersion(tx, row.model, row.key);
-  if (current === null || row.version > current) await tx.objectStore(STORES.versions).put(row);
+  const versions = tx.objectStore(STORES.versions);
+  const current = (await versions.get([row.model, row.key])) as VersionRow | undefined;
+  if (current && row.version <= current.version) return;
+  const scope = row.scope ?? current?.scope;
+  await versions.put(scope === undefined ? row : { ...row, scope });
 }

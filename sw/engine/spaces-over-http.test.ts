@@ -1,0 +1,309 @@
+import 'fake-indexeddb/auto';
+import { randomUUID } from 'node:crypto';
+import { IDBFactory } from 'fake-indexeddb';
+import type { BroadcastMessage, KeyValue } from 'swsync/schema';
+import { grantMembership, revokeMembership, shareRecord } from 'swsync/server';
+import { describe, expect, it } from 'vitest';
+import { demoSchema } from '../../demo/schema.ts';
+import { STORES, type VersionRow } from '../store/layout.ts';
+import { openLocalDb } from '../store/open.ts';
+import { board, todo } from '../testing/demo-records.ts';
+import { rejections, signedInEngine } from '../testing/engines.ts';
+import { useSyncFixture } from '../testing/fixture.ts';
+
+// Engines with `spaces: true` against the real sync routes (docs/protocol.md, "Spaces").
+const f = useSyncFixture();
+
+/** Keys of every change broadcast since `from`. */
+const changedKeys = (messages: BroadcastMessage[], from = 0) =>
+  messages.slice(from).flatMap((m) => (m.type === 'change' ? m.keys : []));
+
+/** The server's live record, or null (read with the store's own SQL). */
+async function serverRecord(model: string, key: KeyValue) {
+  const rows = await f.store.query<{ record: Record<string, unknown> | null; scope: string }>(
+    'SELECT record, scope FROM swsync_records WHERE model = $1 AND key = $2',
+    [model, JSON.stringify(key)],
+  );
+  return rows[0] ?? null;
+}
+
+/** A signed-in engine with spaces on its own fake IndexedDB, with the platform's online state. */
+async function spacesEngine(user: string, options: { pullLimit?: number } = {}) {
+  let online = true;
+  const indexedDB = new IDBFactory();
+  const opened = await signedInEngine(user, {
+    schema: demoSchema,
+    endpoint: f.server.endpoint,
+    spaces: true,
+    indexedDB,
+    isOnline: () => online,
+    ...options,
+  });
+  return {
+    ...opened,
+    setOnline(value: boolean) {
+      online = value;
+    },
+    /** The engine's `versions` rows, read through a second connection. */
+    async versions(): Promise<VersionRow[]> {
+      const db = await openLocalDb({ schema: demoSchema, dbName: opened.engine.dbName, indexedDB });
+      try {
+        return (await db.getAll(STORES.versions)) as VersionRow[];
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+describe('engine with spaces over HTTP', () => {
+  it('a shared board reaches the member with its todos; edits converge; the owner sees no delete', async () => {
+    const aliceUser = `alice-${randomUUID()}`;
+    const bobUser = `bob-${randomUUID()}`;
+    const alice = await spacesEngine(aliceUser);
+    const bob = await spacesEngine(bobUser);
+    const b = randomUUID();
+    const [t1, t2] = [randomUUID(), randomUUID()];
+    await alice.engine.create('Board', board(b, aliceUser));
+    await alice.engine.create('Todo', todo(t1, b));
+    await alice.engine.create('Todo', todo(t2, b));
+    expect((await alice.engine.sync()).lastError).toBeNull();
+    expect((await bob.engine.sync()).lastError).toBeNull();
+    expect(await bob.engine.list('Board')).toEqual([]);
+
+    const shared = await shareRecord({
+      store: f.store,
+      schema: demoSchema,
+      model: 'Board',
+      key: b,
+      by: aliceUser,
+      account: bobUser,
+    });
+    expect(shared.moved).toBe(3);
+
+    // The owner's device: the records arrive under the new scope, same content, no delete.
+    const before = alice.messages.length;
+    const aliceRecords = {
+      boards: await alice.engine.list('Board'),
+      todos: await alice.engine.list('Todo'),
+    };
+    expect((await alice.engine.sync()).lastError).toBeNull();
+    expect(await alice.engine.list('Board')).toEqual(aliceRecords.boards);
+    expect(await alice.engine.list('Todo')).toEqual(aliceRecords.todos);
+    // Changes announced (the server's copy replacing the local one) name records still there.
+    const kept = new Set([...aliceRecords.boards, ...aliceRecords.todos].map((r) => r.id));
+    expect(changedKeys(alice.messages, before).every((k) => kept.has(k as string))).toBe(true);
+    expect((await alice.engine.status()).pending).toBe(0);
+    expect(await alice.engine.roles()).toEqual({ [shared.scope]: 'owner' });
+    expect(await alice.engine.roleOf('Todo', t1)).toBe('owner');
+    const version = (await alice.versions()).find((v) => v.key === b);
+    expect(version?.scope).toBe(shared.scope);
+
+    // The member's device pulls the board and its todos.
+    const status = await bob.engine.sync();
+    expect(status.lastError).toBeNull();
+    expect(status.roles).toEqual({ [shared.scope]: 'editor' });
+    expect((await bob.engine.get('Board', b))?.name).toBe(`Board ${b}`);
+    expect((await bob.engine.list('Todo')).map((t) => t.id).sort()).toEqual([t1, t2].sort());
+    expect(await bob.engine.roleOf('Board', b)).toBe('editor');
+
+    // Edits converge both ways, a new child of the shared board included.
+    const t3 = randomUUID();
+    await bob.engine.update('Todo', t1, { title: 'from bob' });
+    await bob.engine.create('Todo', todo(t3, b, 'bob’s'));
+    expect(await bob.engine.roleOf('Todo', t3)).toBe('editor');
+    expect((await bob.engine.sync()).lastError).toBeNull();
+    const beforeEdits = alice.messages.length;
+    await alice.engine.update('Todo', t2, { title: 'from alice' });
+    expect((await alice.engine.sync()).lastError).toBeNull();
+    expect((await bob.engine.sync()).lastError).toBeNull();
+    expect((await alice.engine.get('Todo', t1))?.title).toBe('from bob');
+    expect((await alice.engine.get('Todo', t3))?.title).toBe('bob’s');
+    expect((await bob.engine.get('Todo', t2))?.title).toBe('from alice');
+    expect(rejections(alice.messages)).toEqual([]);
+    expect(rejections(bob.messages)).toEqual([]);
+    // Alice's records never went away at any step.
+    expect((await alice.engine.list('Todo')).length).toBe(3);
+    expect(alice.messages.slice(beforeEdits).every((m) => m.type !== 'rejected')).toBe(true);
+    expect((await serverRecord('Board', b))?.scope).toBe(shared.scope);
+  });
+
+  it('a revocation while offline removes the board locally and drops pending edits as SCOPE_REVOKED, pushing nothing', async () => {
+    const aliceUser = `alice-${randomUUID()}`;
+    const bobUser = `bob-${randomUUID()}`;
+    const alice = await spacesEngine(aliceUser);
+    const bob = await spacesEngine(bobUser);
+    const b = randomUUID();
+    const [t1, t2] = [randomUUID(), randomUUID()];
+    const mine = randomUUID();
+    await alice.engine.transaction([
+      { op: 'create', model: 'Board', record: board(b, aliceUser) },
+      { op: 'create', model: 'Todo', record: todo(t1, b) },
+      { op: 'create', model: 'Todo', record: todo(t2, b) },
+    ]);
+    await alice.engine.sync();
+    const { scope } = await shareRecord({
+      store: f.store,
+      schema: demoSchema,
+      model: 'Board',
+      key: b,
+      by: aliceUser,
+      account: bobUser,
+    });
+    await bob.engine.create('Board', board(mine, bobUser));
+    expect((await bob.engine.sync()).lastError).toBeNull();
+    expect(await bob.engine.list('Todo')).toHaveLength(2);
+
+    // Offline: bob edits a todo, deletes another, adds one, renames the board.
+    bob.setOnline(false);
+    bob.engine.setOnline(false);
+    const t3 = randomUUID();
+    await bob.engine.update('Todo', t1, { title: 'offline edit' });
+    await bob.engine.delete('Todo', t2);
+    await bob.engine.create('Todo', todo(t3, b));
+    await bob.engine.update('Board', b, { name: 'renamed offline' });
+    expect((await bob.engine.status()).pending).toBe(4);
+    expect(await revokeMembership({ store: f.store, scope, account: bobUser, by: aliceUser })).toBe(
+      'revoke',
+    );
+
+    const from = bob.messages.length;
+    bob.setOnline(true);
+    bob.engine.setOnline(true);
+    const status = await bob.engine.sync();
+    expect(status.lastError).toBeNull();
+    expect(status.pending).toBe(0);
+    expect(status.roles).toEqual({});
+    // Gone locally, bob's own board kept.
+    expect((await bob.engine.list('Board')).map((x) => x.id)).toEqual([mine]);
+    expect(await bob.engine.list('Todo')).toEqual([]);
+    const got = rejections(bob.messages.slice(from));
+    expect(got.map((r) => r.error.type)).toEqual(Array(4).fill('SCOPE_REVOKED'));
+    expect(got.map((r) => r.event.operation).sort()).toEqual(
+      ['create', 'delete', 'update', 'update'].sort(),
+    );
+    const changed = changedKeys(bob.messages, from);
+    expect(changed).toEqual(expect.arrayContaining([b, t1, t3]));
+    // Nothing was pushed: the server still has every record as alice left it.
+    expect((await serverRecord('Todo', t1))?.record?.title).toBe(`Todo ${t1}`);
+    expect((await serverRecord('Todo', t2))?.record).not.toBeNull();
+    expect(await serverRecord('Todo', t3)).toBeNull();
+    expect((await serverRecord('Board', b))?.record?.name).toBe(`Board ${b}`);
+    expect(await bob.versions()).toEqual([expect.objectContaining({ model: 'Board', key: mine })]);
+    // Alice keeps everything.
+    await alice.engine.sync();
+    expect(await alice.engine.list('Todo')).toHaveLength(2);
+
+    // Granted again: the board comes back from the start, with progress.
+    await grantMembership({ store: f.store, scope, account: bobUser, role: 'editor' });
+    const again = await bob.engine.sync();
+    expect(again.lastError).toBeNull();
+    expect(again.roles).toEqual({ [scope]: 'editor' });
+    expect((await bob.engine.list('Todo')).map((t) => t.id).sort()).toEqual([t1, t2].sort());
+    expect((await bob.engine.get('Board', b))?.name).toBe(`Board ${b}`);
+  });
+
+  it('a viewer’s write is rejected FORBIDDEN_ROLE and rolled back', async () => {
+    const aliceUser = `alice-${randomUUID()}`;
+    const bobUser = `bob-${randomUUID()}`;
+    const alice = await spacesEngine(aliceUser);
+    const bob = await spacesEngine(bobUser);
+    const b = randomUUID();
+    const t1 = randomUUID();
+    await alice.engine.create('Board', board(b, aliceUser));
+    await alice.engine.create('Todo', todo(t1, b));
+    await alice.engine.sync();
+    await shareRecord({
+      store: f.store,
+      schema: demoSchema,
+      model: 'Board',
+      key: b,
+      by: aliceUser,
+      account: bobUser,
+      role: 'viewer',
+    });
+    await bob.engine.sync();
+    expect(await bob.engine.roleOf('Todo', t1)).toBe('viewer');
+
+    await bob.engine.update('Todo', t1, { title: 'viewer edit' });
+    const t2 = randomUUID();
+    await bob.engine.create('Todo', todo(t2, b));
+    expect((await bob.engine.get('Todo', t1))?.title).toBe('viewer edit');
+    const status = await bob.engine.sync();
+    expect(status.pending).toBe(0);
+    expect(rejections(bob.messages).map((r) => r.error.type)).toEqual([
+      'FORBIDDEN_ROLE',
+      'FORBIDDEN_ROLE',
+    ]);
+    expect((await bob.engine.get('Todo', t1))?.title).toBe(`Todo ${t1}`);
+    expect(await bob.engine.get('Todo', t2)).toBeUndefined();
+    expect((await serverRecord('Todo', t1))?.record?.title).toBe(`Todo ${t1}`);
+    expect(await serverRecord('Todo', t2)).toBeNull();
+  });
+
+  it('a newly granted scope is pulled from its start with initial-sync progress', async () => {
+    const aliceUser = `alice-${randomUUID()}`;
+    const bobUser = `bob-${randomUUID()}`;
+    const alice = await spacesEngine(aliceUser);
+    const bob = await spacesEngine(bobUser, { pullLimit: 2 });
+    const b = randomUUID();
+    await alice.engine.transaction([
+      { op: 'create', model: 'Board', record: board(b, aliceUser) },
+      ...Array.from({ length: 4 }, () => ({
+        op: 'create' as const,
+        model: 'Todo',
+        record: todo(randomUUID(), b),
+      })),
+    ]);
+    await alice.engine.sync();
+    await bob.engine.create('Board', board(randomUUID(), bobUser));
+    expect((await bob.engine.sync()).initialSync?.done).toBe(true);
+    await shareRecord({
+      store: f.store,
+      schema: demoSchema,
+      model: 'Board',
+      key: b,
+      by: aliceUser,
+      account: bobUser,
+    });
+    const from = bob.messages.length;
+    const status = await bob.engine.sync();
+    expect(status.lastError).toBeNull();
+    expect(status.initialSync).toEqual({ records: 5, done: true });
+    const progress = bob.messages
+      .slice(from)
+      .flatMap((m) =>
+        m.type === 'status' && m.status.initialSync && !m.status.initialSync.done
+          ? [m.status.initialSync.records]
+          : [],
+      );
+    // Status broadcasts are built after the fact, so they may lag a page: they only grow.
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.every((n) => n >= 1 && n <= 5)).toBe(true);
+    expect(await bob.engine.list('Todo')).toHaveLength(4);
+  });
+
+  it('without spaces, an engine pulls only its personal scope (v1)', async () => {
+    const aliceUser = `alice-${randomUUID()}`;
+    const bobUser = `bob-${randomUUID()}`;
+    const alice = await spacesEngine(aliceUser);
+    const bob = await signedInEngine(bobUser, { schema: demoSchema, endpoint: f.server.endpoint });
+    const b = randomUUID();
+    await alice.engine.create('Board', board(b, aliceUser));
+    await alice.engine.sync();
+    await shareRecord({
+      store: f.store,
+      schema: demoSchema,
+      model: 'Board',
+      key: b,
+      by: aliceUser,
+      account: bobUser,
+    });
+    const status = await bob.engine.sync();
+    expect(status.lastError).toBeNull();
+    expect(status.roles).toBeUndefined();
+    expect(await bob.engine.list('Board')).toEqual([]);
+    expect(await bob.engine.roles()).toEqual({});
+  });
+});
