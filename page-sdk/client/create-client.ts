@@ -63,6 +63,11 @@ export interface CreateClientOptions<S extends AnySchema> {
   fallback?: () => Promise<WorkerRpc> | WorkerRpc;
   /** Run the engine in the page even where a Service Worker is available. */
   forcePageHost?: boolean;
+  /**
+   * Shared spaces for the default page-hosted engine (`EngineOptions.spaces`), default false.
+   * A Service Worker host decides for itself: pass `spaces` to `installSyncWorker` too.
+   */
+  spaces?: boolean;
 }
 
 /**
@@ -95,7 +100,9 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     worker: options.worker ?? '/sw.js',
     workerType: options.workerType ?? 'classic',
     forcePage: options.forcePageHost ?? false,
-    fallback: options.fallback ?? (() => pageEngine({ schema, endpoint: options.endpoint })),
+    fallback:
+      options.fallback ??
+      (() => pageEngine({ schema, endpoint: options.endpoint, spaces: options.spaces })),
   });
   void hostChoice.then((c) => status.mode(c.mode, c.reason, c.error));
 

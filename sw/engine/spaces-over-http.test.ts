@@ -1,15 +1,17 @@
 import 'fake-indexeddb/auto';
 import { randomUUID } from 'node:crypto';
 import { IDBFactory } from 'fake-indexeddb';
-import type { BroadcastMessage, KeyValue } from 'swsync/schema';
+import { type BroadcastMessage, type KeyValue, PAGE_PROTOCOL_VERSION } from 'swsync/schema';
 import { grantMembership, revokeMembership, shareRecord } from 'swsync/server';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
+import { createSyncHost } from '../host/sync-host.ts';
 import { STORES, type VersionRow } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
 import { board, todo } from '../testing/demo-records.ts';
 import { rejections, signedInEngine } from '../testing/engines.ts';
 import { useSyncFixture } from '../testing/fixture.ts';
+import { createEngine } from './create-engine.ts';
 
 // Engines with `spaces: true` against the real sync routes (docs/protocol.md, "Spaces").
 const f = useSyncFixture();
@@ -282,6 +284,31 @@ describe('engine with spaces over HTTP', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.every((n) => n >= 1 && n <= 5)).toBe(true);
     expect(await bob.engine.list('Todo')).toHaveLength(4);
+  });
+
+  it('a host passes spaces on to its engines', async () => {
+    const user = `carol-${randomUUID()}`;
+    const names = new Set<string>();
+    const indexedDB = new IDBFactory();
+    const host = createSyncHost({
+      schema: demoSchema,
+      endpoint: f.server.endpoint,
+      spaces: true,
+      writeDebounceMs: 0,
+      known: {
+        add: async (name) => void names.add(name),
+        remove: async (name) => void names.delete(name),
+        has: async (name) => names.has(name),
+        list: async () => [...names],
+      },
+      createEngine: (options) => createEngine({ ...options, indexedDB, isOnline: () => true }),
+    });
+    const db = `db-${user}`;
+    await host.rpc.hello(db, PAGE_PROTOCOL_VERSION, user);
+    await host.rpc.setHeaders(db, { 'x-user': user });
+    const status = await host.rpc.syncNow(db);
+    expect(status.lastError).toBeNull();
+    expect(status.roles).toEqual({});
   });
 
   it('without spaces, an engine pulls only its personal scope (v1)', async () => {

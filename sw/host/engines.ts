@@ -10,6 +10,8 @@ export interface EngineRegistryOptions {
   known: KnownDatabases;
   /** The engine is offline with events pending: registers Background Sync. */
   onRetryLater(): void;
+  /** `EngineOptions.spaces` of every engine, default false. */
+  spaces?: boolean;
 }
 
 /**
@@ -78,6 +80,8 @@ export class EngineRegistry {
       schema: this.options.schema,
       endpoint: this.options.endpoint,
       dbName,
+      // Only when on: a factory of an older engine never sees an option it does not know.
+      ...(this.options.spaces ? { spaces: true } : {}),
       onBroadcast: (message) => this.broadcast(dbName, message),
       onRetryLater: this.options.onRetryLater,
       onClosed,

@@ -21,6 +21,8 @@ export interface EngineFactoryOptions {
   schema: Schema;
   endpoint: string;
   dbName: string;
+  /** `EngineOptions.spaces`; absent when off. */
+  spaces?: boolean;
   onBroadcast(message: BroadcastMessage): void;
   onRetryLater(): void;
   /** The engine closed (e.g. another context upgraded its database): the host forgets it. */

@@ -21,6 +21,8 @@ export interface SyncHostOptions {
    * Default: the IndexedDB database `swsync-host`.
    */
   known?: KnownDatabases;
+  /** Shared spaces for every engine of the host: `EngineOptions.spaces`, default false. */
+  spaces?: boolean;
 }
 
 /** The engines of one host (a Service Worker, or the leader tab without one) and their RPC. */
@@ -54,6 +56,7 @@ export function createSyncHost(options: SyncHostOptions): SyncHost {
     createEngine: options.createEngine ?? createEngine,
     known: options.known ?? knownDatabases(),
     onRetryLater: options.requestBackgroundSync ?? (() => {}),
+    spaces: options.spaces,
   });
   return {
     rpc: createWorkerApi({
