@@ -96,6 +96,9 @@ describe('engine with spaces over HTTP', () => {
     const kept = new Set([...aliceRecords.boards, ...aliceRecords.todos].map((r) => r.id));
     expect(changedKeys(alice.messages, before).every((k) => kept.has(k as string))).toBe(true);
     expect((await alice.engine.status()).pending).toBe(0);
+    // Nothing new reached alice's device: no sync progress shows for her own board.
+    const shown = alice.messages.slice(before).flatMap((m) => (m.type === 'status' ? [m] : []));
+    expect(shown.every((m) => m.status.initialSync?.done !== false)).toBe(true);
     expect(await alice.engine.roles()).toEqual({ [shared.scope]: 'owner' });
     expect(await alice.engine.roleOf('Todo', t1)).toBe('owner');
     const version = (await alice.versions()).find((v) => v.key === b);

@@ -145,15 +145,14 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<number | nul
     revoked = await removeRevokedScopes(tx, ctx.schema, page.revokedScopes, changes);
     roles = await updateRoles(tx, page);
   }
+  const scopeProgress =
+    !resyncing && roles && 'roles' in page
+      ? await scopeSyncProgress(tx, roles.before, page, entries)
+      : null;
   await applyEntries(tx, entries, changes);
   if (page.cursor !== null) writes.push(meta.put(page.cursor, META_KEYS.cursor));
-  let received: number | null = null;
-  if (resyncing) {
-    received = (receivedBefore ?? 0) + page.logsWithRecords.length;
-    writes.push(meta.put(received, META_KEYS.fullPullReceived));
-  } else if ('revokedScopes' in page && roles) {
-    received = await scopeSyncProgress(tx, roles.before, page);
-  }
+  const received = resyncing ? (receivedBefore ?? 0) + page.logsWithRecords.length : scopeProgress;
+  if (resyncing) writes.push(meta.put(received, META_KEYS.fullPullReceived));
   await Promise.all(writes);
   if (!page.hasMore) await settleAppliedCascades(tx, ctx.schema, changes);
   if (resyncing && !page.hasMore) await finishResync(tx, models, changes);

@@ -151,26 +151,31 @@ export async function updateRoles(
 
 /**
  * Progress of scopes pulled from their start after the first sync (a newly granted scope):
- * entries received so far for them, or null when no such scope is being pulled. A scope
- * counts from the page that first names its role until `syncingScopes` no longer lists it.
+ * records of theirs new to this device received so far, or null when there are none (the
+ * owner's own board arriving under its new shared scope is no sync to show). A scope counts
+ * from the page that first names its role until `syncingScopes` no longer lists it. Call it
+ * before the page's entries are applied: it tells new records by their missing `versions` row.
  */
 export async function scopeSyncProgress(
   tx: WriteTx,
   known: Roles,
-  page: Pick<SpacesPullResponse, 'roles' | 'syncingScopes' | 'logsWithRecords'>,
+  page: Pick<SpacesPullResponse, 'roles' | 'syncingScopes'>,
+  entries: readonly { log: { model: string; scope?: string }; key: KeyValue }[],
 ): Promise<number | null> {
   const meta = tx.objectStore(STORES.meta);
   const row = (await meta.get(META_KEYS.scopeSync)) as ScopeSyncRow | undefined;
   const counting = new Set(row?.scopes ?? []);
   for (const scope of Object.keys(page.roles)) if (!(scope in known)) counting.add(scope);
   if (counting.size === 0) return null;
-  const received =
-    (row?.received ?? 0) + page.logsWithRecords.filter((log) => counting.has(log.scope)).length;
+  const versions = tx.objectStore(STORES.versions);
+  const counted = entries.filter(({ log }) => log.scope !== undefined && counting.has(log.scope));
+  const rows = await Promise.all(counted.map(({ log, key }) => versions.get([log.model, key])));
+  const received = (row?.received ?? 0) + rows.filter((r) => r === undefined).length;
   if (page.syncingScopes.length > 0) {
     const next: ScopeSyncRow = { scopes: page.syncingScopes, received };
     await meta.put(next, META_KEYS.scopeSync);
   } else if (row) await meta.delete(META_KEYS.scopeSync);
-  return received;
+  return received > 0 ? received : null;
 }
 
 /** The stored roles (scope → role) of a database. */
