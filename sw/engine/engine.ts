@@ -203,7 +203,8 @@ export class Engine<S extends Schema> {
     // (they are then dropped as SCOPE_REVOKED instead of being sent).
     const spacesFirst = this.o.spaces && (await this.db.count(STORES.outbox)) > 0;
     if (this.pullFirst || spacesFirst) {
-      // The last push was told to wait: this run asks for other devices' changes first, so a
+      // The last push was told to wait (or, with spaces, writes are pending): this run asks
+      // for other devices' changes first, so a
       // server refusing only writes (read-only maintenance) still delivers them, and a server
       // down altogether gets one request per retry, pull and push in turn.
       const pulled = await pullChanges(ctx);

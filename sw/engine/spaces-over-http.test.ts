@@ -20,7 +20,7 @@ const f = useSyncFixture();
 const changedKeys = (messages: BroadcastMessage[], from = 0) =>
   messages.slice(from).flatMap((m) => (m.type === 'change' ? m.keys : []));
 
-/** The server's live record, or null (read with the store's own SQL). */
+/** The server's row of a record (`record: null` once deleted), or null if it never had it. */
 async function serverRecord(model: string, key: KeyValue) {
   const rows = await f.store.query<{ record: Record<string, unknown> | null; scope: string }>(
     'SELECT record, scope FROM swsync_records WHERE model = $1 AND key = $2',
@@ -33,7 +33,14 @@ async function serverRecord(model: string, key: KeyValue) {
 async function spacesEngine(user: string, options: { pullLimit?: number } = {}) {
   let online = true;
   const indexedDB = new IDBFactory();
+  /** Paths of every request the engine made (`/push`, `/pull`). */
+  const requests: string[] = [];
   const opened = await signedInEngine(user, {
+    fetch: (input, init) => {
+      const url = String(input);
+      requests.push(url.slice(url.lastIndexOf('/')));
+      return fetch(input, init);
+    },
     schema: demoSchema,
     endpoint: f.server.endpoint,
     spaces: true,
@@ -43,6 +50,7 @@ async function spacesEngine(user: string, options: { pullLimit?: number } = {}) 
   });
   return {
     ...opened,
+    requests,
     setOnline(value: boolean) {
       online = value;
     },
@@ -173,6 +181,7 @@ describe('engine with spaces over HTTP', () => {
     );
 
     const from = bob.messages.length;
+    const sent = bob.requests.length;
     bob.setOnline(true);
     bob.engine.setOnline(true);
     const status = await bob.engine.sync();
@@ -189,7 +198,8 @@ describe('engine with spaces over HTTP', () => {
     );
     const changed = changedKeys(bob.messages, from);
     expect(changed).toEqual(expect.arrayContaining([b, t1, t3]));
-    // Nothing was pushed: the server still has every record as alice left it.
+    // Nothing was pushed: no push request, and the server has every record as alice left it.
+    expect(bob.requests.slice(sent)).not.toContain('/push');
     expect((await serverRecord('Todo', t1))?.record?.title).toBe(`Todo ${t1}`);
     expect((await serverRecord('Todo', t2))?.record).not.toBeNull();
     expect(await serverRecord('Todo', t3)).toBeNull();
