@@ -166,6 +166,13 @@ describe('engine with spaces over HTTP', () => {
     await bob.engine.create('Board', board(mine, bobUser));
     expect((await bob.engine.sync()).lastError).toBeNull();
     expect(await bob.engine.list('Todo')).toHaveLength(2);
+    // A todo pushed but not pulled back yet: its versions row has no scope, its board has.
+    const t4 = randomUUID();
+    await bob.engine.create('Todo', todo(t4, b));
+    expect((await bob.engine.sync()).pending).toBe(0);
+    const t4Version = (await bob.versions()).find((v) => v.key === t4);
+    expect(t4Version).toBeDefined();
+    expect(t4Version?.scope).toBeUndefined();
 
     // Offline: bob edits a todo, deletes another, adds one, renames the board.
     bob.setOnline(false);
@@ -197,7 +204,8 @@ describe('engine with spaces over HTTP', () => {
       ['create', 'delete', 'update', 'update'].sort(),
     );
     const changed = changedKeys(bob.messages, from);
-    expect(changed).toEqual(expect.arrayContaining([b, t1, t3]));
+    expect(changed).toEqual(expect.arrayContaining([b, t1, t3, t4]));
+    expect(await serverRecord('Todo', t4)).not.toBeNull();
     // Nothing was pushed: no push request, and the server has every record as alice left it.
     expect(bob.requests.slice(sent)).not.toContain('/push');
     expect((await serverRecord('Todo', t1))?.record?.title).toBe(`Todo ${t1}`);
@@ -207,14 +215,14 @@ describe('engine with spaces over HTTP', () => {
     expect(await bob.versions()).toEqual([expect.objectContaining({ model: 'Board', key: mine })]);
     // Alice keeps everything.
     await alice.engine.sync();
-    expect(await alice.engine.list('Todo')).toHaveLength(2);
+    expect(await alice.engine.list('Todo')).toHaveLength(3);
 
     // Granted again: the board comes back from the start, with progress.
     await grantMembership({ store: f.store, scope, account: bobUser, role: 'editor' });
     const again = await bob.engine.sync();
     expect(again.lastError).toBeNull();
     expect(again.roles).toEqual({ [scope]: 'editor' });
-    expect((await bob.engine.list('Todo')).map((t) => t.id).sort()).toEqual([t1, t2].sort());
+    expect((await bob.engine.list('Todo')).map((t) => t.id).sort()).toEqual([t1, t2, t4].sort());
     expect((await bob.engine.get('Board', b))?.name).toBe(`Board ${b}`);
   });
 
