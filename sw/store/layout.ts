@@ -59,6 +59,8 @@ export const META_KEYS = {
    * counting across runs (a run's time budget, a restarted worker); gone when it completes.
    */
   fullPullReceived: 'fullPullReceived',
+  /** The full pull's `total` from its first page (a number), when the server sent one. */
+  fullPullTotal: 'fullPullTotal',
 } as const;
 
 /** `meta[appliedCascades]`: an applied delete whose descendants stay hidden until a pull ends. */

@@ -27,8 +27,8 @@ export interface SyncContext {
   onRejected(rejections: Rejection[]): void;
   /** A batch's results are stored: the pending count changed. */
   onPushed(): void;
-  /** Records received so far by a full pull. */
-  onPullProgress(records: number): void;
+  /** Records received so far by a full pull, and how many it holds (null: not known). */
+  onPullProgress(records: number, total: number | null): void;
 }
 
 /** Keys of changed records, by model: what a `change` broadcast carries. */

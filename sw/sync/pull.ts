@@ -49,8 +49,8 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
     switch (answer.kind) {
       case 'ok': {
         // A full pull (no cursor yet, or a resync) reports progress on every page.
-        const received = await applyPullPage(ctx, answer.body);
-        if (received !== null) ctx.onPullProgress(received);
+        const progress = await applyPullPage(ctx, answer.body);
+        if (progress !== null) ctx.onPullProgress(progress.received, progress.total);
         if (!answer.body.hasMore) return { kind: 'done' };
         break;
       }
@@ -87,15 +87,20 @@ async function startResync(ctx: SyncContext): Promise<void> {
   await tx.objectStore(STORES.meta).delete(META_KEYS.cursor);
   await tx.objectStore(STORES.meta).put(true, META_KEYS.resyncing);
   await tx.objectStore(STORES.meta).put(0, META_KEYS.fullPullReceived);
+  await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullTotal);
   await tx.objectStore(STORES.resync).clear();
   await tx.done;
 }
 
 /**
  * One page of pulled entries, the cursor and the rebases: one transaction. Returns how many
- * entries the full pull under way has received so far, or null when this is no full pull.
+ * entries the full pull under way has received so far, and how many it holds in all (when the
+ * server said), or null when this is no full pull.
  */
-async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<number | null> {
+async function applyPullPage(
+  ctx: SyncContext,
+  page: PullResponse,
+): Promise<FullPullProgress | null> {
   const models = ctx.schema.modelNames;
   const tx = ctx.db.transaction(
     [...models, STORES.outbox, STORES.base, STORES.versions, STORES.meta, STORES.resync],
@@ -103,9 +108,10 @@ async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<numb
   ) as WriteTx;
   const meta = tx.objectStore(STORES.meta);
   const changes: ChangedKeys = new Map();
-  const [resyncing, receivedBefore] = await Promise.all([
+  const [resyncing, receivedBefore, totalBefore] = await Promise.all([
     meta.get(META_KEYS.resyncing).then((v) => v === true),
     meta.get(META_KEYS.fullPullReceived) as Promise<number | undefined>,
+    meta.get(META_KEYS.fullPullTotal) as Promise<number | undefined>,
   ]);
   const entries: Entry[] = [];
   for (const log of page.logsWithRecords) {
@@ -122,17 +128,25 @@ async function applyPullPage(ctx: SyncContext, page: PullResponse): Promise<numb
   }
   await applyEntries(tx, entries, changes);
   if (page.cursor !== null) writes.push(meta.put(page.cursor, META_KEYS.cursor));
-  let received: number | null = null;
+  let progress: FullPullProgress | null = null;
   if (resyncing) {
-    received = (receivedBefore ?? 0) + page.logsWithRecords.length;
+    const received = (receivedBefore ?? 0) + page.logsWithRecords.length;
+    const total = page.total ?? totalBefore ?? null;
+    progress = { received, total };
     writes.push(meta.put(received, META_KEYS.fullPullReceived));
+    if (page.total !== undefined) writes.push(meta.put(page.total, META_KEYS.fullPullTotal));
   }
   await Promise.all(writes);
   if (!page.hasMore) await settleAppliedCascades(tx, ctx.schema, changes);
   if (resyncing && !page.hasMore) await finishResync(tx, models, changes);
   await tx.done;
   if (changes.size > 0) ctx.onChange(changes);
-  return received;
+  return progress;
+}
+
+interface FullPullProgress {
+  received: number;
+  total: number | null;
 }
 
 interface Entry {
@@ -254,6 +268,7 @@ async function finishResync(
   await Promise.all([...deletes, resync.clear()]);
   await tx.objectStore(STORES.meta).delete(META_KEYS.resyncing);
   await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullReceived);
+  await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullTotal);
 }
 
 /**
