@@ -47,12 +47,18 @@ const migrated = new Set<string>();
  * a call that outlives `statementTimeoutMs` fails the same way. So an outage never leaves the
  * store hanging: once the database is back, the next statements are answered.
  *
+ * Throws a `TypeError` when `url` is not a non-empty string: postgres.js would otherwise connect
+ * to whatever its defaults name (the local user's database) and create the tables there.
+ *
  * @example
  * const store = await openPostgresStore({ url: process.env.DATABASE_URL!, max: 10 });
  * const rows = await store.query<{ one: number }>('SELECT 1 AS one');
  * await store.close();
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<SyncStore> {
+  if (typeof options.url !== 'string' || options.url === '') {
+    throw new TypeError('openPostgresStore needs `url`, a PostgreSQL connection URL');
+  }
   // Dynamic import: postgres.js is an optional peer dependency.
   const { default: postgres } = await import('postgres');
   const connectTimeout = options.connectTimeoutSeconds ?? 10;
