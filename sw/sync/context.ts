@@ -46,7 +46,7 @@ export function addChange(changes: ChangedKeys, model: string, key: KeyValue): v
 /** Why a push or pull stopped before it was done. */
 export type SyncFailure =
   | { kind: 'offline' }
-  | { kind: 'retryable'; message: string; status?: number; retryAfterMs?: number }
+  | { kind: 'retryable'; message: string; status?: number; retryAfterMs?: number | undefined }
   | { kind: 'unauthorized' }
   /** 403 ACCOUNT_MISMATCH: the credentials are another account's. */
   | { kind: 'account-mismatch' }
