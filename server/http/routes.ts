@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { type Models, PULL_LIMIT_DEFAULT, type Schema, SPACES_HEADER } from 'swsync/schema';
 import { pullAndMaterializeLogs, pullSpaces } from '../pull/index.ts';
 import { applyPush } from '../push/index.ts';
+import { isStorableString } from '../push/storable.ts';
 import { scopesOf } from '../spaces/roles.ts';
 import type { SyncStore } from '../store/types.ts';
 import { accountMismatch, readAccountHeader } from './account.ts';
@@ -42,6 +43,9 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     const account = readAccountHeader(c, accountInQuery);
     const identity = await options.auth(c);
     if (typeof identity !== 'string' || identity === '') throw unauthorized();
+    // A credential decoded into NUL or a lone surrogate (a `%00` cookie) names no account the
+    // database can hold: a client error, not an outage to retry forever.
+    if (!isStorableString(identity)) throw badRequest('the credentials name an invalid account');
     if (account !== undefined && account !== identity) throw accountMismatch();
     return identity;
   };

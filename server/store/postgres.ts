@@ -1,3 +1,4 @@
+import { guardAgainstWriteRace } from './driver-race.ts';
 import { StoreClosedError } from './errors.ts';
 import { migrateOrClose } from './migrations.ts';
 import { type Param, toParam } from './params.ts';
@@ -62,6 +63,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // Dynamic import: postgres.js is an optional peer dependency.
   const { default: postgres } = await import('postgres');
   const connectTimeout = options.connectTimeoutSeconds ?? 10;
+  const deadlineMs = options.statementTimeoutMs ?? 15_000;
+  guardAgainstWriteRace();
   const pool = new RecyclingPool({
     makeSql: () =>
       postgres(options.url, {
@@ -73,8 +76,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         // only scalars and JSON text and reads no array columns.
         fetch_types: false,
         onnotice: () => {},
+        // The deadline on the server too: a statement whose caller gave up (a lock held for
+        // minutes) must not keep its backend queued, or replaced pools pile up connections.
+        connection: { statement_timeout: deadlineMs + 1_000 },
       }),
-    deadlineMs: options.statementTimeoutMs ?? 15_000,
+    deadlineMs,
     retireGraceSeconds: RETIRE_GRACE_SECONDS,
   });
   // LISTEN gets a connection of its own, owned by PgListener (see there why not sql.listen).
@@ -138,7 +144,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   };
   if (migrated.has(options.url)) return store;
   // A migration may take long on a big database: no deadline.
-  await migrateOrClose(store, { transaction: (fn) => transaction(fn, null) });
+  await migrateOrClose(store, {
+    transaction: (fn) =>
+      transaction(async (tx) => {
+        await tx.query('SET LOCAL statement_timeout = 0');
+        return fn(tx);
+      }, null),
+  });
   migrated.add(options.url);
   return store;
 }
