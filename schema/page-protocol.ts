@@ -30,6 +30,8 @@ export type SyncPause =
 export interface InitialSyncProgress {
   /** Records received so far by the first full pull. */
   records: number;
+  /** How many the whole pull holds, when the server said (it may end a little above). */
+  total: number | null;
   done: boolean;
 }
 

@@ -134,6 +134,11 @@ export const pullResponseSchema = z.object({
   cursor: z.string().nullable(),
   hasMore: z.boolean(),
   logsWithRecords: z.array(logWithRecordSchema),
+  /**
+   * On the first page of a full pull only: how many entries the whole pull holds, as of that
+   * page (commits made meanwhile may add a few). For progress ("1,200 of 10,000").
+   */
+  total: z.number().int().nonnegative().optional(),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 

@@ -27,15 +27,23 @@ export function statusText(status: SyncStatus, now = Date.now()): string {
   if (status.paused === 'version-mismatch') return line('Update ready, reload');
   if (status.retry) return line(retryText(status.retry, now));
   const initial = status.initialSync;
-  if (initial && !initial.done) return line(`Syncing · ${initialSyncText(initial.records)}`);
+  if (initial && !initial.done) return line(`Syncing · ${initialSyncText(initial)}`);
   if (pending) return pending;
   if (status.lastError) return 'Sync error';
   if (status.lastSyncAt === null) return 'Connecting…';
   return 'Synced';
 }
 
-/** "1,200 records" (or "1 record"): how far a first full sync got. */
-export function initialSyncText(records: number): string {
+/**
+ * How far a first full sync got: "1,200 of 10,000 records" when the server said how many,
+ * else "1,200 records" (or "1 record"). A pull that ends above its total (commits made while
+ * it ran) never shows more received than expected.
+ */
+export function initialSyncText(progress: { records: number; total: number | null }): string {
+  const { records, total } = progress;
+  if (total !== null && total > 0) {
+    return `${count.format(Math.min(records, total))} of ${count.format(total)} records`;
+  }
   return `${count.format(records)} ${records === 1 ? 'record' : 'records'}`;
 }
 

@@ -83,10 +83,14 @@ export function createStatusView(
     const initial = s.initialSync;
     progress.hidden = !initial || initial.done;
     if (initial && !initial.done) {
-      const text = `Syncing your data: ${initialSyncText(initial.records)} so far`;
+      const text = `Syncing your data: ${initialSyncText(initial)}${initial.total ? '' : ' so far'}`;
       if (progressText.textContent !== text) progressText.textContent = text;
-      track.setAttribute('aria-valuetext', initialSyncText(initial.records));
-      progressBar.style.width = `${Math.min(95, 10 + Math.log10(initial.records + 1) * 20)}%`;
+      track.setAttribute('aria-valuetext', initialSyncText(initial));
+      // A known total gives a true fraction; without one the bar only shows that it moves.
+      const share = initial.total
+        ? (100 * Math.min(initial.records, initial.total)) / initial.total
+        : Math.min(95, 10 + Math.log10(initial.records + 1) * 20);
+      progressBar.style.width = `${share}%`;
     }
   });
   return { line, retryNow, banner, progress };

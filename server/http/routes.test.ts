@@ -59,6 +59,28 @@ describeEachStore('syncRoutes over HTTP', (getStore) => {
       expect(await events.json()).toEqual({ error: 'unauthorized' });
     });
 
+    it('400, not an endless 503, when the credentials decode to an account no database holds', async () => {
+      // An app whose auth decodes a percent-encoded cookie: `%00` becomes NUL.
+      const decoding = await serveSyncRoutes({
+        store: getStore(),
+        schema: testSchema,
+        auth: (c) => decodeURIComponent(c.req.header('authorization')?.slice(7) ?? ''),
+      });
+      try {
+        const odd = new TestSyncClient(`${decoding.url}/api/sync`, '%00alice');
+        for (const path of ['push', 'pull']) {
+          const answer = await odd.raw(path, path === 'push' ? { events: [] } : {});
+          expect(answer).toMatchObject({
+            status: 400,
+            body: { error: 'the credentials name an invalid account' },
+          });
+        }
+        expect((await odd.events()).status).toBe(400);
+      } finally {
+        await decoding.close();
+      }
+    });
+
     it.each([
       ['not JSON', 'push', '{"events": ['],
       ['an array', 'push', []],

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { type Models, PULL_LIMIT_DEFAULT, type Schema, SPACES_HEADER } from 'swsync/schema';
 import { pullAndMaterializeLogs, pullSpaces } from '../pull/index.ts';
 import { applyPush } from '../push/index.ts';
+import { isStorableString } from '../push/storable.ts';
 import { scopesOf } from '../spaces/roles.ts';
 import type { SyncStore } from '../store/types.ts';
 import { accountMismatch, readAccountHeader } from './account.ts';
@@ -42,6 +43,9 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     const account = readAccountHeader(c, accountInQuery);
     const identity = await options.auth(c);
     if (typeof identity !== 'string' || identity === '') throw unauthorized();
+    // A credential decoded into NUL or a lone surrogate (a `%00` cookie) names no account the
+    // database can hold: a client error, not an outage to retry forever.
+    if (!isStorableString(identity)) throw badRequest('the credentials name an invalid account');
     if (account !== undefined && account !== identity) throw accountMismatch();
     return identity;
   };
@@ -90,23 +94,21 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
     if (spaces === true && scopeKey) {
       throw badRequest('spaces need the default scope rule (no scopeKey option)');
     }
-    const page = await withStore(c, (store) =>
-      spaces === true
-        ? pullSpaces({
-            store,
-            account: identity,
-            lastChangelogId: lastChangelogId ?? null,
-            limit: limit ?? PULL_LIMIT_DEFAULT,
-          })
-        : pullAndMaterializeLogs({
-            store,
-            scopeKey: scopeOf(identity),
-            account: identity,
-            lastChangelogId: lastChangelogId ?? null,
-            limit: limit ?? PULL_LIMIT_DEFAULT,
-          }),
+    const request = {
+      lastChangelogId: lastChangelogId ?? null,
+      limit: limit ?? PULL_LIMIT_DEFAULT,
+    };
+    if (spaces === true) {
+      return c.json(
+        await withStore(c, (store) => pullSpaces({ store, account: identity, ...request })),
+      );
+    }
+    const scope = scopeOf(identity);
+    return c.json(
+      await withStore(c, (store) =>
+        pullAndMaterializeLogs({ store, scopeKey: scope, account: identity, ...request }),
+      ),
     );
-    return c.json(page);
   });
 
   app.get('/events', async (c) => {

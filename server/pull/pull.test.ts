@@ -39,6 +39,7 @@ describeEachStore('pullAndMaterializeLogs', (getStore) => {
       cursor: null,
       hasMore: false,
       logsWithRecords: [],
+      total: 0,
     });
   });
 
@@ -56,6 +57,8 @@ describeEachStore('pullAndMaterializeLogs', (getStore) => {
     for (;;) {
       const page = await pull(scope, cursor, 5);
       pages++;
+      // A full pull's first page says how many entries the whole pull holds; no later one.
+      expect(page.total).toBe(pages === 1 ? 12 : undefined);
       expect(page.logsWithRecords.length).toBeLessThanOrEqual(5);
       seen.push(...page.logsWithRecords.map((e) => String(e.keyPath[0])));
       cursor = page.cursor;

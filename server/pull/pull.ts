@@ -42,6 +42,7 @@ interface Row {
   record: Record<string, unknown> | null;
   event_id: string | null;
   client_id: string | null;
+  total: number | string | null;
 }
 
 /**
@@ -73,9 +74,15 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
   try {
     rows = await options.store.query<Row>(
       `SELECT s.seq AS scope_seq, s.purged_seq, s.purged_before, r.model, r.key, r.seq, r.version, r.operation,
-              r.record, r.event_id, r.client_id
+              r.record, r.event_id, r.client_id, s.total
          FROM (SELECT coalesce(max(seq), 0) AS seq, coalesce(max(purged_seq), 0) AS purged_seq,
-                      max(purged_before) AS purged_before
+                      max(purged_before) AS purged_before,
+                      ${
+                        // Counted once per full pull, on its first page: progress needs it.
+                        cursorIn === null
+                          ? '(SELECT count(*) FROM swsync_records WHERE scope = $1 AND NOT purged)'
+                          : 'NULL::bigint'
+                      } AS total
                  FROM swsync_scopes WHERE scope = $1) AS s
          LEFT JOIN LATERAL (
            SELECT model, key, seq, version, operation, record, event_id, client_id
@@ -133,5 +140,11 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
     // Caught up: the head of the same snapshot, past any purged tombstones at the end.
     cursor = encodeCursor(owner, Math.max(head, after ?? 0));
   } else cursor = options.lastChangelogId ?? null;
-  return { cursor, hasMore, logsWithRecords };
+  const total = rows[0]?.total;
+  return {
+    cursor,
+    hasMore,
+    logsWithRecords,
+    ...(total === null || total === undefined ? {} : { total: Number(total) }),
+  };
 }

@@ -34,8 +34,30 @@ export function prepareEvent(
     return rejected(id, 'UNKNOWN_OPERATION', 'operation must be create, update or delete');
   }
   const shape = outboxEventSchema.safeParse(input);
-  if (!shape.success || !isStorableId(id) || !isStorableJson(input.payload)) {
-    return rejected(id, 'RECORD_VALIDATION_FAILURE', 'the event does not have the event shape');
+  if (!shape.success) {
+    // Name what failed, as zod says it: "baseVersion: Invalid input: expected number".
+    const where = shape.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`);
+    return rejected(
+      id,
+      'RECORD_VALIDATION_FAILURE',
+      `the event does not have the event shape: ${where.join('; ')}`,
+    );
+  }
+  if (!isStorableId(id)) {
+    return rejected(
+      id,
+      'RECORD_VALIDATION_FAILURE',
+      'id: not a storable id (1 to 256 characters, no NUL, no lone surrogate)',
+    );
+  }
+  if (!isStorableJson(input.payload)) {
+    return rejected(
+      id,
+      'RECORD_VALIDATION_FAILURE',
+      'payload: holds a NUL character, a lone UTF-16 surrogate, a non-finite number or nesting deeper than 64',
+    );
   }
   const event = shape.data;
   const body = readBody(event, model);

@@ -8,7 +8,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * PostgreSQL refuses (NUL, lone UTF-16 surrogates); without this check such a payload would
  * reach the database and fail there, as a server fault instead of a validation failure.
  */
-function isStorableString(value: string): boolean {
+export function isStorableString(value: string): boolean {
   return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
 }
 

@@ -111,7 +111,7 @@ describeEachStore('spaces over HTTP', (getStore) => {
     expect(after.revokedScopes).toEqual([scope]);
     // A v1 pull of the same account is the v1 answer: its personal scope only.
     const v1 = await bob.raw('pull', {});
-    expect(v1.body).toEqual({ cursor: null, hasMore: false, logsWithRecords: [] });
+    expect(v1.body).toEqual({ cursor: null, hasMore: false, logsWithRecords: [], total: 0 });
   });
 
   it('403 for a non-owner, 404 for an unknown record, scope or account, 400 for a bad body; never 500', async () => {

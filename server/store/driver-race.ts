@@ -15,3 +15,24 @@ export function isPostgresJsWriteRace(error: unknown): boolean {
     stack.includes('postgres/src/connection.js')
   );
 }
+
+let guarded = false;
+
+/**
+ * Keeps {@link isPostgresJsWriteRace} from ending the process; installed once per process by
+ * `openPostgresStore`, so a server built from the README survives a database restart. Any other
+ * uncaught exception behaves as Node's default while this is the only `uncaughtException`
+ * listener (printed, exit code 1); once the app has listeners of its own, they decide.
+ * A no-op where there is no `process` (workerd).
+ */
+export function guardAgainstWriteRace(): void {
+  const proc = (globalThis as { process?: NodeJS.Process }).process;
+  if (guarded || typeof proc?.on !== 'function') return;
+  guarded = true;
+  proc.on('uncaughtException', (error) => {
+    if (isPostgresJsWriteRace(error)) return;
+    if (proc.listenerCount('uncaughtException') > 1) return;
+    console.error(error);
+    proc.exit(1);
+  });
+}

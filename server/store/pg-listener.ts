@@ -8,7 +8,7 @@ export interface ListenerHooks {
 
 interface Subscription {
   onNotify(payload: string): void;
-  onRestored?: () => void;
+  onRestored?: (() => void) | undefined;
 }
 
 /** First and longest pause between attempts to LISTEN again while the database is down. */

@@ -1,3 +1,4 @@
+import { guardAgainstWriteRace } from './driver-race.ts';
 import { StoreClosedError } from './errors.ts';
 import { migrateOrClose } from './migrations.ts';
 import { type Param, toParam } from './params.ts';
@@ -47,15 +48,23 @@ const migrated = new Set<string>();
  * a call that outlives `statementTimeoutMs` fails the same way. So an outage never leaves the
  * store hanging: once the database is back, the next statements are answered.
  *
+ * Throws a `TypeError` when `url` is not a non-empty string: postgres.js would otherwise connect
+ * to whatever its defaults name (the local user's database) and create the tables there.
+ *
  * @example
  * const store = await openPostgresStore({ url: process.env.DATABASE_URL!, max: 10 });
  * const rows = await store.query<{ one: number }>('SELECT 1 AS one');
  * await store.close();
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<SyncStore> {
+  if (typeof options.url !== 'string' || options.url === '') {
+    throw new TypeError('openPostgresStore needs `url`, a PostgreSQL connection URL');
+  }
   // Dynamic import: postgres.js is an optional peer dependency.
   const { default: postgres } = await import('postgres');
   const connectTimeout = options.connectTimeoutSeconds ?? 10;
+  const deadlineMs = options.statementTimeoutMs ?? 15_000;
+  guardAgainstWriteRace();
   const pool = new RecyclingPool({
     makeSql: () =>
       postgres(options.url, {
@@ -67,8 +76,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         // only scalars and JSON text and reads no array columns.
         fetch_types: false,
         onnotice: () => {},
+        // The deadline on the server too: a statement whose caller gave up (a lock held for
+        // minutes) must not keep its backend queued, or replaced pools pile up connections.
+        connection: { statement_timeout: deadlineMs + 1_000 },
       }),
-    deadlineMs: options.statementTimeoutMs ?? 15_000,
+    deadlineMs,
     retireGraceSeconds: RETIRE_GRACE_SECONDS,
   });
   // LISTEN gets a connection of its own, owned by PgListener (see there why not sql.listen).
@@ -132,7 +144,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   };
   if (migrated.has(options.url)) return store;
   // A migration may take long on a big database: no deadline.
-  await migrateOrClose(store, { transaction: (fn) => transaction(fn, null) });
+  await migrateOrClose(store, {
+    transaction: (fn) =>
+      transaction(async (tx) => {
+        await tx.query('SET LOCAL statement_timeout = 0');
+        return fn(tx);
+      }, null),
+  });
   migrated.add(options.url);
   return store;
 }

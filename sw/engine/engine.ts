@@ -98,7 +98,7 @@ export class Engine<S extends Schema> {
     this.roleMap = state.roles;
     if (state.signedOut) this.paused = 'signed-out';
     this.retry = new RetrySchedule(options, () => void this.sync('retry'));
-    if (state.initial) this.initialSync = { records: 0, done: false };
+    if (state.initial) this.initialSync = { records: 0, total: null, done: false };
     if (state.retry) {
       this.retry.resume(state.retry);
       this.lastError = { code: 'SYNC_FAILED', message: state.retry.reason };
@@ -322,8 +322,8 @@ export class Engine<S extends Schema> {
       onRejected: (rejections) => this.broadcastRejections(rejections),
       onPushed: () => void this.broadcastStatus(),
       // Called only by a full pull (first sync, expired cursor, schema change).
-      onPullProgress: (records) => {
-        this.initialSync = { records, done: false };
+      onPullProgress: (records, total) => {
+        this.initialSync = { records, total, done: false };
         void this.broadcastStatus();
       },
       onRoles: (roles) => {

@@ -11,7 +11,7 @@ export interface EngineRegistryOptions {
   /** The engine is offline with events pending: registers Background Sync. */
   onRetryLater(): void;
   /** `EngineOptions.spaces` of every engine, default false. */
-  spaces?: boolean;
+  spaces?: boolean | undefined;
 }
 
 /**

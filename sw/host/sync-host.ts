@@ -22,7 +22,7 @@ export interface SyncHostOptions {
    */
   known?: KnownDatabases;
   /** Shared spaces for every engine of the host: `EngineOptions.spaces`, default false. */
-  spaces?: boolean;
+  spaces?: boolean | undefined;
 }
 
 /** The engines of one host (a Service Worker, or the leader tab without one) and their RPC. */

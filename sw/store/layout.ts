@@ -69,6 +69,8 @@ export const META_KEYS = {
    * progress; gone once every such scope is complete.
    */
   scopeSync: 'scopeSync',
+  /** The full pull's `total` from its first page (a number), when the server sent one. */
+  fullPullTotal: 'fullPullTotal',
 } as const;
 
 /** `meta[scopeSync]`: scopes still being pulled from their start, entries received so far. */

@@ -29,8 +29,11 @@ export interface SyncContext {
   onRejected(rejections: Rejection[]): void;
   /** A batch's results are stored: the pending count changed. */
   onPushed(): void;
-  /** Records received so far by a full pull (or by the pull of newly granted scopes). */
-  onPullProgress(records: number): void;
+  /**
+   * Records received so far by a full pull (or by the pull of newly granted scopes), and how
+   * many it holds (null: not known).
+   */
+  onPullProgress(records: number, total: number | null): void;
   /** Spaces: the account's roles changed (scope → role, every scope it is a member of). */
   onRoles(roles: Record<string, SpaceRole>): void;
 }
@@ -50,7 +53,7 @@ export function addChange(changes: ChangedKeys, model: string, key: KeyValue): v
 /** Why a push or pull stopped before it was done. */
 export type SyncFailure =
   | { kind: 'offline' }
-  | { kind: 'retryable'; message: string; status?: number; retryAfterMs?: number }
+  | { kind: 'retryable'; message: string; status?: number; retryAfterMs?: number | undefined }
   | { kind: 'unauthorized' }
   /** 403 ACCOUNT_MISMATCH: the credentials are another account's. */
   | { kind: 'account-mismatch' }

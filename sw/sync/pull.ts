@@ -65,8 +65,8 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
       case 'ok': {
         // A full pull (no cursor yet, or a resync) reports progress on every page, and so
         // does the pull of a scope newly granted (spaces).
-        const received = await applyPullPage(ctx, answer.body);
-        if (received !== null) ctx.onPullProgress(received);
+        const progress = await applyPullPage(ctx, answer.body);
+        if (progress !== null) ctx.onPullProgress(progress.received, progress.total);
         if (!answer.body.hasMore) return { kind: 'done' };
         break;
       }
@@ -103,17 +103,19 @@ async function startResync(ctx: SyncContext): Promise<void> {
   await tx.objectStore(STORES.meta).delete(META_KEYS.cursor);
   await tx.objectStore(STORES.meta).put(true, META_KEYS.resyncing);
   await tx.objectStore(STORES.meta).put(0, META_KEYS.fullPullReceived);
+  await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullTotal);
   await tx.objectStore(STORES.resync).clear();
   await tx.done;
 }
 
 /**
  * One page of pulled entries, the cursor and the rebases: one transaction. Returns how many
- * entries the full pull under way has received so far, or null when this is no full pull.
- * A spaces page first removes the scopes the account lost (before its entries: a scope
- * granted again comes back from its start), and keeps the roles, in the same transaction.
+ * entries the full pull under way has received so far, and how many it holds in all (when the
+ * server said), or null when this is no full pull. A spaces page first removes the scopes the
+ * account lost (before its entries: a scope granted again comes back from its start), and
+ * keeps the roles, in the same transaction.
  */
-async function applyPullPage(ctx: SyncContext, page: Page): Promise<number | null> {
+async function applyPullPage(ctx: SyncContext, page: Page): Promise<FullPullProgress | null> {
   const models = ctx.schema.modelNames;
   const tx = ctx.db.transaction(
     [...models, STORES.outbox, STORES.base, STORES.versions, STORES.meta, STORES.resync],
@@ -121,9 +123,10 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<number | nul
   ) as WriteTx;
   const meta = tx.objectStore(STORES.meta);
   const changes: ChangedKeys = new Map();
-  const [resyncing, receivedBefore] = await Promise.all([
+  const [resyncing, receivedBefore, totalBefore] = await Promise.all([
     meta.get(META_KEYS.resyncing).then((v) => v === true),
     meta.get(META_KEYS.fullPullReceived) as Promise<number | undefined>,
+    meta.get(META_KEYS.fullPullTotal) as Promise<number | undefined>,
   ]);
   const entries: Entry[] = [];
   const logs: readonly PageLog[] = page.logsWithRecords;
@@ -151,8 +154,15 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<number | nul
       : null;
   await applyEntries(tx, entries, changes);
   if (page.cursor !== null) writes.push(meta.put(page.cursor, META_KEYS.cursor));
-  const received = resyncing ? (receivedBefore ?? 0) + page.logsWithRecords.length : scopeProgress;
-  if (resyncing) writes.push(meta.put(received, META_KEYS.fullPullReceived));
+  let progress: FullPullProgress | null =
+    scopeProgress === null ? null : { received: scopeProgress, total: null };
+  if (resyncing) {
+    const received = (receivedBefore ?? 0) + page.logsWithRecords.length;
+    const pageTotal = 'total' in page ? page.total : undefined;
+    progress = { received, total: pageTotal ?? totalBefore ?? null };
+    writes.push(meta.put(received, META_KEYS.fullPullReceived));
+    if (pageTotal !== undefined) writes.push(meta.put(pageTotal, META_KEYS.fullPullTotal));
+  }
   await Promise.all(writes);
   if (!page.hasMore) await settleAppliedCascades(tx, ctx.schema, changes);
   if (resyncing && !page.hasMore) await finishResync(tx, models, changes);
@@ -163,7 +173,12 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<number | nul
     ctx.onPushed();
   }
   if (roles?.next) ctx.onRoles(roles.next);
-  return received;
+  return progress;
+}
+
+interface FullPullProgress {
+  received: number;
+  total: number | null;
 }
 
 interface Entry {
@@ -304,6 +319,7 @@ async function finishResync(
   await Promise.all([...deletes, resync.clear()]);
   await tx.objectStore(STORES.meta).delete(META_KEYS.resyncing);
   await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullReceived);
+  await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullTotal);
 }
 
 /**

@@ -11,7 +11,7 @@ export type WriteResults = (Record<string, unknown> | null)[];
 
 export interface ApplyWritesOptions {
   /** Client-made id of this call: a second call with it returns the first result, no effect. */
-  mutationId?: string;
+  mutationId?: string | undefined;
   now(): Date;
   newId(): string;
 }

@@ -53,7 +53,7 @@ export function syncSuite(f: SyncFixture): void {
       // Another device of the same user gets everything.
       const other = await engineFor(user, new IDBFactory(), { pullLimit: 1 });
       const first = await other.engine.sync();
-      expect(first.initialSync).toEqual({ records: 3, done: true });
+      expect(first.initialSync).toEqual({ records: 3, total: 3, done: true });
       // Progress went out page by page while the first pull ran.
       const progress = other.messages.flatMap((m) =>
         m.type === 'status' && m.status.initialSync ? [m.status.initialSync.records] : [],
@@ -88,7 +88,7 @@ export function syncSuite(f: SyncFixture): void {
       let status = await other.engine.sync();
       while (!status.initialSync?.done && runs++ < 20) status = await other.engine.sync();
       expect(runs).toBeGreaterThan(1);
-      expect(status.initialSync).toEqual({ records: 5, done: true });
+      expect(status.initialSync).toEqual({ records: 5, total: 5, done: true });
       const progress = other.messages.flatMap((m) =>
         m.type === 'status' && m.status.initialSync ? [m.status.initialSync.records] : [],
       );
@@ -272,7 +272,7 @@ export function syncSuite(f: SyncFixture): void {
       expect(await a.engine.get('Todo', 't-409-1')).toMatchObject({ title: 'pending edit' });
       expect(await a.engine.get('Todo', 't-409-new')).toBeDefined();
       expect((await a.engine.list('Todo')).length).toBe(4);
-      expect(status.initialSync).toEqual({ records: 4, done: true });
+      expect(status.initialSync).toEqual({ records: 4, total: 4, done: true });
 
       faulty.plan = () => undefined;
       expect((await a.engine.sync()).pending).toBe(0);
