@@ -292,7 +292,7 @@ describe('engine with spaces over HTTP', () => {
     const from = bob.messages.length;
     const status = await bob.engine.sync();
     expect(status.lastError).toBeNull();
-    expect(status.initialSync).toEqual({ records: 5, done: true });
+    expect(status.initialSync).toEqual({ records: 5, total: null, done: true });
     const progress = bob.messages
       .slice(from)
       .flatMap((m) =>
