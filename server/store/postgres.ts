@@ -84,19 +84,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     retireGraceSeconds: RETIRE_GRACE_SECONDS,
   });
   // LISTEN gets a connection of its own, owned by PgListener (see there why not sql.listen).
-  const listener = new PgListener((hooks) => {
-    // `onnotify` and `onclose` are options postgres.js 3.4 reads (its own sql.listen uses
-    // them) but leaves out of its types.
-    const untyped: object = { onnotify: hooks.onnotify, onclose: hooks.onclose };
-    return postgres(options.url, {
-      max: 1,
-      max_lifetime: null,
-      connect_timeout: connectTimeout,
-      fetch_types: false,
-      onnotice: () => {},
-      ...untyped,
-    });
-  });
+  const listener = new PgListener(
+    (hooks) => {
+      // `onnotify` and `onclose` are options postgres.js 3.4 reads (its own sql.listen uses
+      // them) but leaves out of its types.
+      const untyped: object = { onnotify: hooks.onnotify, onclose: hooks.onclose };
+      return postgres(options.url, {
+        max: 1,
+        max_lifetime: null,
+        connect_timeout: connectTimeout,
+        fetch_types: false,
+        onnotice: () => {},
+        ...untyped,
+      });
+    },
+    {
+      // LISTEN and UNLISTEN get the store's deadline; the liveness NOTIFY goes through the pool.
+      statementTimeoutMs: deadlineMs,
+      notify: (channel, payload) =>
+        pool.run((sql) => sql.unsafe('SELECT pg_notify($1, $2)', [channel, payload])),
+    },
+  );
   let closed = false;
   const open = () => {
     if (closed) throw new StoreClosedError();
