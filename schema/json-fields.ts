@@ -1,25 +1,5 @@
 import type { z } from 'zod';
-
-/** A zod type as zod 4 describes itself: `_zod.def.type` plus the parts each kind carries. */
-interface ZodDef {
-  type: string;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  options?: readonly z.ZodType[];
-  items?: readonly z.ZodType[];
-  rest?: z.ZodType | null;
-  keyType?: z.ZodType;
-  valueType?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  catchall?: z.ZodType;
-  left?: z.ZodType;
-  right?: z.ZodType;
-  out?: z.ZodType;
-  getter?: () => z.ZodType;
-  values?: readonly unknown[];
-}
-
-const defOf = (type: z.ZodType) => (type as unknown as { _zod: { def: ZodDef } })._zod.def;
+import { defOf } from './zod-def.ts';
 
 /**
  * What to store instead of each value JSON cannot carry. Records travel as JSON between the

@@ -1,21 +1,6 @@
 import * as z from 'zod';
+import { defOf, type ZodDef } from './zod-def.ts';
 
-/** The parts of zod 4's `_zod.def` this walk rebuilds. */
-interface ZodDef {
-  type: string;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  options?: readonly z.ZodType[];
-  items?: readonly z.ZodType[];
-  rest?: z.ZodType | null;
-  valueType?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  catchall?: z.ZodType;
-  in?: z.ZodType;
-  getter?: () => z.ZodType;
-}
-
-const defOf = (type: z.ZodType) => (type as unknown as { _zod: { def: ZodDef } })._zod.def;
 const cloneWith = (type: z.ZodType, changes: Partial<ZodDef>): z.ZodType =>
   type.clone({ ...defOf(type), ...changes } as never);
 
