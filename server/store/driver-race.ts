@@ -27,12 +27,18 @@ let guarded = false;
  */
 export function guardAgainstWriteRace(): void {
   const proc = (globalThis as { process?: NodeJS.Process }).process;
-  if (guarded || typeof proc?.on !== 'function') return;
+  if (guarded || typeof proc?.on !== 'function' || typeof proc.listenerCount !== 'function') {
+    return;
+  }
   guarded = true;
-  proc.on('uncaughtException', (error) => {
-    if (isPostgresJsWriteRace(error)) return;
-    if (proc.listenerCount('uncaughtException') > 1) return;
-    console.error(error);
-    proc.exit(1);
-  });
+  try {
+    proc.on('uncaughtException', (error) => {
+      if (isPostgresJsWriteRace(error)) return;
+      if (proc.listenerCount('uncaughtException') > 1) return;
+      console.error(error);
+      proc.exit(1);
+    });
+  } catch {
+    // A runtime whose `process` only looks like Node's (workerd): it has no such crash to stop.
+  }
 }

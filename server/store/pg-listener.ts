@@ -115,7 +115,8 @@ export class PgListener {
       () => void this.#probe(),
       options.livenessIntervalMs ?? 30_000,
     );
-    this.#livenessTimer.unref();
+    // Node and Bun: the check never keeps a process alive; workerd's timers have no unref.
+    (this.#livenessTimer as { unref?: () => void }).unref?.();
   }
 
   /** A fresh connection whose hooks only count while it is the current one. */
