@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { isPostgresJsWriteRace, openStore } from 'swsync/server';
+import { openStore } from 'swsync/server';
 import { createDemoApp } from './app.ts';
 import { readConfig } from './config.ts';
 import { loadSessionSecret } from './secret.ts';
@@ -60,14 +60,6 @@ async function main(): Promise<void> {
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };
-  // A database restart can make the PostgreSQL driver throw outside any request; the requests
-  // themselves fail cleanly (503), so that one throw must not take the server down.
-  process.on('uncaughtException', (error) => {
-    if (isPostgresJsWriteRace(error))
-      return console.warn('database connection lost', error.message);
-    console.error('swsync demo crashed', error);
-    process.exit(1);
-  });
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

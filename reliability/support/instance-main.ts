@@ -63,7 +63,7 @@ async function main() {
     process.exit(1);
   });
   process.on('uncaughtException', (error) => {
-    // As demo/server/main.ts: a killed backend can make postgres.js throw outside any request.
+    // The store's own guard ignores postgres.js's stray throw; this one names a crash in the log.
     if (isPostgresJsWriteRace(error)) return;
     console.error('instance crashed', error);
     process.exit(1);
