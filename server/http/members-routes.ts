@@ -2,17 +2,19 @@ import type { Context, Hono } from 'hono';
 import type { Schema } from 'swsync/schema';
 import * as z from 'zod';
 import { ServerError } from '../errors.ts';
+import { isStorableString } from '../push/storable.ts';
 import { grantMembership, listMembers, revokeMembership } from '../spaces/members.ts';
 import { ROLES } from '../spaces/roles.ts';
 import { shareRecord } from '../spaces/share.ts';
 import type { SyncStore } from '../store/types.ts';
 import { readJsonBody } from './body.ts';
 
-const id = z.string().min(1).max(256);
+// Like every id the store keeps: no NUL, no lone surrogate (PostgreSQL refuses them: a 500).
+const id = z.string().min(1).max(256).refine(isStorableString, 'holds NUL or a lone surrogate');
 const shareBody = z.union([
   z.strictObject({
-    model: z.string().min(1).max(256),
-    key: z.union([z.string().min(1).max(256), z.number()]),
+    model: id,
+    key: z.union([id, z.number()]),
     account: id,
     role: z.enum(ROLES).optional(),
   }),

@@ -130,6 +130,8 @@ describeEachStore('spaces over HTTP', (getStore) => {
       [alice, 'members', { model: 'Todo', key: 'x', account: carol }, 400],
       [alice, 'members', { scope, account: carol, role: 'admin' }, 400],
       [alice, 'members', { scope, account: '', role: 'editor' }, 400],
+      [alice, 'members', { scope, account: 'a\u0000b', role: 'editor' }, 400],
+      [alice, 'members', { model: 'Board', key: 'b\ud800', account: carol }, 400],
       [alice, 'members', { scope, account: carol, role: 'editor', extra: 1 }, 400],
       [alice, 'members', [], 400],
       [alice, 'members', 'not json', 400],
