@@ -5,6 +5,7 @@ import { demoSchema } from '../demo/schema.ts';
 import { fixturePageFiles } from '../e2e/page-sdk/fixtures/page-files.ts';
 import { startFixtureServer } from '../e2e/support/fixture-server.ts';
 import { chromiumLaunch } from '../playwright.config.ts';
+import { median } from './median.ts';
 import { seedBoard, todoEvents } from './push.ts';
 
 export interface InitialSyncResult {
@@ -117,9 +118,4 @@ export async function benchInitialSync(
     await browser.close();
     await server.close();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }

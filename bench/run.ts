@@ -1,5 +1,6 @@
 import { openPGliteStore, openPostgresStore, type SyncStore } from 'swsync/server';
 import { createTestDatabase } from '../server/testing/index.ts';
+import { benchDrain } from './drain.ts';
 import { benchInitialSync } from './initial-sync.ts';
 import { benchPush } from './push.ts';
 
@@ -50,6 +51,7 @@ async function main() {
     }
   }
   await initialSync(Number(process.env.BENCH_RECORDS ?? 20_000));
+  await drain(Number(process.env.BENCH_DRAIN_WRITES ?? 1000));
 }
 
 /** Chromium, on the embedded store: how fast a fresh browser profile gets its records. */
@@ -62,6 +64,23 @@ async function initialSync(records: number) {
       `Chromium: initial sync of ${r.records} records — ours ${r.oursMs.toFixed(0)} ms ` +
         `(${perSec(r.oursMs)}/s); one fetch + one bulk put (baseline): ${r.baselineMs.toFixed(0)} ms ` +
         `(${perSec(r.baselineMs)}/s); ours is ${(r.baselineMs / r.oursMs).toFixed(2)}x the baseline`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+/** Chromium, on the embedded store: writes made offline, drained once online again. */
+async function drain(writes: number) {
+  const store = await openPGliteStore();
+  try {
+    const r = await benchDrain(store, writes);
+    const perSec = (ms: number) => Math.round((r.writes / ms) * 1000);
+    console.log(
+      `Chromium: drain of ${r.writes} offline writes — ours ${r.oursMs.toFixed(0)} ms ` +
+        `(${perSec(r.oursMs)}/s); workbox-background-sync Queue (baseline): ` +
+        `${r.baselineMs.toFixed(0)} ms (${perSec(r.baselineMs)}/s); ours is ` +
+        `${(r.baselineMs / r.oursMs).toFixed(1)}x the baseline`,
     );
   } finally {
     await store.close();
