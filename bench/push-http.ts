@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { OutboxEvent } from 'swsync/schema';
+import { type SyncStore, syncRoutes } from 'swsync/server';
+import { demoSchema } from '../demo/schema.ts';
+import { median } from './median.ts';
+import { seedBoard } from './push.ts';
+
+export interface PushHttpLoad {
+  /** Concurrent clients, each with its own scope; default 8. */
+  clients: number;
+  /** Batches per client: the first half creates todos, the second half updates them. */
+  batches: number;
+  /** Events per batch; default 100. */
+  size: number;
+  trials: number;
+}
+
+/** Events per second through HTTP, medians of the trials. */
+export interface PushHttpResult {
+  events: number;
+  ours: number;
+  perRow: number;
+  raw: number;
+}
+
+type Route = 'ours' | 'per-row' | 'raw';
+
+/**
+ * Pushes through the HTTP route, many clients at once, against two baselines written on the
+ * same database in the same run, behind the same HTTP server:
+ * - `per-row`: what sync tutorials do: one transaction per event, select the row, then insert
+ *   or update it;
+ * - `raw`: one multi-row upsert per batch, no checks at all: the limit of this database.
+ * Every route receives the same v1 push bodies and parses them; trials interleave the three.
+ */
+export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promise<PushHttpResult> {
+  await createBaselineTables(store);
+  const app = new Hono();
+  app.route(
+    '/api/sync',
+    syncRoutes({ store, schema: demoSchema, auth: (c) => c.req.header('x-bench-user') ?? null }),
+  );
+  app.post('/baseline/raw', async (c) => {
+    const { events } = (await c.req.json()) as { events: OutboxEvent[] };
+    await store.query(
+      `INSERT INTO bench_raw (scope, key, record)
+       SELECT $1, e->>'id', e FROM jsonb_array_elements($2::text::jsonb) AS e
+       ON CONFLICT (scope, key) DO UPDATE SET record = bench_raw.record || EXCLUDED.record`,
+      [c.req.header('x-bench-user'), JSON.stringify(events.map((e) => e.payload))],
+    );
+    return c.json(events.map((e) => ({ id: e.id, error: null })));
+  });
+  app.post('/baseline/per-row', async (c) => {
+    const { events } = (await c.req.json()) as { events: OutboxEvent[] };
+    const scope = c.req.header('x-bench-user');
+    for (const event of events) {
+      const payload = event.payload as { id: string };
+      await store.transaction(async (tx) => {
+        const [row] = await tx.query<{ record: object }>(
+          'SELECT record FROM bench_per_row WHERE scope = $1 AND key = $2',
+          [scope, payload.id],
+        );
+        if (row) {
+          await tx.query(
+            'UPDATE bench_per_row SET record = $3::text::jsonb WHERE scope = $1 AND key = $2',
+            [scope, payload.id, JSON.stringify({ ...row.record, ...payload })],
+          );
+        } else {
+          await tx.query(
+            'INSERT INTO bench_per_row (scope, key, record) VALUES ($1, $2, $3::text::jsonb)',
+            [scope, payload.id, JSON.stringify(payload)],
+          );
+        }
+      });
+    }
+    return c.json(events.map((e) => ({ id: e.id, error: null })));
+  });
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const run = async (route: Route): Promise<number> => {
+    const clients = await Promise.all(
+      Array.from({ length: load.clients }, async () => {
+        const scope = `bench-${randomUUID()}`;
+        return { scope, batches: batchesFor(scope, await seedBoard(store, scope), load) };
+      }),
+    );
+    const path = route === 'ours' ? '/api/sync/push' : `/baseline/${route}`;
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async ({ scope, batches }) => {
+        for (const events of batches) {
+          const response = await fetch(`${base}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-bench-user': scope },
+            body: JSON.stringify({ events, clientId: scope }),
+          });
+          const results = (await response.json()) as { error: unknown }[];
+          if (!response.ok || results.some((r) => r.error !== null)) {
+            throw new Error(`bench push to ${path} failed: ${response.status}`);
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return (load.clients * load.batches * load.size) / seconds;
+  };
+  try {
+    const rates: Record<Route, number[]> = { ours: [], 'per-row': [], raw: [] };
+    await run('ours'); // warm-up: JIT, plans, pages
+    for (let i = 0; i < load.trials; i++) {
+      for (const route of ['per-row', 'raw', 'ours'] as const) rates[route].push(await run(route));
+    }
+    return {
+      events: load.clients * load.batches * load.size,
+      ours: median(rates.ours),
+      perRow: median(rates['per-row']),
+      raw: median(rates.raw),
+    };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await store.query('DROP TABLE IF EXISTS bench_raw, bench_per_row');
+  }
+}
+
+async function createBaselineTables(store: SyncStore): Promise<void> {
+  for (const table of ['bench_raw', 'bench_per_row']) {
+    await store.query(`DROP TABLE IF EXISTS ${table}`);
+    await store.query(
+      `CREATE TABLE ${table} (scope text NOT NULL, key text NOT NULL, record jsonb NOT NULL,
+       PRIMARY KEY (scope, key))`,
+    );
+  }
+}
+
+/** A client's batches: creates of new todos, then updates of the same todos. */
+function batchesFor(scope: string, boardId: string, load: PushHttpLoad): OutboxEvent[][] {
+  const at = new Date().toISOString();
+  const creates = Math.ceil(load.batches / 2);
+  return Array.from({ length: load.batches }, (_, b) =>
+    Array.from({ length: load.size }, (_, i): OutboxEvent => {
+      const id = `${scope}-${(b % creates) * load.size + i}`;
+      const update = b >= creates;
+      return {
+        id: randomUUID(),
+        entityType: 'Todo',
+        entityKeyPath: [id],
+        operation: update ? 'update' : 'create',
+        payload: update
+          ? { id, title: `todo ${i}, edited`, done: true, updatedAt: at }
+          : { id, boardId, title: `todo ${i}`, done: false, createdAt: at, updatedAt: at },
+        createdAt: at,
+      };
+    }),
+  );
+}
