@@ -1,89 +1,120 @@
+import { writeFile } from 'node:fs/promises';
 import { openPGliteStore, openPostgresStore, type SyncStore } from 'swsync/server';
 import { createTestDatabase } from '../server/testing/index.ts';
 import { benchDrain } from './drain.ts';
 import { benchInitialSync } from './initial-sync.ts';
-import { benchPush } from './push.ts';
+import { benchListRender } from './list-render.ts';
+import { benchPushHttp } from './push-http.ts';
 
 /**
- * `npm run bench`: every figure is a ratio against a baseline measured in the same run, on the
- * same store, so machines of different speed report comparable numbers.
+ * One row of `bench/results.json`. `ratio` is the baseline's cost divided by ours (higher is
+ * better), null where there is no baseline.
+ */
+interface BenchRow {
+  name: string;
+  unit: string;
+  ours: number;
+  baseline: number | null;
+  ratio: number | null;
+  note: string;
+}
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const trials = env('BENCH_TRIALS', 3);
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
+/**
+ * `npm run bench`: every benchmark and its baseline in the same run, interleaved, medians of
+ * `BENCH_TRIALS`; prints a table and writes `bench/results.json`. The PostgreSQL rows need
+ * `DATABASE_URL` (a database of its own is created and dropped).
  */
 async function main() {
-  const events = Number(process.env.BENCH_EVENTS ?? 1000);
-  const targets: { name: string; open(): Promise<{ store: SyncStore; done(): Promise<void> }> }[] =
-    [
-      {
-        name: 'PGlite (in memory)',
-        open: async () => {
-          const store = await openPGliteStore();
-          return { store, done: () => store.close() };
-        },
-      },
-    ];
+  const rows: BenchRow[] = [];
+  const load = { clients: 8, batches: env('BENCH_PUSH_BATCHES', 20), size: 100, trials };
   if (process.env.DATABASE_URL) {
-    targets.push({
-      name: 'PostgreSQL',
-      open: async () => {
-        const db = await createTestDatabase();
-        const store = await openPostgresStore({ url: db.url });
-        return {
-          store,
-          done: async () => {
-            await store.close();
-            await db.drop();
-          },
-        };
-      },
-    });
+    const r = await withPostgres((store) => benchPushHttp(store, load));
+    const note = `${load.clients} clients × ${load.batches} batches of ${load.size}, creates then updates`;
+    rows.push(rate('push-http-vs-per-row', r.ours, r.perRow, `${note}; baseline: per-row`));
+    rows.push(rate('push-http-vs-raw', r.ours, r.raw, `${note}; baseline: multi-row upsert`));
   }
-  for (const target of targets) {
-    const { store, done } = await target.open();
-    try {
-      const r = await benchPush(store, events);
-      const perSec = (ms: number) => Math.round((r.events / ms) * 1000);
-      console.log(
-        `${target.name}: push ${r.events} events — batches of 100: ${r.batchedMs.toFixed(0)} ms ` +
-          `(${perSec(r.batchedMs)}/s); one per push (baseline): ${r.oneByOneMs.toFixed(0)} ms ` +
-          `(${perSec(r.oneByOneMs)}/s); batched is ${(r.oneByOneMs / r.batchedMs).toFixed(1)}x the baseline`,
-      );
-    } finally {
-      await done();
-    }
+  {
+    const r = await withPGlite((store) => benchPushHttp(store, load));
+    rows.push(rate('push-pglite-vs-raw', r.ours, r.raw, 'the embedded store, same load'));
   }
-  await initialSync(Number(process.env.BENCH_RECORDS ?? 20_000));
-  await drain(Number(process.env.BENCH_DRAIN_WRITES ?? 1000));
+  {
+    const records = env('BENCH_RECORDS', 50_000);
+    const r = await withPGlite((store) => benchInitialSync(store, records, trials));
+    const perSec = Math.round((r.records / r.oursMs) * 1000);
+    rows.push(
+      cost(
+        'initial-sync-vs-raw',
+        r.oursMs,
+        r.baselineMs,
+        `${r.records} records, ${perSec} records/s`,
+      ),
+    );
+  }
+  {
+    const writes = env('BENCH_DRAIN_WRITES', 5000);
+    const r = await withPGlite((store) => benchDrain(store, writes, trials));
+    rows.push(cost('drain-vs-workbox', r.oursMs, r.baselineMs, `${r.writes} offline writes`));
+  }
+  {
+    const todos = env('BENCH_TODOS', 10_000);
+    const { keyed, redraw } = await benchListRender(todos, env('BENCH_REPEATS', 10));
+    const note = (was: number) => `${todos} todos; a full redraw takes ${was.toFixed(1)} ms`;
+    rows.push(report('big-list-toggle-ms', keyed.toggleMs, note(redraw.toggleMs)));
+    rows.push(report('big-list-add-ms', keyed.addMs, note(redraw.addMs)));
+  }
+  console.table(rows);
+  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(rows, null, 2)}\n`);
 }
 
-/** Chromium, on the embedded store: how fast a fresh browser profile gets its records. */
-async function initialSync(records: number) {
+/** Throughput: higher is better, so the ratio is ours ÷ baseline. */
+function rate(name: string, ours: number, baseline: number, note: string): BenchRow {
+  return {
+    name,
+    unit: 'events/s',
+    ours: round(ours, 0),
+    baseline: round(baseline, 0),
+    ratio: round(ours / baseline),
+    note,
+  };
+}
+
+/** Time: lower is better, so the ratio is baseline ÷ ours. */
+function cost(name: string, ours: number, baseline: number, note: string): BenchRow {
+  return {
+    name,
+    unit: 'ms',
+    ours: round(ours, 0),
+    baseline: round(baseline, 0),
+    ratio: round(baseline / ours),
+    note,
+  };
+}
+
+function report(name: string, ours: number, note: string): BenchRow {
+  return { name, unit: 'ms', ours: round(ours, 1), baseline: null, ratio: null, note };
+}
+
+async function withPGlite<T>(run: (store: SyncStore) => Promise<T>): Promise<T> {
   const store = await openPGliteStore();
   try {
-    const r = await benchInitialSync(store, records);
-    const perSec = (ms: number) => Math.round((r.records / ms) * 1000);
-    console.log(
-      `Chromium: initial sync of ${r.records} records — ours ${r.oursMs.toFixed(0)} ms ` +
-        `(${perSec(r.oursMs)}/s); one fetch + one bulk put (baseline): ${r.baselineMs.toFixed(0)} ms ` +
-        `(${perSec(r.baselineMs)}/s); ours is ${(r.baselineMs / r.oursMs).toFixed(2)}x the baseline`,
-    );
+    return await run(store);
   } finally {
     await store.close();
   }
 }
 
-/** Chromium, on the embedded store: writes made offline, drained once online again. */
-async function drain(writes: number) {
-  const store = await openPGliteStore();
+async function withPostgres<T>(run: (store: SyncStore) => Promise<T>): Promise<T> {
+  const db = await createTestDatabase();
+  const store = await openPostgresStore({ url: db.url });
   try {
-    const r = await benchDrain(store, writes);
-    const perSec = (ms: number) => Math.round((r.writes / ms) * 1000);
-    console.log(
-      `Chromium: drain of ${r.writes} offline writes — ours ${r.oursMs.toFixed(0)} ms ` +
-        `(${perSec(r.oursMs)}/s); workbox-background-sync Queue (baseline): ` +
-        `${r.baselineMs.toFixed(0)} ms (${perSec(r.baselineMs)}/s); ours is ` +
-        `${(r.baselineMs / r.oursMs).toFixed(1)}x the baseline`,
-    );
+    return await run(store);
   } finally {
     await store.close();
+    await db.drop();
   }
 }
 
