@@ -39,6 +39,11 @@ export const META_KEYS = {
   schemaHash: 'schemaHash',
   /** `true` while a full resync (first pull, expired cursor, schema change) is under way. */
   resyncing: 'resyncing',
+  /**
+   * `true` while the resync under way started on a database with no records: nothing can be
+   * left over, so the pull keeps no list of what it brought back.
+   */
+  resyncFresh: 'resyncFresh',
   /** The account the database belongs to, set once when it is first bound; never changed. */
   account: 'account',
   /** `true` after its account signed out here, until that account opens it again. */

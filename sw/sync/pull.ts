@@ -97,14 +97,27 @@ async function isResyncing(ctx: SyncContext): Promise<boolean> {
   return (await ctx.db.get(STORES.meta, META_KEYS.resyncing)) === true;
 }
 
-/** Forgets the cursor and starts counting which records the server still has. */
+/**
+ * Forgets the cursor and starts counting which records the server still has; on a database
+ * with no records (a first sync) there is nothing to count against.
+ */
 async function startResync(ctx: SyncContext): Promise<void> {
-  const tx = ctx.db.transaction([STORES.meta, STORES.resync], 'readwrite');
-  await tx.objectStore(STORES.meta).delete(META_KEYS.cursor);
-  await tx.objectStore(STORES.meta).put(true, META_KEYS.resyncing);
-  await tx.objectStore(STORES.meta).put(0, META_KEYS.fullPullReceived);
-  await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullTotal);
-  await tx.objectStore(STORES.resync).clear();
+  const models = ctx.schema.modelNames;
+  const tx = ctx.db.transaction([...models, STORES.base, STORES.meta, STORES.resync], 'readwrite');
+  const meta = tx.objectStore(STORES.meta);
+  const counts = await Promise.all(
+    [...models, STORES.base].map((name) => tx.objectStore(name).count()),
+  );
+  await Promise.all([
+    meta.delete(META_KEYS.cursor),
+    meta.put(true, META_KEYS.resyncing),
+    counts.every((n) => n === 0)
+      ? meta.put(true, META_KEYS.resyncFresh)
+      : meta.delete(META_KEYS.resyncFresh),
+    meta.put(0, META_KEYS.fullPullReceived),
+    meta.delete(META_KEYS.fullPullTotal),
+    tx.objectStore(STORES.resync).clear(),
+  ]);
   await tx.done;
 }
 
@@ -123,8 +136,9 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<FullPullProg
   ) as WriteTx;
   const meta = tx.objectStore(STORES.meta);
   const changes: ChangedKeys = new Map();
-  const [resyncing, receivedBefore, totalBefore] = await Promise.all([
+  const [resyncing, fresh, receivedBefore, totalBefore] = await Promise.all([
     meta.get(META_KEYS.resyncing).then((v) => v === true),
+    meta.get(META_KEYS.resyncFresh).then((v) => v === true),
     meta.get(META_KEYS.fullPullReceived) as Promise<number | undefined>,
     meta.get(META_KEYS.fullPullTotal) as Promise<number | undefined>,
   ]);
@@ -136,7 +150,7 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<FullPullProg
     if (key !== undefined && ctx.schema.getModel(log.model)) entries.push({ log, key });
   }
   const writes: Promise<unknown>[] = [];
-  if (resyncing) {
+  if (resyncing && !fresh) {
     const resync = tx.objectStore(STORES.resync);
     for (const { log, key } of entries) {
       writes.push(resync.put({ model: log.model, key } satisfies ResyncRow));
@@ -152,7 +166,7 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<FullPullProg
     !resyncing && roles && 'roles' in page
       ? await scopeSyncProgress(tx, roles.before, page, entries)
       : null;
-  await applyEntries(tx, entries, changes);
+  await applyEntries(tx, entries, changes, resyncing);
   if (page.cursor !== null) writes.push(meta.put(page.cursor, META_KEYS.cursor));
   let progress: FullPullProgress | null =
     scopeProgress === null ? null : { received: scopeProgress, total: null };
@@ -165,7 +179,7 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<FullPullProg
   }
   await Promise.all(writes);
   if (!page.hasMore) await settleAppliedCascades(tx, ctx.schema, changes);
-  if (resyncing && !page.hasMore) await finishResync(tx, models, changes);
+  if (resyncing && !page.hasMore) await finishResync(tx, models, changes, fresh);
   await tx.done;
   if (changes.size > 0) ctx.onChange(changes);
   if (revoked.length > 0) {
@@ -190,10 +204,17 @@ interface Entry {
  * Applies a page's entries in order. IndexedDB answers requests of one transaction in the order
  * they were made, so every read the page needs is asked at once and the writes are not awaited
  * one by one: a page costs a few round trips instead of six per entry. Records with pending
- * local events (a `base` row) take the careful path, one at a time, in page order; so does a
- * key the page holds twice (no server sends that, but nothing may depend on it).
+ * local events (a `base` row; few, so their keys are read in one request) take the careful
+ * path, one at a time, in page order; so does a key the page holds twice (no server sends
+ * that, but nothing may depend on it). A full pull announces every entry as changed rather
+ * than reading each record to compare: nearly all of them are.
  */
-async function applyEntries(tx: WriteTx, entries: Entry[], changes: ChangedKeys): Promise<void> {
+async function applyEntries(
+  tx: WriteTx,
+  entries: Entry[],
+  changes: ChangedKeys,
+  fullPull: boolean,
+): Promise<void> {
   const versions = tx.objectStore(STORES.versions);
   const baseStore = tx.objectStore(STORES.base);
   const seen = new Set<string>();
@@ -207,21 +228,24 @@ async function applyEntries(tx: WriteTx, entries: Entry[], changes: ChangedKeys)
     }
     return;
   }
-  const reads = await Promise.all(
-    entries.map(({ log, key }) =>
-      Promise.all([
-        versions.get([log.model, key]) as Promise<VersionRow | undefined>,
-        baseStore.get([log.model, key]) as Promise<BaseRow | undefined>,
-        tx.objectStore(log.model).get(key),
-      ]),
+  const [pendingKeys, reads] = await Promise.all([
+    baseStore.getAllKeys().then((keys) => new Set(keys.map((k) => JSON.stringify(k)))),
+    Promise.all(
+      entries.map(({ log, key }) =>
+        Promise.all([
+          versions.get([log.model, key]) as Promise<VersionRow | undefined>,
+          fullPull ? undefined : tx.objectStore(log.model).get(key),
+        ]),
+      ),
     ),
-  );
+  ]);
   const writes: Promise<unknown>[] = [];
   for (const [i, { log, key }] of entries.entries()) {
-    const [version, base, before] = reads[i]!;
+    const [version, before] = reads[i]!;
     if (version && log.version < version.version) continue;
-    if (base) {
+    if (pendingKeys.has(JSON.stringify([log.model, key]))) {
       // Pending local events stay on top of the new server state.
+      const base = (await baseStore.get([log.model, key])) as BaseRow;
       if (await rebaseOnto(tx, base, log)) addChange(changes, log.model, key);
       await keepScope(tx, log, key);
       continue;
@@ -236,8 +260,9 @@ async function applyEntries(tx: WriteTx, entries: Entry[], changes: ChangedKeys)
       if (scope !== undefined) row.scope = scope;
       writes.push(versions.put(row));
     }
-    if (JSON.stringify(before ?? null) !== JSON.stringify(log.record))
+    if (fullPull || JSON.stringify(before ?? null) !== JSON.stringify(log.record)) {
       addChange(changes, log.model, key);
+    }
   }
   await Promise.all(writes);
 }
@@ -288,13 +313,24 @@ async function rebaseOnto(tx: WriteTx, base: BaseRow, log: PageLog): Promise<boo
 /**
  * Drops local records the full pull did not bring back, unless local events are pending. Every
  * key is read at once: a key-by-key lookup cost two round trips per local record, seconds at
- * the end of a large initial sync.
+ * the end of a large initial sync. A pull that started on no records has nothing to drop:
+ * whatever is here now, it brought or the person wrote meanwhile.
  */
 async function finishResync(
   tx: WriteTx,
   models: readonly string[],
   changes: ChangedKeys,
+  fresh: boolean,
 ): Promise<void> {
+  const meta = tx.objectStore(STORES.meta);
+  const flags = [
+    META_KEYS.resyncing,
+    META_KEYS.resyncFresh,
+    META_KEYS.fullPullReceived,
+    META_KEYS.fullPullTotal,
+  ];
+  await Promise.all(flags.map((flag) => meta.delete(flag)));
+  if (fresh) return;
   const resync = tx.objectStore(STORES.resync);
   const id = (model: string, key: IDBValidKey) => JSON.stringify([model, key]);
   const [seen, pending, ...keysByModel] = await Promise.all([
@@ -317,9 +353,6 @@ async function finishResync(
     }
   }
   await Promise.all([...deletes, resync.clear()]);
-  await tx.objectStore(STORES.meta).delete(META_KEYS.resyncing);
-  await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullReceived);
-  await tx.objectStore(STORES.meta).delete(META_KEYS.fullPullTotal);
 }
 
 /**

@@ -99,6 +99,33 @@ export function syncSuite(f: SyncFixture): void {
       await other.engine.close();
     });
 
+    it('a first sync keeps what the person writes while it runs, and ends with everything', async () => {
+      const user = randomUUID();
+      const { engine } = await engineFor(user);
+      await engine.create('Board', board('b-fresh', user));
+      for (const n of [1, 2, 3]) await engine.create('Todo', todo(`t-fresh${n}`, 'b-fresh'));
+      await engine.sync();
+      let t = 0;
+      const other = await engineFor(user, new IDBFactory(), {
+        pullLimit: 1,
+        runBudgetMs: 1_000,
+        now: () => (t += 400),
+      });
+      let status = await other.engine.sync();
+      expect(status.initialSync?.done).toBe(false);
+      // Written on the new device in the middle of its first pull, pushed by the next run.
+      await other.engine.create('Todo', todo('t-fresh-local', 'b-fresh'));
+      for (let runs = 0; !status.initialSync?.done && runs < 20; runs++) {
+        status = await other.engine.sync();
+      }
+      expect(status).toMatchObject({ pending: 0, initialSync: { done: true } });
+      const ids = (await other.engine.list('Todo')).map((x) => x.id).sort();
+      expect(ids).toEqual(['t-fresh-local', 't-fresh1', 't-fresh2', 't-fresh3']);
+      expect((await serverRecords(user)).length).toBe(5);
+      await engine.close();
+      await other.engine.close();
+    });
+
     it('retries a batch whose response was lost without applying it twice', async () => {
       const user = randomUUID();
       const faulty = faultyFetch();
