@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
 import { chromiumLaunch } from '../playwright.config.ts';
+import { median } from './median.ts';
 
 /** Results of one renderer, in ms: the first draw, then the medians of toggles and adds. */
 export interface ListRenderResult {
@@ -10,11 +11,6 @@ export interface ListRenderResult {
   toggleMs: number;
   addMs: number;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
 
 /**
  * Renders `count` todos in Chromium with the demo's keyed list and with a full redraw (the

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -78,7 +79,10 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
     }
     return c.json(events.map((e) => ({ id: e.id, error: null })));
   });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
+  // Seeding between runs leaves the clients' connections idle longer than Node's default 5 s:
+  // a reuse racing the server's close would fail a run with ECONNRESET.
+  server.keepAliveTimeout = 120_000;
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -30,22 +30,28 @@ const round = (n: number, digits = 2) => Number(n.toFixed(digits));
  */
 async function main() {
   const rows: BenchRow[] = [];
+  const keep = (row: BenchRow) => {
+    rows.push(row);
+    console.log(
+      `${row.name}: ours ${row.ours} ${row.unit}, baseline ${row.baseline}, ratio ${row.ratio}`,
+    );
+  };
   const load = { clients: 8, batches: env('BENCH_PUSH_BATCHES', 20), size: 100, trials };
   if (process.env.DATABASE_URL) {
     const r = await withPostgres((store) => benchPushHttp(store, load));
     const note = `${load.clients} clients × ${load.batches} batches of ${load.size}, creates then updates`;
-    rows.push(rate('push-http-vs-per-row', r.ours, r.perRow, `${note}; baseline: per-row`));
-    rows.push(rate('push-http-vs-raw', r.ours, r.raw, `${note}; baseline: multi-row upsert`));
+    keep(rate('push-http-vs-per-row', r.ours, r.perRow, `${note}; baseline: per-row`));
+    keep(rate('push-http-vs-raw', r.ours, r.raw, `${note}; baseline: multi-row upsert`));
   }
   {
     const r = await withPGlite((store) => benchPushHttp(store, load));
-    rows.push(rate('push-pglite-vs-raw', r.ours, r.raw, 'the embedded store, same load'));
+    keep(rate('push-pglite-vs-raw', r.ours, r.raw, 'the embedded store, same load'));
   }
   {
     const records = env('BENCH_RECORDS', 50_000);
     const r = await withPGlite((store) => benchInitialSync(store, records, trials));
     const perSec = Math.round((r.records / r.oursMs) * 1000);
-    rows.push(
+    keep(
       cost(
         'initial-sync-vs-raw',
         r.oursMs,
@@ -57,14 +63,14 @@ async function main() {
   {
     const writes = env('BENCH_DRAIN_WRITES', 5000);
     const r = await withPGlite((store) => benchDrain(store, writes, trials));
-    rows.push(cost('drain-vs-workbox', r.oursMs, r.baselineMs, `${r.writes} offline writes`));
+    keep(cost('drain-vs-workbox', r.oursMs, r.baselineMs, `${r.writes} offline writes`));
   }
   {
     const todos = env('BENCH_TODOS', 10_000);
     const { keyed, redraw } = await benchListRender(todos, env('BENCH_REPEATS', 10));
     const note = (was: number) => `${todos} todos; a full redraw takes ${was.toFixed(1)} ms`;
-    rows.push(report('big-list-toggle-ms', keyed.toggleMs, note(redraw.toggleMs)));
-    rows.push(report('big-list-add-ms', keyed.addMs, note(redraw.addMs)));
+    keep(report('big-list-toggle-ms', keyed.toggleMs, note(redraw.toggleMs)));
+    keep(report('big-list-add-ms', keyed.addMs, note(redraw.addMs)));
   }
   console.table(rows);
   await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(rows, null, 2)}\n`);
