@@ -70,9 +70,9 @@ type FaultName = keyof typeof FAULTS;
 type Role = 'editor' | 'viewer';
 type Command =
   | { op: 'createBoard'; device: number }
-  | { op: 'createTodo'; device: number; pick: number }
-  | { op: 'update'; device: number; pick: number; todo: boolean }
-  | { op: 'delete'; device: number; pick: number; todo: boolean }
+  | { op: 'createTodo'; device: number; pick: number; shared: boolean }
+  | { op: 'update'; device: number; pick: number; todo: boolean; shared: boolean }
+  | { op: 'delete'; device: number; pick: number; todo: boolean; shared: boolean }
   | { op: 'share'; owner: number; pick: number; to: number; role: Role }
   | { op: 'role'; owner: number; pick: number; to: number; role: Role }
   | { op: 'revoke'; owner: number; pick: number; to: number }
@@ -85,17 +85,34 @@ const account = fc.nat(2);
 /** The other account: `(owner + 1 + other) % 3`, never the owner itself. */
 const other = fc.nat(1);
 const pick = fc.nat(20);
+/** Writes aim at a record of a shared scope (when the device holds one) this often. */
+const shared = fc.boolean();
 const role = fc.constantFrom<Role>('editor', 'viewer');
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('createBoard' as const), device }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('createTodo' as const), device, pick }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant('createTodo' as const), device, pick, shared }),
+  },
   {
     weight: 4,
-    arbitrary: fc.record({ op: fc.constant('update' as const), device, pick, todo: fc.boolean() }),
+    arbitrary: fc.record({
+      op: fc.constant('update' as const),
+      device,
+      pick,
+      todo: fc.boolean(),
+      shared,
+    }),
   },
   {
     weight: 1,
-    arbitrary: fc.record({ op: fc.constant('delete' as const), device, pick, todo: fc.boolean() }),
+    arbitrary: fc.record({
+      op: fc.constant('delete' as const),
+      device,
+      pick,
+      todo: fc.boolean(),
+      shared,
+    }),
   },
   {
     weight: 3,
@@ -121,7 +138,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ op: fc.constant('revoke' as const), owner: account, pick, to: other }),
   },
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('sync' as const), device }) },
+  { weight: 8, arbitrary: fc.record({ op: fc.constant('sync' as const), device }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -281,11 +298,16 @@ describe('shared spaces under random memberships, writes and faults (issue #9)',
         let n = 0;
         const token = () => `${tag}-w${n++}`;
 
-        /** The record a device holds at `index` (mod its count), or undefined. */
-        const held = async (d: Device, model: 'Board' | 'Todo', index: number) => {
-          const list = (await d.engine.list(model)) as { id: string }[];
-          list.sort((x, y) => (x.id < y.id ? -1 : 1));
-          return list.length === 0 ? undefined : list[index % list.length]!.id;
+        /**
+         * The record a device holds at `index` (mod their count), or undefined; with `shared`,
+         * one of a shared scope if it holds any (where viewers and removed members write).
+         */
+        const held = async (d: Device, model: 'Board' | 'Todo', index: number, shared: boolean) => {
+          const all = ((await d.engine.list(model)) as { id: string }[]).map((r) => r.id).sort();
+          const own = accounts[d.account]!;
+          const foreign = all.filter((id) => world.scopeOf(model, id) !== own);
+          const list = shared && foreign.length > 0 ? foreign : all;
+          return list.length === 0 ? undefined : list[index % list.length];
         };
         /** Notes a write by `d` on `model/key`: forbidden unless its account may write there. */
         const note = (
@@ -358,7 +380,7 @@ describe('shared spaces under random memberships, writes and faults (issue #9)',
                 break;
               }
               case 'createTodo': {
-                const boardId = await held(d!, 'Board', cmd.pick);
+                const boardId = await held(d!, 'Board', cmd.pick, cmd.shared);
                 if (!boardId) break;
                 const id = `${tag}-t${n}`;
                 const title = token();
@@ -377,7 +399,7 @@ describe('shared spaces under random memberships, writes and faults (issue #9)',
               }
               case 'update': {
                 const model = cmd.todo ? 'Todo' : 'Board';
-                const key = await held(d!, model, cmd.pick);
+                const key = await held(d!, model, cmd.pick, cmd.shared);
                 if (!key) break;
                 const value = token();
                 note(d!, model, key, value, step);
@@ -387,7 +409,7 @@ describe('shared spaces under random memberships, writes and faults (issue #9)',
               }
               case 'delete': {
                 const model = cmd.todo ? 'Todo' : 'Board';
-                const key = await held(d!, model, cmd.pick);
+                const key = await held(d!, model, cmd.pick, cmd.shared);
                 if (!key) break;
                 note(d!, model, key, null, step);
                 await d!.engine.delete(model, key);
