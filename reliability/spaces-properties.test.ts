@@ -92,7 +92,7 @@ const role = fc.constantFrom<Role>('editor', 'viewer', 'viewer');
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('createBoard' as const), device }) },
   {
-    weight: 3,
+    weight: 5,
     arbitrary: fc.record({ op: fc.constant('createTodo' as const), device, pick, shared }),
   },
   {
@@ -140,7 +140,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     arbitrary: fc.record({ op: fc.constant('revoke' as const), owner: account, pick, to: other }),
   },
   {
-    weight: 1,
+    weight: 3,
     arbitrary: fc.record({ op: fc.constant('move' as const), device, pick, target: pick }),
   },
   // A sync not waited for runs under the next commands: writes and membership changes race it.
@@ -308,311 +308,328 @@ describe('shared spaces under random memberships, writes and faults (issue #9)',
     let run = 0;
     const totals = { moves: 0, forbidden: 0, spaceRejections: 0, shares: 0, revokes: 0, faults: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(commandArb, { minLength: 20, maxLength: 60 }), async (commands) => {
-        run++;
-        const tag = `sp${SEED}-${run}-${Date.now().toString(36)}`;
-        const accounts = [0, 1, 2].map((a) => `${tag}-a${a}`);
-        const world = new World();
-        const clock = new ManualClock();
-        // Accounts 0 and 1 have two devices, account 2 one; devices alternate instances.
-        const deviceAccounts = [0, 0, 1, 1, 2];
-        const devices: Device[] = [];
-        for (const [d, a] of deviceAccounts.entries()) {
-          const tagD = `${tag}-d${d}`;
-          const engine = await demoEngine(accounts[a]!, tagD, {
-            endpoint: `${proxies[d % 2]!.url}/api/sync`,
-            spaces: true,
-            account: accounts[a]!,
-            // Timers never fire: a device syncs only when a command says so (reproducible).
-            setTimeout: clock.setTimeout,
-            clearTimeout: clock.clearTimeout,
-          });
-          devices.push({ ...engine, tag: tagD, account: a });
-        }
-        let n = 0;
-        const inflight: Promise<unknown>[] = [];
-        const token = () => `${tag}-w${n++}`;
-
-        /**
-         * The record a device holds at `index` (mod their count), or undefined; with `shared`,
-         * one of a shared scope if it holds any (where viewers and removed members write).
-         */
-        const held = async (d: Device, model: 'Board' | 'Todo', index: number, shared: boolean) => {
-          const all = ((await d.engine.list(model)) as { id: string }[]).map((r) => r.id).sort();
-          const own = accounts[d.account]!;
-          const foreign = all.filter((id) => world.scopeOf(model, id) !== own);
-          const list = shared && foreign.length > 0 ? foreign : all;
-          return list.length === 0 ? undefined : list[index % list.length];
-        };
-        /** Notes a write by `d` on `model/key`: forbidden unless its account may write there. */
-        const note = (
-          d: Device,
-          model: 'Board' | 'Todo',
-          key: string,
-          value: string | null,
-          step: number,
-        ) => {
-          const scope = world.scopeOf(model, key);
-          if (scope === undefined) return;
-          const acc = accounts[d.account]!;
-          if (world.mayWrite(acc, scope)) {
-            if (value === null) world.permittedDeletes.add(`${model}/${key}`);
-            return;
-          }
-          world.forbidden.push({
-            device: d.tag,
-            account: acc,
-            scope,
-            id: `${model}/${key}`,
-            kind: value === null ? 'delete' : 'write',
-            token: value,
-            step,
-            raised: false,
-          });
-        };
-        /** One of `owner`'s boards (only shared ones when `shared`), by index. */
-        const ownedBoard = (owner: string, index: number, shared: boolean) => {
-          const mine = [...world.boards].filter(
-            ([, b]) => b.owner === owner && (!shared || b.scope !== null),
-          );
-          return mine.length === 0 ? undefined : mine[index % mine.length]!;
-        };
-        const changeRole = (scope: string, acc: string, next: SpaceRole | null) => {
-          const k = `${scope} ${acc}`;
-          if (next === null) world.members.delete(k);
-          else world.members.set(k, next);
-          if (next === 'editor' || next === 'owner') {
-            for (const w of world.forbidden) {
-              if (w.scope === scope && w.account === acc && w.kind !== 'move') w.raised = true;
-            }
-          }
-        };
-
-        try {
-          // Each account starts with a board on the server, so that shares can happen early.
-          for (const d of [devices[0]!, devices[2]!, devices[4]!]) {
-            const id = `${tag}-b${n}`;
-            await d.engine.create('Board', {
-              id,
-              name: token(),
-              userId: accounts[d.account]!,
-              createdAt: at,
+      fc.asyncProperty(
+        fc.array(commandArb, { minLength: 20, maxLength: 60 }),
+        // Per device: pull page size and push batch size. Small pages split a newly granted
+        // scope, and a revocation, across pages and requests.
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 })), {
+          minLength: 5,
+          maxLength: 5,
+        }),
+        async (commands, sizes) => {
+          run++;
+          const tag = `sp${SEED}-${run}-${Date.now().toString(36)}`;
+          const accounts = [0, 1, 2].map((a) => `${tag}-a${a}`);
+          const world = new World();
+          const clock = new ManualClock();
+          // Accounts 0 and 1 have two devices, account 2 one; devices alternate instances.
+          const deviceAccounts = [0, 0, 1, 1, 2];
+          const devices: Device[] = [];
+          for (const [d, a] of deviceAccounts.entries()) {
+            const tagD = `${tag}-d${d}`;
+            const engine = await demoEngine(accounts[a]!, tagD, {
+              endpoint: `${proxies[d % 2]!.url}/api/sync`,
+              spaces: true,
+              account: accounts[a]!,
+              pullLimit: sizes[d]![0],
+              batchSize: sizes[d]![1],
+              // Timers never fire: a device syncs only when a command says so (reproducible).
+              setTimeout: clock.setTimeout,
+              clearTimeout: clock.clearTimeout,
             });
-            world.boards.set(id, { owner: accounts[d.account]!, scope: null });
-            await d.engine.sync('manual');
+            devices.push({ ...engine, tag: tagD, account: a });
           }
-          for (const [step, cmd] of commands.entries()) {
-            const d = 'device' in cmd ? devices[cmd.device]! : undefined;
-            switch (cmd.op) {
-              case 'createBoard': {
-                const id = `${tag}-b${n}`;
-                await d!.engine.create('Board', {
-                  id,
-                  name: token(),
-                  userId: accounts[d!.account]!,
-                  createdAt: at,
-                });
-                world.boards.set(id, { owner: accounts[d!.account]!, scope: null });
-                break;
-              }
-              case 'createTodo': {
-                const boardId = await held(d!, 'Board', cmd.pick, cmd.shared);
-                if (!boardId) break;
-                const id = `${tag}-t${n}`;
-                const title = token();
-                // The todo lives in its board's scope: note it first, then write.
-                world.todos.set(id, boardId);
-                note(d!, 'Todo', id, title, step);
-                await d!.engine.create('Todo', {
-                  id,
-                  boardId,
-                  title,
-                  done: false,
-                  createdAt: at,
-                  updatedAt: at,
-                });
-                break;
-              }
-              case 'update': {
-                const model = cmd.todo ? 'Todo' : 'Board';
-                const key = await held(d!, model, cmd.pick, cmd.shared);
-                if (!key) break;
-                const value = token();
-                note(d!, model, key, value, step);
-                if (model === 'Todo') await d!.engine.update('Todo', key, { title: value });
-                else await d!.engine.update('Board', key, { name: value });
-                break;
-              }
-              case 'delete': {
-                const model = cmd.todo ? 'Todo' : 'Board';
-                const key = await held(d!, model, cmd.pick, cmd.shared);
-                if (!key) break;
-                note(d!, model, key, null, step);
-                await d!.engine.delete(model, key);
-                break;
-              }
-              case 'share': {
-                const owner = accounts[cmd.owner]!;
-                const to = accounts[(cmd.owner + 1 + cmd.to) % 3]!;
-                const board = ownedBoard(owner, cmd.pick, false);
-                if (!board) break;
-                const answer = await members(
-                  owner,
-                  'members',
-                  { model: 'Board', key: board[0], account: to, role: cmd.role },
-                  instances[step % 2]!,
-                );
-                // 404: not pushed yet, or deleted. Anything else is a failure.
-                if (answer.status === 404) break;
-                expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-                const scope = answer.body.scope!;
-                board[1].scope = scope;
-                world.members.set(`${scope} ${owner}`, 'owner');
-                changeRole(scope, to, cmd.role);
-                totals.shares++;
-                break;
-              }
-              case 'role':
-              case 'revoke': {
-                const owner = accounts[cmd.owner]!;
-                const to = accounts[(cmd.owner + 1 + cmd.to) % 3]!;
-                const scope = ownedBoard(owner, cmd.pick, true)?.[1].scope;
-                if (!scope) break;
-                const answer =
-                  cmd.op === 'role'
-                    ? await members(
-                        owner,
-                        'members',
-                        { scope, account: to, role: cmd.role },
-                        instances[step % 2]!,
-                      )
-                    : await members(
-                        owner,
-                        'members/revoke',
-                        { scope, account: to },
-                        instances[step % 2]!,
-                      );
-                expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-                if (cmd.op === 'role') changeRole(scope, to, cmd.role);
-                else {
-                  changeRole(scope, to, null);
-                  if (answer.body.membership === 'revoke') totals.revokes++;
-                }
-                break;
-              }
-              case 'move': {
-                // A todo the server holds (not one whose create is still pending: that would
-                // be created under the target), onto a board of another scope.
-                const key = await held(d!, 'Todo', cmd.pick, false);
-                const from = key === undefined ? undefined : world.scopeOf('Todo', key);
-                if (!key || !from) break;
-                const [live] = await db.store.query<{ n: number }>(
-                  `SELECT 1 AS n FROM swsync_records
-                   WHERE model = 'Todo' AND key = $1 AND record IS NOT NULL`,
-                  [JSON.stringify(key)],
-                );
-                if (!live) break;
-                const boards = ((await d!.engine.list('Board')) as { id: string }[])
-                  .map((b) => b.id)
-                  .filter((id) => world.scopeOf('Board', id) !== from)
-                  .sort();
-                if (boards.length === 0) break;
-                world.forbidden.push({
-                  device: d!.tag,
-                  account: accounts[d!.account]!,
-                  scope: from,
-                  id: `Todo/${key}`,
-                  kind: 'move',
-                  token: null,
-                  step,
-                  raised: false,
-                });
-                totals.moves++;
-                await d!.engine.update('Todo', key, {
-                  boardId: boards[cmd.target % boards.length]!,
-                });
-                break;
-              }
-              case 'sync':
-                if (cmd.wait) await d!.engine.sync('manual');
-                else inflight.push(d!.engine.sync('manual'));
-                break;
-              case 'fault':
-                faults.set(d!.tag, FAULTS[cmd.fault]!);
-                totals.faults++;
-                break;
-              case 'heal':
-                faults.delete(d!.tag);
-                break;
-            }
-            await expectServerInvariants(world, tag, `${tag} step ${step} ${cmd.op}`);
-          }
+          let n = 0;
+          const inflight: Promise<unknown>[] = [];
+          const token = () => `${tag}-w${n++}`;
 
-          // Heal, then sync everyone until two rounds in a row are calm (bounded).
-          await Promise.all(inflight);
-          for (const d of devices) faults.delete(d.tag);
-          let calm = 0;
-          for (let round = 0; round < 12 && calm < 2; round++) {
-            const statuses = [];
-            for (const d of devices) statuses.push(await d.engine.sync('manual'));
-            calm = statuses.every((s) => s.pending === 0 && s.lastError === null) ? calm + 1 : 0;
-          }
-          expect(calm, `${tag}: devices did not reach quiescence`).toBe(2);
-          await expectServerInvariants(world, tag, `${tag} end`);
-
-          // The model's memberships are the server's.
-          const rows = await db.store.query<{ scope: string; account: string; role: SpaceRole }>(
-            `SELECT scope, account, role FROM swsync_members
-             WHERE account IN (SELECT jsonb_array_elements_text($1::text::jsonb))`,
-            [JSON.stringify(accounts)],
-          );
-          expect(
-            new Map(rows.map((r) => [`${r.scope} ${r.account}`, r.role])),
-            `${tag}: memberships`,
-          ).toEqual(world.members);
-
-          for (const d of devices) {
+          /**
+           * The record a device holds at `index` (mod their count), or undefined; with `shared`,
+           * one of a shared scope if it holds any (where viewers and removed members write).
+           */
+          const held = async (
+            d: Device,
+            model: 'Board' | 'Todo',
+            index: number,
+            shared: boolean,
+          ) => {
+            const all = ((await d.engine.list(model)) as { id: string }[]).map((r) => r.id).sort();
+            const own = accounts[d.account]!;
+            const foreign = all.filter((id) => world.scopeOf(model, id) !== own);
+            const list = shared && foreign.length > 0 ? foreign : all;
+            return list.length === 0 ? undefined : list[index % list.length];
+          };
+          /** Notes a write by `d` on `model/key`: forbidden unless its account may write there. */
+          const note = (
+            d: Device,
+            model: 'Board' | 'Todo',
+            key: string,
+            value: string | null,
+            step: number,
+          ) => {
+            const scope = world.scopeOf(model, key);
+            if (scope === undefined) return;
             const acc = accounts[d.account]!;
-            const readable = world.readable(acc);
-            const expected = await serverRecords(readable);
-            const local = await localRecords(d.engine);
-            expect(sorted(local), `${d.tag}: holds exactly its readable records`).toEqual(
-              sorted(expected),
-            );
-            // Roles as the device last pulled them: every shared scope it can read.
-            const roles = await d.engine.roles();
-            const expectedRoles = Object.fromEntries(
-              readable.filter((s) => s !== acc).map((s) => [s, world.members.get(`${s} ${acc}`)]),
-            );
-            expect(roles, `${d.tag}: roles`).toEqual(expectedRoles);
-            // Every rejection is one a space or a concurrent delete explains.
-            for (const r of d.rejections) {
-              expect(
-                SPACE_ERRORS.has(r.error.type) || RACE_ERRORS.has(r.error.type),
-                `${d.tag}: rejection ${JSON.stringify(r)}`,
-              ).toBe(true);
+            if (world.mayWrite(acc, scope)) {
+              if (value === null) world.permittedDeletes.add(`${model}/${key}`);
+              return;
             }
-            const reported = rejectedIds(d.rejections);
-            for (const w of world.forbidden) {
-              if (w.device !== d.tag || w.raised) continue;
-              totals.forbidden++;
-              // Each forbidden write is reported on its device (a write coalesced into an
-              // earlier event of the same key shares that event's rejection).
-              expect(reported.has(w.id), `${d.tag}: forbidden ${JSON.stringify(w)} reported`).toBe(
-                true,
+            world.forbidden.push({
+              device: d.tag,
+              account: acc,
+              scope,
+              id: `${model}/${key}`,
+              kind: value === null ? 'delete' : 'write',
+              token: value,
+              step,
+              raised: false,
+            });
+          };
+          /** One of `owner`'s boards (only shared ones when `shared`), by index. */
+          const ownedBoard = (owner: string, index: number, shared: boolean) => {
+            const mine = [...world.boards].filter(
+              ([, b]) => b.owner === owner && (!shared || b.scope !== null),
+            );
+            return mine.length === 0 ? undefined : mine[index % mine.length]!;
+          };
+          const changeRole = (scope: string, acc: string, next: SpaceRole | null) => {
+            const k = `${scope} ${acc}`;
+            if (next === null) world.members.delete(k);
+            else world.members.set(k, next);
+            if (next === 'editor' || next === 'owner') {
+              for (const w of world.forbidden) {
+                if (w.scope === scope && w.account === acc && w.kind !== 'move') w.raised = true;
+              }
+            }
+          };
+
+          try {
+            // Each account starts with a board on the server, so that shares can happen early.
+            for (const d of [devices[0]!, devices[2]!, devices[4]!]) {
+              const id = `${tag}-b${n}`;
+              await d.engine.create('Board', {
+                id,
+                name: token(),
+                userId: accounts[d.account]!,
+                createdAt: at,
+              });
+              world.boards.set(id, { owner: accounts[d.account]!, scope: null });
+              await d.engine.sync('manual');
+            }
+            for (const [step, cmd] of commands.entries()) {
+              const d = 'device' in cmd ? devices[cmd.device]! : undefined;
+              switch (cmd.op) {
+                case 'createBoard': {
+                  const id = `${tag}-b${n}`;
+                  await d!.engine.create('Board', {
+                    id,
+                    name: token(),
+                    userId: accounts[d!.account]!,
+                    createdAt: at,
+                  });
+                  world.boards.set(id, { owner: accounts[d!.account]!, scope: null });
+                  break;
+                }
+                case 'createTodo': {
+                  const boardId = await held(d!, 'Board', cmd.pick, cmd.shared);
+                  if (!boardId) break;
+                  const id = `${tag}-t${n}`;
+                  const title = token();
+                  // The todo lives in its board's scope: note it first, then write.
+                  world.todos.set(id, boardId);
+                  note(d!, 'Todo', id, title, step);
+                  await d!.engine.create('Todo', {
+                    id,
+                    boardId,
+                    title,
+                    done: false,
+                    createdAt: at,
+                    updatedAt: at,
+                  });
+                  break;
+                }
+                case 'update': {
+                  const model = cmd.todo ? 'Todo' : 'Board';
+                  const key = await held(d!, model, cmd.pick, cmd.shared);
+                  if (!key) break;
+                  const value = token();
+                  note(d!, model, key, value, step);
+                  if (model === 'Todo') await d!.engine.update('Todo', key, { title: value });
+                  else await d!.engine.update('Board', key, { name: value });
+                  break;
+                }
+                case 'delete': {
+                  const model = cmd.todo ? 'Todo' : 'Board';
+                  const key = await held(d!, model, cmd.pick, cmd.shared);
+                  if (!key) break;
+                  note(d!, model, key, null, step);
+                  await d!.engine.delete(model, key);
+                  break;
+                }
+                case 'share': {
+                  const owner = accounts[cmd.owner]!;
+                  const to = accounts[(cmd.owner + 1 + cmd.to) % 3]!;
+                  const board = ownedBoard(owner, cmd.pick, false);
+                  if (!board) break;
+                  const answer = await members(
+                    owner,
+                    'members',
+                    { model: 'Board', key: board[0], account: to, role: cmd.role },
+                    instances[step % 2]!,
+                  );
+                  // 404: not pushed yet, or deleted. Anything else is a failure.
+                  if (answer.status === 404) break;
+                  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+                  const scope = answer.body.scope!;
+                  board[1].scope = scope;
+                  world.members.set(`${scope} ${owner}`, 'owner');
+                  changeRole(scope, to, cmd.role);
+                  totals.shares++;
+                  break;
+                }
+                case 'role':
+                case 'revoke': {
+                  const owner = accounts[cmd.owner]!;
+                  const to = accounts[(cmd.owner + 1 + cmd.to) % 3]!;
+                  const scope = ownedBoard(owner, cmd.pick, true)?.[1].scope;
+                  if (!scope) break;
+                  const answer =
+                    cmd.op === 'role'
+                      ? await members(
+                          owner,
+                          'members',
+                          { scope, account: to, role: cmd.role },
+                          instances[step % 2]!,
+                        )
+                      : await members(
+                          owner,
+                          'members/revoke',
+                          { scope, account: to },
+                          instances[step % 2]!,
+                        );
+                  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+                  if (cmd.op === 'role') changeRole(scope, to, cmd.role);
+                  else {
+                    changeRole(scope, to, null);
+                    if (answer.body.membership === 'revoke') totals.revokes++;
+                  }
+                  break;
+                }
+                case 'move': {
+                  // A todo the server holds (not one whose create is still pending: that would
+                  // be created under the target), onto a board of another scope.
+                  const key = await held(d!, 'Todo', cmd.pick, false);
+                  const from = key === undefined ? undefined : world.scopeOf('Todo', key);
+                  if (!key || !from) break;
+                  const [live] = await db.store.query<{ n: number }>(
+                    `SELECT 1 AS n FROM swsync_records
+                   WHERE model = 'Todo' AND key = $1 AND record IS NOT NULL`,
+                    [JSON.stringify(key)],
+                  );
+                  if (!live) break;
+                  const boards = ((await d!.engine.list('Board')) as { id: string }[])
+                    .map((b) => b.id)
+                    .filter((id) => world.scopeOf('Board', id) !== from)
+                    .sort();
+                  if (boards.length === 0) break;
+                  world.forbidden.push({
+                    device: d!.tag,
+                    account: accounts[d!.account]!,
+                    scope: from,
+                    id: `Todo/${key}`,
+                    kind: 'move',
+                    token: null,
+                    step,
+                    raised: false,
+                  });
+                  totals.moves++;
+                  await d!.engine.update('Todo', key, {
+                    boardId: boards[cmd.target % boards.length]!,
+                  });
+                  break;
+                }
+                case 'sync':
+                  if (cmd.wait) await d!.engine.sync('manual');
+                  else inflight.push(d!.engine.sync('manual'));
+                  break;
+                case 'fault':
+                  faults.set(d!.tag, FAULTS[cmd.fault]!);
+                  totals.faults++;
+                  break;
+                case 'heal':
+                  faults.delete(d!.tag);
+                  break;
+              }
+              await expectServerInvariants(world, tag, `${tag} step ${step} ${cmd.op}`);
+            }
+
+            // Heal, then sync everyone until two rounds in a row are calm (bounded).
+            await Promise.all(inflight);
+            for (const d of devices) faults.delete(d.tag);
+            let calm = 0;
+            for (let round = 0; round < 12 && calm < 2; round++) {
+              const statuses = [];
+              for (const d of devices) statuses.push(await d.engine.sync('manual'));
+              calm = statuses.every((s) => s.pending === 0 && s.lastError === null) ? calm + 1 : 0;
+            }
+            expect(calm, `${tag}: devices did not reach quiescence`).toBe(2);
+            await expectServerInvariants(world, tag, `${tag} end`);
+
+            // The model's memberships are the server's.
+            const rows = await db.store.query<{ scope: string; account: string; role: SpaceRole }>(
+              `SELECT scope, account, role FROM swsync_members
+             WHERE account IN (SELECT jsonb_array_elements_text($1::text::jsonb))`,
+              [JSON.stringify(accounts)],
+            );
+            expect(
+              new Map(rows.map((r) => [`${r.scope} ${r.account}`, r.role])),
+              `${tag}: memberships`,
+            ).toEqual(world.members);
+
+            for (const d of devices) {
+              const acc = accounts[d.account]!;
+              const readable = world.readable(acc);
+              const expected = await serverRecords(readable);
+              const local = await localRecords(d.engine);
+              expect(sorted(local), `${d.tag}: holds exactly its readable records`).toEqual(
+                sorted(expected),
               );
+              // Roles as the device last pulled them: every shared scope it can read.
+              const roles = await d.engine.roles();
+              const expectedRoles = Object.fromEntries(
+                readable.filter((s) => s !== acc).map((s) => [s, world.members.get(`${s} ${acc}`)]),
+              );
+              expect(roles, `${d.tag}: roles`).toEqual(expectedRoles);
+              // Every rejection is one a space or a concurrent delete explains.
+              for (const r of d.rejections) {
+                expect(
+                  SPACE_ERRORS.has(r.error.type) || RACE_ERRORS.has(r.error.type),
+                  `${d.tag}: rejection ${JSON.stringify(r)}`,
+                ).toBe(true);
+              }
+              const reported = rejectedIds(d.rejections);
+              for (const w of world.forbidden) {
+                if (w.device !== d.tag || w.raised) continue;
+                totals.forbidden++;
+                // Each forbidden write is reported on its device (a write coalesced into an
+                // earlier event of the same key shares that event's rejection).
+                expect(
+                  reported.has(w.id),
+                  `${d.tag}: forbidden ${JSON.stringify(w)} reported`,
+                ).toBe(true);
+              }
+              totals.spaceRejections += d.rejections.filter((r) =>
+                SPACE_ERRORS.has(r.error.type),
+              ).length;
             }
-            totals.spaceRejections += d.rejections.filter((r) =>
-              SPACE_ERRORS.has(r.error.type),
-            ).length;
+            for (const s of instances) expect(s.errors, 'no 500').toEqual([]);
+          } finally {
+            for (const d of devices) faults.delete(d.tag);
+            await Promise.allSettled(inflight);
+            await Promise.all(devices.map((d) => d.engine.close()));
           }
-          for (const s of instances) expect(s.errors, 'no 500').toEqual([]);
-        } finally {
-          for (const d of devices) faults.delete(d.tag);
-          await Promise.allSettled(inflight);
-          await Promise.all(devices.map((d) => d.engine.close()));
-        }
-      }),
+        },
+      ),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
     console.log(`[reliability] spaces: ${db.kind}, ${run} runs`, totals);
