@@ -153,12 +153,14 @@ async function expectServerInvariants(world: World, tag: string, run: string): P
 
 /**
  * Every run opens with one certain case of each kind the totals below ask for (so that even a
- * few runs cannot pass vacuously): account 0 shares its board with account 1 as a viewer, a
- * device of account 1 pulls it and renames it (a viewer's write, still pending), then account 1
- * is removed (the pending write must be dropped as SCOPE_REVOKED, never applied).
+ * few runs cannot pass vacuously): account 0 shares its board with account 1 as a viewer; a
+ * device of account 1 pulls it and renames it, and pushes (FORBIDDEN_ROLE), renames it again,
+ * then account 1 is removed (that pending write must be dropped as SCOPE_REVOKED).
  */
 const OPENING: Command[] = [
   { op: 'share', owner: 0, pick: 0, to: 0, role: 'viewer' },
+  { op: 'sync', device: 2, wait: true },
+  { op: 'update', device: 2, pick: 0, todo: false, shared: true },
   { op: 'sync', device: 2, wait: true },
   { op: 'update', device: 2, pick: 0, todo: false, shared: true },
   { op: 'revoke', owner: 0, pick: 0, to: 0 },
