@@ -33,7 +33,7 @@ import {
  */
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20261129);
-const RUNS = Number(process.env.RELIABILITY_SPACES_RUNS ?? 20);
+const RUNS = Number(process.env.RELIABILITY_SPACES_RUNS ?? 15);
 const at = '2026-01-01T00:00:00.000Z';
 
 let db: ReliabilityStore;
@@ -172,7 +172,7 @@ describe('shared spaces under random memberships, writes and faults (issue #9)',
     const totals = { moves: 0, forbidden: 0, spaceRejections: 0, shares: 0, revokes: 0, faults: 0 };
     await fc.assert(
       fc.asyncProperty(
-        fc.array(commandArb, { minLength: 20, maxLength: 60 }),
+        fc.array(commandArb, { minLength: 20, maxLength: 50 }),
         // Per device: pull page size and push batch size. Small pages split a newly granted
         // scope, and a revocation, across pages and requests.
         fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 })), {
