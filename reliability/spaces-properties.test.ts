@@ -155,7 +155,8 @@ async function expectServerInvariants(world: World, tag: string, run: string): P
  * Every run opens with one certain case of each kind the totals below ask for (so that even a
  * few runs cannot pass vacuously): account 0 shares its board with account 1 as a viewer; a
  * device of account 1 pulls it and renames it, and pushes (FORBIDDEN_ROLE), renames it again,
- * then account 1 is removed (that pending write must be dropped as SCOPE_REVOKED).
+ * then account 1 is removed (that pending write must be dropped as SCOPE_REVOKED); and a move
+ * between scopes.
  */
 const OPENING: Command[] = [
   { op: 'share', owner: 0, pick: 0, to: 0, role: 'viewer' },
@@ -164,6 +165,12 @@ const OPENING: Command[] = [
   { op: 'sync', device: 2, wait: true },
   { op: 'update', device: 2, pick: 0, todo: false, shared: true },
   { op: 'revoke', owner: 0, pick: 0, to: 0 },
+  // The owner adds a todo to the shared board, then moves it onto a new personal board: a move
+  // between scopes (SCOPE_VIOLATION, rolled back).
+  { op: 'createTodo', device: 0, pick: 0, shared: true },
+  { op: 'sync', device: 0, wait: true },
+  { op: 'createBoard', device: 0 },
+  { op: 'move', device: 0, pick: 0, target: 0 },
 ];
 
 describe('shared spaces under random memberships, writes and faults (issue #9)', () => {
@@ -498,6 +505,7 @@ describe('shared spaces under random memberships, writes and faults (issue #9)',
     console.log(`[reliability] spaces: ${db.kind}, ${run} runs`, totals);
     // The runs did exercise what they claim to: otherwise this test would pass vacuously.
     expect(totals.shares).toBeGreaterThan(0);
+    expect(totals.moves).toBeGreaterThan(0);
     expect(totals.revokes).toBeGreaterThan(0);
     expect(totals.forbidden).toBeGreaterThan(0);
     expect(totals.spaceRejections).toBeGreaterThan(0);
