@@ -251,6 +251,59 @@ describeEachStore('spaces: memberships, shares and pushes', (getStore) => {
       expect(types(results)).toEqual(['SCOPE_VIOLATION', null, 'SCOPE_VIOLATION']);
     });
 
+    it('no move between scopes in any direction, nor a scope field change by the owner', async () => {
+      const { alice, bob, b, t1 } = await sharedBoard();
+      // bob's own board and todo, and a second board of alice shared with bob: three scopes.
+      const mine = recordKey('board');
+      const own = recordKey('t');
+      const other = recordKey('board');
+      expect(
+        types(
+          await push(bob, [
+            ev.create('Board', board(mine, bob)),
+            ev.create('Todo', todo(own, mine)),
+          ]),
+        ),
+      ).toEqual([null, null]);
+      expect(types(await push(alice, [ev.create('Board', board(other, alice))]))).toEqual([null]);
+      await shareRecord({
+        store: getStore(),
+        schema: testSchema,
+        model: 'Board',
+        key: other,
+        by: alice,
+        account: bob,
+      });
+      const before = await rows('key IN ($1, $2)', [JSON.stringify(t1), JSON.stringify(own)]);
+      const results = await push(bob, [
+        // personal → shared, shared → another shared scope
+        ev.update('Todo', own, { boardId: b }),
+        ev.update('Todo', t1, { boardId: other }),
+      ]);
+      expect(types(results)).toEqual(['SCOPE_VIOLATION', 'SCOPE_VIOLATION']);
+      // The owner keeps the scope field too: a shared board names its sharing owner.
+      expect(types(await push(alice, [ev.update('Board', b, { userId: bob })]))).toEqual([
+        'SCOPE_VIOLATION',
+      ]);
+      expect(await rows('key IN ($1, $2)', [JSON.stringify(t1), JSON.stringify(own)])).toEqual(
+        before,
+      );
+    });
+
+    it('a removed member can neither update nor create under nor delete the shared records', async () => {
+      const { bob, b, t1, shared } = await sharedBoard();
+      await revokeMembership({ store: getStore(), scope: shared.scope, account: bob });
+      const before = await rows('scope = $1', [shared.scope]);
+      const results = await push(bob, [
+        ev.update('Board', b, { name: 'x' }),
+        ev.create('Todo', todo(recordKey('t'), b)),
+        ev.delete('Todo', t1),
+        ev.delete('Board', b),
+      ]);
+      expect(types(results)).toEqual(Array(4).fill('SCOPE_VIOLATION'));
+      expect(await rows('scope = $1', [shared.scope])).toEqual(before);
+    });
+
     it('a viewer reads but every write is FORBIDDEN_ROLE, nothing applied', async () => {
       const { bob, b, t1, shared } = await sharedBoard('viewer');
       const before = await rows('scope = $1', [shared.scope]);
