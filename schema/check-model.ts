@@ -50,7 +50,7 @@ export function checkModel(name: string, m: Model, models: Record<string, Model>
   const missing = mayBeMissing(keyType);
   if (missing) {
     throw new SchemaError(
-      `${name}: key "${m.key}" must always hold a value, but its type ${typeLabel(keyType)} accepts ${missing}; drop .optional(), .nullable() or .nullish()`,
+      `${name}: key "${m.key}" must always hold a value; its type ${typeLabel(keyType)} accepts ${missing}`,
     );
   }
   if (!mayHold(keyType, 'string') && !mayHold(keyType, 'number')) {
@@ -68,7 +68,7 @@ export function checkModel(name: string, m: Model, models: Record<string, Model>
   }
   if (!CONFLICT_RULES.includes(m.conflict)) {
     throw new SchemaError(
-      `${name}: conflict ${JSON.stringify(m.conflict)} is not a rule; use 'lww' (last writer wins, the default) or 'version' (a stale baseVersion is a CONFLICT)`,
+      `${name}: conflict ${JSON.stringify(m.conflict)} is not a rule; use 'lww' (the default) or 'version'`,
     );
   }
   if (m.ownership.kind === 'root') {
@@ -77,7 +77,7 @@ export function checkModel(name: string, m: Model, models: Record<string, Model>
   }
   if (!ON_DELETE_RULES.includes(m.ownership.onDelete)) {
     throw new SchemaError(
-      `${name}: parent onDelete ${JSON.stringify(m.ownership.onDelete)} is not a rule; use 'cascade' (the default: children go with their parent) or 'restrict' (a parent with children cannot be deleted)`,
+      `${name}: parent onDelete ${JSON.stringify(m.ownership.onDelete)} is not a rule; use 'cascade' (the default) or 'restrict'`,
     );
   }
   if (!has(m.ownership.parentField)) {
@@ -102,7 +102,7 @@ function checkRoot(name: string, fields: Fields, scopeField: string | undefined)
   const scopeType = fields.shape[scopeField] as z.ZodType;
   if (!mayHold(scopeType, 'string')) {
     throw new SchemaError(
-      `${name}: scope "${scopeField}" must be a string field: it holds the owner's account id (what auth returns); got ${typeLabel(scopeType)}`,
+      `${name}: scope "${scopeField}" must be a string field (the owner's account id); got ${typeLabel(scopeType)}`,
     );
   }
 }

@@ -111,7 +111,7 @@ export function model<
   if (notFields) throw new SchemaError(`model with key "${options.key}": ${notFields}`);
   if (options.parent !== undefined && options.scope !== undefined) {
     throw new SchemaError(
-      `model with key "${options.key}": both scope ("${options.scope}") and parent ("${options.parent.model}") are set; a root model has \`scope\` (the field holding the owner's id), a child model has \`parent\` (its scope is its parent's)`,
+      `model with key "${options.key}": set scope (a root model) or parent (a child model), not both`,
     );
   }
   const ownership: Ownership =
