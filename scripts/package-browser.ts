@@ -66,6 +66,8 @@ export interface BrowserWorker {
 
 type Check = (ok: boolean, what: string) => void;
 
+const SERVER_START_MS = 90_000;
+
 /**
  * Builds the page, serves the app, and runs each worker in Chromium. Every wait is bounded;
  * the server and the browser are stopped whatever happens.
@@ -98,17 +100,22 @@ export async function runInChromium(
   });
 
   const server = await startServer(app);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium
+    .launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    })
+    .catch(async (error: unknown) => {
+      await server.stop();
+      throw error;
+    });
   try {
     for (const worker of served) {
       const context = await browser.newContext();
@@ -118,7 +125,8 @@ export async function runInChromium(
         const page = await context.newPage();
         page.on('pageerror', (error) => browserErrors.push(`page: ${error.message}`));
         context.on('weberror', (error) => browserErrors.push(`web: ${error.error().message}`));
-        page.setDefaultTimeout(20_000);
+        // Generous for a busy 2-core CI machine; a worker that never answers still fails.
+        page.setDefaultTimeout(60_000);
         await page.goto(`${server.baseUrl}/?worker=${worker.path}&user=${worker.user}`);
         await page.waitForFunction(() => 'swsyncCheck' in globalThis);
         await checkWorker(page, server, worker, check);
@@ -221,10 +229,11 @@ async function startServer(app: string): Promise<Server> {
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = once(child, 'exit');
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start in 20 s:\n${log}`)),
-      20_000,
-    );
+    // PGlite's start alone takes ~3 s, and many times that on a loaded machine.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${SERVER_START_MS / 1000} s:\n${log}`));
+    }, SERVER_START_MS);
     child.stdout?.on('data', () => {
       const match = /port (\d+)/.exec(log);
       if (match) {

@@ -281,14 +281,18 @@ try {
   for (const [label, size] of sizes) console.log(`  sw.js, ${label}: ${size}`);
 
   step("README's app in Chromium, with each bundled worker");
-  await runInChromium(
-    app,
-    [
-      { label: 'esbuild worker', file: join(app, 'sw.esbuild.js') },
-      { label: 'Vite worker', file: join(app, 'public', 'sw.js') },
-    ],
-    check,
-  );
+  try {
+    await runInChromium(
+      app,
+      [
+        { label: 'esbuild worker', file: join(app, 'sw.esbuild.js') },
+        { label: 'Vite worker', file: join(app, 'public', 'sw.js') },
+      ],
+      check,
+    );
+  } catch (error) {
+    check(false, `README's app in Chromium: ${(error as Error).message}`);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
