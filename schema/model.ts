@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { fieldsIssue } from './check-model.ts';
+import { SchemaError } from './errors.ts';
 import { declaredKeysOnly } from './own-keys.ts';
 import { strictNested } from './strict-nested.ts';
 
@@ -87,7 +89,9 @@ export type KeyOf<M extends Model> = RecordOf<M>[M['key']];
 export type QueryableField<M extends Model> = M['key'] | M['indexes'][number];
 
 /**
- * Declares a model.
+ * Declares a model. Throws a `SchemaError` when `fields` is not a `z.object()` or when both
+ * `scope` and `parent` are set (a model's scope is its own field or its parent's, not both);
+ * `defineSchema` checks the rest, naming the model.
  *
  * @example
  * const Todo = model({
@@ -102,6 +106,14 @@ export function model<
   const K extends FieldName<F>,
   const I extends FieldName<F> = never,
 >(options: ModelOptions<F, K, I>): Model<F, K, I> {
+  // Both reachable from untyped code (or a cast) only.
+  const notFields = fieldsIssue(options.fields);
+  if (notFields) throw new SchemaError(`model with key "${options.key}": ${notFields}`);
+  if (options.parent !== undefined && options.scope !== undefined) {
+    throw new SchemaError(
+      `model with key "${options.key}": set scope (a root model) or parent (a child model), not both`,
+    );
+  }
   const ownership: Ownership =
     options.parent !== undefined
       ? {

@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { jsonObjectSchema } from './own-keys.ts';
+import './zod-locale.ts';
 
 /** Bumped whenever the wire contract (PROTOCOL.md) changes incompatibly. */
 export const PROTOCOL_VERSION = 1;
@@ -50,12 +51,12 @@ const jsonObject = jsonObjectSchema;
  * stripped; `payload` is checked against the model by the server, not here.
  */
 export const outboxEventSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   entityType: z.string(),
-  entityKeyPath: keyPathSchema.optional(),
+  entityKeyPath: z.optional(keyPathSchema),
   operation: operationSchema,
   payload: z.union([jsonObject, z.array(z.unknown()), z.null()]),
-  baseVersion: z.number().nullable().optional(),
+  baseVersion: z.optional(z.nullable(z.number())),
   createdAt: z.string(),
 });
 export type OutboxEvent = z.infer<typeof outboxEventSchema>;
@@ -63,7 +64,7 @@ export type OutboxEvent = z.infer<typeof outboxEventSchema>;
 /** The route-level shape of a push: anything finer is judged per event. */
 export const pushRequestSchema = z.object({
   events: z.array(z.looseObject({ id: z.string() })),
-  clientId: z.string().optional(),
+  clientId: z.optional(z.string()),
 });
 export type PushRequest = { events: OutboxEvent[]; clientId?: string };
 
@@ -93,10 +94,10 @@ export type PushError = z.infer<typeof pushErrorSchema>;
 
 export const pushResultSchema = z.object({
   id: z.string(),
-  appliedChangelogId: z.string().nullable(),
-  error: pushErrorSchema.nullable(),
-  record: jsonObject.nullable().optional(),
-  version: z.number().optional(),
+  appliedChangelogId: z.nullable(z.string()),
+  error: z.nullable(pushErrorSchema),
+  record: z.optional(z.nullable(jsonObject)),
+  version: z.optional(z.number()),
 });
 export type PushResult = z.infer<typeof pushResultSchema>;
 export const pushResponseSchema = z.array(pushResultSchema);
@@ -111,10 +112,10 @@ export const PULL_LIMIT_MAX = 1000;
 export const SPACES_HEADER = 'swsync-spaces';
 
 export const pullRequestSchema = z.object({
-  lastChangelogId: z.string().nullable().optional(),
+  lastChangelogId: z.optional(z.nullable(z.string())),
   /** Spaces: every scope of the account in one pull, under one cursor. */
-  spaces: z.boolean().optional(),
-  limit: z.number().int().min(1).max(PULL_LIMIT_MAX).optional(),
+  spaces: z.optional(z.boolean()),
+  limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(PULL_LIMIT_MAX))),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -123,22 +124,22 @@ export const logWithRecordSchema = z.object({
   model: z.string(),
   keyPath: keyPathSchema,
   operation: operationSchema,
-  record: jsonObject.nullable(),
+  record: z.nullable(jsonObject),
   version: z.number(),
-  eventId: z.string().nullable(),
-  clientId: z.string().nullable(),
+  eventId: z.nullable(z.string()),
+  clientId: z.nullable(z.string()),
 });
 export type LogWithRecord = z.infer<typeof logWithRecordSchema>;
 
 export const pullResponseSchema = z.object({
-  cursor: z.string().nullable(),
+  cursor: z.nullable(z.string()),
   hasMore: z.boolean(),
   logsWithRecords: z.array(logWithRecordSchema),
   /**
    * On the first page of a full pull only: how many entries the whole pull holds, as of that
    * page (commits made meanwhile may add a few). For progress ("1,200 of 10,000").
    */
-  total: z.number().int().nonnegative().optional(),
+  total: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
@@ -151,7 +152,7 @@ export type SpaceRole = (typeof SPACE_ROLES)[number];
 export const spacesPullResponseSchema = z.object({
   cursor: z.string(),
   hasMore: z.boolean(),
-  logsWithRecords: z.array(logWithRecordSchema.extend({ scope: z.string() })),
+  logsWithRecords: z.array(z.extend(logWithRecordSchema, { scope: z.string() })),
   revokedScopes: z.array(z.string()),
   roles: z.record(z.string(), z.enum(SPACE_ROLES)),
   syncingScopes: z.array(z.string()),
@@ -159,7 +160,7 @@ export const spacesPullResponseSchema = z.object({
 export type SpacesPullResponse = z.infer<typeof spacesPullResponseSchema>;
 
 /** The body of every non-200 answer. */
-export const errorBodySchema = z.object({ error: z.string(), details: z.unknown().optional() });
+export const errorBodySchema = z.object({ error: z.string(), details: z.optional(z.unknown()) });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /** The SSE event name that tells a client to pull. */

@@ -1,7 +1,6 @@
+import { checkModel } from './check-model.ts';
 import { SchemaError } from './errors.ts';
-import { jsonIssue } from './json-fields.ts';
 import type { Model, OnDelete } from './model.ts';
-import { RESERVED_MODEL_NAMES } from './reserved.ts';
 
 export type Models = Record<string, Model>;
 
@@ -61,43 +60,6 @@ export function defineSchema<M extends Models>(models: M): Schema<M> {
     },
     getModel: (name: string) => (Object.hasOwn(models, name) ? models[name] : undefined),
   });
-}
-
-function checkModel(name: string, m: Model, models: Models): void {
-  if (RESERVED_MODEL_NAMES.includes(name)) {
-    throw new SchemaError(
-      `model name "${name}" is reserved for the local store; rename the model (reserved: ${RESERVED_MODEL_NAMES.join(', ')})`,
-    );
-  }
-  const shape = m.fields.shape;
-  const has = (field: string) => Object.hasOwn(shape, field);
-  if (!has(m.key)) throw new SchemaError(`${name}: key "${m.key}" is not a field`);
-  // Records travel as JSON: a field JSON cannot carry would block the outbox or come back changed.
-  for (const [field, type] of Object.entries(shape)) {
-    const issue = jsonIssue(type as never);
-    if (issue) throw new SchemaError(`${name}.${field}: ${issue}`);
-  }
-  for (const index of m.indexes) {
-    if (!has(index)) throw new SchemaError(`${name}: index "${index}" is not a field`);
-  }
-  if (m.ownership.kind === 'root') {
-    // Only reachable from untyped code: `model()`'s type demands one of the two.
-    if (m.ownership.scopeField === undefined) {
-      throw new SchemaError(
-        `${name}: neither scope nor parent is set; give a root model \`scope: '<field holding the owner's id>'\` or a child model \`parent: { model: '<Parent>', field: '<field holding its key>' }\``,
-      );
-    }
-    if (!has(m.ownership.scopeField)) {
-      throw new SchemaError(`${name}: scope "${m.ownership.scopeField}" is not a field`);
-    }
-    return;
-  }
-  if (!has(m.ownership.parentField)) {
-    throw new SchemaError(`${name}: parent field "${m.ownership.parentField}" is not a field`);
-  }
-  if (!Object.hasOwn(models, m.ownership.parentModel)) {
-    throw new SchemaError(`${name}: parent model "${m.ownership.parentModel}" is not declared`);
-  }
 }
 
 function resolveChain(name: string, models: Models): string[] {

@@ -12,7 +12,9 @@
  * 5. imports every subpath from plain Node;
  * 6. bundles README's worker with esbuild (minified; also through the `source` condition), with
  *    Vite library mode (README's config, no define) and with `bun build --minify`, checks none
- *    references `process`, and prints the sizes.
+ *    references `process`, and prints the sizes;
+ * 7. runs README's app in Chromium with the esbuild and the Vite worker (`package-browser.ts`):
+ *    the worker registers and answers, a write reaches the server, a server write is read back.
  *
  * Every command has a time limit; the whole run stays under two minutes.
  */
@@ -32,6 +34,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build as esbuild } from 'esbuild';
+import { browserAppFiles, runInChromium } from './package-browser.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
@@ -44,9 +47,10 @@ function step(title: string): void {
 
 /**
  * Size budgets for README's example worker, minified and gzipped (bytes). Issue #12's goal for
- * Vite is 40 KB; the shared-spaces engine (2026-11-30) took it to 41.3 KB, so the guard stands
- * at 42 KB until the worker is trimmed (zod's JSON-schema code, ~17 KB minified, still comes in
- * through `import * as z from 'zod'`): issue #12 stays open for it.
+ * Vite is 40 KB; the shared-spaces engine (2026-11-30) took it to 41.3 KB, the wire schemas'
+ * move to zod/mini back to 41.0 KB. The guard stands at 42 KB: the rest is classic zod, which
+ * the app's own `z.object()` brings in with its JSON-schema code (~25 KB gzip of the worker;
+ * `zod/mini` would be ~5 KB), so the goal needs app schemas on zod/mini. Issue #12 stays open.
  */
 const ESBUILD_GZIP_BUDGET = 60 * 1024;
 const VITE_GZIP_BUDGET = 42 * 1024;
@@ -176,6 +180,7 @@ try {
     `README holds ${expected.join(', ')} (found ${names.join(', ')})`,
   );
   for (const [, name, body] of blocks) writeFileSync(join(app, name!), body!);
+  for (const [name, body] of Object.entries(browserAppFiles)) writeFileSync(join(app, name), body);
   writeFileSync(
     join(app, 'tsconfig.json'),
     JSON.stringify({
@@ -240,6 +245,7 @@ try {
       logLevel: 'silent',
     });
     const code = result.outputFiles[0]?.text ?? '';
+    if (conditions.length === 0) writeFileSync(join(app, 'sw.esbuild.js'), code);
     noProcess(label, code);
     withinBudget(label, code, ESBUILD_GZIP_BUDGET);
     sizes.push([label, `${kb(code.length)} (${kb(gzipSync(code).length)} gzip)`]);
@@ -273,6 +279,20 @@ try {
     `${kb(bunCode.length)} (${kb(gzipSync(bunCode).length)} gzip)`,
   ]);
   for (const [label, size] of sizes) console.log(`  sw.js, ${label}: ${size}`);
+
+  step("README's app in Chromium, with each bundled worker");
+  try {
+    await runInChromium(
+      app,
+      [
+        { label: 'esbuild worker', file: join(app, 'sw.esbuild.js') },
+        { label: 'Vite worker', file: join(app, 'public', 'sw.js') },
+      ],
+      check,
+    );
+  } catch (error) {
+    check(false, `README's app in Chromium: ${(error as Error).message}`);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

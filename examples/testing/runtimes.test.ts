@@ -75,6 +75,12 @@ describe('examples on every runtime', { concurrency: true }, () => {
       after(async () => {
         await server?.stop();
         await database?.drop();
+        // Once stopped, every line is in: Deno warns when the first stream's client goes away
+        // unless the example opts out of request.signal's legacy abort (examples/deno/README.md).
+        assert.doesNotMatch(
+          server?.output() ?? '',
+          /request\.signal aborts on successful responses/,
+        );
       });
 
       contractSuite(() => {

@@ -1,4 +1,4 @@
-import type { KeyValue, Model, Write } from 'swsync/schema';
+import { jsonValueIssue, type KeyValue, type Model, type Write } from 'swsync/schema';
 import { ValidationError } from '../errors.ts';
 import type { AnySchema } from './types.ts';
 
@@ -8,8 +8,13 @@ function parse<T>(
   input: unknown,
 ) {
   const result = schema.safeParse(input);
-  if (result.success) return result.data as T;
-  const issues = result.error.issues.map((i) => ({ path: i.path, message: i.message }));
+  // What JSON or the server's text cannot hold (a NUL character, a lone surrogate, a value in a
+  // `z.any()` field JSON drops): refused here as the worker would, naming the field.
+  const notJson = result.success ? jsonValueIssue(result.data) : null;
+  if (result.success && !notJson) return result.data as T;
+  const issues = result.success
+    ? [notJson!]
+    : result.error.issues.map((i) => ({ path: i.path, message: i.message }));
   const first = issues[0];
   const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
   throw new ValidationError(`${name}: ${where}${first?.message ?? 'invalid'}`, name, issues);

@@ -1,5 +1,6 @@
 import { type PullRequest, pullRequestSchema, pushRequestSchema } from 'swsync/schema';
 import type { z } from 'zod';
+import type { $ZodError } from 'zod/v4/core';
 import { badRequest, payloadTooLarge } from './errors.ts';
 
 /** A push body that passed the route-level checks; each event is judged by `applyPush`. */
@@ -13,7 +14,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Client-safe summary of zod issues: where and what, never the offending values. */
-function issuesOf(error: z.ZodError): { path: (string | number)[]; message: string }[] {
+function issuesOf(error: $ZodError): { path: (string | number)[]; message: string }[] {
   return error.issues.slice(0, 10).map((issue) => ({
     path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
     message: issue.message,

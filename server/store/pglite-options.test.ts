@@ -30,6 +30,19 @@ describe('openPGliteStore options', { timeout: 120_000 }, () => {
     }
   });
 
+  it('refuses options or dataDir alongside an instance, instead of ignoring them', async () => {
+    // Refused before the instance is used, so a stand-in is enough.
+    const pglite = {} as PGlite;
+    const message =
+      'openPGliteStore: `options` and `dataDir` apply only to a PGlite the store creates; an instance given as `pglite` keeps the options it was created with (drop them, or pass them to PGlite.create)';
+    await expect(openPGliteStore({ pglite, options: { debug: 1 } })).rejects.toThrow(
+      new TypeError(message),
+    );
+    await expect(openPGliteStore({ pglite, dataDir: '.data/x' })).rejects.toThrow(
+      new TypeError(message),
+    );
+  });
+
   // On workerd it throws PGLITE_ON_WORKERD_MESSAGE: proven in workerd itself by
   // `npm run test:runtimes` (examples/testing/runtimes.test.ts, "PGlite on workerd").
 });

@@ -9,12 +9,13 @@ export interface PGliteStoreOptions {
   dataDir?: string;
   /**
    * Passed to `PGlite.create` as they are (`relaxedDurability`, `extensions`, `debug`...);
-   * `dataDir` above, when set, wins over theirs. Ignored with `pglite`.
+   * `dataDir` above, when set, wins over theirs. Refused with `pglite` (a `TypeError`).
    */
   options?: PGliteOptions;
   /**
    * An open PGlite instance to use instead of creating one. The app keeps owning it: the
-   * store's `close()` leaves it open.
+   * store's `close()` leaves it open. Its options are the app's: `options` and `dataDir`
+   * alongside it are a `TypeError`, not silently ignored.
    */
   pglite?: PGlite;
 }
@@ -38,8 +39,9 @@ const onWorkerd = () =>
  * plain `query()` calls wait for the running transaction, so statements of two transactions
  * never interleave; concurrent pushes simply queue.
  *
- * Throws when PGlite cannot start (a bad `dataDir`, a failed migration) and, on workerd without
- * `pglite`, an error saying why PGlite cannot run there ({@link PGLITE_ON_WORKERD_MESSAGE}).
+ * Throws when PGlite cannot start (a bad `dataDir`, a failed migration), a `TypeError` for
+ * `pglite` given with `options` or `dataDir`, and, on workerd without `pglite`, an error saying
+ * why PGlite cannot run there ({@link PGLITE_ON_WORKERD_MESSAGE}).
  *
  * @example
  * const store = await openPGliteStore({ dataDir: '.data/pglite' });
@@ -50,6 +52,14 @@ const onWorkerd = () =>
  * const mine = await openPGliteStore({ pglite: await PGlite.create() });
  */
 export async function openPGliteStore(options: PGliteStoreOptions = {}): Promise<SyncStore> {
+  if (
+    options.pglite !== undefined &&
+    (options.options !== undefined || options.dataDir !== undefined)
+  ) {
+    throw new TypeError(
+      'openPGliteStore: `options` and `dataDir` apply only to a PGlite the store creates; an instance given as `pglite` keeps the options it was created with (drop them, or pass them to PGlite.create)',
+    );
+  }
   const db = options.pglite ?? (await createPGlite(options));
   const owned = options.pglite === undefined;
   let closed = false;

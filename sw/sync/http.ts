@@ -1,5 +1,5 @@
 import { ACCOUNT_MISMATCH } from 'swsync/schema';
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { errorText } from '../errors.ts';
 import { parseRetryAfter } from './backoff.ts';
 import type { SyncContext, SyncFailure } from './context.ts';
@@ -28,7 +28,7 @@ export async function postJson<T>(
   ctx: SyncContext,
   path: string,
   body: unknown,
-  schema: z.ZodType<T>,
+  schema: ZodMiniType<T>,
 ): Promise<HttpOutcome<T>> {
   let json: string;
   try {
