@@ -43,6 +43,11 @@ export function serveOnFreePort(app: Fetchable): Promise<ServedApp> {
         });
       },
     );
+    // Node closes a keep-alive connection after 5 s idle; a test that pauses longer between
+    // requests (in-process work, a loaded machine) has its client reuse the socket as it
+    // closes, and the POST fails with ECONNRESET. Browsers retry that case; Node's fetch does
+    // not. Tests are about our answers, not that race.
+    (server as Server).keepAliveTimeout = 120_000;
     server.once('error', reject);
   });
 }
