@@ -200,7 +200,8 @@ export class Engine<S extends Schema> {
     const ctx = this.context(this.o.now() + this.o.runBudgetMs);
     let outcome: SyncOutcome;
     // Spaces: pending writes wait for a pull, which may say a scope they write into was lost
-    // (they are then dropped as SCOPE_REVOKED instead of being sent).
+    // (they are then dropped as SCOPE_REVOKED instead of being sent; those sent before are
+    // asked about first, see sync/revoked-fate.ts).
     const spacesFirst = this.o.spaces && (await this.db.count(STORES.outbox)) > 0;
     if (this.pullFirst || spacesFirst) {
       // The last push was told to wait (or, with spaces, writes are pending): this run asks

@@ -80,8 +80,9 @@ export interface EngineOptions<S extends Schema = Schema> {
    * scope of the account (`spaces: true`; the server must offer them: no custom `scopeKey`),
    * each record's scope is kept, and a scope the account lost is removed locally on the next
    * pull (no outbox events; its pending writes are dropped and reported as `SCOPE_REVOKED`
-   * rejections). The account's roles are in `status().roles` and `roles()`. A run with
-   * pending writes pulls before it pushes, so writes into a lost scope are never sent.
+   * rejections, except one the server says it applied before: a push whose answer was lost).
+   * The account's roles are in `status().roles` and `roles()`. A run with pending writes
+   * pulls before it pushes, so writes into a lost scope are never sent.
    *
    * @example
    * const engine = await createEngine({ schema, endpoint: '/api/sync', spaces: true });

@@ -35,11 +35,26 @@ async function spacesEngine(user: string, options: { pullLimit?: number } = {}) 
   const indexedDB = new IDBFactory();
   /** Paths of every request the engine made (`/push`, `/pull`). */
   const requests: string[] = [];
+  /** Event ids of every push request, in order. */
+  const pushed: string[][] = [];
+  const faults = {
+    /** The next push: `before` never reaches the server, `after` is applied, its answer lost. */
+    push: null as 'before' | 'after' | null,
+  };
   const opened = await signedInEngine(user, {
-    fetch: (input, init) => {
+    fetch: async (input, init) => {
       const url = String(input);
-      requests.push(url.slice(url.lastIndexOf('/')));
-      return fetch(input, init);
+      const path = url.slice(url.lastIndexOf('/'));
+      requests.push(path);
+      if (path !== '/push') return fetch(input, init);
+      const body = JSON.parse(String(init?.body)) as { events: { id: string }[] };
+      pushed.push(body.events.map((e) => e.id));
+      const fault = faults.push;
+      faults.push = null;
+      if (fault === 'before') throw new TypeError('fetch failed: connection refused');
+      const response = await fetch(input, init);
+      if (fault === 'after') throw new TypeError('fetch failed: connection reset');
+      return response;
     },
     schema: demoSchema,
     endpoint: f.server.endpoint,
@@ -51,6 +66,8 @@ async function spacesEngine(user: string, options: { pullLimit?: number } = {}) 
   return {
     ...opened,
     requests,
+    pushed,
+    faults,
     setOnline(value: boolean) {
       online = value;
     },
@@ -224,6 +241,117 @@ describe('engine with spaces over HTTP', () => {
     expect(again.roles).toEqual({ [scope]: 'editor' });
     expect((await bob.engine.list('Todo')).map((t) => t.id).sort()).toEqual([t1, t2, t4].sort());
     expect((await bob.engine.get('Board', b))?.name).toBe(`Board ${b}`);
+  });
+
+  /** Alice's board with two todos, shared with bob as an editor and pulled by his device. */
+  async function sharedWithBob() {
+    const aliceUser = `alice-${randomUUID()}`;
+    const bobUser = `bob-${randomUUID()}`;
+    const alice = await spacesEngine(aliceUser);
+    const bob = await spacesEngine(bobUser);
+    const b = randomUUID();
+    const [t1, t2] = [randomUUID(), randomUUID()];
+    await alice.engine.transaction([
+      { op: 'create', model: 'Board', record: board(b, aliceUser) },
+      { op: 'create', model: 'Todo', record: todo(t1, b) },
+      { op: 'create', model: 'Todo', record: todo(t2, b) },
+    ]);
+    expect((await alice.engine.sync()).lastError).toBeNull();
+    const { scope } = await shareRecord({
+      store: f.store,
+      schema: demoSchema,
+      model: 'Board',
+      key: b,
+      by: aliceUser,
+      account: bobUser,
+    });
+    expect((await bob.engine.sync()).lastError).toBeNull();
+    expect(await bob.engine.list('Todo')).toHaveLength(2);
+    const revoke = async () =>
+      expect(
+        await revokeMembership({ store: f.store, scope, account: bobUser, by: aliceUser }),
+      ).toBe('revoke');
+    return { alice, bob, bobUser, b, t1, t2, revoke };
+  }
+
+  it('a revocation after a push whose answer was lost asks the server once: the applied edit is settled silently, the unsent one reported', async () => {
+    const { alice, bob, bobUser, b, t1, t2, revoke } = await sharedWithBob();
+    await bob.engine.update('Todo', t1, { title: 'applied, answer lost' });
+    bob.faults.push = 'after';
+    expect((await bob.engine.sync()).pending).toBe(1);
+    const [appliedId] = bob.pushed.at(-1)!;
+    expect((await serverRecord('Todo', t1))?.record?.title).toBe('applied, answer lost');
+    // Never sent: made while offline, after the lost answer.
+    bob.setOnline(false);
+    bob.engine.setOnline(false);
+    await bob.engine.update('Todo', t2, { title: 'never sent' });
+    const mine = randomUUID();
+    await bob.engine.create('Board', board(mine, bobUser));
+    await revoke();
+
+    const from = bob.messages.length;
+    const sent = bob.pushed.length;
+    bob.setOnline(true);
+    bob.engine.setOnline(true);
+    const status = await bob.engine.sync();
+    expect(status.lastError).toBeNull();
+    expect(status.pending).toBe(0);
+    // One push asked about the sent event alone; the next one carried bob's own board.
+    expect(bob.pushed.slice(sent)).toEqual([[appliedId], [expect.any(String)]]);
+    const got = rejections(bob.messages.slice(from));
+    expect(got).toEqual([
+      expect.objectContaining({
+        event: expect.objectContaining({ operation: 'update', entityKeyPath: [t2] }),
+        error: expect.objectContaining({ type: 'SCOPE_REVOKED' }),
+      }),
+    ]);
+    // Removed locally all the same; bob's own board synced; the server keeps what it applied.
+    expect((await bob.engine.list('Board')).map((x) => x.id)).toEqual([mine]);
+    expect(await bob.engine.list('Todo')).toEqual([]);
+    expect(await serverRecord('Board', mine)).not.toBeNull();
+    expect((await serverRecord('Todo', t1))?.record?.title).toBe('applied, answer lost');
+    expect((await serverRecord('Todo', t2))?.record?.title).toBe(`Todo ${t2}`);
+    expect((await serverRecord('Board', b))?.record).not.toBeNull();
+    // Nothing comes back, nothing more is reported.
+    expect((await bob.engine.sync()).lastError).toBeNull();
+    expect(await bob.engine.list('Todo')).toEqual([]);
+    expect(rejections(bob.messages.slice(from))).toHaveLength(1);
+    await alice.engine.sync();
+    expect((await alice.engine.get('Todo', t1))?.title).toBe('applied, answer lost');
+  });
+
+  it('a sent event that never arrived is reported SCOPE_REVOKED once; while its fate is unknown nothing is removed or reported', async () => {
+    const { bob, b, t1, revoke } = await sharedWithBob();
+    await bob.engine.update('Todo', t1, { title: 'never arrived' });
+    bob.faults.push = 'before';
+    expect((await bob.engine.sync()).pending).toBe(1);
+    await revoke();
+
+    // The question itself fails: the page is not applied, the event stays queued.
+    const from = bob.messages.length;
+    const sent = bob.pushed.length;
+    bob.faults.push = 'before';
+    const failed = await bob.engine.sync();
+    expect(failed.lastError).not.toBeNull();
+    expect(failed.pending).toBe(1);
+    expect(bob.pushed.length).toBe(sent + 1);
+    expect(rejections(bob.messages.slice(from))).toEqual([]);
+    expect((await bob.engine.get('Board', b))?.id).toBe(b);
+    expect((await bob.engine.get('Todo', t1))?.title).toBe('never arrived');
+
+    // Asked again (the same page, the same answer): refused, so dropped and reported once.
+    const status = await bob.engine.sync();
+    expect(status.lastError).toBeNull();
+    expect(status.pending).toBe(0);
+    const got = rejections(bob.messages.slice(from));
+    expect(got.map((r) => [r.event.entityKeyPath, r.error.type])).toEqual([
+      [[t1], 'SCOPE_REVOKED'],
+    ]);
+    expect(await bob.engine.list('Board')).toEqual([]);
+    expect(await bob.engine.list('Todo')).toEqual([]);
+    expect((await serverRecord('Todo', t1))?.record?.title).toBe(`Todo ${t1}`);
+    expect((await bob.engine.sync()).lastError).toBeNull();
+    expect(rejections(bob.messages.slice(from))).toHaveLength(1);
   });
 
   it('a viewer’s write is rejected FORBIDDEN_ROLE and rolled back', async () => {

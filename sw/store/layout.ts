@@ -76,6 +76,12 @@ export const META_KEYS = {
   scopeSync: 'scopeSync',
   /** The full pull's `total` from its first page (a number), when the server sent one. */
   fullPullTotal: 'fullPullTotal',
+  /**
+   * Spaces: the highest outbox `seq` ever sent in a push request (a number), stored before the
+   * request goes out. The outbox is pushed from its front and its keys only grow, so an event
+   * above it was never sent: a revocation drops it without asking the server its fate.
+   */
+  sentThrough: 'sentThrough',
 } as const;
 
 /** `meta[scopeSync]`: scopes still being pulled from their start, entries received so far. */

@@ -20,6 +20,7 @@ import {
 import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
 import { type HttpOutcome, postJson } from './http.ts';
 import { getVersion, putVersion, rebaseRecord, type WriteTx } from './replay.ts';
+import { appliedBeforeRevocation } from './revoked-fate.ts';
 import { settleCascade } from './settle-cascade.ts';
 import { removeRevokedScopes, scopeSyncProgress, updateRoles } from './spaces.ts';
 
@@ -65,7 +66,13 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
       case 'ok': {
         // A full pull (no cursor yet, or a resync) reports progress on every page, and so
         // does the pull of a scope newly granted (spaces).
-        const progress = await applyPullPage(ctx, answer.body);
+        // Spaces: the fate of pending events into lost scopes first (nothing stored yet).
+        const fate =
+          'revokedScopes' in answer.body
+            ? await appliedBeforeRevocation(ctx, answer.body.revokedScopes)
+            : { kind: 'done' as const, applied: new Set<string>() };
+        if (fate.kind !== 'done') return fate;
+        const progress = await applyPullPage(ctx, answer.body, fate.applied);
         if (progress !== null) ctx.onPullProgress(progress.received, progress.total);
         if (!answer.body.hasMore) return { kind: 'done' };
         break;
@@ -126,9 +133,14 @@ async function startResync(ctx: SyncContext): Promise<void> {
  * entries the full pull under way has received so far, and how many it holds in all (when the
  * server said), or null when this is no full pull. A spaces page first removes the scopes the
  * account lost (before its entries: a scope granted again comes back from its start), and
- * keeps the roles, in the same transaction.
+ * keeps the roles, in the same transaction; pending events into those scopes whose id is in
+ * `applied` (the server said so) are dropped without a rejection.
  */
-async function applyPullPage(ctx: SyncContext, page: Page): Promise<FullPullProgress | null> {
+async function applyPullPage(
+  ctx: SyncContext,
+  page: Page,
+  applied: ReadonlySet<string>,
+): Promise<FullPullProgress | null> {
   const models = ctx.schema.modelNames;
   const tx = ctx.db.transaction(
     [...models, STORES.outbox, STORES.base, STORES.versions, STORES.meta, STORES.resync],
@@ -159,7 +171,7 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<FullPullProg
   let revoked: Rejection[] = [];
   let roles: Awaited<ReturnType<typeof updateRoles>> | null = null;
   if ('revokedScopes' in page) {
-    revoked = await removeRevokedScopes(tx, ctx.schema, page.revokedScopes, changes);
+    revoked = await removeRevokedScopes(tx, ctx.schema, page.revokedScopes, changes, applied);
     roles = await updateRoles(tx, page);
   }
   const scopeProgress =
@@ -182,10 +194,9 @@ async function applyPullPage(ctx: SyncContext, page: Page): Promise<FullPullProg
   if (resyncing && !page.hasMore) await finishResync(tx, models, changes, fresh);
   await tx.done;
   if (changes.size > 0) ctx.onChange(changes);
-  if (revoked.length > 0) {
-    ctx.onRejected(revoked);
-    ctx.onPushed();
-  }
+  if (revoked.length > 0) ctx.onRejected(revoked);
+  // The pending count changed when any event was dropped, reported or not.
+  if (revoked.length > 0 || applied.size > 0) ctx.onPushed();
   if (roles?.next) ctx.onRoles(roles.next);
   return progress;
 }

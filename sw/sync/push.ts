@@ -1,5 +1,5 @@
 import { type PushError, pushResponseSchema } from 'swsync/schema';
-import { type OutboxRow, STORES } from '../store/layout.ts';
+import { META_KEYS, type OutboxRow, STORES } from '../store/layout.ts';
 import type { SyncContext, SyncOutcome } from './context.ts';
 import { postJson } from './http.ts';
 import { applyPushResults } from './push-results.ts';
@@ -42,6 +42,7 @@ function cutAtSecondVersionedEdit(ctx: SyncContext, rows: OutboxRow[]): OutboxRo
 
 async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcome> {
   const events = rows.map((row) => row.event);
+  if (ctx.spaces) await markSent(ctx, rows);
   const answer = await postJson(
     ctx,
     '/push',
@@ -89,4 +90,18 @@ function refusalMessage(
 ): string {
   if (answer.kind === 'unsendable') return `the change cannot be sent as JSON: ${answer.message}`;
   return answer.status === 413 ? 'the change is too large to sync' : answer.message;
+}
+
+/**
+ * Spaces: `meta[sentThrough]` covers `rows` before they are sent, committed first, so a worker
+ * killed during the request still knows they may have reached the server (see
+ * `appliedBeforeRevocation`). One small write per new batch; no write for a retry or a half.
+ */
+async function markSent(ctx: SyncContext, rows: OutboxRow[]): Promise<void> {
+  const last = Math.max(...rows.map((row) => row.seq!));
+  const tx = ctx.db.transaction(STORES.meta, 'readwrite');
+  const meta = tx.objectStore(STORES.meta);
+  const stored = (await meta.get(META_KEYS.sentThrough)) as number | undefined;
+  if (stored === undefined || last > stored) await meta.put(last, META_KEYS.sentThrough);
+  await tx.done;
 }

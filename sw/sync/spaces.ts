@@ -1,3 +1,4 @@
+import type { IDBPTransaction } from 'idb';
 import type { KeyValue, Rejection, Schema, SpaceRole, SpacesPullResponse } from 'swsync/schema';
 import {
   type BaseRow,
@@ -60,28 +61,36 @@ const REVOKED_ERROR = {
   retryable: false,
 } as const;
 
-/**
- * Removes every local trace of the scopes the account lost: records, `versions` and `base`
- * rows, locally only (no outbox event). Their pending outbox events are dropped and returned
- * as `SCOPE_REVOKED` rejections, never pushed. Reads every local record once: revocations are
- * rare, and records created here carry no scope of their own (only their parent chain does).
- */
-export async function removeRevokedScopes(
-  tx: WriteTx,
-  schema: Schema,
-  revoked: readonly string[],
-  changes: ChangedKeys,
-): Promise<Rejection[]> {
-  if (revoked.length === 0) return [];
-  const lost = new Set(revoked);
-  const models = schema.modelNames;
+/** What the local database holds that a revocation looks at, read in one transaction. */
+interface LocalState {
+  versionRows: VersionRow[];
+  baseRows: BaseRow[];
+  outboxRows: OutboxRow[];
+  recordsByModel: Row[][];
+}
+
+/** A transaction of either mode over the model stores, `versions`, `base` and `outbox`. */
+type ReadTx = IDBPTransaction<unknown, string[], 'readonly'> | WriteTx;
+
+async function readLocalState(tx: ReadTx, schema: Schema): Promise<LocalState> {
   const [versionRows, baseRows, outboxRows, ...recordsByModel] = (await Promise.all([
     tx.objectStore(STORES.versions).getAll(),
     tx.objectStore(STORES.base).getAll(),
     tx.objectStore(STORES.outbox).getAll(),
-    ...models.map((model) => tx.objectStore(model).getAll()),
+    ...schema.modelNames.map((model) => tx.objectStore(model).getAll()),
   ])) as [VersionRow[], BaseRow[], OutboxRow[], ...Row[][]];
+  return { versionRows, baseRows, outboxRows, recordsByModel };
+}
 
+interface Lost {
+  /** Every record of the lost scopes (by {@link refId}); `local`: it has a model-store row. */
+  records: Map<string, { model: string; key: KeyValue; local: boolean }>;
+  /** The pending outbox rows writing into them, in outbox order. */
+  pending: OutboxRow[];
+}
+
+/** The records of the `lost` scopes and their pending rows. */
+function lostIn(schema: Schema, lost: ReadonlySet<string>, state: LocalState): Lost {
   const placement = placementOf(schema);
   const known = new Map<string, { model: string; key: KeyValue; local: boolean }>();
   const note = (model: string, key: KeyValue, local = false) => {
@@ -90,42 +99,86 @@ export async function removeRevokedScopes(
     if (!seen) known.set(id, { model, key, local });
     else if (local) seen.local = true;
   };
-  for (const row of versionRows) {
+  for (const row of state.versionRows) {
     if (row.scope !== undefined) placement.scopes.set(refId(row.model, row.key), row.scope);
     note(row.model, row.key);
   }
-  for (const [i, model] of models.entries()) {
+  for (const [i, model] of schema.modelNames.entries()) {
     const keyField = schema.getModel(model)!.key;
-    for (const record of recordsByModel[i]!) {
+    for (const record of state.recordsByModel[i]!) {
       placement.noteParent(model, record);
       note(model, record[keyField] as KeyValue, true);
     }
   }
-  for (const row of baseRows) {
+  for (const row of state.baseRows) {
     placement.noteParent(row.model, row.record);
     note(row.model, row.key);
   }
-  for (const row of outboxRows) {
+  for (const row of state.outboxRows) {
     if (row.event.operation === 'create') placement.noteParent(row.model, row.event.payload);
     note(row.model, row.key);
   }
-
-  const gone = new Set<string>();
-  const writes: Promise<unknown>[] = [];
-  for (const [id, { model, key, local }] of known) {
+  const records = new Map<string, { model: string; key: KeyValue; local: boolean }>();
+  for (const [id, record] of known) {
     const scope = scopeIn(placement, id);
-    if (scope === undefined || !lost.has(scope)) continue;
-    gone.add(id);
+    if (scope !== undefined && lost.has(scope)) records.set(id, record);
+  }
+  const pending = state.outboxRows.filter((row) => records.has(refId(row.model, row.key)));
+  return { records, pending };
+}
+
+/**
+ * The pending outbox rows writing into the `revoked` scopes that may have reached the server
+ * (at or below `meta[sentThrough]`), in outbox order, read in one read-only transaction. The
+ * others were never sent. Empty without revocations.
+ */
+export async function sentInScopes(
+  db: LocalDb,
+  schema: Schema,
+  revoked: readonly string[],
+): Promise<OutboxRow[]> {
+  if (revoked.length === 0) return [];
+  const stores = [...schema.modelNames, STORES.versions, STORES.base, STORES.outbox, STORES.meta];
+  const tx = db.transaction(stores, 'readonly');
+  const [state, sentThrough] = await Promise.all([
+    readLocalState(tx, schema),
+    tx.objectStore(STORES.meta).get(META_KEYS.sentThrough) as Promise<number | undefined>,
+  ]);
+  await tx.done;
+  if (sentThrough === undefined) return [];
+  const { pending } = lostIn(schema, new Set(revoked), state);
+  return pending.filter((row) => row.seq! <= sentThrough);
+}
+
+/**
+ * Removes every local trace of the scopes the account lost: records, `versions` and `base`
+ * rows, locally only (no outbox event). Their pending outbox events are dropped, never pushed
+ * again: those whose id is in `applied` (the server said it applied them, see
+ * `appliedBeforeRevocation`) silently, every other one returned as a `SCOPE_REVOKED`
+ * rejection. Reads every local record once: revocations are rare, and records created here
+ * carry no scope of their own (only their parent chain does).
+ */
+export async function removeRevokedScopes(
+  tx: WriteTx,
+  schema: Schema,
+  revoked: readonly string[],
+  changes: ChangedKeys,
+  applied: ReadonlySet<string> = new Set(),
+): Promise<Rejection[]> {
+  if (revoked.length === 0) return [];
+  const lost = lostIn(schema, new Set(revoked), await readLocalState(tx, schema));
+  const writes: Promise<unknown>[] = [];
+  for (const { model, key, local } of lost.records.values()) {
     if (schema.getModel(model)) writes.push(tx.objectStore(model).delete(key));
     writes.push(tx.objectStore(STORES.base).delete([model, key]));
     writes.push(tx.objectStore(STORES.versions).delete([model, key]));
     if (local) addChange(changes, model, key);
   }
   const rejections: Rejection[] = [];
-  for (const row of outboxRows) {
-    if (!gone.has(refId(row.model, row.key))) continue;
+  for (const row of lost.pending) {
     writes.push(tx.objectStore(STORES.outbox).delete(row.seq!));
-    rejections.push({ event: row.event, error: { ...REVOKED_ERROR } });
+    if (!applied.has(row.event.id))
+      rejections.push({ event: row.event, error: { ...REVOKED_ERROR } });
   }
   await Promise.all(writes);
   return rejections;
