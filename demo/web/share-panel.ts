@@ -154,7 +154,11 @@ export function createSharePanel(deps: {
   function renderMembers() {
     const active = document.activeElement;
     const focused = members.contains(active) ? active?.textContent : null;
-    const list = access?.members ?? [];
+    // Owners first, then by name: the list reads as "who shared it, with whom".
+    const list = [...(access?.members ?? [])].sort(
+      (a, b) =>
+        Number(b.role === 'owner') - Number(a.role === 'owner') || a.name.localeCompare(b.name),
+    );
     const owner = access?.role === 'owner';
     members.replaceChildren(
       ...list.map((m) => {

@@ -104,9 +104,7 @@ test('a board shared to edit reaches the member without a reload, edits converge
   await expect(m.board('Trip')).toHaveCount(0);
   await expect(m.board('Max own')).toBeVisible();
   // Gone from the member's device, and only there: the owner keeps the board and its todos.
-  await expect
-    .poll(async () => (await m.localData(member.dbName))?.boards)
-    .toEqual(['Max own']);
+  await expect.poll(async () => (await m.localData(member.dbName))?.boards).toEqual(['Max own']);
   expect((await m.localData(member.dbName))?.todos).toEqual([]);
   await expect(o.todo('Passports')).toBeVisible();
   expect(await serverTodos(owner.token)).toEqual({ Tickets: true, Passports: true });
@@ -182,7 +180,9 @@ test('a member removed while offline loses the board when back online; its pendi
   await expect(o.todo('Offline idea')).toHaveCount(0);
 });
 
-test('sharing with a name that never signed in says so, and shares nothing', async ({ browser }) => {
+test('sharing with a name that never signed in says so, and shares nothing', async ({
+  browser,
+}) => {
   const owner = await newUser('nora');
   const o = await device(browser, owner.name);
   await o.addBoard('Plans');

@@ -41,7 +41,7 @@ async function smallTargets(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const small: string[] = [];
     const targets = document.querySelectorAll<HTMLElement>(
-      'button, input:not([type="checkbox"]), .todo label',
+      'button, input:not([type="checkbox"]), select, .todo label',
     );
     for (const el of targets) {
       const box = el.getBoundingClientRect();
@@ -113,6 +113,24 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       });
       expect(rows).toBeLessThanOrEqual(64);
       await check('board');
+
+      // The share panel: a refused name (its alert), then a member with a remove button.
+      const friend = await newUser(`friend-${size}`);
+      await page.getByRole('button', { name: 'Share board' }).click();
+      const shareWith = page.getByRole('textbox', { name: 'Share with' });
+      await expect(shareWith).toBeFocused();
+      await shareWith.fill(`nobody-${randomUUID().slice(0, 8)}`);
+      await page.getByRole('button', { name: 'Share', exact: true }).click();
+      await expect(page.getByRole('alert')).toContainText('has signed in yet');
+      await check('share-refused');
+      await shareWith.fill(friend.name);
+      await page.getByRole('combobox', { name: 'Role' }).selectOption({ label: 'Can view' });
+      await page.getByRole('button', { name: 'Share', exact: true }).click();
+      const remove = page.getByRole('button', { name: `Remove ${friend.name}` });
+      await expect(remove).toBeVisible();
+      await expect(page.getByRole('alert')).toHaveCount(0);
+      expect(await inView(page, remove)).toBe(true);
+      await check('share');
 
       await context.setOffline(true);
       await expect(app.status()).toHaveText('Offline');
