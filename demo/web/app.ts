@@ -172,6 +172,8 @@ export function renderApp(
     const nextRoles = s.roles ?? {};
     if (JSON.stringify(nextRoles) !== JSON.stringify(roles)) {
       roles = nextRoles;
+      // A role changed somewhere: what the server said about other boards may be stale now.
+      knownRoles.clear();
       void loadAccess();
     }
     const next = syncPhase(s);
