@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LogWithRecord, SpacesPullResponse } from 'swsync/schema';
-import { type Browser, expect, type Page, test } from '../support/test.ts';
+import { type Browser, type BrowserContext, expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { useServedDemo } from './served-demo.ts';
 
@@ -19,9 +19,16 @@ async function newUser(prefix: string) {
   return { name, userId, token, dbName: `swsync-demo-${userId}` };
 }
 
+/** The contexts a test opened: closed after it, so no worker of theirs syncs on meanwhile. */
+const opened: BrowserContext[] = [];
+test.afterEach(async () => {
+  for (const context of opened.splice(0)) await context.close();
+});
+
 /** One person's device: a context of its own, signed in as `name`. */
 async function device(browser: Browser, name: string): Promise<DemoApp> {
   const context = await browser.newContext();
+  opened.push(context);
   const app = new DemoApp(await context.newPage());
   await app.signIn(server().url, name);
   return app;
