@@ -151,7 +151,12 @@ export function createSharePanel(deps: {
     }
   }
 
+  let drawn = '';
   function renderMembers() {
+    // The same answer again (a roles change, a reload of the access) keeps the rows as they are.
+    const shape = JSON.stringify([access?.role, access?.members]);
+    if (shape === drawn) return;
+    drawn = shape;
     const active = document.activeElement;
     const focused = members.contains(active) ? active?.textContent : null;
     // Owners first, then by name: the list reads as "who shared it, with whom".
