@@ -156,6 +156,8 @@ export const spacesPullResponseSchema = z.object({
   revokedScopes: z.array(z.string()),
   roles: z.record(z.string(), z.enum(SPACE_ROLES)),
   syncingScopes: z.array(z.string()),
+  /** As v1's: on the first page of a full pull only, the entries of all the account's scopes. */
+  total: z.number().int().nonnegative().optional(),
 });
 export type SpacesPullResponse = z.infer<typeof spacesPullResponseSchema>;
 

@@ -139,6 +139,98 @@ describe('demo server', () => {
     expect(results.map((r) => r.error?.type ?? 'ok')).toEqual(['ok', 'SCOPE_VIOLATION']);
   });
 
+  it('shares a board by user name: only with a name that signed in, members listed by name', async () => {
+    const post = (path: string, token: string, body: unknown) =>
+      fetch(`${served.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+    const access = async (token: string | null, board: string) => {
+      const response = await fetch(`${served.url}/api/boards/${board}/access`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const owner = (await login('Olivia')).body as { userId: string; token: string };
+    const member = (await login('Max ')).body as { userId: string; token: string };
+    const stranger = (await login('Sam')).body as { userId: string; token: string };
+    const board = `shared-${Date.now()}`;
+    const pushed = await post('/api/sync/push', owner.token, {
+      events: [
+        {
+          id: `ev-${board}`,
+          entityType: 'Board',
+          operation: 'create',
+          payload: { id: board, name: 'Trip', userId: owner.userId, createdAt: now },
+          createdAt: now,
+        },
+      ],
+    });
+    expect((await pushed.json())[0].error).toBeNull();
+    expect(await access(owner.token, board)).toEqual({
+      status: 200,
+      body: { scope: null, role: 'owner', members: [] },
+    });
+
+    // A name resolves to the id login gives it, whatever its case and spaces.
+    const lookup = await post('/api/users/lookup', owner.token, { user: ' MAX' });
+    expect(await lookup.json()).toEqual({ userId: member.userId });
+    expect((await post('/api/users/lookup', owner.token, { user: '' })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${served.url}/api/users/lookup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user: 'max' }),
+        })
+      ).status,
+    ).toBe(401);
+
+    const neverSignedIn = await userIdFor(`nobody-${Date.now()}`);
+    const refused = await post('/api/sync/members', owner.token, {
+      model: 'Board',
+      key: board,
+      account: neverSignedIn,
+      role: 'viewer',
+    });
+    expect(refused.status).toBe(404);
+    expect(await refused.json()).toMatchObject({ error: 'no such account' });
+    // Refused before anything moved: the board is still private.
+    expect((await access(owner.token, board)).body.scope).toBeNull();
+
+    const shared = await post('/api/sync/members', owner.token, {
+      model: 'Board',
+      key: board,
+      account: member.userId,
+      role: 'viewer',
+    });
+    expect(shared.status).toBe(200);
+    const { scope } = (await shared.json()) as { scope: string };
+    const members = [
+      { account: owner.userId, name: 'Olivia', role: 'owner' },
+      { account: member.userId, name: 'Max', role: 'viewer' },
+    ].sort((a, b) => a.account.localeCompare(b.account));
+    expect(await access(owner.token, board)).toEqual({
+      status: 200,
+      body: { scope, role: 'owner', members },
+    });
+    expect(await access(member.token, board)).toEqual({
+      status: 200,
+      body: { scope, role: 'viewer', members },
+    });
+    expect((await access(stranger.token, board)).status).toBe(404);
+    expect((await access(owner.token, 'no-such-board')).status).toBe(404);
+    expect((await access(null, board)).status).toBe(401);
+
+    const revoked = await post('/api/sync/members/revoke', owner.token, {
+      scope,
+      account: member.userId,
+    });
+    expect(await revoked.json()).toEqual({ scope, membership: 'revoke' });
+    expect((await access(member.token, board)).status).toBe(404);
+  });
+
   it('serves a placeholder page at / until the app is built, and JSON 404 under /api', async () => {
     const page = await fetch(`${served.url}/`);
     expect(page.status).toBe(200);

@@ -9,6 +9,7 @@ import {
   syncRoutes,
 } from 'swsync/server';
 import { demoSchema } from '../schema.ts';
+import { openAccounts } from './accounts.ts';
 import { openRevocations } from './revocations.ts';
 import {
   createSessionSigner,
@@ -16,6 +17,7 @@ import {
   type SessionClaims,
   userIdFor,
 } from './session.ts';
+import { sharingRoutes } from './sharing.ts';
 import { staticSite } from './static.ts';
 
 /** Name of the HttpOnly session cookie. */
@@ -36,8 +38,9 @@ export interface DemoAppOptions {
 }
 
 /**
- * The demo server as a Hono app: health, login, the sync routes at `/api/sync` (scope = user
- * id), then the static app. Runtime-free apart from static files, so tests mount it on a port.
+ * The demo server as a Hono app: health, login, the sync routes at `/api/sync` (personal scope =
+ * user id, shared boards as spaces; see sharing.ts for the demo's own sharing routes), then the
+ * static app. Runtime-free apart from static files, so tests mount it on a port.
  *
  * @example
  * const app = await createDemoApp({ store, sessionSecret, staticRoot: 'demo/dist' });
@@ -46,6 +49,7 @@ export interface DemoAppOptions {
 export async function createDemoApp(options: DemoAppOptions): Promise<Hono> {
   const sessions = await createSessionSigner(options.sessionSecret);
   const revocations = await openRevocations(options.store);
+  const accounts = await openAccounts(options.store);
   const cookieOptions = {
     httpOnly: true,
     sameSite: 'Lax',
@@ -82,6 +86,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<Hono> {
       throw new ServerError('BAD_REQUEST', 'user must be a name of 1 to 64 characters');
     }
     const userId = await userIdFor(name);
+    await accounts.remember(userId, name);
     const token = await sessions.sign(userId);
     setCookie(c, SESSION_COOKIE, token, { ...cookieOptions, maxAge: SESSION_TTL_SECONDS });
     return c.json({ userId, token });
@@ -102,9 +107,12 @@ export async function createDemoApp(options: DemoAppOptions): Promise<Hono> {
       store: options.store,
       schema: demoSchema,
       auth: authenticate,
+      // Shared boards: a name that never signed in cannot be shared with (404).
+      accountExists: (account) => accounts.exists(account),
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     }),
   );
+  app.route('/api', sharingRoutes({ store: options.store, accounts, authenticate }));
   // Unknown API paths answer JSON 404, never the app's HTML.
   app.all('/api/*', notFoundHandler);
   app.route('/', staticSite(options.staticRoot));

@@ -1,10 +1,12 @@
-import type { RecordOf, SyncStatus } from 'swsync/schema';
+import type { RecordOf, SpaceRole, SyncStatus } from 'swsync/schema';
 import type { DemoSchema } from '../schema.ts';
 import { createBoardView, type NoBoard } from './board-view.ts';
 import { createBoardsPanel } from './boards-panel.ts';
+import type { BoardAccess } from './data.ts';
 import { h } from './dom.ts';
 import { friendlyError } from './messages.ts';
 import { selectedBoard } from './session.ts';
+import { createSharePanel } from './share-panel.ts';
 import { createStatusView } from './status-view.ts';
 import { createToasts } from './toasts.ts';
 import { createUndoableDeletes } from './undo.ts';
@@ -18,6 +20,9 @@ export interface Live<T> {
 
 /** What the view needs from the sync client; `data.ts` provides it. */
 export interface DemoData {
+  /** The signed-in account: the owner of the boards whose `userId` it is. */
+  userId: string;
+  /** Every board this account can read, its own and those shared with it. */
   boards: Live<Board[]>;
   todos(boardId: string): Live<Todo[]>;
   status: Live<SyncStatus>;
@@ -35,6 +40,12 @@ export interface DemoData {
   deleteTodo(todo: Todo): Promise<void>;
   /** The user's explicit ask: the one trigger (with a network change) that skips a backoff. */
   syncNow(): Promise<void>;
+  /** Who can see `boardId` and the caller's role on it (needs the server). */
+  access(boardId: string): Promise<BoardAccess>;
+  /** Shares `board` with the user `name`; throws a `FriendlyError` for a name never signed in. */
+  share(board: Board, name: string, role: 'editor' | 'viewer'): Promise<void>;
+  /** Removes `account` from the shared `scope`. */
+  unshare(scope: string, account: string): Promise<void>;
 }
 
 /**
@@ -104,7 +115,67 @@ export function renderApp(
     reopen: (id) => select(id),
     focusNewBoard: () => panel.input.focus(),
   });
+  const share = createSharePanel({
+    data,
+    changed: () => void loadAccess(),
+    notify: (text) => toasts.show(text),
+  });
+  boardView.tools.prepend(share.button);
+  boardView.head.after(share.element);
+
+  // The account's role on the open board: its own boards are its own; for a shared one the
+  // server says (asked when the board opens and whenever the account's roles change), and until
+  // it answered, the roles this device holds guess it.
+  let access: BoardAccess | null = null;
+  let accessOf: string | null = null;
+  let roles: Record<string, SpaceRole> = {};
+  const knownRoles = new Map<string, SpaceRole>();
+  function roleOn(board: Board): SpaceRole {
+    if (board.userId === data.userId) return 'owner';
+    if (access && accessOf === board.id) return access.role;
+    const known = knownRoles.get(board.id);
+    if (known) return known;
+    const held = new Set(Object.values(roles).filter((r) => r !== 'owner'));
+    return held.size === 1 ? [...held][0]! : 'editor';
+  }
+  function applyAccess() {
+    const board = boardView.board();
+    const role = board ? roleOn(board) : 'owner';
+    boardView.setRole(role);
+    share.show(board, role, board && accessOf === board.id ? access : null);
+  }
+  async function loadAccess() {
+    const board = boardView.board();
+    if (!board) return;
+    try {
+      const answer = await data.access(board.id);
+      if (boardView.board()?.id !== board.id) return;
+      access = answer;
+      accessOf = board.id;
+      knownRoles.set(board.id, answer.role);
+    } catch {
+      // Offline, or no longer a member (the board leaves with the next pull): keep the guess.
+    }
+    applyAccess();
+  }
+  let shownBoard: string | null = null;
+  function boardShown() {
+    const id = boardView.board()?.id ?? null;
+    if (id !== shownBoard) {
+      shownBoard = id;
+      void loadAccess();
+    }
+    applyAccess();
+  }
+
   data.status.subscribe((s) => {
+    const nextRoles = s.roles ?? {};
+    if (JSON.stringify(nextRoles) !== JSON.stringify(roles)) {
+      roles = nextRoles;
+      // A role changed somewhere: what the server said about other boards may be stale now.
+      knownRoles.clear();
+      void loadAccess();
+    }
     const next = syncPhase(s);
     if (next === sync) return;
     sync = next;
@@ -145,6 +216,7 @@ export function renderApp(
       why === 'loading' ? 'Loading…' : why === 'syncing' ? '' : 'Create your first board',
     );
     boardView.show(active, why);
+    boardShown();
   }
 
   let focusPending = options.focusOnStart === true;

@@ -1,3 +1,4 @@
+import type { SpaceRole } from 'swsync/schema';
 import type { Board, DemoData, SyncPhase, Todo } from './app.ts';
 import { h } from './dom.ts';
 import { createInlineEdit } from './inline-edit.ts';
@@ -37,6 +38,8 @@ export function createBoardView(deps: {
   let stop: (() => void) | null = null;
   let todos: Todo[] | null = null;
   let sync: SyncPhase = 'unknown';
+  /** The account's role on the open board: only an owner renames or deletes it. */
+  let role: SpaceRole = 'owner';
   /** Todos added here that the list's query has not returned yet: shown at once. */
   const added = new Map<string, Todo>();
 
@@ -173,9 +176,36 @@ export function createBoardView(deps: {
     else deps.focusNewBoard();
   }
 
+  /** A viewer's board is read-only; an editor's keeps its todos editable but not the board. */
+  function applyRole() {
+    const canWrite = board !== null && role !== 'viewer';
+    todoInput.disabled = !canWrite;
+    addButton.disabled = !canWrite;
+    list.setReadOnly(!canWrite);
+    renameButton.hidden = role !== 'owner';
+    deleteButton.hidden = role !== 'owner';
+  }
+
   return {
     element,
     tools,
+    /** Where a feature for the open board puts its panel: after the title and its tools. */
+    head,
+    /** Sets the account's role on the open board (`owner` for its own boards). */
+    setRole(next: SpaceRole) {
+      if (next === role) return;
+      const active = document.activeElement;
+      role = next;
+      applyRole();
+      // A control that just went away or got disabled must not drop the focus onto the body.
+      const lost = [todoInput, renameButton, deleteButton].find(
+        (control) => control === active && (control.hidden || control.disabled),
+      );
+      if (lost) {
+        title.setAttribute('tabindex', '-1');
+        title.focus();
+      }
+    },
     todoInput,
     board: () => board,
     /** Opens `next` (its todos load), or shows why no board is open. */
@@ -196,8 +226,7 @@ export function createBoardView(deps: {
       board = next;
       title.textContent = next ? next.name : NO_BOARD_TITLE[why];
       tools.hidden = !next;
-      todoInput.disabled = !next;
-      addButton.disabled = !next;
+      applyRole();
       form.hidden = !next && why !== 'none' && why !== 'pick';
       if (next) render();
       else {

@@ -1,14 +1,45 @@
 import { createClient, type SyncClient } from 'swsync/page';
-import type { Rejection } from 'swsync/schema';
+import type { Rejection, SpaceRole } from 'swsync/schema';
 import { type DemoSchema, demoSchema } from '../schema.ts';
 import type { Board, DemoData, Live, Todo } from './app.ts';
-import { rejectionMessages } from './messages.ts';
+import { FriendlyError, rejectionMessages } from './messages.ts';
 
 const byCreation = <T extends { createdAt: string; id: string }>(a: T, b: T) =>
   a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
 /** Rejections arriving this close together (one push's answers) are told as one batch. */
 const REJECTION_BATCH_MS = 100;
+
+/** The demo server's answer about a board's sharing (demo/server/sharing.ts). */
+export interface BoardAccess {
+  scope: string | null;
+  role: SpaceRole;
+  members: { account: string; name: string; role: SpaceRole }[];
+}
+
+/**
+ * A JSON call to the demo server with the session cookie. A 404 while sharing means the name
+ * never signed in (`sharingWith` names it); other failures throw what `friendlyError` words.
+ */
+async function api<T>(path: string, body?: unknown, sharingWith?: string): Promise<T> {
+  const response = await fetch(
+    path,
+    body === undefined
+      ? {}
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+  );
+  if (response.status === 404 && sharingWith !== undefined) {
+    throw new FriendlyError(
+      `No one named ‘${sharingWith}’ has signed in yet, so the board cannot be shared with them.`,
+    );
+  }
+  if (!response.ok) throw new Error(`${path} failed (${response.status})`);
+  return (await response.json()) as T;
+}
 
 /** The demo's data over the sync client: one local database per user. */
 export function createDemoData(userId: string): { data: DemoData; client: SyncClient<DemoSchema> } {
@@ -18,6 +49,8 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     worker: '/sw.js',
     account: userId,
     dbName: `swsync-demo-${userId}`,
+    // Shared boards (the worker in sw.ts opts in too; this covers the in-page fallback).
+    spaces: true,
   });
   const now = () => new Date().toISOString();
   // Titles and names seen on screen: a rejected update or delete carries no title to name.
@@ -44,10 +77,10 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
   };
 
   const data: DemoData = {
-    boards: live(
-      async (db) => (await db.Board.where('userId').equals(userId).toArray()).sort(byCreation),
-      remember,
-    ),
+    userId,
+    // Every board here is readable: the own ones and those shared with this account (whose
+    // `userId` names their owner).
+    boards: live(async (db) => (await db.Board.list()).sort(byCreation), remember),
     todos: (boardId) =>
       live(
         async (db) => (await db.Todo.where('boardId').equals(boardId).toArray()).sort(byCreation),
@@ -86,6 +119,17 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     deleteTodo: (todo) => client.Todo.delete(todo.id),
     async syncNow() {
       await client.syncNow();
+    },
+    access: (boardId) => api<BoardAccess>(`/api/boards/${encodeURIComponent(boardId)}/access`),
+    async share(board, name, role) {
+      const { userId: account } = await api<{ userId: string }>('/api/users/lookup', {
+        user: name,
+      });
+      if (account === userId) throw new FriendlyError('This board is yours already.');
+      await api('/api/sync/members', { model: 'Board', key: board.id, account, role }, name);
+    },
+    async unshare(scope, account) {
+      await api('/api/sync/members/revoke', { scope, account });
     },
   };
   return { data, client };

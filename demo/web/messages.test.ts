@@ -54,6 +54,27 @@ describe('rejectionMessages', () => {
   });
 });
 
+describe('rejections of shared boards', () => {
+  it('says that access was lost, or that the board can only be viewed', () => {
+    const names = new Map([['id-Eggs', 'Eggs']]);
+    const nameOf = (r: Rejection) => names.get(String(r.event.entityKeyPath?.[0]));
+    expect(
+      rejectionMessages(
+        [
+          rejection('Eggs', 'SCOPE_REVOKED', 'x', 'update'),
+          rejection('Ham', 'SCOPE_REVOKED', 'x'),
+          rejection('Jam', 'FORBIDDEN_ROLE', 'x'),
+        ],
+        nameOf,
+      ),
+    ).toEqual([
+      '‘Eggs’ was not saved: you no longer have access to its board.',
+      '‘Ham’ was not saved: you no longer have access to its board.',
+      '‘Jam’ was not saved: you can only view its board.',
+    ]);
+  });
+});
+
 describe('friendlyError', () => {
   it('never shows a validator’s raw text', () => {
     const parsed = demoSchema.models.Todo.fields.safeParse({ title: 'x'.repeat(501) });

@@ -57,6 +57,14 @@ function reason(rejection: Rejection, plural: boolean): string {
       return /does not exist/.test(error.message)
         ? `${it} ${was} deleted on another device`
         : `${it} ${was} changed on another device first`;
+    case 'SCOPE_REVOKED':
+      return event.entityType === 'Todo'
+        ? `you no longer have access to ${its} board`
+        : `you no longer have access to ${plural ? 'them' : 'it'}`;
+    case 'FORBIDDEN_ROLE':
+      return event.entityType === 'Todo'
+        ? `you can only view ${its} board`
+        : `you can only view ${plural ? 'them' : 'it'}`;
     case 'SCOPE_VIOLATION':
       return `${it} belong${plural ? '' : 's'} to another account`;
     case 'RECORD_VALIDATION_FAILURE':

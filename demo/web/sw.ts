@@ -19,4 +19,5 @@ registerRoute(
   new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/api\//] }),
 );
 
-installSyncWorker({ schema: demoSchema, endpoint: '/api/sync' });
+// Shared boards: the worker pulls every scope the account is a member of (docs/protocol.md).
+installSyncWorker({ schema: demoSchema, endpoint: '/api/sync', spaces: true });

@@ -15,6 +15,8 @@ export interface TodoRow {
   readonly element: HTMLLIElement;
   readonly todo: Todo;
   update(todo: Todo): void;
+  /** Disables (true) or enables the row's controls: a viewer's rows cannot be changed. */
+  setReadOnly(readOnly: boolean): void;
   /** Moves focus into the row: to the control of the same kind as `like`, else the checkbox. */
   focus(like?: 'checkbox' | 'rename' | 'delete'): void;
   /** Which of the row's controls holds the focus, if one does. */
@@ -92,6 +94,9 @@ export function todoRow(initial: Todo, actions: RowActions): TodoRow {
       }
       if (checkbox.checked !== next.done) checkbox.checked = next.done;
       item.classList.toggle('done', next.done);
+    },
+    setReadOnly(readOnly) {
+      for (const control of [checkbox, renameButton, deleteButton]) control.disabled = readOnly;
     },
     focus(like) {
       (like === 'rename' ? renameButton : like === 'delete' ? deleteButton : checkbox).focus();

@@ -24,6 +24,8 @@ export function createTodoList(actions: RowActions): {
   row(id: string): TodoRow | undefined;
   /** The row after `id` in the list, else the one before it, if drawn. */
   neighbour(id: string): TodoRow | undefined;
+  /** Every row's controls disabled (a viewer's board) or enabled. */
+  setReadOnly(readOnly: boolean): void;
 } {
   const element = h('ul', { class: 'todos', 'aria-label': 'Todos' });
   const before = h('li', { class: 'spacer', 'aria-hidden': 'true' });
@@ -33,6 +35,7 @@ export function createTodoList(actions: RowActions): {
   let index = new Map<string, number>();
   /** The index the window is kept around while a row has the focus. */
   let anchor: number | null = null;
+  let readOnly = false;
 
   function range(): [number, number] {
     const n = todos.length;
@@ -85,6 +88,7 @@ export function createTodoList(actions: RowActions): {
         else element.insertBefore(row.element, cursor);
       } else {
         row = todoRow(todo, actions);
+        if (readOnly) row.setReadOnly(true);
         rows.set(todo.id, row);
         element.insertBefore(row.element, cursor);
       }
@@ -133,6 +137,11 @@ export function createTodoList(actions: RowActions): {
       draw();
     },
     row: find,
+    setReadOnly(next) {
+      if (next === readOnly) return;
+      readOnly = next;
+      for (const row of rows.values()) row.setReadOnly(next);
+    },
     neighbour(id) {
       const i = index.get(id);
       if (i === undefined) return undefined;

@@ -41,7 +41,7 @@ async function smallTargets(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const small: string[] = [];
     const targets = document.querySelectorAll<HTMLElement>(
-      'button, input:not([type="checkbox"]), .todo label',
+      'button, input:not([type="checkbox"]), select, .todo label',
     );
     for (const el of targets) {
       const box = el.getBoundingClientRect();
@@ -137,6 +137,40 @@ for (const [size, viewport] of Object.entries(SIZES)) {
         expect(toastBox && listBox && toastBox.y + toastBox.height <= listBox.y).toBe(true);
       }
       await check('rejection');
+    });
+
+    test('the share panel fits, its targets are 44 px, and it passes axe', async ({
+      page,
+    }, testInfo) => {
+      const user = await newUser(`share-${size}`);
+      const app = new DemoApp(page);
+      const check = async (state: string) => {
+        expect(await sidewaysOverflow(page), `${state}: sideways scroll`).toBe(0);
+        expect(await seriousViolations(page), `${state}: axe`).toEqual([]);
+        expect(await smallTargets(page), `${state}: small targets`).toEqual([]);
+        await screenshot(page, testInfo, `${state}-${size}`);
+      };
+      await app.signIn(server().url, user.name);
+      await app.addBoard(LONG_NAME);
+      await app.addTodo('Buy milk');
+
+      // A refused name (its alert), then a member with a remove button.
+      const friend = await newUser(`friend-${size}`);
+      await page.getByRole('button', { name: 'Share board' }).click();
+      const shareWith = page.getByRole('textbox', { name: 'Share with' });
+      await expect(shareWith).toBeFocused();
+      await shareWith.fill(`nobody-${randomUUID().slice(0, 8)}`);
+      await page.getByRole('button', { name: 'Share', exact: true }).click();
+      await expect(page.getByRole('alert')).toContainText('has signed in yet');
+      await check('share-refused');
+      await shareWith.fill(friend.name);
+      await page.getByRole('combobox', { name: 'Role' }).selectOption({ label: 'Can view' });
+      await page.getByRole('button', { name: 'Share', exact: true }).click();
+      const remove = page.getByRole('button', { name: `Remove ${friend.name}` });
+      await expect(remove).toBeVisible();
+      await expect(page.getByRole('alert')).toHaveCount(0);
+      expect(await inView(page, remove)).toBe(true);
+      await check('share');
     });
   });
 }

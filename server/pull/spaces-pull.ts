@@ -43,6 +43,8 @@ interface ScopeRow {
   pos: number | string | null;
   since: number | string | null;
   log_head: number | string | null;
+  /** A full pull's first page only: the scope's entries (tombstones included). */
+  total: number | string | null;
 }
 
 interface EntryRow {
@@ -79,7 +81,9 @@ interface Scope {
  * The response adds to v1's: `revokedScopes` (remove their records locally first, before this
  * page's entries: a scope revoked and granted again comes back from its start in this or a
  * later page), `roles` (of scopes granted or changed since the cursor), `syncingScopes` (still
- * being pulled from their start after this page), and each entry's `scope`.
+ * being pulled from their start after this page), each entry's `scope`, and on the first page
+ * of a full pull (no cursor) v1's `total`: the entries of every scope of the account, counted
+ * in the same first statement.
  *
  * @example
  * const page = await pullSpaces({ store, account: userId, lastChangelogId: cursor });
@@ -115,7 +119,13 @@ async function pullIn(
   const scopeRows = await tx.query<ScopeRow>(
     `SELECT m.scope, m.grant_seq, m.role, coalesce(s.seq, 0) AS head,
             coalesce(s.purged_seq, 0) AS purged_seq, s.purged_before, c.pos, c.since,
-            (SELECT seq FROM swsync_accounts WHERE account = $1) AS log_head
+            (SELECT seq FROM swsync_accounts WHERE account = $1) AS log_head,
+            ${
+              // Counted once per full pull, on its first page, as v1 does: progress needs it.
+              cursorIn === null
+                ? '(SELECT count(*) FROM swsync_records r WHERE r.scope = m.scope AND NOT r.purged)'
+                : 'NULL::bigint'
+            } AS total
        FROM (SELECT scope, grant_seq, role FROM swsync_members WHERE account = $1
              UNION ALL SELECT $1::text, 0, 'owner') AS m
        LEFT JOIN swsync_scopes s ON s.scope = m.scope
@@ -228,9 +238,12 @@ async function pullIn(
     positions: next,
   });
   const nameByOrd = new Map(changed.map((scope, ord) => [ord, scope.name]));
+  const total =
+    cursorIn === null ? scopeRows.reduce((sum, row) => sum + Number(row.total ?? 0), 0) : null;
   return {
     cursor,
     hasMore: hasMoreEntries || hasMoreLog,
+    ...(total === null ? {} : { total }),
     logsWithRecords: page.map((row) => ({
       id: encodeChangelogId(Number(row.seq)),
       model: row.model,

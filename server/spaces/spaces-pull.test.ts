@@ -138,6 +138,12 @@ describeEachStore('spaces: pull', (getStore) => {
     const pages = await sync(getStore(), bob, device);
     expect(pages).toHaveLength(1);
     expect(pages[0]!.roles).toEqual({ [scope]: 'viewer' });
+    // A full pull's first page counts every scope's entries (progress), later pulls do not.
+    expect(pages[0]!.total).toBe(3);
+    const paged = await sync(getStore(), bob, newDevice(), 2);
+    expect(paged.map((p) => p.total)).toEqual([3, undefined]);
+    const again = await sync(getStore(), bob, device);
+    expect(again[0]!.total).toBeUndefined();
     expect([...device.records.values()].map((r) => r.scope).sort()).toEqual(
       [bob, scope, scope].sort(),
     );
