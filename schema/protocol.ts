@@ -157,7 +157,7 @@ export const spacesPullResponseSchema = z.object({
   roles: z.record(z.string(), z.enum(SPACE_ROLES)),
   syncingScopes: z.array(z.string()),
   /** As v1's: on the first page of a full pull only, the entries of all the account's scopes. */
-  total: z.number().int().nonnegative().optional(),
+  total: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 export type SpacesPullResponse = z.infer<typeof spacesPullResponseSchema>;
 
