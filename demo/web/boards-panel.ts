@@ -56,6 +56,11 @@ export function createBoardsPanel(actions: {
   return {
     element,
     input,
+    /** Focuses the row of board `id`; false when the list does not show it. */
+    focus(id: string): boolean {
+      rows.get(id)?.focus();
+      return rows.has(id);
+    },
     /** Shows `boards` with `current` marked; `note` shows when there is none. */
     render(boards: readonly Board[], current: string | null, emptyNote: string) {
       const keep = new Set(boards.map((b) => b.id));
