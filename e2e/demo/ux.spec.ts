@@ -382,7 +382,11 @@ test('boards can be renamed and deleted with their todos; deletes can be undone'
   await expect(page.getByText('Deleted board ‘House’ and its todo')).toBeVisible();
   await expect(app.board('House')).toHaveCount(0);
   await expect(page.getByText('Create your first board')).toBeVisible();
-  await page.getByRole('button', { name: 'Undo' }).click();
+  await page
+    .getByRole('log')
+    .locator('div', { hasText: 'Deleted board ‘House’' })
+    .getByRole('button', { name: 'Undo' })
+    .click();
   await expect(app.board('House')).toHaveAttribute('aria-current', 'true');
   await expect(app.todo('Sweep')).toBeVisible();
   await expect.poll(() => focused(page)).toBe('button "House"');
