@@ -119,6 +119,8 @@ export function createBoardView(deps: {
   /** One record per intent: the field is emptied before the write, so a second click adds nothing. */
   function addTodo() {
     const text = todoInput.value.trim();
+    // Spaces only: say so, rather than doing nothing.
+    if (!text && todoInput.value) hint.say('A todo needs a title; spaces alone are not one.');
     if (!text || !board || !hint.check()) return;
     todoInput.value = '';
     hint.refresh();

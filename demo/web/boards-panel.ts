@@ -44,6 +44,7 @@ export function createBoardsPanel(actions: {
   /** One record per intent: the field is emptied before the write, so a second click adds nothing. */
   function add() {
     const name = input.value.trim();
+    if (!name && input.value) hint.say('A board needs a name; spaces alone are not one.');
     if (!name || !hint.check()) return;
     input.value = '';
     hint.refresh();

@@ -129,3 +129,18 @@ test('the status line is never cut at 390 px', async ({ context, page }) => {
     expect(await sidewaysOverflow(page)).toBe(0);
   }
 });
+
+test('adding spaces alone says why nothing was added', async ({ page }) => {
+  const user = await newUser('blank');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await page.getByRole('textbox', { name: 'New board' }).fill('   ');
+  await page.getByRole('button', { name: 'Add board' }).click();
+  await expect(page.getByText('A board needs a name; spaces alone are not one.')).toBeVisible();
+  await app.addBoard('Real');
+  await page.getByRole('textbox', { name: 'New todo' }).fill('  ');
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('A todo needs a title; spaces alone are not one.')).toBeVisible();
+  await expect(page.getByRole('checkbox')).toHaveCount(0);
+  expect((await app.localData(user.dbName))?.boards).toEqual(['Real']);
+});
