@@ -213,3 +213,39 @@ test('an undo toast waits while it has the focus, hands the focus back, and Ctrl
   await expect(app.status()).toHaveText('Synced');
   await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Cups', 'Forks']);
 });
+
+test('an undo while the delete is still pending (offline) brings back the board and its todos', async ({
+  context,
+  page,
+}) => {
+  const user = await newUser('restore-offline');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Attic');
+  await app.addTodo('Boxes');
+  await app.addTodo('Lamp');
+  await expect(app.status()).toHaveText('Synced');
+
+  await context.setOffline(true);
+  await expect(app.status()).toHaveText('Offline');
+  await page.getByRole('button', { name: 'Delete board' }).click();
+  await expect(app.board('Attic')).toHaveCount(0);
+  await expect(app.status()).toHaveText('Offline · 1 pending');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(app.board('Attic')).toHaveAttribute('aria-current', 'true');
+  await expect.poll(() => shownTodos(page)).toEqual(['Boxes', 'Lamp']);
+  // The delete, then the board's and its todos' re-creates, in one write.
+  await expect(app.status()).toHaveText('Offline · 4 pending');
+
+  await context.setOffline(false);
+  await expect(app.status()).toHaveText('Synced', { timeout: 15_000 });
+  await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['Attic']);
+  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Boxes', 'Lamp']);
+  await page.reload();
+  await expect.poll(() => shownTodos(page)).toEqual(['Boxes', 'Lamp']);
+  expect(await app.localData(user.dbName)).toMatchObject({
+    boards: ['Attic'],
+    todos: ['Boxes', 'Lamp'],
+    outbox: 0,
+  });
+});
