@@ -17,8 +17,19 @@ const STILL_PX = 4;
  */
 export function createDeleteIntent(now: () => number = () => performance.now()) {
   let last: { at: number; x: number; y: number } | null = null;
+  const guarded = new WeakSet<EventTarget>();
+  // A press anywhere else (the toast's Undo, say) ends the double click: the next counts.
+  addEventListener(
+    'pointerdown',
+    (e) => {
+      const target = e.target instanceof Element ? e.target.closest('button') : null;
+      if (!target || !guarded.has(target)) last = null;
+    },
+    true,
+  );
   return {
     guard(button: HTMLButtonElement, run: () => void): void {
+      guarded.add(button);
       button.addEventListener('click', (e) => {
         if (e.detail > 1) return;
         const still =
