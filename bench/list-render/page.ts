@@ -1,4 +1,5 @@
 import type { Todo } from '../../demo/web/app.ts';
+import { createDeleteIntent } from '../../demo/web/one-intent.ts';
 import { type RowActions, todoRow } from '../../demo/web/todo-item.ts';
 import { createTodoList } from '../../demo/web/todo-list.ts';
 
@@ -9,6 +10,7 @@ const actions: RowActions = {
   setDone: () => {},
   rename: async () => {},
   remove: () => {},
+  intent: createDeleteIntent(),
 };
 
 const at = (n: number) => new Date(Date.UTC(2026, 0, 1) + n).toISOString();

@@ -9,7 +9,7 @@ import { selectedBoard } from './session.ts';
 import { createSharePanel } from './share-panel.ts';
 import { createStatusView } from './status-view.ts';
 import { createToasts } from './toasts.ts';
-import { createUndoableDeletes } from './undo.ts';
+import { createUndoableDeletes, type Restore } from './undo.ts';
 
 export type Board = RecordOf<DemoSchema['models']['Board']>;
 export type Todo = RecordOf<DemoSchema['models']['Todo']>;
@@ -30,14 +30,15 @@ export interface DemoData {
   onRejected(listener: (message: string) => void): void;
   addBoard(name: string): Promise<Board>;
   renameBoard(board: Board, name: string): Promise<void>;
-  /** Deletes the board and, with it, its todos. */
-  deleteBoard(board: Board): Promise<void>;
+  /** Deletes the board and, with it, its todos; resolves with what re-creates them all. */
+  deleteBoard(board: Board): Promise<Restore>;
   /** A new todo record (not stored yet): the view shows it before `addTodo` resolves. */
   newTodo(boardId: string, title: string): Todo;
   addTodo(todo: Todo): Promise<void>;
   setDone(todo: Todo, done: boolean): Promise<void>;
   rename(todo: Todo, title: string): Promise<void>;
-  deleteTodo(todo: Todo): Promise<void>;
+  /** Deletes the todo; resolves with what re-creates it. */
+  deleteTodo(todo: Todo): Promise<Restore>;
   /** The user's explicit ask: the one trigger (with a network change) that skips a backoff. */
   syncNow(): Promise<void>;
   /** Who can see `boardId` and the caller's role on it (needs the server). */
@@ -80,7 +81,10 @@ export function renderApp(
   },
   options: { focusOnStart?: boolean } = {},
 ) {
-  const toasts = createToasts();
+  // Where the focus goes when a toast holding it closes and the place it came from is gone.
+  const toasts = createToasts(() =>
+    boardView.board() ? boardView.todoInput : (panel.input as HTMLElement),
+  );
   const report = (error: unknown, subject?: string) =>
     toasts.show(friendlyError(error, subject), { kind: 'error' });
   data.onRejected((message) => toasts.show(message, { kind: 'error' }));
@@ -90,6 +94,8 @@ export function renderApp(
 
   let boards: Board[] | null = null;
   let current: string | null = selectedBoard.get();
+  /** A board whose delete was undone: it gets the focus once the list shows it again. */
+  let refocusBoard: string | null = null;
   const undo = createUndoableDeletes(toasts, report, () => {
     renderBoards();
     boardView.refresh();
@@ -105,14 +111,20 @@ export function renderApp(
         throw error;
       }
     },
-    select: (id) => select(id),
+    select: (id) => {
+      refocusBoard = null;
+      select(id);
+    },
   });
   const boardView = createBoardView({
     data,
     report,
     hidden: undo.hidden,
-    removeLater: undo.remove,
-    reopen: (id) => select(id),
+    remove: undo.remove,
+    reopen: (id) => {
+      refocusBoard = id;
+      select(id);
+    },
     focusNewBoard: () => panel.input.focus(),
   });
   const share = createSharePanel({
@@ -193,7 +205,9 @@ export function renderApp(
     const shown = (boards ?? []).filter((b) => !undo.hidden.has(b.id));
     // A deleted (or undone-delete) board hands the selection on to the first one left.
     let active = shown.find((b) => b.id === current) ?? null;
-    if (!active && boards !== null && shown[0]) {
+    // An undone delete's board is open before the live query brings it back: no fallback then.
+    const restoring = refocusBoard !== null && refocusBoard === current;
+    if (!active && boards !== null && shown[0] && !restoring) {
       active = shown[0];
       current = active.id;
       selectedBoard.set(active.id);
@@ -217,6 +231,7 @@ export function renderApp(
     );
     boardView.show(active, why);
     boardShown();
+    if (refocusBoard !== null && panel.focus(refocusBoard)) refocusBoard = null;
   }
 
   let focusPending = options.focusOnStart === true;
@@ -290,10 +305,11 @@ export function renderApp(
       status.retryNow,
       account,
     ),
-    status.progress,
-    status.banner,
-    toasts.element,
+    // A labelled section is a landmark: the offline banner and the first-sync text are in one.
+    h('section', { class: 'notes', 'aria-label': 'Sync' }, status.progress, status.banner),
     h('main', { class: 'layout' }, panel.element, boardView.element),
+    // Last, as it shows at the bottom of the window; Ctrl+Z reaches "Undo" from anywhere.
+    toasts.element,
   );
   renderBoards();
 }

@@ -4,7 +4,9 @@ import { h } from './dom.ts';
 import { createInlineEdit } from './inline-edit.ts';
 import { createLimitHint } from './limit-hint.ts';
 import { LIMITS } from './messages.ts';
+import { createDeleteIntent } from './one-intent.ts';
 import { createTodoList } from './todo-list.ts';
+import type { Restore } from './undo.ts';
 
 const number = new Intl.NumberFormat('en-US');
 
@@ -26,9 +28,9 @@ const NO_BOARD_TITLE: Record<NoBoard, string> = {
 export function createBoardView(deps: {
   data: DemoData;
   report(error: unknown, subject?: string): void;
-  /** Hides records while their delete can be undone; see undo.ts. */
+  /** Records deleted here, hidden before the live query drops them; see undo.ts. */
   hidden: ReadonlySet<string>;
-  removeLater(ids: string[], text: string, commit: () => Promise<void>, onUndo?: () => void): void;
+  remove(ids: string[], text: string, write: () => Promise<Restore>, onUndo?: () => void): void;
   /** Opens the board `id` again (after its delete was undone). */
   reopen(id: string): void;
   focusNewBoard(): void;
@@ -42,6 +44,8 @@ export function createBoardView(deps: {
   let role: SpaceRole = 'owner';
   /** Todos added here that the list's query has not returned yet: shown at once. */
   const added = new Map<string, Todo>();
+  /** The row (and its control) the focus goes to once an undone delete is back. */
+  let refocus: { id: string; like: 'checkbox' | 'rename' | 'delete' } | null = null;
 
   const title = h('h1', { id: 'board-title' }, NO_BOARD_TITLE.loading);
   const count = h('span', { class: 'count' });
@@ -50,11 +54,9 @@ export function createBoardView(deps: {
     { class: 'icon', type: 'button', on: { click: () => renameBoard() } },
     'Rename board',
   );
-  const deleteButton = h(
-    'button',
-    { class: 'icon danger', type: 'button', on: { click: () => deleteBoard() } },
-    'Delete board',
-  );
+  const deleteButton = h('button', { class: 'icon danger', type: 'button' }, 'Delete board');
+  // The next board opens under the same button: a double click must not delete it too.
+  createDeleteIntent().guard(deleteButton, () => deleteBoard());
   const tools = h('div', { class: 'board-tools' }, renameButton, deleteButton);
   const heading = h('div', { class: 'board-title' }, title, count);
   const head = h('div', { class: 'board-head' }, heading, tools);
@@ -81,6 +83,7 @@ export function createBoardView(deps: {
     setDone: (todo, done) => void data.setDone(todo, done).catch((e) => report(e)),
     rename: (todo, next) => data.rename(todo, next),
     remove: removeTodo,
+    intent: createDeleteIntent(),
   });
   const empty = h('p', { class: 'empty' });
   const element = h(
@@ -97,6 +100,12 @@ export function createBoardView(deps: {
     for (const todo of todos ?? []) added.delete(todo.id);
     for (const todo of added.values()) if (!deps.hidden.has(todo.id)) shown.push(todo);
     list.render(shown);
+    // A restored todo comes back with the live query's next answer: it gets the focus then.
+    const back = refocus && list.row(refocus.id);
+    if (refocus && back) {
+      back.focus(refocus.like);
+      refocus = null;
+    }
     const open = shown.filter((t) => !t.done).length;
     count.textContent = shown.length
       ? `${number.format(open)} open · ${number.format(shown.length - open)} done`
@@ -113,6 +122,8 @@ export function createBoardView(deps: {
   /** One record per intent: the field is emptied before the write, so a second click adds nothing. */
   function addTodo() {
     const text = todoInput.value.trim();
+    // Spaces only: say so, rather than doing nothing.
+    if (!text && todoInput.value) hint.say('A todo needs a title; spaces alone are not one.');
     if (!text || !board || !hint.check()) return;
     todoInput.value = '';
     hint.refresh();
@@ -132,11 +143,17 @@ export function createBoardView(deps: {
     const row = list.row(todo.id);
     const like = row?.focused() ?? 'delete';
     const next = list.neighbour(todo.id);
-    deps.removeLater(
+    deps.remove(
       [todo.id],
       `Deleted ‘${todo.title}’`,
-      () => data.deleteTodo(todo),
-      () => list.row(todo.id)?.focus(like),
+      () => {
+        added.delete(todo.id);
+        return data.deleteTodo(todo);
+      },
+      () => {
+        refocus = { id: todo.id, like };
+        render();
+      },
     );
     if (next) next.focus(like);
     else todoInput.focus();
@@ -165,7 +182,7 @@ export function createBoardView(deps: {
     if (!current) return;
     const n = (todos ?? []).length;
     const what = n === 0 ? '' : n === 1 ? ' and its todo' : ` and its ${n} todos`;
-    deps.removeLater(
+    deps.remove(
       [current.id],
       `Deleted board ‘${current.name}’${what}`,
       () => data.deleteBoard(current),

@@ -44,6 +44,7 @@ export function createBoardsPanel(actions: {
   /** One record per intent: the field is emptied before the write, so a second click adds nothing. */
   function add() {
     const name = input.value.trim();
+    if (!name && input.value) hint.say('A board needs a name; spaces alone are not one.');
     if (!name || !hint.check()) return;
     input.value = '';
     hint.refresh();
@@ -56,6 +57,11 @@ export function createBoardsPanel(actions: {
   return {
     element,
     input,
+    /** Focuses the row of board `id`; false when the list does not show it. */
+    focus(id: string): boolean {
+      rows.get(id)?.focus();
+      return rows.has(id);
+    },
     /** Shows `boards` with `current` marked; `note` shows when there is none. */
     render(boards: readonly Board[], current: string | null, emptyNote: string) {
       const keep = new Set(boards.map((b) => b.id));

@@ -3,6 +3,7 @@ import type { Rejection, SpaceRole } from 'swsync/schema';
 import { type DemoSchema, demoSchema } from '../schema.ts';
 import type { Board, DemoData, Live, Todo } from './app.ts';
 import { FriendlyError, rejectionMessages } from './messages.ts';
+import type { Restore } from './undo.ts';
 
 const byCreation = <T extends { createdAt: string; id: string }>(a: T, b: T) =>
   a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
@@ -68,13 +69,34 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
         }),
     };
   };
+  // The board of each todo seen: a rejected todo update carries no boardId.
+  const boardOfTodo = new Map<string, string>();
   const remember = (records: (Board | Todo)[]) => {
-    for (const r of records) names.set(r.id, 'title' in r ? r.title : r.name);
+    for (const r of records) {
+      names.set(r.id, 'title' in r ? r.title : r.name);
+      if ('boardId' in r) boardOfTodo.set(r.id, r.boardId);
+    }
+  };
+  const boardOf = ({ event }: Rejection) => {
+    const key = event.entityKeyPath?.[0];
+    if (event.entityType === 'Board') return key === undefined ? undefined : String(key);
+    const payload = event.payload && !Array.isArray(event.payload) ? event.payload : {};
+    if (typeof payload.boardId === 'string') return payload.boardId;
+    return key === undefined ? undefined : boardOfTodo.get(String(key));
   };
   const nameOf = ({ event }: Rejection) => {
     const key = event.entityKeyPath?.[0];
     return key === undefined ? undefined : names.get(String(key));
   };
+
+  /** One transaction that re-creates deleted records with their ids and content. */
+  const restore =
+    (boards: Board[], todos: Todo[]): Restore =>
+    () =>
+      client.transaction((tx) => {
+        for (const board of boards) tx.Board.create(board);
+        for (const todo of todos) tx.Todo.create(todo);
+      });
 
   const data: DemoData = {
     userId,
@@ -95,7 +117,11 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
         setTimeout(() => {
           const told = batch;
           batch = [];
-          for (const message of rejectionMessages(told, nameOf)) listener(message);
+          for (const message of rejectionMessages(told, nameOf, {
+            of: boardOf,
+            name: (id) => names.get(id),
+          }))
+            listener(message);
         }, REJECTION_BATCH_MS);
       });
     },
@@ -105,8 +131,13 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     renameBoard: async (board, name) => {
       await client.Board.update(board.id, { name });
     },
-    // The local engine deletes the board's todos with it (the schema's `onDelete: 'cascade'`).
-    deleteBoard: (board) => client.Board.delete(board.id),
+    // The local engine deletes the board's todos with it (the schema's `onDelete: 'cascade'`),
+    // in the delete's own write; the restore re-creates the board and exactly those todos.
+    async deleteBoard(board) {
+      const todos = await client.Todo.where('boardId').equals(board.id).toArray();
+      await client.Board.delete(board.id);
+      return restore([board], todos);
+    },
     newTodo(boardId, title): Todo {
       const at = now();
       return { id: crypto.randomUUID(), boardId, title, done: false, createdAt: at, updatedAt: at };
@@ -116,7 +147,10 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     },
     setDone: (todo, done) => client.Todo.update(todo.id, { done, updatedAt: now() }),
     rename: (todo, title) => client.Todo.update(todo.id, { title, updatedAt: now() }),
-    deleteTodo: (todo) => client.Todo.delete(todo.id),
+    async deleteTodo(todo) {
+      await client.Todo.delete(todo.id);
+      return restore([], [todo]);
+    },
     async syncNow() {
       await client.syncNow();
     },

@@ -42,8 +42,11 @@ export function createInlineEdit(options: {
     options.done();
   };
   field.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') void finish(true);
-    if (e.key === 'Escape') void finish(false);
+    if (e.key !== 'Enter' && e.key !== 'Escape') return;
+    // `done` may move the focus to the button that opened the editor while this key is still
+    // down; its default action would then press that button and open the editor again.
+    e.preventDefault();
+    void finish(e.key === 'Enter');
   });
   field.addEventListener('blur', () => {
     // An invalid value keeps the editor open; leaving it then cancels nothing and saves nothing.

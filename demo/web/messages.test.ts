@@ -75,6 +75,64 @@ describe('rejections of shared boards', () => {
   });
 });
 
+describe('rejectionMessages for a board deleted on another device', () => {
+  const boardOf = new Map([
+    ['id-Milk', 'b1'],
+    ['id-Butter', 'b1'],
+    ['id-Oats', 'b1'],
+    ['id-Other', 'b2'],
+  ]);
+  const board = {
+    of: (r: Rejection) =>
+      r.event.entityType === 'Board'
+        ? String(r.event.entityKeyPath?.[0])
+        : boardOf.get(String(r.event.entityKeyPath?.[0])),
+    name: (id: string) => (id === 'b1' ? 'Shopping list' : undefined),
+  };
+  const nameOf = () => undefined;
+  const gone = 'the record does not exist';
+
+  it('tells one sentence naming the board and counting the refused changes', () => {
+    const rename: Rejection = {
+      event: {
+        id: 'r',
+        entityType: 'Board',
+        entityKeyPath: ['b1'],
+        operation: 'update',
+        payload: { name: 'Shops' },
+        createdAt: '2026-11-30T00:00:00.000Z',
+      },
+      error: { type: 'CONFLICT', message: gone, retryable: false },
+    };
+    expect(
+      rejectionMessages(
+        [
+          rejection('Milk', 'CONFLICT', gone, 'update'),
+          rejection('Oats', 'CONFLICT', gone, 'update'),
+          rejection('Butter', 'MISSING_PARENT', 'the parent record does not exist'),
+          rename,
+          rejection('Other', 'CONFLICT', gone, 'update'),
+        ],
+        nameOf,
+        board,
+      ),
+    ).toEqual([
+      '‘Shopping list’ was deleted on another device: 4 changes to it and its todos were not saved.',
+      'A todo was not saved: it was deleted on another device.',
+    ]);
+  });
+
+  it('keeps the todo’s own sentence when one todo alone was refused', () => {
+    expect(
+      rejectionMessages(
+        [rejection('Butter', 'MISSING_PARENT', 'the parent record does not exist')],
+        nameOf,
+        board,
+      ),
+    ).toEqual(['‘Butter’ was not saved: its board was deleted on another device.']);
+  });
+});
+
 describe('friendlyError', () => {
   it('never shows a validator’s raw text', () => {
     const parsed = demoSchema.models.Todo.fields.safeParse({ title: 'x'.repeat(501) });

@@ -91,13 +91,20 @@ function ownName({ event }: Rejection): string | undefined {
 export function rejectionMessages(
   rejections: Rejection[],
   nameOf: (rejection: Rejection) => string | undefined,
+  board?: {
+    /** The board a rejected event was about: its own key, or a todo's `boardId`. */
+    of(rejection: Rejection): string | undefined;
+    name(id: string): string | undefined;
+  },
 ): string[] {
+  const { told, rest } = board ? byDeletedBoard(rejections, board) : { told: [], rest: rejections };
   const groups = new Map<string, Rejection[]>();
-  for (const r of rejections) {
+  for (const r of rest) {
     const key = [r.event.entityType, r.event.operation, reason(r, false)].join('\u0000');
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return [...groups.values()].map((group) => {
+  return [...told, ...groups.values()].map((group) => {
+    if (typeof group === 'string') return group;
     const first = group[0]!;
     const kind = first.event.entityType === 'Todo' ? 'todo' : 'board';
     const name = ownName(first) ?? nameOf(first);
@@ -107,4 +114,57 @@ export function rejectionMessages(
     const more = group.length - 1;
     return `${label} and ${more} more ${more === 1 ? kind : `${kind}s`} were not ${done}: ${reason(first, true)}.`;
   });
+}
+
+/** Whether the server refused `r` because its record, or the todo's board, is gone. */
+function gone(r: Rejection): 'record' | 'parent' | null {
+  if (r.error.type === 'MISSING_PARENT') return 'parent';
+  if (r.error.type === 'CONFLICT' && /does not exist/.test(r.error.message)) return 'record';
+  return null;
+}
+
+/**
+ * One sentence per board deleted on another device: every refused change to it or to its todos
+ * (edits of todos the server's cascade removed, todos added to it, its renames) is told in one
+ * toast that names the board and counts the changes, e.g. "‘Shopping’ was deleted on another
+ * device: 5 changes to it and its todos were not saved." A single todo added to a deleted board
+ * keeps its own sentence (see `reason`). Other rejections are returned in `rest`.
+ */
+function byDeletedBoard(
+  rejections: Rejection[],
+  board: { of(r: Rejection): string | undefined; name(id: string): string | undefined },
+): { told: string[]; rest: Rejection[] } {
+  // A board is known deleted when its own change or a todo's create under it found it gone.
+  const deleted = new Set<string>();
+  for (const r of rejections) {
+    const why = gone(r);
+    const id = board.of(r);
+    if (id === undefined || why === null) continue;
+    if (r.event.entityType === 'Board' ? why === 'record' : why === 'parent') deleted.add(id);
+  }
+  const hit = new Map<string, Rejection[]>();
+  const rest: Rejection[] = [];
+  for (const r of rejections) {
+    const id = board.of(r);
+    if (id !== undefined && deleted.has(id) && gone(r) !== null) {
+      hit.set(id, [...(hit.get(id) ?? []), r]);
+    } else rest.push(r);
+  }
+  const told: string[] = [];
+  for (const [id, group] of hit) {
+    const ownChanges = group.some((r) => r.event.entityType === 'Board');
+    if (group.length === 1 && !ownChanges) {
+      rest.push(group[0]!);
+      continue;
+    }
+    const name = board.name(id);
+    const label = name ? `‘${name}’` : 'A board';
+    const n = group.length;
+    const todos = group.some((r) => r.event.entityType === 'Todo');
+    const what = ownChanges ? (todos ? 'it and its todos' : 'it') : 'its todos';
+    told.push(
+      `${label} was deleted on another device: ${n} ${n === 1 ? 'change' : 'changes'} to ${what} ${n === 1 ? 'was' : 'were'} not saved.`,
+    );
+  }
+  return { told, rest };
 }

@@ -42,16 +42,16 @@ describe('statusText', () => {
   it('says how many records a first sync brought so far', () => {
     const first = { ...base, lastSyncAt: null, syncing: true };
     expect(statusText({ ...first, initialSync: { records: 1200, total: null, done: false } })).toBe(
-      'Syncing · 1,200 records',
+      'Syncing 1,200',
     );
     expect(statusText({ ...first, initialSync: { records: 1, total: null, done: false } })).toBe(
-      'Syncing · 1 record',
+      'Syncing 1',
     );
     // With the server's total; never more received than expected when commits came meanwhile.
     const known = { records: 1200, total: 10_000, done: false };
-    expect(statusText({ ...first, initialSync: known })).toBe('Syncing · 1,200 of 10,000 records');
+    expect(statusText({ ...first, initialSync: known })).toBe('Syncing 1,200/10,000');
     expect(statusText({ ...first, initialSync: { ...known, records: 10_003 } })).toBe(
-      'Syncing · 10,000 of 10,000 records',
+      'Syncing 10,000/10,000',
     );
     expect(
       statusText({ ...base, initialSync: { records: 10_000, total: 10_000, done: true } }),

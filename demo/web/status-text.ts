@@ -15,7 +15,8 @@ const count = new Intl.NumberFormat('en-US');
  * nothing), a sync carrying pending events keeps "N pending" (no "Syncing" in between), and
  * "Connecting…" shows only before the first sync of this page ended. "Retrying in 8 s" counts
  * down while a retry is scheduled, and stays (as "Retrying now") while that retry runs. During a
- * first full sync the line says how many records arrived ("Syncing · 1,200 records").
+ * first full sync the line says how many records arrived, briefly enough for a phone's header
+ * ("Syncing 1,200/10,000", or "Syncing 1,200" while the total is unknown).
  *
  * @example statusText({ ...idleSyncStatus(), lastSyncAt: '2026-11-24T10:02:00Z' }) // 'Synced'
  */
@@ -27,7 +28,7 @@ export function statusText(status: SyncStatus, now = Date.now()): string {
   if (status.paused === 'version-mismatch') return line('Update ready, reload');
   if (status.retry) return line(retryText(status.retry, now));
   const initial = status.initialSync;
-  if (initial && !initial.done) return line(`Syncing · ${initialSyncText(initial)}`);
+  if (initial && !initial.done) return line(`Syncing ${shortProgress(initial)}`);
   if (pending) return pending;
   if (status.lastError) return 'Sync error';
   if (status.lastSyncAt === null) return 'Connecting…';
@@ -45,6 +46,13 @@ export function initialSyncText(progress: { records: number; total: number | nul
     return `${count.format(Math.min(records, total))} of ${count.format(total)} records`;
   }
   return `${count.format(records)} ${records === 1 ? 'record' : 'records'}`;
+}
+
+function shortProgress({ records, total }: { records: number; total: number | null }): string {
+  if (total !== null && total > 0) {
+    return `${count.format(Math.min(records, total))}/${count.format(total)}`;
+  }
+  return count.format(records);
 }
 
 /**

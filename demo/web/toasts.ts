@@ -9,34 +9,83 @@ export interface ToastAction {
 export interface Toasts {
   element: HTMLElement;
   /**
-   * Shows `text` for `ms` (default 8 s); an error whose text is on screen already is not shown
-   * twice (one toast per cause). `onClose` runs once when the toast goes, by time or by "Dismiss", not after `action`.
+   * Shows `text` for `ms` (default 8 s) of time in which the toast has neither the focus nor
+   * the pointer (WCAG 2.2.1: the person can take as long as they need); an error whose text is
+   * on screen already is not shown twice (one toast per cause).
    */
   show(
     text: string,
-    options?: { kind?: 'info' | 'error'; action?: ToastAction; onClose?(): void; ms?: number },
+    options?: { kind?: 'info' | 'error'; action?: ToastAction; ms?: number },
   ): void;
 }
 
 /**
- * Transient messages, in a `log` region (so the page keeps exactly one `status` element). Each
- * has a "Dismiss" button; on narrow screens they sit above the content instead of over it.
+ * Transient messages, in a `log` region (so the page keeps exactly one `status` element) fixed
+ * at the bottom of the window; the page reserves its height as bottom padding, so the end of
+ * the list scrolls clear of it and no content moves when toasts come and go. Each toast has
+ * "Dismiss"; Ctrl+Z (⌘Z) outside a text field runs the newest toast's action ("Undo"), so a
+ * keyboard user need not travel to it. When a toast holding the focus closes, the focus goes
+ * back where it was before it entered the toasts, else to `fallback()`.
  */
-export function createToasts(): Toasts {
+export function createToasts(fallback: () => HTMLElement | null): Toasts {
   const element = h('div', { class: 'toasts', role: 'log', 'aria-label': 'Messages' });
   const shown = new Map<string, HTMLElement>();
+  const actions: (() => void)[] = [];
+  let returnTo: HTMLElement | null = null;
+
+  element.addEventListener('focusin', (e) => {
+    const from = e.relatedTarget;
+    if (from instanceof HTMLElement && !element.contains(from)) returnTo = from;
+  });
+  new ResizeObserver(() => {
+    document.body.style.paddingBottom = `${element.offsetHeight}px`;
+  }).observe(element);
+  document.addEventListener('keydown', (e) => {
+    if (e.key.toLowerCase() !== 'z' || !(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey) return;
+    const target = e.target as HTMLElement | null;
+    if (target?.closest('input, textarea, [contenteditable]')) return;
+    const newest = actions.at(-1);
+    if (!newest) return;
+    e.preventDefault();
+    newest();
+  });
+
   return {
     element,
-    show(text, { kind = 'info', action, onClose, ms = 8_000 } = {}) {
+    show(text, { kind = 'info', action, ms = 8_000 } = {}) {
       if (kind === 'error' && shown.has(text)) return;
       let closed = false;
-      const close = (byAction: boolean) => {
+      let left = ms;
+      let started = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const run = () => {
+        close();
+        action?.run();
+      };
+      const close = () => {
         if (closed) return;
         closed = true;
         clearTimeout(timer);
         if (shown.get(text) === toast) shown.delete(text);
+        const at = actions.indexOf(run);
+        if (at >= 0) actions.splice(at, 1);
+        const hadFocus = toast.contains(document.activeElement);
         toast.remove();
-        if (!byAction) onClose?.();
+        if (hadFocus) {
+          const next = returnTo?.isConnected && !element.contains(returnTo) ? returnTo : fallback();
+          next?.focus();
+        }
+      };
+      const resume = () => {
+        if (closed || timer !== undefined) return;
+        started = Date.now();
+        timer = setTimeout(close, left);
+      };
+      const pause = () => {
+        if (timer === undefined) return;
+        clearTimeout(timer);
+        timer = undefined;
+        left = Math.max(0, left - (Date.now() - started));
       };
       const toast = h(
         'div',
@@ -48,30 +97,31 @@ export function createToasts(): Toasts {
               {
                 type: 'button',
                 class: 'toast-action',
-                on: {
-                  click: () => {
-                    close(true);
-                    action.run();
-                  },
-                },
+                'aria-keyshortcuts': 'Control+Z',
+                on: { click: run },
               },
               action.label,
             )
           : null,
         h(
           'button',
-          {
-            type: 'button',
-            class: 'toast-close',
-            'aria-label': 'Dismiss',
-            on: { click: () => close(false) },
-          },
+          { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss', on: { click: close } },
           h('span', { 'aria-hidden': 'true' }, '×'),
         ),
       );
-      const timer = setTimeout(() => close(false), ms);
+      const held = () => toast.matches(':hover') || toast.contains(document.activeElement);
+      toast.addEventListener('pointerenter', pause);
+      toast.addEventListener('focusin', pause);
+      toast.addEventListener('pointerleave', () => {
+        if (!held()) resume();
+      });
+      toast.addEventListener('focusout', (e) => {
+        if (!toast.contains(e.relatedTarget as Node | null) && !toast.matches(':hover')) resume();
+      });
+      if (action) actions.push(run);
       shown.set(text, toast);
       element.append(toast);
+      resume();
     },
   };
 }

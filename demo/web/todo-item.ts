@@ -2,12 +2,15 @@ import type { Todo } from './app.ts';
 import { h } from './dom.ts';
 import { createInlineEdit } from './inline-edit.ts';
 import { LIMITS } from './messages.ts';
+import type { createDeleteIntent } from './one-intent.ts';
 
 /** What a row asks of the list it is in. */
 export interface RowActions {
   setDone(todo: Todo, done: boolean): void;
   rename(todo: Todo, title: string): Promise<void>;
   remove(todo: Todo): void;
+  /** The list's guard of its delete buttons (one-intent.ts). */
+  intent: ReturnType<typeof createDeleteIntent>;
 }
 
 /** One rendered todo, updated in place so a focused control keeps its focus. */
@@ -47,10 +50,11 @@ export function todoRow(initial: Todo, actions: RowActions): TodoRow {
   );
   const deleteButton = h(
     'button',
-    { class: 'icon danger', type: 'button', on: { click: () => actions.remove(todo) } },
+    { class: 'icon danger', type: 'button' },
     h('span', { class: 'glyph', 'aria-hidden': 'true' }, '✕'),
     h('span', { class: 'word' }, 'Delete'),
   );
+  actions.intent.guard(deleteButton, () => actions.remove(todo));
   const item = h('li', { class: 'todo' }, label, renameButton, deleteButton);
   const name = () => {
     renameButton.setAttribute('aria-label', `Rename ${todo.title}`);

@@ -1,59 +1,52 @@
 import type { Toasts } from './toasts.ts';
 
-/** How long a delete can be undone before it is sent. */
+/** How long the "Undo" of a delete is offered (the toast waits while it has focus or hover). */
 export const UNDO_MS = 10_000;
 
+/** Writes back exactly what a delete removed (same ids and content), as one transaction. */
+export type Restore = () => Promise<void>;
+
 /**
- * Deletes that wait for their undo toast: the records disappear from the lists at once
- * (`hidden`), and the delete is written only when the toast goes (time, "Dismiss", or the page
- * being left); "Undo" brings them back untouched. Nothing reaches the local database or the
- * server before that, so an undo never has to recreate a record the server saw deleted.
+ * Deletes with an undo toast. The delete is written at once, as one local write (the engine's
+ * cascade removes the todos with their board), so the outbox pushes it, other tabs see it go,
+ * and a sign-out right after it cannot lose it. `ids` are hidden from the lists meanwhile, so
+ * the rows go before the live query answers. "Undo" runs the `Restore` the write resolved with:
+ * it re-creates the deleted records (the server accepts a create of a key its owner deleted).
  */
 export function createUndoableDeletes(
   toasts: Toasts,
   report: (error: unknown) => void,
   changed: () => void,
 ): {
-  hidden: ReadonlySet<string>;
-  /** Hides `ids` and shows `text` with "Undo"; `commit` writes the delete. */
-  remove(ids: string[], text: string, commit: () => Promise<void>, onUndo?: () => void): void;
+  hidden: Set<string>;
+  /** Hides `ids`, runs `write` and shows `text` with "Undo"; `onUndo` runs once restored. */
+  remove(ids: string[], text: string, write: () => Promise<Restore>, onUndo?: () => void): void;
 } {
   const hidden = new Set<string>();
-  const waiting = new Set<() => void>();
-  // Leaving the page sends what was not undone: the person saw it deleted.
-  addEventListener('pagehide', () => {
-    for (const commit of [...waiting]) commit();
-  });
   return {
     hidden,
-    remove(ids, text, commit, onUndo) {
+    remove(ids, text, write, onUndo) {
       for (const id of ids) hidden.add(id);
       changed();
-      let settled = false;
-      const send = () => {
-        if (settled) return;
-        settled = true;
-        waiting.delete(send);
-        // The ids stay hidden: the records are gone for good once the write lands.
-        commit().catch((error: unknown) => {
-          for (const id of ids) hidden.delete(id);
-          changed();
-          report(error);
-        });
-      };
-      waiting.add(send);
+      const restore = write();
+      restore.catch((error: unknown) => {
+        for (const id of ids) hidden.delete(id);
+        changed();
+        report(error);
+      });
       toasts.show(text, {
         ms: UNDO_MS,
-        onClose: send,
         action: {
           label: 'Undo',
           run: () => {
-            if (settled) return;
-            settled = true;
-            waiting.delete(send);
-            for (const id of ids) hidden.delete(id);
-            changed();
-            onUndo?.();
+            restore
+              .then((run) => run())
+              .then(() => {
+                for (const id of ids) hidden.delete(id);
+                changed();
+                onUndo?.();
+              })
+              .catch(report);
           },
         },
       });

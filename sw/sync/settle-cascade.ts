@@ -1,9 +1,20 @@
-import type { Schema } from 'swsync/schema';
+import type { KeyValue, Schema } from 'swsync/schema';
 import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
 import { addChange, type ChangedKeys } from './context.ts';
 import { rebaseRecord, type WriteTx } from './replay.ts';
 
 const refId = (model: string, key: unknown) => JSON.stringify([model, key]);
+
+/**
+ * Whether the server holds the parent again: it was re-created (an undo, say) after the delete
+ * and that create came back before this settles. Its server-confirmed state is its `base` row's
+ * record, or, with no `base` row (nothing pending), its local record.
+ */
+async function confirmedAgain(tx: WriteTx, model: string, key: KeyValue): Promise<boolean> {
+  const base = (await tx.objectStore(STORES.base).get([model, key])) as BaseRow | undefined;
+  if (base) return base.record !== null;
+  return (await tx.objectStore(model).get(key)) !== undefined;
+}
 
 /**
  * Settles the local cascade of a delete whose result came back (see markCascaded): every
@@ -37,7 +48,8 @@ export async function settleCascade(
     const underDeleted =
       base.record !== null &&
       base.record[mark.field] === mark.parentKey &&
-      gone.has(refId(mark.parentModel, mark.parentKey));
+      gone.has(refId(mark.parentModel, mark.parentKey)) &&
+      !(await confirmedAgain(tx, mark.parentModel, mark.parentKey));
     if (underDeleted) base.record = null;
     if (applied && base.record === null) gone.add(refId(ref.model, ref.key));
     await baseStore.put(base);

@@ -180,6 +180,45 @@ export function storiesSuite(f: SyncFixture): void {
     });
   });
 
+  describe("a board delete undone by re-creating the board and its todos (the demo's Undo)", () => {
+    for (const when of ['while the delete is pending', 'after the delete synced'] as const) {
+      it(`keeps them on every device, ${when}`, async () => {
+        const user = randomUUID();
+        const one = await device(user);
+        const two = await device(user);
+        const [b1, t1, t2] = ['b1', 't1', 't2'].map((k) => `${k}-${user}`) as [
+          string,
+          string,
+          string,
+        ];
+        await one.engine.create('Board', board(b1, user));
+        await one.engine.create('Todo', todo(t1, b1));
+        await one.engine.create('Todo', todo(t2, b1));
+        await one.engine.sync();
+        await one.engine.delete('Board', b1);
+        expect(await one.engine.list('Todo')).toEqual([]);
+        if (when === 'after the delete synced') {
+          expect(await one.engine.sync()).toMatchObject({ pending: 0, lastError: null });
+        }
+        await one.engine.create('Board', board(b1, user));
+        await one.engine.create('Todo', todo(t1, b1));
+        await one.engine.create('Todo', todo(t2, b1));
+        expect(await one.engine.sync()).toMatchObject({ pending: 0, lastError: null });
+        // A second sync settles whatever the first left to a complete pull.
+        await one.engine.sync();
+        const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+        const todos = [todo(t1, b1), todo(t2, b1)].sort(byId);
+        expect((await one.engine.list('Todo')).sort(byId)).toEqual(todos);
+        expect((await serverKeys(user)).sort()).toEqual([b1, t1, t2].sort());
+        await two.engine.sync();
+        expect((await two.engine.list('Todo')).sort(byId)).toEqual(todos);
+        expect(await two.engine.list('Board')).toEqual([board(b1, user)]);
+        await one.engine.close();
+        await two.engine.close();
+      });
+    }
+  });
+
   describe('a record deleted elsewhere and purged after its push answer was lost', () => {
     for (const history of ['a fresh device', 'a device that synced before'] as const) {
       it(`is not kept as a ghost by ${history}`, async () => {

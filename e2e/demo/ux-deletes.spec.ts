@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import { type Browser, expect, type Page, test } from '../support/test.ts';
+import { DemoApp } from './app.ts';
+import { focused, SIZES } from './checks.ts';
+import { useServedDemo } from './served-demo.ts';
+
+const server = useServedDemo();
+
+async function newUser(prefix: string) {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const login = await server().login(name);
+  return { name, ...login, dbName: `swsync-demo-${login.userId}` };
+}
+
+async function serverTitles(token: string, model: 'Board' | 'Todo') {
+  return (await server().serverRecords(token))
+    .filter((e) => e.model === model)
+    .map((e) => String(model === 'Board' ? e.record?.name : e.record?.title))
+    .sort();
+}
+
+/** A second device: its own browser context, signed in as `name`. */
+async function otherDevice(browser: Browser, name: string, viewport = SIZES.desktop) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const app = new DemoApp(page);
+  await app.signIn(server().url, name);
+  return { context, page, app };
+}
+
+/** The todo titles a page shows, sorted. */
+async function shownTodos(page: Page): Promise<string[]> {
+  const names = await page
+    .getByRole('checkbox')
+    .evaluateAll((boxes) =>
+      boxes.map((b) => (b as HTMLInputElement).labels?.[0]?.textContent ?? ''),
+    );
+  return names.sort();
+}
+
+test('a delete is written at once: a sign-out right after it cannot lose it', async ({ page }) => {
+  const user = await newUser('del-signout');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Home');
+  await app.addTodo('Keep');
+  await app.addTodo('Gone');
+  await expect(app.status()).toHaveText('Synced');
+
+  await app.deleteTodo('Gone');
+  // Straight to the menu: no time for any toast to go.
+  await app.signOut('Sign out');
+  await app.signInHere(user.name);
+  await expect(app.todo('Keep')).toBeVisible();
+  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Keep']);
+  await expect(app.status()).toHaveText('Synced');
+  expect(await shownTodos(page)).toEqual(['Keep']);
+  expect((await app.localData(user.dbName))?.todos).toEqual(['Keep']);
+});
+
+test('another device sees a delete go, and an undone board delete come back with its todos', async ({
+  browser,
+  page,
+}) => {
+  const user = await newUser('del-devices');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Garden');
+  await app.addTodo('Rake');
+  await app.addTodo('Mow');
+  await app.checkbox('Mow').check();
+  await app.addTodo('Water');
+  await expect(app.status()).toHaveText('Synced');
+  const other = await otherDevice(browser, user.name);
+  try {
+    await expect(other.app.todo('Water')).toBeVisible();
+
+    await app.deleteTodo('Water');
+    await other.page.reload();
+    await expect(other.app.todo('Rake')).toBeVisible();
+    await expect(other.app.todo('Water')).toHaveCount(0);
+
+    await page.getByRole('button', { name: 'Delete board' }).click();
+    await expect(app.board('Garden')).toHaveCount(0);
+    await expect.poll(() => serverTitles(user.token, 'Board')).toEqual([]);
+    await other.page.reload();
+    await expect(other.page.getByText('Create your first board')).toBeVisible();
+
+    await page
+      .getByRole('log')
+      .locator('div', { hasText: 'Deleted board ‘Garden’' })
+      .getByRole('button', { name: 'Undo' })
+      .click();
+    await expect(app.board('Garden')).toHaveAttribute('aria-current', 'true');
+    await expect.poll(() => focused(page)).toBe('button "Garden"');
+    await expect.poll(() => shownTodos(page)).toEqual(['Mow', 'Rake']);
+    await expect(app.checkbox('Mow')).toBeChecked();
+    await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['Garden']);
+    await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Mow', 'Rake']);
+    await expect(app.status()).toHaveText('Synced');
+
+    // The same records (ids and content) are back everywhere, and stay after a reload.
+    await other.page.reload();
+    await expect(other.app.board('Garden')).toBeVisible();
+    await expect.poll(() => shownTodos(other.page)).toEqual(['Mow', 'Rake']);
+    await expect(other.app.checkbox('Mow')).toBeChecked();
+    await page.reload();
+    await expect.poll(() => shownTodos(page)).toEqual(['Mow', 'Rake']);
+    expect(await app.localData(user.dbName)).toMatchObject({
+      boards: ['Garden'],
+      todos: ['Mow', 'Rake'],
+      outbox: 0,
+    });
+  } finally {
+    await other.context.close();
+  }
+});
+
+for (const [size, viewport] of Object.entries(SIZES)) {
+  test(`one intent, one record: a double click on a delete button deletes one (${size})`, async ({
+    page,
+  }) => {
+    await page.setViewportSize(viewport);
+    const user = await newUser(`del-dbl-${size}`);
+    const app = new DemoApp(page);
+    await app.signIn(server().url, user.name);
+    await app.addBoard('B1');
+    await app.addBoard('B2');
+    await app.board('B1').click();
+    for (const title of ['a', 'b', 'c']) await app.addTodo(title);
+
+    // The next row slides under the pointer between the two clicks.
+    await page.getByRole('button', { name: 'Delete a', exact: true }).dblclick();
+    await expect(app.todo('a')).toHaveCount(0);
+    // A person's next, separate click comes later than a double click's second one.
+    await page.waitForTimeout(700);
+    await page.getByRole('button', { name: 'Delete b', exact: true }).click({ clickCount: 3 });
+    await expect(app.todo('b')).toHaveCount(0);
+    await expect(app.todo('c')).toBeVisible();
+    await page.waitForTimeout(700);
+
+    await page.getByRole('button', { name: 'Delete board' }).dblclick();
+    await expect(app.board('B1')).toHaveCount(0);
+    await expect(app.board('B2')).toBeVisible();
+    await expect(app.status()).toHaveText('Synced');
+    await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['B2']);
+    expect((await app.localData(user.dbName))?.boards).toEqual(['B2']);
+  });
+}
+
+test('Enter on an unchanged or blank rename closes the editor for good', async ({ page }) => {
+  const user = await newUser('rename-enter');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Desk');
+  await app.addTodo('Pens');
+
+  for (const value of [null, '   ']) {
+    await page.getByRole('button', { name: 'Rename Pens' }).focus();
+    await page.keyboard.press('Enter');
+    const edit = page.getByRole('textbox', { name: 'New title for Pens' });
+    await expect(edit).toBeFocused();
+    if (value !== null) await edit.fill(value);
+    await page.keyboard.press('Enter');
+    await expect(edit).toHaveCount(0);
+    expect(await focused(page)).toBe('button "Rename Pens"');
+    await expect(app.todo('Pens')).toBeVisible();
+
+    await page.getByRole('button', { name: 'Rename board' }).focus();
+    await page.keyboard.press('Enter');
+    const boardEdit = page.getByRole('textbox', { name: 'New board name' });
+    await expect(boardEdit).toBeFocused();
+    if (value !== null) await boardEdit.fill(value);
+    await page.keyboard.press('Enter');
+    await expect(boardEdit).toHaveCount(0);
+    expect(await focused(page)).toBe('button "Rename board"');
+  }
+  // Still closed a moment later: nothing reopened them.
+  await expect(app.status()).toHaveText('Synced');
+  await expect(page.getByRole('textbox', { name: /^New (title for|board name)/ })).toHaveCount(0);
+});
+
+test('an undo toast waits while it has the focus, hands the focus back, and Ctrl+Z undoes', async ({
+  page,
+}) => {
+  const user = await newUser('toast-focus');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Kitchen');
+  for (const title of ['Plates', 'Cups', 'Forks']) await app.addTodo(title);
+
+  await page.getByRole('button', { name: 'Delete Plates' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(app.todo('Plates')).toHaveCount(0);
+  expect(await focused(page)).toBe('button "Delete Cups"');
+  const undo = page.getByRole('button', { name: 'Undo' });
+  await undo.focus();
+  // Longer than the toast's 10 s: with the focus in it, it stays.
+  await page.waitForTimeout(11_000);
+  await expect(undo).toBeVisible();
+  await page.getByRole('button', { name: 'Dismiss' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(undo).toHaveCount(0);
+  // Back where it was before it went to the toast.
+  expect(await focused(page)).toBe('button "Delete Cups"');
+
+  // From the list, Ctrl+Z reaches the newest toast's Undo.
+  await page.keyboard.press('Enter');
+  await expect(app.todo('Cups')).toHaveCount(0);
+  await page.keyboard.press('Control+z');
+  await expect(app.todo('Cups')).toBeVisible();
+  await expect.poll(() => focused(page)).toBe('button "Delete Cups"');
+  await expect(app.status()).toHaveText('Synced');
+  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Cups', 'Forks']);
+});
+
+test('an undo while the delete is still pending (offline) brings back the board and its todos', async ({
+  context,
+  page,
+}) => {
+  const user = await newUser('restore-offline');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Attic');
+  await app.addTodo('Boxes');
+  await app.addTodo('Lamp');
+  await expect(app.status()).toHaveText('Synced');
+
+  await context.setOffline(true);
+  await expect(app.status()).toHaveText('Offline');
+  await page.getByRole('button', { name: 'Delete board' }).click();
+  await expect(app.board('Attic')).toHaveCount(0);
+  await expect(app.status()).toHaveText('Offline · 1 pending');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(app.board('Attic')).toHaveAttribute('aria-current', 'true');
+  await expect.poll(() => shownTodos(page)).toEqual(['Boxes', 'Lamp']);
+  // The delete, then the board's and its todos' re-creates, in one write.
+  await expect(app.status()).toHaveText('Offline · 4 pending');
+
+  await context.setOffline(false);
+  await expect(app.status()).toHaveText('Synced', { timeout: 15_000 });
+  await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['Attic']);
+  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Boxes', 'Lamp']);
+  await page.reload();
+  await expect.poll(() => shownTodos(page)).toEqual(['Boxes', 'Lamp']);
+  expect(await app.localData(user.dbName)).toMatchObject({
+    boards: ['Attic'],
+    todos: ['Boxes', 'Lamp'],
+    outbox: 0,
+  });
+});

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { expect, type Page, test } from '../support/test.ts';
+import { DemoApp } from './app.ts';
+import { SIZES, sidewaysOverflow } from './checks.ts';
+import { useServedDemo } from './served-demo.ts';
+
+const server = useServedDemo();
+
+async function newUser(prefix: string) {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const login = await server().login(name);
+  return { name, ...login, dbName: `swsync-demo-${login.userId}` };
+}
+
+/** The visible controls whose box meets the toasts' box. */
+function coveredControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const toasts = document.querySelector('.toasts')!.getBoundingClientRect();
+    const covered: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('main button, main input')) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.bottom <= 0 || box.top >= innerHeight) continue;
+      const meets =
+        box.left < toasts.right &&
+        box.right > toasts.left &&
+        box.top < toasts.bottom &&
+        box.bottom > toasts.top;
+      if (meets) covered.push(el.getAttribute('aria-label') ?? el.textContent ?? el.tagName);
+    }
+    return covered;
+  });
+}
+
+/** Where the first todo row sits in the document (not the window), in px. */
+const firstRowTop = (page: Page) =>
+  page.evaluate(() => document.querySelector('.todos li')!.getBoundingClientRect().top + scrollY);
+
+test('a board deleted on another device is one toast: the board, and how many changes were lost', async ({
+  context,
+  page,
+}) => {
+  const user = await newUser('one-cause');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Shopping list');
+  for (const title of ['Milk', 'Butter', 'Oats']) await app.addTodo(title);
+  await expect(app.status()).toHaveText('Synced');
+
+  await context.setOffline(true);
+  await expect(app.status()).toHaveText('Offline');
+  await page.getByRole('button', { name: 'Rename Milk' }).click();
+  await page.getByRole('textbox', { name: 'New title for Milk' }).fill('Oat milk');
+  await page.keyboard.press('Enter');
+  await expect(app.todo('Oat milk')).toBeVisible();
+  await app.checkbox('Oats').check();
+  await app.addTodo('Bread');
+  await page.getByRole('button', { name: 'Rename board' }).click();
+  await page.getByRole('textbox', { name: 'New board name' }).fill('Shops');
+  await page.keyboard.press('Enter');
+  await expect(app.board('Shops')).toBeVisible();
+  await expect(app.status()).toHaveText('Offline · 4 pending');
+
+  const board = (await server().serverRecords(user.token)).find((e) => e.model === 'Board');
+  const [result] = await server().push(user.token, [
+    {
+      id: randomUUID(),
+      entityType: 'Board',
+      operation: 'delete',
+      entityKeyPath: board!.keyPath,
+      payload: null,
+      createdAt: new Date().toISOString(),
+    },
+  ]);
+  expect(result?.error).toBeNull();
+  await context.setOffline(false);
+
+  const alert = page.getByRole('alert');
+  await expect(alert).toHaveText(
+    /^‘Shops’ was deleted on another device: 4 changes to it and its todos were not saved\./,
+    { timeout: 15_000 },
+  );
+  await expect(app.status()).toHaveText('Synced');
+  await expect(alert).toHaveCount(1);
+  await expect(app.board('Shops')).toHaveCount(0);
+});
+
+for (const [size, viewport] of Object.entries(SIZES)) {
+  test(`toasts never cover the list's controls nor move it (${size})`, async ({ page }) => {
+    await page.setViewportSize(viewport);
+    const user = await newUser(`toast-place-${size}`);
+    const app = new DemoApp(page);
+    await app.signIn(server().url, user.name);
+    await app.addBoard('Long');
+    for (let i = 0; i < 14; i++) await app.addTodo(`Item ${i}`);
+    await expect(app.status()).toHaveText('Synced');
+
+    const top = await firstRowTop(page);
+    await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+    await app.deleteTodo('Item 13');
+    // The page got shorter, so the next row's Delete is under the pointer now: a click there
+    // at once would count as a double click (one-intent.ts); a person's next click comes later.
+    await page.waitForTimeout(700);
+    await app.deleteTodo('Item 12');
+    await expect(page.getByRole('button', { name: 'Undo' })).toHaveCount(2);
+    // The rows stay where they were: toasts do not push the content.
+    expect(await firstRowTop(page)).toBe(top);
+    // The page reserves the toasts' height: the end of the list scrolls clear of them.
+    await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+    expect(await coveredControls(page)).toEqual([]);
+    expect(await sidewaysOverflow(page)).toBe(0);
+  });
+}
+
+test('the status line is never cut at 390 px', async ({ context, page }) => {
+  await page.setViewportSize(SIZES.phone);
+  const user = await newUser('pill');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await context.setOffline(true);
+  await expect(app.status()).toHaveText('Offline');
+  // The longest lines it writes (status-text.ts), in the settled offline state.
+  for (const text of ['Offline · 120 pending', 'Syncing 10,000/10,004 · 1,204 pending']) {
+    const clipped = await app.status().evaluate((pill, value) => {
+      pill.textContent = value;
+      const box = pill.getBoundingClientRect();
+      return pill.scrollWidth > pill.clientWidth || box.right > innerWidth || box.left < 0;
+    }, text);
+    expect(clipped, text).toBe(false);
+    expect(await sidewaysOverflow(page)).toBe(0);
+  }
+});
+
+test('adding spaces alone says why nothing was added', async ({ page }) => {
+  const user = await newUser('blank');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await page.getByRole('textbox', { name: 'New board' }).fill('   ');
+  await page.getByRole('button', { name: 'Add board' }).click();
+  await expect(page.getByText('A board needs a name; spaces alone are not one.')).toBeVisible();
+  await app.addBoard('Real');
+  await page.getByRole('textbox', { name: 'New todo' }).fill('  ');
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('A todo needs a title; spaces alone are not one.')).toBeVisible();
+  await expect(page.getByRole('checkbox')).toHaveCount(0);
+  expect((await app.localData(user.dbName))?.boards).toEqual(['Real']);
+});
