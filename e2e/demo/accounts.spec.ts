@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkerControl } from '../support/cdp.ts';
 import { expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
+import { newUser } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 /**
@@ -20,12 +21,6 @@ test.afterEach(() => {
  * A user name no other test uses, its local database's name, and a token of a session of its
  * own (another device of that user, outside the browser) to read and write through the API.
  */
-async function newUser(prefix: string) {
-  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
-  const { userId, token } = await server().login(name);
-  return { name, userId, token, dbName: `swsync-demo-${userId}` };
-}
-
 /** The account's data on the server: board names and todo titles (sorted) and their versions. */
 async function serverData(token: string) {
   const records = await server().serverRecords(token);
@@ -72,8 +67,8 @@ test('two accounts alternate on one browser through an outage and a third device
   context,
   page,
 }, testInfo) => {
-  const a = await newUser('alice');
-  const b = await newUser('bob');
+  const a = await newUser(server(), 'alice');
+  const b = await newUser(server(), 'bob');
   const app = new DemoApp(page);
   const workers = await WorkerControl.attach(context, page);
 
@@ -218,7 +213,7 @@ test('"Sign out" offline with writes pending says they sync at the next sign-in;
   context,
   page,
 }, testInfo) => {
-  const user = await newUser('offline-out');
+  const user = await newUser(server(), 'offline-out');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Trip');
@@ -252,7 +247,7 @@ test('"Sign out" offline with writes pending says they sync at the next sign-in;
 test('"Sign out and remove data" deletes the account’s local database; signing in brings its data back', async ({
   page,
 }) => {
-  const user = await newUser('forget');
+  const user = await newUser(server(), 'forget');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Garden');
@@ -279,7 +274,7 @@ test('a sign-out in one tab takes the account’s data off the other tabs; a rem
   context,
   page,
 }) => {
-  const user = await newUser('tabs');
+  const user = await newUser(server(), 'tabs');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Shared screen');
@@ -302,7 +297,7 @@ test('a sign-out in one tab takes the account’s data off the other tabs; a rem
 });
 
 test('after "Sign out" the session token is refused everywhere', async ({ context, page }) => {
-  const user = await newUser('revoked');
+  const user = await newUser(server(), 'revoked');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Private');
@@ -334,7 +329,7 @@ test('a session lost while signed in: the write waits, and signing in again send
   context,
   page,
 }, testInfo) => {
-  const user = await newUser('lost');
+  const user = await newUser(server(), 'lost');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Errands');

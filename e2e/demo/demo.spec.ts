@@ -2,15 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { WorkerControl } from '../support/cdp.ts';
 import { type Browser, expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
+import { newUser } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
-
-/** A user name no other test uses, and its token for checking the server through the API. */
-async function newUser(prefix: string) {
-  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
-  return { name, ...(await server().login(name)) };
-}
 
 /** The demo opened on `page` and signed in as `name`. */
 async function signIn(page: Page, name: string): Promise<DemoApp> {
@@ -32,7 +27,7 @@ async function serverTitles(token: string, model: 'Board' | 'Todo', field: 'name
 }
 
 test('an online write reaches the server', async ({ page }, testInfo) => {
-  const user = await newUser('online');
+  const user = await newUser(server(), 'online');
   const app = await signIn(page, user.name);
   // The engine runs in the worker, which claimed the page on its first visit.
   await expect
@@ -74,7 +69,7 @@ test('an online write reaches the server', async ({ page }, testInfo) => {
 });
 
 test('Escape cancels a rename, even after typing', async ({ page }) => {
-  const user = await newUser('escape');
+  const user = await newUser(server(), 'escape');
   const app = await signIn(page, user.name);
   await app.addBoard('Groceries');
   await app.addTodo('Milk');
@@ -92,7 +87,7 @@ test('offline writes survive a reload and a worker stop, then reach the server e
   context,
   page,
 }, testInfo) => {
-  const user = await newUser('offline');
+  const user = await newUser(server(), 'offline');
   const app = await signIn(page, user.name);
   await app.addBoard('Trip');
   await expect(app.status()).toHaveText('Synced');
@@ -131,7 +126,7 @@ test('offline writes survive a reload and a worker stop, then reach the server e
 test('two devices of one user see each other’s writes and deletes without a reload', async ({
   browser,
 }) => {
-  const user = await newUser('tabs');
+  const user = await newUser(server(), 'tabs');
   const first = await signIn(await newDevice(browser), user.name);
   await first.addBoard('Shared');
   const second = await signIn(await newDevice(browser), user.name);
@@ -147,8 +142,8 @@ test('two devices of one user see each other’s writes and deletes without a re
 });
 
 test('two users never see each other’s boards', async ({ browser }, testInfo) => {
-  const alice = await newUser('alice');
-  const bob = await newUser('bob');
+  const alice = await newUser(server(), 'alice');
+  const bob = await newUser(server(), 'bob');
   const aliceApp = await signIn(await newDevice(browser), alice.name);
   await aliceApp.addBoard('Alice secret');
   const bobApp = await signIn(await newDevice(browser), bob.name);
@@ -169,7 +164,7 @@ test('a change the server rejects is rolled back with a message, and later write
   context,
   page,
 }, testInfo) => {
-  const user = await newUser('rejected');
+  const user = await newUser(server(), 'rejected');
   const app = await signIn(page, user.name);
   await app.addBoard('Doomed');
   await app.addBoard('Kept');
@@ -217,7 +212,7 @@ test('the initial sync of a large account shows its progress', async ({
   context,
   page,
 }, testInfo) => {
-  const user = await newUser('large');
+  const user = await newUser(server(), 'large');
   const createdAt = new Date().toISOString();
   const boardId = `big-${user.userId}`;
   const make = (entityType: string, payload: Record<string, unknown>) => ({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LogWithRecord, SpacesPullResponse } from 'swsync/schema';
 import { type Browser, type BrowserContext, expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
+import { newUser } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 /**
@@ -11,13 +12,6 @@ import { useServedDemo } from './served-demo.ts';
  */
 
 const server = useServedDemo();
-
-/** A user name no other test uses, signed in once through the API (so it can be shared with). */
-async function newUser(prefix: string) {
-  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
-  const { userId, token } = await server().login(name);
-  return { name, userId, token, dbName: `swsync-demo-${userId}` };
-}
 
 /** The contexts a test opened: closed after it, so no worker of theirs syncs on meanwhile. */
 const opened: BrowserContext[] = [];
@@ -73,8 +67,8 @@ const members = (page: Page) => page.getByRole('list', { name: 'Members' });
 test('a board shared to edit reaches the member without a reload, edits converge both ways, removal takes it away', async ({
   browser,
 }, testInfo) => {
-  const owner = await newUser('olivia');
-  const member = await newUser('max');
+  const owner = await newUser(server(), 'olivia');
+  const member = await newUser(server(), 'max');
   const o = await device(browser, owner.name);
   const m = await device(browser, member.name);
   await o.addBoard('Trip');
@@ -118,8 +112,8 @@ test('a board shared to edit reaches the member without a reload, edits converge
 });
 
 test('a viewer sees the shared board but cannot write to it', async ({ browser }) => {
-  const owner = await newUser('vera');
-  const viewer = await newUser('victor');
+  const owner = await newUser(server(), 'vera');
+  const viewer = await newUser(server(), 'victor');
   const o = await device(browser, owner.name);
   const v = await device(browser, viewer.name);
   await o.addBoard('Menu');
@@ -147,8 +141,8 @@ test('a viewer sees the shared board but cannot write to it', async ({ browser }
 test('a member removed while offline loses the board when back online; its pending edits are dropped, told, never pushed', async ({
   browser,
 }, testInfo) => {
-  const owner = await newUser('otto');
-  const member = await newUser('mia');
+  const owner = await newUser(server(), 'otto');
+  const member = await newUser(server(), 'mia');
   const o = await device(browser, owner.name);
   const m = await device(browser, member.name);
   await o.addBoard('Garden');
@@ -190,7 +184,7 @@ test('a member removed while offline loses the board when back online; its pendi
 test('sharing with a name that never signed in says so, and shares nothing', async ({
   browser,
 }) => {
-  const owner = await newUser('nora');
+  const owner = await newUser(server(), 'nora');
   const o = await device(browser, owner.name);
   await o.addBoard('Plans');
   const stranger = `nobody-${randomUUID().slice(0, 8)}`;

@@ -1,23 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { type Browser, expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { focused, SIZES } from './checks.ts';
+import { newUser, serverTitles } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
-
-async function newUser(prefix: string) {
-  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
-  const login = await server().login(name);
-  return { name, ...login, dbName: `swsync-demo-${login.userId}` };
-}
-
-async function serverTitles(token: string, model: 'Board' | 'Todo') {
-  return (await server().serverRecords(token))
-    .filter((e) => e.model === model)
-    .map((e) => String(model === 'Board' ? e.record?.name : e.record?.title))
-    .sort();
-}
 
 /** A second device: its own browser context, signed in as `name`. */
 async function otherDevice(browser: Browser, name: string, viewport = SIZES.desktop) {
@@ -39,7 +26,7 @@ async function shownTodos(page: Page): Promise<string[]> {
 }
 
 test('a delete is written at once: a sign-out right after it cannot lose it', async ({ page }) => {
-  const user = await newUser('del-signout');
+  const user = await newUser(server(), 'del-signout');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Home');
@@ -52,7 +39,7 @@ test('a delete is written at once: a sign-out right after it cannot lose it', as
   await app.signOut('Sign out');
   await app.signInHere(user.name);
   await expect(app.todo('Keep')).toBeVisible();
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Keep']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Keep']);
   await expect(app.status()).toHaveText('Synced');
   expect(await shownTodos(page)).toEqual(['Keep']);
   expect((await app.localData(user.dbName))?.todos).toEqual(['Keep']);
@@ -62,7 +49,7 @@ test('another device sees a delete go, and an undone board delete come back with
   browser,
   page,
 }) => {
-  const user = await newUser('del-devices');
+  const user = await newUser(server(), 'del-devices');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Garden');
@@ -82,7 +69,7 @@ test('another device sees a delete go, and an undone board delete come back with
 
     await page.getByRole('button', { name: 'Delete board' }).click();
     await expect(app.board('Garden')).toHaveCount(0);
-    await expect.poll(() => serverTitles(user.token, 'Board')).toEqual([]);
+    await expect.poll(() => serverTitles(server(), user.token, 'Board')).toEqual([]);
     await other.page.reload();
     await expect(other.page.getByText('Create your first board')).toBeVisible();
 
@@ -95,8 +82,8 @@ test('another device sees a delete go, and an undone board delete come back with
     await expect.poll(() => focused(page)).toBe('button "Garden"');
     await expect.poll(() => shownTodos(page)).toEqual(['Mow', 'Rake']);
     await expect(app.checkbox('Mow')).toBeChecked();
-    await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['Garden']);
-    await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Mow', 'Rake']);
+    await expect.poll(() => serverTitles(server(), user.token, 'Board')).toEqual(['Garden']);
+    await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Mow', 'Rake']);
     await expect(app.status()).toHaveText('Synced');
 
     // The same records (ids and content) are back everywhere, and stay after a reload.
@@ -121,7 +108,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     page,
   }) => {
     await page.setViewportSize(viewport);
-    const user = await newUser(`del-dbl-${size}`);
+    const user = await newUser(server(), `del-dbl-${size}`);
     const app = new DemoApp(page);
     await app.signIn(server().url, user.name);
     await app.addBoard('B1');
@@ -143,13 +130,13 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     await expect(app.board('B1')).toHaveCount(0);
     await expect(app.board('B2')).toBeVisible();
     await expect(app.status()).toHaveText('Synced');
-    await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['B2']);
+    await expect.poll(() => serverTitles(server(), user.token, 'Board')).toEqual(['B2']);
     expect((await app.localData(user.dbName))?.boards).toEqual(['B2']);
   });
 }
 
 test('Enter on an unchanged or blank rename closes the editor for good', async ({ page }) => {
-  const user = await newUser('rename-enter');
+  const user = await newUser(server(), 'rename-enter');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Desk');
@@ -183,7 +170,7 @@ test('Enter on an unchanged or blank rename closes the editor for good', async (
 test('an undo toast waits while it has the focus, hands the focus back, and Ctrl+Z undoes', async ({
   page,
 }) => {
-  const user = await newUser('toast-focus');
+  const user = await newUser(server(), 'toast-focus');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Kitchen');
@@ -211,14 +198,14 @@ test('an undo toast waits while it has the focus, hands the focus back, and Ctrl
   await expect(app.todo('Cups')).toBeVisible();
   await expect.poll(() => focused(page)).toBe('button "Delete Cups"');
   await expect(app.status()).toHaveText('Synced');
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Cups', 'Forks']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Cups', 'Forks']);
 });
 
 test('an undo while the delete is still pending (offline) brings back the board and its todos', async ({
   context,
   page,
 }) => {
-  const user = await newUser('restore-offline');
+  const user = await newUser(server(), 'restore-offline');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Attic');
@@ -239,8 +226,8 @@ test('an undo while the delete is still pending (offline) brings back the board 
 
   await context.setOffline(false);
   await expect(app.status()).toHaveText('Synced', { timeout: 15_000 });
-  await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['Attic']);
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Boxes', 'Lamp']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Board')).toEqual(['Attic']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Boxes', 'Lamp']);
   await page.reload();
   await expect.poll(() => shownTodos(page)).toEqual(['Boxes', 'Lamp']);
   expect(await app.localData(user.dbName)).toMatchObject({

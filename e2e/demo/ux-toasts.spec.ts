@@ -2,15 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { SIZES, sidewaysOverflow } from './checks.ts';
+import { newUser } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
-
-async function newUser(prefix: string) {
-  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
-  const login = await server().login(name);
-  return { name, ...login, dbName: `swsync-demo-${login.userId}` };
-}
 
 /** The visible controls whose box meets the toasts' box. */
 function coveredControls(page: Page): Promise<string[]> {
@@ -39,7 +34,7 @@ test('a board deleted on another device is one toast: the board, and how many ch
   context,
   page,
 }) => {
-  const user = await newUser('one-cause');
+  const user = await newUser(server(), 'one-cause');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Shopping list');
@@ -87,7 +82,7 @@ test('a board deleted on another device is one toast: the board, and how many ch
 for (const [size, viewport] of Object.entries(SIZES)) {
   test(`toasts never cover the list's controls nor move it (${size})`, async ({ page }) => {
     await page.setViewportSize(viewport);
-    const user = await newUser(`toast-place-${size}`);
+    const user = await newUser(server(), `toast-place-${size}`);
     const app = new DemoApp(page);
     await app.signIn(server().url, user.name);
     await app.addBoard('Long');
@@ -113,7 +108,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
 
 test('the status line is never cut at 390 px', async ({ context, page }) => {
   await page.setViewportSize(SIZES.phone);
-  const user = await newUser('pill');
+  const user = await newUser(server(), 'pill');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await context.setOffline(true);
@@ -131,7 +126,7 @@ test('the status line is never cut at 390 px', async ({ context, page }) => {
 });
 
 test('adding spaces alone says why nothing was added', async ({ page }) => {
-  const user = await newUser('blank');
+  const user = await newUser(server(), 'blank');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await page.getByRole('textbox', { name: 'New board' }).fill('   ');

@@ -2,23 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { focused, SIZES, screenshot, seriousViolations, sidewaysOverflow } from './checks.ts';
+import { newUser, serverTitles } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
-
-/** A user name no other test uses, with its token, id and local database name. */
-async function newUser(prefix: string) {
-  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
-  const login = await server().login(name);
-  return { name, ...login, dbName: `swsync-demo-${login.userId}` };
-}
-
-async function serverTitles(token: string, model: 'Board' | 'Todo') {
-  return (await server().serverRecords(token))
-    .filter((e) => e.model === model)
-    .map((e) => String(model === 'Board' ? e.record?.name : e.record?.title))
-    .sort();
-}
 
 /** Deletes the board named `name` on the server, as another device would. */
 async function deleteBoardElsewhere(token: string, name: string) {
@@ -74,7 +61,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       context,
       page,
     }, testInfo) => {
-      const user = await newUser(`layout-${size}`);
+      const user = await newUser(server(), `layout-${size}`);
       const app = new DemoApp(page);
       const check = async (state: string) => {
         expect(await sidewaysOverflow(page), `${state}: sideways scroll`).toBe(0);
@@ -134,7 +121,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     test('the share panel fits, its targets are 44 px, and it passes axe', async ({
       page,
     }, testInfo) => {
-      const user = await newUser(`share-${size}`);
+      const user = await newUser(server(), `share-${size}`);
       const app = new DemoApp(page);
       const check = async (state: string) => {
         expect(await sidewaysOverflow(page), `${state}: sideways scroll`).toBe(0);
@@ -147,7 +134,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       await app.addTodo('Buy milk');
 
       // A refused name (its alert), then a member with a remove button.
-      const friend = await newUser(`friend-${size}`);
+      const friend = await newUser(server(), `friend-${size}`);
       await page.getByRole('button', { name: 'Share board' }).click();
       const shareWith = page.getByRole('textbox', { name: 'Share with' });
       await expect(shareWith).toBeFocused();
@@ -170,7 +157,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
 test('one intent, one record: double and triple clicks and a double Enter add one each', async ({
   page,
 }) => {
-  const user = await newUser('clicks');
+  const user = await newUser(server(), 'clicks');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
 
@@ -192,8 +179,10 @@ test('one intent, one record: double and triple clicks and a double Enter add on
   await expect(app.todo('Bread')).toBeVisible();
 
   await expect(app.status()).toHaveText('Synced');
-  await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['Home', 'Work']);
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Bread', 'Eggs', 'Milk']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Board')).toEqual(['Home', 'Work']);
+  await expect
+    .poll(() => serverTitles(server(), user.token, 'Todo'))
+    .toEqual(['Bread', 'Eggs', 'Milk']);
   const local = await app.localData(user.dbName);
   expect(local?.boards).toEqual(['Home', 'Work']);
   expect(local?.todos).toEqual(['Bread', 'Eggs', 'Milk']);
@@ -203,7 +192,7 @@ test('one intent, one record: double and triple clicks and a double Enter add on
 test('the keyboard focus stays where a keyboard user expects it, and rows update in place', async ({
   page,
 }) => {
-  const user = await newUser('focus');
+  const user = await newUser(server(), 'focus');
   const app = new DemoApp(page);
   await page.goto(server().url);
   await page.getByRole('textbox', { name: 'Name' }).fill(user.name);
@@ -259,7 +248,9 @@ test('the keyboard focus stays where a keyboard user expects it, and rows update
   await page.keyboard.press('Enter');
   await expect(app.todo('Beta')).toBeVisible();
   await expect.poll(() => focused(page)).toBe('button "Rename Beta"');
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Alpha', 'Beta', 'Charlie']);
+  await expect
+    .poll(() => serverTitles(server(), user.token, 'Todo'))
+    .toEqual(['Alpha', 'Beta', 'Charlie']);
   expect(await marked()).toEqual(before);
   // Escape leaves the edit and comes back to the same button, too.
   await page.keyboard.press('Enter');
@@ -289,7 +280,7 @@ test('the keyboard focus stays where a keyboard user expects it, and rows update
 test('limits show, pasted text is never cut, and a too-long rename keeps the edit with a message', async ({
   page,
 }) => {
-  const user = await newUser('limits');
+  const user = await newUser(server(), 'limits');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
 
@@ -354,7 +345,7 @@ test('sign-in says what happened: offline, or a blank name', async ({ context, p
 });
 
 test('the status line is a polite live region that shows only settled states', async ({ page }) => {
-  const user = await newUser('status');
+  const user = await newUser(server(), 'status');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Quiet');
@@ -375,7 +366,7 @@ test('the status line is a polite live region that shows only settled states', a
   await app.checkbox('Two').check();
   await app.deleteTodo('Three');
   await expect
-    .poll(() => serverTitles(user.token, 'Todo'), { timeout: 15_000 })
+    .poll(() => serverTitles(server(), user.token, 'Todo'), { timeout: 15_000 })
     .toEqual(['One', 'Two']);
   await expect(app.status()).toHaveText('Synced');
   const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
@@ -386,7 +377,7 @@ test('the status line is a polite live region that shows only settled states', a
 test('boards can be renamed and deleted with their todos; deletes can be undone', async ({
   page,
 }) => {
-  const user = await newUser('boards');
+  const user = await newUser(server(), 'boards');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Chores');
@@ -399,18 +390,18 @@ test('boards can be renamed and deleted with their todos; deletes can be undone'
   await expect(app.board('House')).toBeVisible();
   await expect(page.getByRole('heading', { name: 'House' })).toBeVisible();
   expect(await focused(page)).toBe('button "Rename board"');
-  await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['House']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Board')).toEqual(['House']);
 
   // A todo's delete is written at once; Undo re-creates it, and the focus comes back to it.
   await page.getByRole('button', { name: 'Delete Sweep' }).click();
   await expect(app.todo('Sweep')).toHaveCount(0);
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Dust']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Dust']);
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(app.todo('Sweep')).toBeVisible();
   await expect.poll(() => focused(page)).toBe('button "Delete Sweep"');
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Dust', 'Sweep']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Dust', 'Sweep']);
   await app.deleteTodo('Dust');
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Sweep']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Sweep']);
 
   await page.getByRole('button', { name: 'Delete board' }).click();
   await expect(page.getByText('Deleted board ‘House’ and its todo')).toBeVisible();
@@ -424,21 +415,21 @@ test('boards can be renamed and deleted with their todos; deletes can be undone'
   await expect(app.board('House')).toHaveAttribute('aria-current', 'true');
   await expect(app.todo('Sweep')).toBeVisible();
   await expect.poll(() => focused(page)).toBe('button "House"');
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual(['Sweep']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Sweep']);
 
   await page.getByRole('button', { name: 'Delete board' }).click();
-  await expect.poll(() => serverTitles(user.token, 'Board')).toEqual([]);
-  await expect.poll(() => serverTitles(user.token, 'Todo')).toEqual([]);
+  await expect.poll(() => serverTitles(server(), user.token, 'Board')).toEqual([]);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual([]);
   await expect.poll(async () => (await app.localData(user.dbName))?.todos).toEqual([]);
   await expect(app.status()).toHaveText('Synced');
 });
 
 test('rejections name the item and the reason, one toast per cause', async ({ context, page }) => {
-  const user = await newUser('reasons');
+  const user = await newUser(server(), 'reasons');
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await app.addBoard('Doomed');
-  await expect.poll(() => serverTitles(user.token, 'Board')).toEqual(['Doomed']);
+  await expect.poll(() => serverTitles(server(), user.token, 'Board')).toEqual(['Doomed']);
   await context.setOffline(true);
   await app.addTodo('First');
   await app.addTodo('Second');
@@ -457,7 +448,7 @@ test('rejections name the item and the reason, one toast per cause', async ({ co
 test('a board of 1,000 todos draws only the rows near the view; scrolling, Tab, toggles and adds work', async ({
   page,
 }) => {
-  const user = await newUser('big');
+  const user = await newUser(server(), 'big');
   const createdAt = Date.parse('2026-01-01T00:00:00.000Z');
   const boardId = `big-${user.userId}`;
   const event = (entityType: string, payload: Record<string, unknown>) => ({
