@@ -7,7 +7,7 @@ import { createTodoList } from '../../demo/web/todo-list.ts';
 type Kind = 'keyed' | 'redraw';
 
 const actions: RowActions = {
-  setDone: () => {},
+  setDone: async () => {},
   rename: async () => {},
   remove: () => {},
   intent: createDeleteIntent(),

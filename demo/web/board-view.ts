@@ -80,7 +80,11 @@ export function createBoardView(deps: {
     hint.element,
   );
   const list = createTodoList({
-    setDone: (todo, done) => void data.setDone(todo, done).catch((e) => report(e)),
+    setDone: (todo, done) =>
+      data.setDone(todo, done).catch((e: unknown) => {
+        report(e);
+        throw e;
+      }),
     rename: (todo, next) => data.rename(todo, next),
     remove: removeTodo,
     intent: createDeleteIntent(),

@@ -6,7 +6,8 @@ import type { createDeleteIntent } from './one-intent.ts';
 
 /** What a row asks of the list it is in. */
 export interface RowActions {
-  setDone(todo: Todo, done: boolean): void;
+  /** Rejects when the write could not be made (the row then shows the stored state again). */
+  setDone(todo: Todo, done: boolean): Promise<void>;
   rename(todo: Todo, title: string): Promise<void>;
   remove(todo: Todo): void;
   /** The list's guard of its delete buttons (one-intent.ts). */
@@ -29,14 +30,23 @@ export interface TodoRow {
 /** A todo row: a checkbox named by the title, rename in place, delete. */
 export function todoRow(initial: Todo, actions: RowActions): TodoRow {
   let todo = initial;
+  // The state a toggle asked for, until the list shows it: a query result computed before the
+  // write landed must not untick the box under the person's finger.
+  let wanted: boolean | null = null;
   const checkbox = h('input', {
     type: 'checkbox',
     checked: todo.done,
     on: {
       change: () => {
         // Shown at once: the write and the list's next query come later.
-        item.classList.toggle('done', checkbox.checked);
-        actions.setDone(todo, checkbox.checked);
+        const done = checkbox.checked;
+        wanted = done;
+        item.classList.toggle('done', done);
+        actions.setDone(todo, done).catch(() => {
+          if (wanted !== done) return;
+          wanted = null;
+          row.update(todo);
+        });
       },
     },
   });
@@ -96,8 +106,10 @@ export function todoRow(initial: Todo, actions: RowActions): TodoRow {
         title.textContent = next.title;
         name();
       }
-      if (checkbox.checked !== next.done) checkbox.checked = next.done;
-      item.classList.toggle('done', next.done);
+      if (wanted === next.done) wanted = null;
+      const done = wanted ?? next.done;
+      if (checkbox.checked !== done) checkbox.checked = done;
+      item.classList.toggle('done', done);
     },
     setReadOnly(readOnly) {
       for (const control of [checkbox, renameButton, deleteButton]) control.disabled = readOnly;
