@@ -4,7 +4,6 @@ import {
   createErrorHandler,
   notFoundHandler,
   readJsonBody,
-  ServerError,
   type SyncStore,
   syncRoutes,
 } from 'swsync/server';
@@ -16,6 +15,7 @@ import {
   SESSION_TTL_SECONDS,
   type SessionClaims,
   userIdFor,
+  userName,
 } from './session.ts';
 import { sharingRoutes } from './sharing.ts';
 import { staticSite } from './static.ts';
@@ -76,15 +76,7 @@ export async function createDemoApp(options: DemoAppOptions): Promise<Hono> {
   app.get('/api/health', (c) => c.json({ ok: true }));
 
   app.post('/api/login', async (c) => {
-    const body = await readJsonBody(c, LOGIN_BODY_LIMIT);
-    const user =
-      typeof body === 'object' && body !== null && !Array.isArray(body)
-        ? (body as Record<string, unknown>).user
-        : undefined;
-    const name = typeof user === 'string' ? user.trim() : '';
-    if (name.length < 1 || name.length > 64) {
-      throw new ServerError('BAD_REQUEST', 'user must be a name of 1 to 64 characters');
-    }
+    const name = userName(await readJsonBody(c, LOGIN_BODY_LIMIT));
     const userId = await userIdFor(name);
     await accounts.remember(userId, name);
     const token = await sessions.sign(userId);

@@ -5,6 +5,7 @@
  * Token format: `v1.<base64url(JSON {sub, jti, iat, exp})>.<base64url(HMAC-SHA256 of
  * "v1.<payload>")>`. `jti` names the session, so signing out can revoke it (revocations.ts).
  */
+import { ServerError } from 'swsync/server';
 
 /** How long a session token stays valid. */
 export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
@@ -110,4 +111,21 @@ export async function createSessionSigner(secret: string): Promise<SessionSigner
       }
     },
   };
+}
+
+/**
+ * The user name of a `{ "user": string }` body (login, name lookup), trimmed.
+ * @throws ServerError BAD_REQUEST (400) unless it is 1 to 64 characters.
+ * @example const name = userName(await readJsonBody(c, 4096)); // 'alice'
+ */
+export function userName(body: unknown): string {
+  const user =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>).user
+      : undefined;
+  const name = typeof user === 'string' ? user.trim() : '';
+  if (name.length < 1 || name.length > 64) {
+    throw new ServerError('BAD_REQUEST', 'user must be a name of 1 to 64 characters');
+  }
+  return name;
 }

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { listMembers, type Role, readJsonBody, ServerError, type SyncStore } from 'swsync/server';
 import type { Accounts } from './accounts.ts';
-import { userIdFor } from './session.ts';
+import { userIdFor, userName } from './session.ts';
 
 const BODY_LIMIT = 4 * 1024;
 
@@ -42,15 +42,7 @@ export function sharingRoutes(options: {
 
   app.post('/users/lookup', async (c) => {
     await caller(c);
-    const body = await readJsonBody(c, BODY_LIMIT);
-    const user =
-      typeof body === 'object' && body !== null && !Array.isArray(body)
-        ? (body as Record<string, unknown>).user
-        : undefined;
-    const name = typeof user === 'string' ? user.trim() : '';
-    if (name.length < 1 || name.length > 64) {
-      throw new ServerError('BAD_REQUEST', 'user must be a name of 1 to 64 characters');
-    }
+    const name = userName(await readJsonBody(c, BODY_LIMIT));
     return c.json({ userId: await userIdFor(name) });
   });
 
