@@ -63,12 +63,7 @@ async function expectPushRefused(before: number) {
 
 const SIGNED_OUT_1 = 'Signed out. 1 unsynced change will sync when you sign in again.';
 
-// QUARANTINED (2026-11-30), reported in that session's closing note: since the demo runs with
-// shared spaces, a second account signing in on the same browser sometimes gets no sync, or no
-// local write shown, for 15 s and more (about 1 run in 8 with DATABASE_URL; seen in CI). Logs of
-// a failing run: after the sign-in the worker makes no request at all. Cause not found yet;
-// re-enable once it is fixed.
-test.fixme('two accounts alternate on one browser through an outage and a third device: each keeps exactly its own data', async ({
+test('two accounts alternate on one browser through an outage and a third device: each keeps exactly its own data', async ({
   context,
   page,
 }, testInfo) => {
@@ -214,8 +209,7 @@ test.fixme('two accounts alternate on one browser through an outage and a third 
   });
 });
 
-// QUARANTINED with the test above, same fault.
-test.fixme('"Sign out" offline with writes pending says they sync at the next sign-in; they then reach the server once', async ({
+test('"Sign out" offline with writes pending says they sync at the next sign-in; they then reach the server once', async ({
   context,
   page,
 }, testInfo) => {

@@ -32,6 +32,7 @@ export function workerEndpoint(
   channel: string,
 ): WorkerEndpoint {
   const listeners = new Set<EventListenerOrEventListenerObject>();
+  let closed = false;
   const onReply = (event: MessageEvent) => {
     const envelope: unknown = event.data;
     if (!isRpcEnvelope(envelope) || envelope.channel !== channel) return;
@@ -46,6 +47,9 @@ export function workerEndpoint(
   replies.startMessages?.();
   return {
     postMessage(data: RpcEnvelope['data'], transfer?: Transferable[]) {
+      // A closed line says nothing more: Comlink posts a RELEASE once the line's proxy is
+      // garbage-collected, long after the page dropped it.
+      if (closed) return;
       const envelope: RpcEnvelope = { tag: RPC_ENVELOPE_TAG, channel, data };
       target.postMessage(envelope, transfer ?? []);
     },
@@ -56,6 +60,7 @@ export function workerEndpoint(
       listeners.delete(listener);
     },
     close() {
+      closed = true;
       replies.removeEventListener('message', onReply);
       listeners.clear();
     },

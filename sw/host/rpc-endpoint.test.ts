@@ -1,4 +1,4 @@
-import { wrap } from 'comlink';
+import { releaseProxy, wrap } from 'comlink';
 import { RPC_ENVELOPE_TAG, type RpcEnvelope } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
 import { serveRpc } from './rpc-endpoint.ts';
@@ -103,23 +103,30 @@ describe('serveRpc', () => {
     await expect(waits[0]).resolves.toBeUndefined();
   });
 
-  it('carries error codes and details through a real Comlink proxy', async () => {
-    const { scope, deliver } = fakeScope();
-    serveRpc(api, { scope });
+  /** A real Comlink proxy on `channel`, as a page's line: its replies come back to it alone. */
+  function pageLine(deliver: ReturnType<typeof fakeScope>['deliver'], channel: string) {
     const page = new EventTarget();
     const client = {
-      postMessage: (message: RpcEnvelope) =>
-        page.dispatchEvent(Object.assign(new Event('message'), { data: message.data })),
+      postMessage: (message: RpcEnvelope) => {
+        if (message.channel !== channel) return;
+        page.dispatchEvent(Object.assign(new Event('message'), { data: message.data }));
+      },
     };
-    const remote = wrap<typeof api>({
+    return wrap<typeof api>({
       postMessage: (data: unknown) =>
         deliver(
-          { tag: RPC_ENVELOPE_TAG, channel: 'p', data },
+          { tag: RPC_ENVELOPE_TAG, channel, data },
           { origin: 'https://app.test', source: client },
         ),
       addEventListener: page.addEventListener.bind(page),
       removeEventListener: page.removeEventListener.bind(page),
     });
+  }
+
+  it('carries error codes and details through a real Comlink proxy', async () => {
+    const { scope, deliver } = fakeScope();
+    serveRpc(api, { scope });
+    const remote = pageLine(deliver, 'p');
     await expect(remote.echo('hi')).resolves.toBe('echo:hi');
     const error = await remote.fail().catch((e: unknown) => e);
     expect(error).toMatchObject({
@@ -127,5 +134,19 @@ describe('serveRpc', () => {
       code: 'BAD_THING',
       details: { field: 'title' },
     });
+  });
+
+  it('goes on answering every page after one page’s proxy is released', async () => {
+    // Comlink posts RELEASE when a proxy is released or garbage-collected (a page dropped its
+    // line); Comlink's own expose would then stop listening to every page of the origin.
+    const { scope, deliver } = fakeScope();
+    serveRpc(api, { scope });
+    const gone = pageLine(deliver, 'old-line');
+    await expect(gone.echo('before')).resolves.toBe('echo:before');
+    // Comlink's release does not wait for the acknowledgement: let the worker take it first.
+    gone[releaseProxy]();
+    await settle();
+    const other = pageLine(deliver, 'new-line');
+    await expect(other.echo('after')).resolves.toBe('echo:after');
   });
 });

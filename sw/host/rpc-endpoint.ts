@@ -95,6 +95,15 @@ export function serveRpc<T extends object>(api: T, options: ServeRpcOptions = {}
     if (!isReplyTarget(message.source)) return;
     const { channel, data } = message.data;
     const id = data.id as string;
+    if (data.type === 'RELEASE') {
+      // A page's proxy was released (or garbage-collected) on its line. Comlink's expose would
+      // stop listening on the endpoint, and ours is shared by every page: each page's line
+      // ends with its page, so only the acknowledgement is due.
+      const reply = { id, type: 'RAW', value: undefined };
+      const envelope: RpcEnvelope = { tag: RPC_ENVELOPE_TAG, channel, data: reply };
+      message.source.postMessage(envelope, []);
+      return;
+    }
     let done = () => {};
     const answered = new Promise<void>((resolve) => {
       // A call that never answers must not pin the worker forever.
