@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { SchemaError } from './errors.ts';
 import { mayBeMissing, mayHold, typeLabel } from './field-kinds.ts';
 import { jsonIssue } from './json-fields.ts';
@@ -46,7 +46,7 @@ export function checkModel(name: string, m: Model, models: Record<string, Model>
   const shape = m.fields.shape;
   const has = (field: string) => Object.hasOwn(shape, field);
   if (!has(m.key)) throw new SchemaError(`${name}: key "${m.key}" is not a field`);
-  const keyType = shape[m.key] as z.ZodType;
+  const keyType = shape[m.key] as $ZodType;
   const missing = mayBeMissing(keyType);
   if (missing) {
     throw new SchemaError(
@@ -60,7 +60,7 @@ export function checkModel(name: string, m: Model, models: Record<string, Model>
   }
   // Records travel as JSON: a field JSON cannot carry would block the outbox or come back changed.
   for (const [field, type] of Object.entries(shape)) {
-    const issue = jsonIssue(type as z.ZodType);
+    const issue = jsonIssue(type as $ZodType);
     if (issue) throw new SchemaError(`${name}.${field}: ${issue}`);
   }
   for (const index of m.indexes) {
@@ -99,7 +99,7 @@ function checkRoot(name: string, fields: Fields, scopeField: string | undefined)
     throw new SchemaError(`${name}: scope "${scopeField}" is not a field`);
   }
   // The server compares the field with the caller's scope, a string (what `auth` returns).
-  const scopeType = fields.shape[scopeField] as z.ZodType;
+  const scopeType = fields.shape[scopeField] as $ZodType;
   if (!mayHold(scopeType, 'string')) {
     throw new SchemaError(
       `${name}: scope "${scopeField}" must be a string field (the owner's account id); got ${typeLabel(scopeType)}`,

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { type $ZodType, safeParse } from 'zod/v4/core';
 import { defOf } from './zod-def.ts';
 
 /** A primitive a key or scope value is made of. */
@@ -17,7 +17,7 @@ const OPAQUE = new Set(['any', 'unknown', 'custom', 'transform']);
  * mayHold(z.uuid(), 'string'); // true
  * mayHold(z.number().optional(), 'string'); // false
  */
-export function mayHold(type: z.ZodType, kind: ValueKind, seen = new Set<z.ZodType>()): boolean {
+export function mayHold(type: $ZodType, kind: ValueKind, seen = new Set<$ZodType>()): boolean {
   if (seen.has(type)) return false;
   seen.add(type);
   const def = defOf(type);
@@ -41,10 +41,10 @@ export function mayHold(type: z.ZodType, kind: ValueKind, seen = new Set<z.ZodTy
  * (`.optional()`, `.nullable()`, `.nullish()`, `z.any()`), else null. A default or a catch that
  * fills the value in is fine: the record then holds it.
  */
-export function mayBeMissing(type: z.ZodType): 'undefined' | 'null' | null {
+export function mayBeMissing(type: $ZodType): 'undefined' | 'null' | null {
   for (const value of [undefined, null]) {
     try {
-      const result = type.safeParse(value);
+      const result = safeParse(type, value);
       if (result.success && result.data === value)
         return value === undefined ? 'undefined' : 'null';
     } catch {
@@ -60,7 +60,7 @@ export function mayBeMissing(type: z.ZodType): 'undefined' | 'null' | null {
  * @example
  * typeLabel(z.string().nullable()); // 'z.string().nullable()'
  */
-export function typeLabel(type: z.ZodType): string {
+export function typeLabel(type: $ZodType): string {
   const def = defOf(type);
   return def.innerType ? `${typeLabel(def.innerType)}.${def.type}()` : `z.${def.type}()`;
 }

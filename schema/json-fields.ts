@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { defOf } from './zod-def.ts';
 
 /**
@@ -29,7 +29,7 @@ const NOT_JSON: Record<string, string> = {
  * jsonIssue(z.bigint()); // 'z.bigint() cannot travel as JSON: use a string or a number'
  * jsonIssue(z.array(z.string())); // null
  */
-export function jsonIssue(type: z.ZodType, seen = new Set<z.ZodType>()): string | null {
+export function jsonIssue(type: $ZodType, seen = new Set<$ZodType>()): string | null {
   if (seen.has(type)) return null;
   seen.add(type);
   const def = defOf(type);
@@ -40,7 +40,7 @@ export function jsonIssue(type: z.ZodType, seen = new Set<z.ZodType>()): string 
   if (def.type === 'literal' && def.values?.some((v) => typeof v === 'bigint')) {
     return 'a bigint literal cannot travel as JSON: use a string or a number';
   }
-  const parts: (z.ZodType | null | undefined)[] = [
+  const parts: ($ZodType | null | undefined)[] = [
     def.innerType,
     def.element,
     def.rest,

@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import type * as core from 'zod/v4/core';
 import { fieldsIssue } from './check-model.ts';
 import { SchemaError } from './errors.ts';
 import { declaredKeysOnly } from './own-keys.ts';
@@ -10,11 +11,14 @@ export type ConflictRule = 'lww' | 'version';
 /** What deleting a parent does to its children. */
 export type OnDelete = 'cascade' | 'restrict';
 
-/** A model's fields: a zod object whose output is a plain record. */
-export type Fields = z.ZodObject<z.ZodRawShape>;
+/**
+ * A model's fields: a zod object whose output is a plain record, from classic zod
+ * (`z.object()`) or `zod/mini` (`z.object()` too: the smaller worker).
+ */
+export type Fields = core.$ZodObject<core.$ZodShape> & { readonly shape: core.$ZodShape };
 
 /** Names of a model's declared fields. */
-export type FieldName<F extends Fields> = Extract<keyof z.output<F>, string>;
+export type FieldName<F extends Fields> = Extract<keyof core.output<F>, string>;
 
 /** A record key value: what `entityKeyPath` carries. */
 export type KeyValue = string | number;
@@ -72,17 +76,17 @@ export interface Model<
    * `fields` rejecting undeclared own keys (`__proto__` too), at the top and in every nested
    * `z.object()` (see strictNested): what a create must satisfy.
    */
-  readonly recordSchema: z.ZodType<z.output<F>>;
+  readonly recordSchema: z.ZodMiniType<core.output<F>>;
   /** Every field optional, undeclared fields rejected (nested too): what an update must satisfy. */
-  readonly patchSchema: z.ZodType<Partial<z.output<F>>>;
+  readonly patchSchema: z.ZodMiniType<Partial<core.output<F>>>;
 }
 
 /** The stored record of a model. */
-export type RecordOf<M extends Model> = z.output<M['fields']>;
+export type RecordOf<M extends Model> = core.output<M['fields']>;
 /** What `create` accepts (the full record). */
-export type CreateInput<M extends Model> = z.input<M['fields']>;
+export type CreateInput<M extends Model> = core.input<M['fields']>;
 /** What `update` accepts: any subset of the fields but the key. */
-export type Patch<M extends Model> = Partial<Omit<z.input<M['fields']>, M['key']>>;
+export type Patch<M extends Model> = Partial<Omit<core.input<M['fields']>, M['key']>>;
 /** The type of a model's key field. */
 export type KeyOf<M extends Model> = RecordOf<M>[M['key']];
 /** Fields a local query may use: the key and the declared indexes. */
@@ -124,7 +128,10 @@ export function model<
         }
       : { kind: 'root', scopeField: options.scope };
   // Nested objects refuse undeclared keys as the top level does, instead of dropping them.
-  const strictFields = strictNested(options.fields);
+  // Typed as zod/mini's object for its functions, which take any zod object (classic too) and
+  // return the same kind: `zod/mini` types have no `.strict()` or `.partial()` methods.
+  const strictFields = strictNested(options.fields) as unknown as z.ZodMiniObject;
+  const refuseOthers = (fields: z.ZodMiniObject) => z.catchall(fields, z.never());
   return {
     fields: options.fields,
     key: options.key,
@@ -133,11 +140,13 @@ export function model<
     ownership,
     // Own keys are checked on the input itself: strictness must not depend on how the object
     // schema looks keys up (see undeclaredKeys).
-    recordSchema: declaredKeysOnly(options.fields.shape).pipe(
-      strictFields.strict(),
-    ) as unknown as z.ZodType<z.output<F>>,
-    patchSchema: declaredKeysOnly(options.fields.shape).pipe(
-      strictFields.partial().strict(),
-    ) as unknown as z.ZodType<Partial<z.output<F>>>,
+    recordSchema: z.pipe(
+      declaredKeysOnly(options.fields.shape),
+      refuseOthers(strictFields),
+    ) as unknown as z.ZodMiniType<core.output<F>>,
+    patchSchema: z.pipe(
+      declaredKeysOnly(options.fields.shape),
+      refuseOthers(z.partial(strictFields)),
+    ) as unknown as z.ZodMiniType<Partial<core.output<F>>>,
   };
 }

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import type * as core from 'zod/v4/core';
 
 /**
  * Own keys of `value` that `declared` does not own, in `value`'s order.
@@ -35,11 +36,13 @@ export const jsonObjectSchema = z.custom<Record<string, unknown>>(isJsonObject, 
  * to run on the input before a schema that copies it. Non-objects pass: the schema after it
  * reports them.
  */
-export function declaredKeysOnly(shape: object): z.ZodType<unknown> {
-  return z.unknown().superRefine((value, ctx) => {
-    if (!isJsonObject(value)) return;
-    for (const key of undeclaredKeys(value, shape)) {
-      ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is not a declared field` });
-    }
-  });
+export function declaredKeysOnly(shape: object): core.$ZodType<unknown> {
+  return z.unknown().check(
+    z.superRefine((value, ctx) => {
+      if (!isJsonObject(value)) return;
+      for (const key of undeclaredKeys(value, shape)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is not a declared field` });
+      }
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import * as zm from 'zod/mini';
 import { demoSchema } from '../demo/schema.ts';
 import { SchemaError } from './errors.ts';
 import { type CreateInput, type KeyOf, model, type Patch, type RecordOf } from './model.ts';
@@ -161,7 +162,7 @@ describe('defineSchema', () => {
       scope: 'owner',
     });
     const note = { id: 'n1', owner: 'u1', meta: { colour: 'red' } };
-    const issues = (schema: z.ZodType, value: unknown) => {
+    const issues = (schema: zm.ZodMiniType, value: unknown) => {
       const result = schema.safeParse(value);
       return result.success ? [] : result.error.issues.map((i) => [i.path.join('.'), i.message]);
     };
@@ -207,5 +208,58 @@ describe('defineSchema', () => {
     expectTypeOf<Patch<Todo>>().not.toHaveProperty('id');
     // @ts-expect-error a parent must name a declared field
     model({ fields: idField, key: 'id', parent: { model: 'X', field: 'nope' } });
+  });
+
+  it('takes models declared with zod/mini as it takes classic zod (the smaller worker)', () => {
+    const Note = model({
+      fields: zm.object({
+        id: zm.string(),
+        owner: zm.string(),
+        meta: zm.object({ colour: zm.string() }),
+        due: zm.optional(zm.iso.datetime()),
+      }),
+      key: 'id',
+      scope: 'owner',
+    });
+    const schema = defineSchema({ Note });
+    const note = { id: 'n1', owner: 'u1', meta: { colour: 'red' } };
+    expect(Note.recordSchema.parse(note)).toEqual(note);
+    expect(Note.recordSchema.safeParse({ ...note, meta: { colour: 'red', size: 3 } }).success).toBe(
+      false,
+    );
+    expect(Note.recordSchema.safeParse({ ...note, extra: 1 }).success).toBe(false);
+    expect(Note.patchSchema.safeParse({ due: '2026-01-01T00:00:00Z' }).success).toBe(true);
+    expect(Note.patchSchema.safeParse({ due: 'tomorrow' }).success).toBe(false);
+    expect(schema.hash).toBe(
+      defineSchema({
+        Note: model({
+          fields: z.object({
+            id: z.string(),
+            owner: z.string(),
+            meta: z.object({ colour: z.string() }),
+            due: z.iso.datetime().optional(),
+          }),
+          key: 'id',
+          scope: 'owner',
+        }),
+      }).hash,
+    );
+    // defineSchema's checks read zod/mini types too: an optional key cannot identify a record.
+    expect(() =>
+      defineSchema({
+        Bad: model({
+          fields: zm.object({ id: zm.optional(zm.string()), owner: zm.string() }),
+          key: 'id',
+          scope: 'owner',
+        }),
+      }),
+    ).toThrow(/Bad/);
+    expectTypeOf<RecordOf<typeof Note>>().toEqualTypeOf<{
+      id: string;
+      owner: string;
+      meta: { colour: string };
+      due?: string | undefined;
+    }>();
+    expectTypeOf<Patch<typeof Note>>().not.toHaveProperty('id');
   });
 });

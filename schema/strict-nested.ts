@@ -1,8 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { clone, type $ZodType as ZodType } from 'zod/v4/core';
 import { defOf, type ZodDef } from './zod-def.ts';
 
-const cloneWith = (type: z.ZodType, changes: Partial<ZodDef>): z.ZodType =>
-  type.clone({ ...defOf(type), ...changes } as never);
+// Core's clone, not a method: the app's types may be classic zod or zod/mini.
+const cloneWith = (type: ZodType, changes: Partial<ZodDef>): ZodType =>
+  clone(type, { ...defOf(type), ...changes } as never);
 
 /** Wrappers whose only child is `innerType`: what they accept is what their inner type does. */
 const WRAPPERS = new Set([
@@ -31,27 +33,27 @@ const WRAPPERS = new Set([
  * const fields = strictNested(z.object({ meta: z.object({ a: z.string() }) }));
  * fields.safeParse({ meta: { a: '1', b: 2 } }).success; // false: meta: Unrecognized key: "b"
  */
-export function strictNested<T extends z.ZodType>(type: T): T {
+export function strictNested<T extends ZodType>(type: T): T {
   return strict(type, new Map()) as T;
 }
 
-function strict(type: z.ZodType, done: Map<z.ZodType, z.ZodType>): z.ZodType {
+function strict(type: ZodType, done: Map<ZodType, ZodType>): ZodType {
   const known = done.get(type);
   if (known) return known;
   const def = defOf(type);
-  const child = (part: z.ZodType) => strict(part, done);
-  let result: z.ZodType = type;
+  const child = (part: ZodType) => strict(part, done);
+  let result: ZodType = type;
   if (def.type === 'object' && def.shape) {
     const shape = def.shape;
-    const strictShape: Record<string, z.ZodType> = {};
+    const strictShape: Record<string, ZodType> = {};
     // Lazy, as zod's own shapes may be (getters of recursive objects): each field's copy is
     // made when zod first reads it, by which time this object's copy is in `done`.
     for (const key of Object.getOwnPropertyNames(shape)) {
-      let copy: z.ZodType | undefined;
+      let copy: ZodType | undefined;
       Object.defineProperty(strictShape, key, {
         enumerable: true,
         get: () => {
-          copy ??= child(shape[key] as z.ZodType);
+          copy ??= child(shape[key] as ZodType);
           return copy;
         },
       });
@@ -77,7 +79,7 @@ function strict(type: z.ZodType, done: Map<z.ZodType, z.ZodType>): z.ZodType {
     result = cloneWith(type, { in: child(def.in) });
   } else if (def.type === 'lazy' && def.getter) {
     const getter = def.getter;
-    let copy: z.ZodType | undefined;
+    let copy: ZodType | undefined;
     result = cloneWith(type, {
       getter: () => {
         copy ??= child(getter());

@@ -1,28 +1,28 @@
-import type { z } from 'zod';
+import type { $ZodType as ZodType } from 'zod/v4/core';
 
 /** A zod type as zod 4 describes itself: `_zod.def.type` plus the parts each kind carries. */
 export interface ZodDef {
   type: string;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  options?: readonly z.ZodType[];
-  items?: readonly z.ZodType[];
-  rest?: z.ZodType | null;
-  keyType?: z.ZodType;
-  valueType?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  catchall?: z.ZodType;
-  left?: z.ZodType;
-  right?: z.ZodType;
-  in?: z.ZodType;
-  out?: z.ZodType;
-  getter?: () => z.ZodType;
+  innerType?: ZodType;
+  element?: ZodType;
+  options?: readonly ZodType[];
+  items?: readonly ZodType[];
+  rest?: ZodType | null;
+  keyType?: ZodType;
+  valueType?: ZodType;
+  shape?: Record<string, ZodType>;
+  catchall?: ZodType;
+  left?: ZodType;
+  right?: ZodType;
+  in?: ZodType;
+  out?: ZodType;
+  getter?: () => ZodType;
   values?: readonly unknown[];
   entries?: Record<string, unknown>;
 }
 
 /** The definition zod keeps on every type (not in its public types). */
-export const defOf = (type: z.ZodType): ZodDef =>
+export const defOf = (type: ZodType): ZodDef =>
   (type as unknown as { _zod: { def: ZodDef } })._zod.def;
 
 /** The definition of a value that may not be a zod type at all (from untyped code), or null. */

@@ -10,6 +10,7 @@ import {
   undeclaredKeys,
 } from 'swsync/schema';
 import * as z from 'zod';
+import type { $ZodError } from 'zod/v4/core';
 import { rejected } from './results.ts';
 import { isStorableId, isStorableJson } from './storable.ts';
 import type { PreparedEvent, PushEventInput, ScopeKey, SyncSchema } from './types.ts';
@@ -147,7 +148,7 @@ function readBody(
  * characters; done: Invalid input: expected boolean, received string`). zod's messages name
  * the rule, not the offending value; at most three issues, so the message stays short.
  */
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: $ZodError): string {
   const shown = error.issues.slice(0, 3).map((issue) => {
     const path = issue.path.map(String).join('.');
     return path ? `${path}: ${issue.message}` : issue.message;

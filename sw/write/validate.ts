@@ -6,7 +6,7 @@ import {
   type Schema,
   type Write,
 } from 'swsync/schema';
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { UnknownModelError, type ValidationIssue, WriteValidationError } from '../errors.ts';
 
 /** A write that passed its model's schema: what the write path applies. */
@@ -64,7 +64,7 @@ export function parseRecord(model: Model, name: string, value: unknown): Record<
   return parse(name, model.recordSchema, value);
 }
 
-function parse(name: string, schema: z.ZodType, value: unknown): Record<string, unknown> {
+function parse(name: string, schema: ZodMiniType, value: unknown): Record<string, unknown> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const issues: ValidationIssue[] = result.error.issues.map((issue) => ({
