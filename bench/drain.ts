@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type BrowserContext, chromium, type Page } from '@playwright/test';
 import { Hono } from 'hono';
 import type { OutboxEvent } from 'swsync/schema';
 import { type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
-import { fixturePageFiles } from '../e2e/page-sdk/fixtures/page-files.ts';
-import { startFixtureServer } from '../e2e/support/fixture-server.ts';
-import { chromiumLaunch } from '../playwright.config.ts';
+import { startBenchBrowser } from './browser.ts';
 import { median } from './median.ts';
 import { seedBoard } from './push.ts';
 
@@ -35,22 +32,11 @@ export async function benchDrain(
   const boardId = await seedBoard(store, USER);
   const app = new Hono();
   app.route('/api/sync', syncRoutes({ store, schema: demoSchema, auth: () => USER }));
-  const files = await fixturePageFiles({
+  const bench = await startBenchBrowser(app, {
     '/engine-sw.js': 'engine-worker.ts',
     '/workbox-sw.js': '../../../bench/drain/workbox-worker.ts',
   });
-  const server = await startFixtureServer(files, (request) => app.fetch(request));
-  const browser = await chromium.launch({ headless: true, ...chromiumLaunch });
-  const trial = async (run: (context: BrowserContext, page: Page) => Promise<number>) => {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      await page.goto(server.url);
-      return await run(context, page);
-    } finally {
-      await context.close();
-    }
-  };
+  const trial = bench.inFreshContext;
   const ours = () =>
     trial(async (context, page) => {
       await page.evaluate(async () => {
@@ -140,8 +126,7 @@ export async function benchDrain(
     await expectAllStored(store, writes * 2 * trials + 1);
     return { writes, oursMs: median(oursMs), baselineMs: median(baselineMs) };
   } finally {
-    await browser.close();
-    await server.close();
+    await bench.close();
   }
 }
 

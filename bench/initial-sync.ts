@@ -1,10 +1,7 @@
-import { chromium } from '@playwright/test';
 import { Hono } from 'hono';
 import { applyPush, type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
-import { fixturePageFiles } from '../e2e/page-sdk/fixtures/page-files.ts';
-import { startFixtureServer } from '../e2e/support/fixture-server.ts';
-import { chromiumLaunch } from '../playwright.config.ts';
+import { startBenchBrowser } from './browser.ts';
 import { median } from './median.ts';
 import { seedBoard, todoEvents } from './push.ts';
 
@@ -48,19 +45,9 @@ export async function benchInitialSync(
     );
     return c.json(rows.map((r) => r.record));
   });
-  const files = await fixturePageFiles({ '/engine-sw.js': 'engine-worker.ts' });
-  const server = await startFixtureServer(files, (request) => app.fetch(request));
-  const browser = await chromium.launch({ headless: true, ...chromiumLaunch });
-  const inFreshPage = async <T>(run: () => Promise<T>): Promise<T> => {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      await page.goto(server.url);
-      return await page.evaluate(run);
-    } finally {
-      await context.close();
-    }
-  };
+  const bench = await startBenchBrowser(app, { '/engine-sw.js': 'engine-worker.ts' });
+  const inFreshPage = <T>(run: () => Promise<T>) =>
+    bench.inFreshContext((_context, page) => page.evaluate(run));
   const ours = () =>
     inFreshPage(async () => {
       const w = window as unknown as {
@@ -115,7 +102,6 @@ export async function benchInitialSync(
     }
     return { records: todos + 1, oursMs: median(oursMs), baselineMs: median(baselineMs) };
   } finally {
-    await browser.close();
-    await server.close();
+    await bench.close();
   }
 }

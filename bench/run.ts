@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { openPGliteStore, openPostgresStore, type SyncStore } from 'swsync/server';
 import { createTestDatabase } from '../server/testing/index.ts';
+import { benchConvergence } from './convergence.ts';
 import { benchDrain } from './drain.ts';
 import { benchInitialSync } from './initial-sync.ts';
+import { benchLatency } from './latency.ts';
 import { benchListRender } from './list-render.ts';
 import { benchPushHttp } from './push-http.ts';
 
@@ -66,6 +68,26 @@ async function main() {
     keep(cost('drain-vs-workbox', r.oursMs, r.baselineMs, `${r.writes} offline writes`));
   }
   {
+    const r = await withPGlite((store) => benchLatency(store, env('BENCH_SAMPLES', 200), trials));
+    const note = `medians of ${r.samples} samples, raw IndexedDB from the page as baseline`;
+    keep(cost('write-latency-vs-idb', r.write.oursMs, r.write.baselineMs, `create; ${note}`));
+    keep(cost('read-latency-vs-idb', r.get.oursMs, r.get.baselineMs, `get by key; ${note}`));
+    keep(
+      cost('read-list-latency-vs-idb', r.list.oursMs, r.list.baselineMs, `100 by index; ${note}`),
+    );
+  }
+  {
+    const r = await withPGlite((store) => benchConvergence(store, env('BENCH_CONVERGENCE', 200)));
+    keep({
+      name: 'convergence-ms',
+      unit: 'ms',
+      ours: r.p50Ms,
+      baseline: null,
+      ratio: null,
+      note: `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms over ${r.writes} writes, two devices, realtime on`,
+    });
+  }
+  {
     const todos = env('BENCH_TODOS', 10_000);
     const { keyed, redraw } = await benchListRender(todos, env('BENCH_REPEATS', 10));
     const note = (was: number) => `${todos} todos; a full redraw takes ${was.toFixed(1)} ms`;
@@ -90,11 +112,13 @@ function rate(name: string, ours: number, baseline: number, note: string): Bench
 
 /** Time: lower is better, so the ratio is baseline ÷ ours. */
 function cost(name: string, ours: number, baseline: number, note: string): BenchRow {
+  // Latencies of a fraction of a millisecond keep their digits; long runs need none.
+  const digits = Math.max(ours, baseline) < 100 ? 2 : 0;
   return {
     name,
     unit: 'ms',
-    ours: round(ours, 0),
-    baseline: round(baseline, 0),
+    ours: round(ours, digits),
+    baseline: round(baseline, digits),
     ratio: round(baseline / ours),
     note,
   };

@@ -50,12 +50,14 @@ export async function applyWrites(
   // An aborted transaction rejects `done`; the caller gets the error that caused the abort.
   tx.done.catch(() => undefined);
   try {
-    if (options.mutationId !== undefined) {
-      const receipt = (await tx.objectStore(STORES.receipts).get(options.mutationId)) as
-        | ReceiptRow
-        | undefined;
-      if (receipt) return { results: receipt.result as WriteResults, changed: [], duplicate: true };
-    }
+    // Asked for with the first write's reads (one round trip for both); nothing is written
+    // before its answer, so a repeated call still writes nothing.
+    let receipt: Promise<ReceiptRow | undefined> | undefined =
+      options.mutationId === undefined
+        ? undefined
+        : (tx.objectStore(STORES.receipts).get(options.mutationId) as Promise<
+            ReceiptRow | undefined
+          >);
     const createdAt = options.now().toISOString();
     const results: WriteResults = [];
     const changed: AppliedWrites['changed'] = [];
@@ -64,9 +66,15 @@ export async function applyWrites(
       // events of their own, and come back if the server refuses the delete.
       const descendants =
         write.op === 'delete' ? await localDescendants(tx, schema, write.model, write.key) : [];
-      const { record, seq } = await applyOne(tx, schema, write, options.newId(), createdAt, {
+      const applied = await applyOne(tx, schema, write, options.newId(), createdAt, {
         cascade: descendants.map((d) => ({ model: d.model, key: d.key })),
+        receipt,
       });
+      receipt = undefined;
+      if ('duplicate' in applied) {
+        return { results: applied.duplicate.result as WriteResults, changed: [], duplicate: true };
+      }
+      const { record, seq } = applied;
       results.push(record);
       changed.push({ model: write.model, key: write.key });
       if (descendants.length > 0) {
@@ -75,12 +83,13 @@ export async function applyWrites(
       }
     }
     if (options.mutationId !== undefined) {
-      const receipt: ReceiptRow = {
+      const row: ReceiptRow = {
         mutationId: options.mutationId,
         result: results,
         at: createdAt,
       };
-      await tx.objectStore(STORES.receipts).put(receipt);
+      // Not awaited on its own: the commit below waits for it, and fails if it fails.
+      void tx.objectStore(STORES.receipts).put(row);
     }
     await tx.done;
     return { results, changed, duplicate: false };
@@ -100,17 +109,19 @@ async function applyOne(
   write: CheckedWrite,
   eventId: string,
   createdAt: string,
-  extra: Pick<OutboxRow, 'cascade'>,
-): Promise<{ record: Record<string, unknown> | null; seq: number }> {
+  extra: Pick<OutboxRow, 'cascade'> & { receipt: Promise<ReceiptRow | undefined> | undefined },
+): Promise<{ record: Record<string, unknown> | null; seq: number } | { duplicate: ReceiptRow }> {
   const model = modelOf(schema, write.model);
   const store = tx.objectStore(write.model);
   const baseStore = tx.objectStore(STORES.base);
   // Asked together: IndexedDB answers a transaction's requests in order, one round trip for all.
-  const [stored, existingBase, version] = await Promise.all([
+  const [receipt, stored, existingBase, version] = await Promise.all([
+    extra.receipt,
     store.get(write.key) as Promise<Record<string, unknown> | undefined>,
     baseStore.get([write.model, write.key]) as Promise<BaseRow | undefined>,
     getVersion(tx, write.model, write.key),
   ]);
+  if (receipt) return { duplicate: receipt };
   const current = stored ?? null;
 
   let next: Record<string, unknown> | null;

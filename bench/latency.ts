@@ -1,0 +1,178 @@
+import { Hono } from 'hono';
+import { applyPush, type SyncStore, syncRoutes } from 'swsync/server';
+import { demoSchema } from '../demo/schema.ts';
+import { startBenchBrowser } from './browser.ts';
+import { median } from './median.ts';
+import { seedBoard, todoEvents } from './push.ts';
+
+/** Medians in ms over every sample of every trial; each pair measured in the same page. */
+export interface LatencyResult {
+  samples: number;
+  write: { oursMs: number; baselineMs: number };
+  get: { oursMs: number; baselineMs: number };
+  list: { oursMs: number; baselineMs: number };
+}
+
+const USER = 'bench-latency';
+/** The board's todos, read as one list by the `boardId` index. */
+const LISTED = 100;
+
+interface Samples {
+  write: [number, number][];
+  get: [number, number][];
+  list: [number, number][];
+}
+
+/**
+ * Local read and write latency in Chromium, the SDK against a raw IndexedDB baseline in the
+ * same page, sample by sample interleaved:
+ * - write: `client.Todo.create()` until it resolves (the worker committed the record and its
+ *   outbox event in one transaction), offline so no push runs beside it; baseline: one
+ *   readwrite transaction per record, awaited until complete, into a store of the same shape
+ *   (key path `id`, an index on `boardId`).
+ * - get: `client.Todo.get(id)`; baseline: a store `get` on the same records.
+ * - list: the board's 100 todos by `where('boardId').equals()`; baseline: the index's `getAll`.
+ *
+ * A fresh profile per trial; `samples` per trial of each kind.
+ */
+export async function benchLatency(
+  store: SyncStore,
+  samples: number,
+  trials = 3,
+): Promise<LatencyResult> {
+  const boardId = await seedBoard(store, USER);
+  await applyPush({
+    store,
+    schema: demoSchema,
+    scopeKey: USER,
+    events: todoEvents(USER, boardId, LISTED),
+  });
+  const app = new Hono();
+  app.route('/api/sync', syncRoutes({ store, schema: demoSchema, auth: () => USER }));
+  const bench = await startBenchBrowser(app, { '/engine-sw.js': 'engine-worker.ts' });
+  const all: Samples = { write: [], get: [], list: [] };
+  try {
+    for (let t = 0; t < trials; t++) {
+      const trial = await bench.inFreshContext(async (context, page) => {
+        await page.evaluate(openSyncedClient);
+        await context.setOffline(true);
+        return page.evaluate(measure, { boardId, samples, listed: LISTED });
+      });
+      for (const kind of ['write', 'get', 'list'] as const) all[kind].push(...trial[kind]);
+    }
+  } finally {
+    await bench.close();
+  }
+  const pair = (rows: [number, number][]) => ({
+    oursMs: median(rows.map(([ours]) => ours)),
+    baselineMs: median(rows.map(([, baseline]) => baseline)),
+  });
+  return {
+    samples: all.write.length,
+    write: pair(all.write),
+    get: pair(all.get),
+    list: pair(all.list),
+  };
+}
+
+/** In the page: the client of the engine worker, once its first sync is done. */
+async function openSyncedClient(): Promise<void> {
+  const w = window as unknown as {
+    sdk: typeof import('swsync/page');
+    demoSchema: typeof demoSchema;
+    client: import('swsync/page').SyncClient<typeof demoSchema>;
+  };
+  w.client = w.sdk.createClient({
+    schema: w.demoSchema,
+    endpoint: '/api/sync',
+    dbName: 'latency',
+    worker: '/engine-sw.js',
+    realtime: false,
+  });
+  await new Promise<void>((resolve) => {
+    const stop = w.client.status.subscribe((s) => {
+      if (s.initialSync?.done) {
+        resolve();
+        queueMicrotask(() => stop());
+      }
+    });
+  });
+}
+
+/** In the page: interleaved samples, [ours, baseline] in ms. Reads first: writes grow the list. */
+async function measure(input: { boardId: string; samples: number; listed: number }) {
+  const { client } = window as unknown as {
+    client: import('swsync/page').SyncClient<typeof demoSchema>;
+  };
+  const request = <T>(r: IDBRequest<T>) =>
+    new Promise<T>((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+  const open = indexedDB.open('raw', 1);
+  open.onupgradeneeded = () => {
+    open.result.createObjectStore('Todo', { keyPath: 'id' }).createIndex('boardId', 'boardId');
+  };
+  const raw = await request(open);
+  const committed = (tx: IDBTransaction) =>
+    new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+  const records = await client.Todo.list();
+  if (records.length !== input.listed) throw new Error(`expected ${input.listed} todos locally`);
+  const seed = raw.transaction('Todo', 'readwrite');
+  for (const record of records) seed.objectStore('Todo').put(record);
+  await committed(seed);
+
+  const time = async (run: () => Promise<unknown>) => {
+    const started = performance.now();
+    await run();
+    return performance.now() - started;
+  };
+  const out: { write: [number, number][]; get: [number, number][]; list: [number, number][] } = {
+    write: [],
+    get: [],
+    list: [],
+  };
+  for (let i = 0; i < input.samples; i++) {
+    const id = records[i % records.length]!.id;
+    out.get.push([
+      await time(() => client.Todo.get(id)),
+      await time(() => request(raw.transaction('Todo').objectStore('Todo').get(id))),
+    ]);
+  }
+  for (let i = 0; i < input.samples; i++) {
+    const ours = await time(async () => {
+      const rows = await client.Todo.where('boardId').equals(input.boardId).toArray();
+      if (rows.length !== input.listed) throw new Error(`listed ${rows.length}`);
+    });
+    const baseline = await time(async () => {
+      const index = raw.transaction('Todo').objectStore('Todo').index('boardId');
+      const rows = await request(index.getAll(input.boardId));
+      if (rows.length !== input.listed) throw new Error(`listed ${rows.length}`);
+    });
+    out.list.push([ours, baseline]);
+  }
+  const at = new Date().toISOString();
+  const todo = (id: string) => ({
+    id,
+    boardId: input.boardId,
+    title: 'latency',
+    done: false,
+    createdAt: at,
+    updatedAt: at,
+  });
+  for (let i = 0; i < input.samples; i++) {
+    const ours = await time(() => client.Todo.create(todo(crypto.randomUUID())));
+    const baseline = await time(() => {
+      const tx = raw.transaction('Todo', 'readwrite');
+      tx.objectStore('Todo').put(todo(crypto.randomUUID()));
+      return committed(tx);
+    });
+    out.write.push([ours, baseline]);
+  }
+  raw.close();
+  client.close();
+  return out;
+}
