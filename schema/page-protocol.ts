@@ -126,6 +126,10 @@ export interface SignOutResult {
  * local database it acts on, so one worker can serve several (one per signed-in user). Every
  * method is safe to retry: `write` is deduplicated by `mutationId`.
  */
+/** Why a page pokes the worker (see `WorkerRpc.poke`). */
+export type PokeReason = 'poke' | 'online' | 'visible' | 'authorized';
+export const POKE_REASONS: readonly PokeReason[] = ['poke', 'online', 'visible', 'authorized'];
+
 export interface WorkerRpc {
   /**
    * Handshake. With `account`, the page says that account is signed in here: the database is
@@ -136,8 +140,11 @@ export interface WorkerRpc {
   write(db: string, mutationId: string, writes: Write[]): Promise<void>;
   syncNow(db: string): Promise<SyncStatus>;
   status(db: string): Promise<SyncStatus>;
-  /** A page saw a reason to sync: a realtime poke, coming online, becoming visible. */
-  poke(db: string, reason: 'poke' | 'online' | 'visible'): Promise<void>;
+  /**
+   * A page saw a reason to sync: a realtime poke, coming online, becoming visible, or the
+   * server accepting the database's account again (`authorized`: its event stream opened).
+   */
+  poke(db: string, reason: PokeReason): Promise<void>;
   /** Extra request headers (e.g. Authorization), held in worker memory only. */
   setHeaders(db: string, headers: Record<string, string> | null): Promise<void>;
   /**

@@ -290,6 +290,34 @@ describe('demo server with a built app and a second instance', () => {
     expect((await logout({}, served.url)).status).toBe(200);
   });
 
+  it('a sign-out naming another account leaves the session it carries alone', async () => {
+    // Two tabs, two accounts: B signs out in its tab after A signed in in the other, so the
+    // browser's cookie is A's by then.
+    const a = await login('heidi', served.url);
+    const b = await login('ivo', served.url);
+    const cookie = `${SESSION_COOKIE}=${a.body.token as string}`;
+    const logout = (body: string) =>
+      fetch(`${served.url}/api/logout`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body,
+      });
+    const asB = await logout(JSON.stringify({ account: b.body.userId }));
+    expect(asB.status).toBe(200);
+    expect(await asB.json()).toEqual({ ok: true, ended: false });
+    expect(asB.headers.get('set-cookie')).toBeNull();
+    expect((await pull({ cookie }, served.url)).status).toBe(200);
+    for (const bad of ['[]', '{"account": 7}', '{"account": ""}', 'nope']) {
+      const refused = await logout(bad);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: expect.any(String) });
+    }
+    expect((await pull({ cookie }, served.url)).status).toBe(200);
+    const asA = await logout(JSON.stringify({ account: a.body.userId }));
+    expect(await asA.json()).toEqual({ ok: true, ended: true });
+    expect((await pull({ cookie }, served.url)).status).toBe(401);
+  });
+
   it('sign-out ends the event streams the session had open, within a heartbeat', async () => {
     const quick = await serveOnFreePort(
       await createDemoApp({ store, sessionSecret: SECRET, staticRoot: dist, heartbeatMs: 100 }),

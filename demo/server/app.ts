@@ -14,6 +14,7 @@ import {
   createSessionSigner,
   SESSION_TTL_SECONDS,
   type SessionClaims,
+  signOutAccount,
   userIdFor,
   userName,
 } from './session.ts';
@@ -86,11 +87,21 @@ export async function createDemoApp(options: DemoAppOptions): Promise<Hono> {
 
   // Ends the session everywhere: the token is refused from now on by every instance sharing
   // the database, whether it travels as the cookie or as a bearer token.
+  // A body `{ account }` names the account signing out: a browser whose cookie now belongs to
+  // another account (it signed in since, in another tab) keeps that account's session.
   app.post('/api/logout', async (c) => {
+    // Without a body (older pages), the sign-out ends whatever session the request carries.
+    const account =
+      c.req.header('content-type') === undefined
+        ? undefined
+        : signOutAccount(await readJsonBody(c, LOGIN_BODY_LIMIT));
     const claims = await session(c);
+    if (claims && account !== undefined && claims.userId !== account) {
+      return c.json({ ok: true, ended: false });
+    }
     if (claims) await revocations.revoke(claims.tokenId, claims.expiresAt);
     setCookie(c, SESSION_COOKIE, '', { ...cookieOptions, maxAge: 0 });
-    return c.json({ ok: true });
+    return c.json({ ok: true, ended: claims !== null });
   });
 
   app.route(

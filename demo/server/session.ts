@@ -129,3 +129,20 @@ export function userName(body: unknown): string {
   }
   return name;
 }
+
+/**
+ * The account a sign-out body `{ "account"?: string }` names, or undefined when it names none.
+ * @throws ServerError BAD_REQUEST (400) for a body that is no object or a bad `account`.
+ * @example signOutAccount({ account: 'u_3bc5…' }); // 'u_3bc5…'
+ */
+export function signOutAccount(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ServerError('BAD_REQUEST', 'the body must be a JSON object');
+  }
+  const account = (body as Record<string, unknown>).account;
+  if (account === undefined) return undefined;
+  if (typeof account !== 'string' || account.length < 1 || account.length > 200) {
+    throw new ServerError('BAD_REQUEST', 'account must be a string of 1 to 200 characters');
+  }
+  return account;
+}

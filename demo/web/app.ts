@@ -5,6 +5,7 @@ import { createBoardsPanel } from './boards-panel.ts';
 import type { BoardAccess } from './data.ts';
 import { h } from './dom.ts';
 import { friendlyError } from './messages.ts';
+import { removeDataButton } from './remove-data.ts';
 import { selectedBoard } from './session.ts';
 import { createSharePanel } from './share-panel.ts';
 import { createStatusView } from './status-view.ts';
@@ -180,7 +181,9 @@ export function renderApp(
     applyAccess();
   }
 
+  let pending = 0;
   data.status.subscribe((s) => {
+    pending = s.pending;
     const nextRoles = s.roles ?? {};
     if (JSON.stringify(nextRoles) !== JSON.stringify(roles)) {
       roles = nextRoles;
@@ -248,8 +251,12 @@ export function renderApp(
   const menu = h(
     'div',
     { class: 'menu', id: 'account-menu', hidden: true },
-    signOutButton('Sign out', false),
-    signOutButton('Sign out and remove data', true),
+    signOutButton('Sign out'),
+    removeDataButton(
+      () => pending,
+      () => user.onSignOut(true),
+      report,
+    ),
   );
   const accountButton = h(
     'button',
@@ -274,14 +281,15 @@ export function renderApp(
     accountButton.focus();
   });
   document.addEventListener('click', (e) => {
-    if (!menu.hidden && !account.contains(e.target as Node)) openMenu(false);
+    // The path, not the target: a menu step replaces the button that was clicked.
+    if (!menu.hidden && !e.composedPath().includes(account)) openMenu(false);
   });
 
-  function signOutButton(label: string, removeData: boolean) {
+  function signOutButton(label: string) {
     const button = h('button', { class: 'link', type: 'button' }, label);
     button.addEventListener('click', () => {
       button.disabled = true;
-      user.onSignOut(removeData).catch((error: unknown) => {
+      user.onSignOut(false).catch((error: unknown) => {
         button.disabled = false;
         report(error);
       });

@@ -1,6 +1,13 @@
 import { renderApp } from './app.ts';
 import { createDemoData } from './data.ts';
-import { endSession, leaveLocally, loadSession, type Session, signIn } from './session.ts';
+import {
+  endSession,
+  finishPendingSignOut,
+  leaveLocally,
+  loadSession,
+  type Session,
+  signIn,
+} from './session.ts';
 import { renderSignIn } from './signin.ts';
 
 const root = document.getElementById('app')!;
@@ -21,7 +28,7 @@ function start(session: Session, focusOnStart = false) {
       name: session.name,
       async onSignOut(removeData) {
         signingOut = true;
-        leaveLocally();
+        leaveLocally(session.userId);
         // The worker stops syncing this account first, so nothing starts under a dying session.
         let notice: string;
         if (removeData) {
@@ -42,6 +49,10 @@ function start(session: Session, focusOnStart = false) {
     { focusOnStart },
   );
 }
+
+// A sign-out made offline reaches the server as soon as it can, not at the next sign-in.
+void finishPendingSignOut();
+addEventListener('online', () => void finishPendingSignOut());
 
 const session = loadSession();
 if (session) start(session);

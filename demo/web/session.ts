@@ -15,32 +15,56 @@ export function loadSession(): Session | null {
   }
 }
 
+/** The account whose sign-out the server has not heard yet. */
 const LOGOUT_PENDING = 'swsync-demo:logout-pending';
 
 /**
- * Forgets the local session and marks the server session for ending, before the worker is
- * told: another tab reloading on the sign-out must find no session to resume.
+ * Forgets the local session and marks the server session of `userId` for ending, before the
+ * worker is told: another tab reloading on the sign-out must find no session to resume.
  */
-export function leaveLocally(): void {
+export function leaveLocally(userId: string): void {
   localStorage.removeItem(KEY);
-  localStorage.setItem(LOGOUT_PENDING, '1');
+  localStorage.setItem(LOGOUT_PENDING, userId);
 }
 
 /**
  * Ends the server session (the token stops working on every instance). Offline, the server
- * cannot be told yet: the next sign-in tells it first.
+ * cannot be told yet: {@link finishPendingSignOut} tells it as soon as it can.
  */
 export async function endSession(): Promise<void> {
-  await finishLogout();
+  await finishPendingSignOut();
 }
 
-/** Sends a sign-out the server has not heard yet; false when it still could not. */
-async function finishLogout(): Promise<boolean> {
-  if (localStorage.getItem(LOGOUT_PENDING) === null) return true;
+/**
+ * Sends a sign-out the server has not heard yet (made offline): called when a page opens and
+ * when the network returns, so a session signed out on a shared computer does not stay valid
+ * until somebody signs in again. It names its account: if the browser's cookie belongs to
+ * another account by now (signed in since, in another tab), that session is left alone.
+ * Resolves false when the server still could not be told.
+ */
+export function finishPendingSignOut(): Promise<boolean> {
+  // One request at a time: a sign-in waits for the one already sent, so no sign-out answer
+  // (which clears the cookie) can arrive after the sign-in's own.
+  inFlight ??= sendPendingSignOut().finally(() => {
+    inFlight = undefined;
+  });
+  return inFlight;
+}
+
+let inFlight: Promise<boolean> | undefined;
+
+async function sendPendingSignOut(): Promise<boolean> {
+  const account = localStorage.getItem(LOGOUT_PENDING);
+  if (account === null) return true;
   try {
-    const response = await fetch('/api/logout', { method: 'POST' });
+    const response = await fetch('/api/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account }),
+    });
     if (!response.ok) return false;
-    localStorage.removeItem(LOGOUT_PENDING);
+    // Another tab may have signed out another account meanwhile: that one stays pending.
+    if (localStorage.getItem(LOGOUT_PENDING) === account) localStorage.removeItem(LOGOUT_PENDING);
     return true;
   } catch {
     return false;
@@ -49,7 +73,7 @@ async function finishLogout(): Promise<boolean> {
 
 export async function signIn(name: string): Promise<Session> {
   // The old cookie is replaced below: revoke its session while it can still be named.
-  await finishLogout();
+  await finishPendingSignOut();
   const response = await fetch('/api/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -357,3 +357,125 @@ test('a session lost while signed in: the write waits, and signing in again send
   await expect(app.status()).toHaveText('Synced');
   expect(await worker!.evaluate(() => (globalThis as { testMark?: string }).testMark)).toBe(mark);
 });
+
+test('a lost session signed in again elsewhere in the browser resumes this tab’s pending write without a reload', async ({
+  context,
+  page,
+}) => {
+  const user = await newUser(server(), 'relogin');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Errands');
+  await expect.poll(() => serverData(user.token)).toMatchObject({ boards: ['Errands'] });
+  await context.clearCookies();
+  await app.addTodo('Post letter');
+  await expect(app.status()).toHaveText('Signed out · 1 pending', { timeout: 10_000 });
+
+  // The same account signs in from another page of the origin (not the app: no new client).
+  const other = await context.newPage();
+  await other.goto(`${server().url}/api/health`);
+  await other.evaluate(async (name) => {
+    await fetch('/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: name }),
+    });
+  }, user.name);
+  await other.close();
+  // The tab's event stream reconnects (its backoff, seconds after a recent loss) and, accepted
+  // for the account, resumes the database.
+  await expect
+    .poll(() => serverData(user.token), { timeout: 30_000 })
+    .toEqual({ boards: ['Errands'], todos: ['Post letter'], versions: [1] });
+  await expect(app.status()).toHaveText('Synced');
+});
+
+test('"Sign out" offline ends the server session as soon as the network returns, not at the next sign-in', async ({
+  context,
+  page,
+}) => {
+  const user = await newUser(server(), 'offline-end');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Trip');
+  await expect.poll(() => serverData(user.token)).toMatchObject({ boards: ['Trip'] });
+  const token = (await context.cookies(server().url)).find(
+    (c) => c.name === 'swsync_session',
+  )?.value;
+  const pullStatus = () =>
+    fetch(`${server().url}/api/sync/pull`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: '{}',
+    }).then((r) => r.status);
+  expect(await pullStatus()).toBe(200);
+
+  await context.setOffline(true);
+  await app.signOut('Sign out');
+  await expect(app.status()).toHaveText('Signed out.');
+  expect(await pullStatus()).toBe(200);
+  await context.setOffline(false);
+  await expect.poll(pullStatus, { timeout: 10_000 }).toBe(401);
+});
+
+test('"Sign out and remove data" with unsynced changes says what would be lost and asks again', async ({
+  context,
+  page,
+}) => {
+  const user = await newUser(server(), 'remove-pending');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Garden');
+  await expect.poll(() => serverData(user.token)).toMatchObject({ boards: ['Garden'] });
+  await context.setOffline(true);
+  await app.addTodo('Seeds');
+  await app.addTodo('Soil');
+  await expect(app.status()).toHaveText('Offline · 2 pending');
+
+  await page.getByRole('button', { name: `Account: ${user.name}` }).click();
+  await page.getByRole('button', { name: 'Sign out and remove data' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'not synced' })).toHaveText(
+    '2 changes have not synced yet. Removing this account’s data from this device deletes them for good.',
+  );
+  // The keyboard lands on the safe choice; taking it keeps everything.
+  await expect(page.getByRole('button', { name: 'Keep my data' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Sign out and remove data' })).toBeFocused();
+  expect(await app.hasDatabase(user.dbName)).toBe(true);
+  await expect(app.status()).toHaveText('Offline · 2 pending');
+
+  await page.getByRole('button', { name: 'Sign out and remove data' }).click();
+  await page.getByRole('button', { name: 'Remove anyway' }).click();
+  await expect(app.status()).toHaveText(
+    'Signed out. This account’s data was removed from this device.',
+  );
+  expect(await app.hasDatabase(user.dbName)).toBe(false);
+});
+
+test('signing out one account in its tab leaves the account signed in since in another tab alone', async ({
+  context,
+  page,
+}) => {
+  const a = await newUser(server(), 'tab-a');
+  const b = await newUser(server(), 'tab-b');
+  // Tab 1 ends on the sign-in page; tab 2 signs in as B.
+  const tab1 = new DemoApp(page);
+  await tab1.signIn(server().url, a.name);
+  await tab1.signOut('Sign out');
+  const tab2 = new DemoApp(await context.newPage());
+  await tab2.signIn(server().url, b.name);
+  await tab2.addBoard('B board');
+  await expect.poll(() => serverData(b.token)).toMatchObject({ boards: ['B board'] });
+  // A signs in in tab 1: the browser's cookie is A's from now on; tab 2 still shows B's app.
+  await tab1.signInHere(a.name);
+  await tab1.addBoard('A board');
+  await expect.poll(() => serverData(a.token)).toMatchObject({ boards: ['A board'] });
+
+  await tab2.signOut('Sign out');
+  await expect(tab2.status()).toHaveText('Signed out.');
+  // A is still signed in: its cookie stays, and its tab syncs on.
+  expect((await context.cookies(server().url)).some((c) => c.name === 'swsync_session')).toBe(true);
+  await tab1.addTodo('A todo');
+  await expect.poll(() => serverData(a.token)).toMatchObject({ todos: ['A todo'] });
+  await expect(tab1.status()).toHaveText('Synced');
+});

@@ -7,16 +7,15 @@ test.beforeEach(async ({ context }) => {
   await installTodoOf(context);
 });
 
+/** Pokes the worker got from a stream: a (re)connect's (`authorized`) and each poke event's. */
 const pokes = (page: Page) =>
   page
     .context()
     .serviceWorkers()[0]
-    ?.evaluate(
-      () =>
-        (self as unknown as { stats: { calls: Record<string, number> } }).stats.calls[
-          'poke:poke'
-        ] ?? 0,
-    );
+    ?.evaluate(() => {
+      const { calls } = (self as unknown as { stats: { calls: Record<string, number> } }).stats;
+      return (calls['poke:poke'] ?? 0) + (calls['poke:authorized'] ?? 0);
+    });
 
 test('a write in one tab updates a live query in the other', async ({ context, page }) => {
   const options = { endpoint: '/api/sync', dbName: 'tabs', realtime: false };

@@ -191,6 +191,10 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
           endpoint: options.endpoint,
           ...(account === undefined ? {} : { account }),
           poke: (r) => call('poke', r),
+          watchAccess: (recheck) =>
+            status.source.subscribe((s) => {
+              if (s.paused === 'unauthorized' || s.paused === 'account-mismatch') recheck();
+            }),
         });
 
   const stopRetryWake = wakeForRetries(status.source, () => call('poke', 'poke'));

@@ -1,4 +1,6 @@
-export type PokeReason = 'poke' | 'online' | 'visible';
+import type { PokeReason } from 'swsync/schema';
+
+export type { PokeReason };
 
 export interface RealtimeOptions {
   dbName: string;
@@ -12,6 +14,15 @@ export interface RealtimeOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Told when this tab takes or gives up the realtime role (for status and tests). */
   onLeader?: (leader: boolean) => void;
+  /**
+   * Called once with `recheck`, which the caller invokes when the server refused the
+   * database's credentials (the engine paused `unauthorized` or `account-mismatch`): the tab
+   * holding the stream then opens it again, with the reconnect backoff, so credentials valid
+   * again (a sign-in in another tab, a refreshed cookie) are noticed by the stream's `open`
+   * and the engine resumes. An open stream was accepted with the credentials of its start, so
+   * it alone says nothing about the credentials now. Returns a function that stops watching.
+   */
+  watchAccess?: (recheck: () => void) => () => void;
 }
 
 /** How long a stream must stay open before its end no longer counts as a failure. */
@@ -46,10 +57,12 @@ export function startRealtime(options: RealtimeOptions): () => void {
     locks
       .request(realtimeLockName(options.dbName), { signal: abort.signal }, () => {
         options.onLeader?.(true);
-        const stopStream = holdStream(options, poke);
+        const stream = holdStream(options, poke);
+        const stopWatching = options.watchAccess?.(stream.recheck);
         return new Promise<void>((resolve) => {
           release = () => {
-            stopStream();
+            stopWatching?.();
+            stream.stop();
             options.onLeader?.(false);
             resolve();
           };
@@ -67,7 +80,10 @@ export function startRealtime(options: RealtimeOptions): () => void {
 }
 
 /** Keeps one EventSource open, reconnecting with exponential backoff and full jitter. */
-function holdStream(options: RealtimeOptions, poke: (reason: PokeReason) => void): () => void {
+function holdStream(
+  options: RealtimeOptions,
+  poke: (reason: PokeReason) => void,
+): { stop(): void; recheck(): void } {
   const { baseMs, maxMs } = options.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
   const base = `${options.endpoint.replace(/\/$/, '')}/events`;
   const url =
@@ -84,30 +100,41 @@ function holdStream(options: RealtimeOptions, poke: (reason: PokeReason) => void
     source = new EventSource(url, { withCredentials: true });
     source.addEventListener('open', () => {
       openedAt = Date.now();
-      poke('poke');
+      // The server accepted the credentials (for the account, if the database has one): a
+      // database paused for want of them (a lost session signed in again, here or in another
+      // tab) resumes now; otherwise it is a poke like any other.
+      poke('authorized');
     });
     source.addEventListener('poke', () => {
       failures = 0;
       poke('poke');
     });
-    source.addEventListener('error', () => {
-      // EventSource's own retry is fixed-interval and gives up on HTTP errors: own it instead.
-      source?.close();
-      source = undefined;
-      if (stopped) return;
-      // Only a stream that lived (or carried a poke) earns a fresh start: one accepted and cut
-      // at once (a buffering proxy, a draining instance) must back off like any failure.
-      if (openedAt > 0 && Date.now() - openedAt >= STABLE_STREAM_MS) failures = 0;
-      openedAt = 0;
-      const cap = Math.min(maxMs, baseMs * 2 ** failures);
-      failures++;
-      timer = setTimeout(connect, Math.random() * cap);
-    });
+    // EventSource's own retry is fixed-interval and gives up on HTTP errors: own it instead.
+    source.addEventListener('error', () => reconnectLater(true));
+  };
+  const reconnectLater = (countsAsFailure: boolean) => {
+    source?.close();
+    source = undefined;
+    if (stopped || timer !== undefined) return;
+    // Only a stream that lived (or carried a poke) earns a fresh start: one accepted and cut
+    // at once (a buffering proxy, a draining instance) must back off like any failure.
+    if (countsAsFailure && openedAt > 0 && Date.now() - openedAt >= STABLE_STREAM_MS) failures = 0;
+    openedAt = 0;
+    const cap = Math.min(maxMs, baseMs * 2 ** failures);
+    failures++;
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect();
+    }, Math.random() * cap);
   };
   connect();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-    source?.close();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      source?.close();
+    },
+    // Backs off like a failure: credentials refused again right after a reopen cannot loop.
+    recheck: () => reconnectLater(false),
   };
 }

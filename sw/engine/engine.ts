@@ -33,9 +33,11 @@ import type { RetryState, SyncReason, WriteOptions } from './types.ts';
 
 /**
  * Reasons that lift an `unauthorized` or `account-mismatch` pause: an explicit ask, new
- * credentials, or the account signing in (`resume`). Only `resume` lifts `signed-out`.
+ * credentials, the server accepting the account's credentials again (`authorized`: a page's
+ * event stream for it opened), or the account signing in (`resume`). Only `resume` lifts
+ * `signed-out`.
  */
-const LIFTS_PAUSE = new Set<SyncReason>(['manual', 'page', 'headers', 'resume']);
+const LIFTS_PAUSE = new Set<SyncReason>(['manual', 'page', 'headers', 'authorized', 'resume']);
 /** Pauses that mean "this database's account is not signed in here". */
 const SIGNED_OUT_PAUSES = new Set<SyncPause>(['unauthorized', 'account-mismatch', 'signed-out']);
 

@@ -33,8 +33,9 @@ export interface RetryState {
 /**
  * What triggered a sync. While a retry is scheduled only `'manual'` and `'page'` (the user's
  * `syncNow`), `'retry'` (the scheduled retry) and a network change the engine saw go ahead;
- * every other reason waits for it. `'manual'`, `'page'`, `'headers'` and `'resume'` (the
- * account signed in) also lift an `unauthorized` or `account-mismatch` pause.
+ * every other reason waits for it. `'manual'`, `'page'`, `'headers'`, `'authorized'` (the
+ * server accepted the account's credentials again) and `'resume'` (the account signed in) also
+ * lift an `unauthorized` or `account-mismatch` pause.
  */
 export type SyncReason =
   | 'resume'
@@ -46,6 +47,7 @@ export type SyncReason =
   | 'background-sync'
   | 'write'
   | 'poke'
+  | 'authorized'
   | 'visible'
   | 'open'
   | 'startup'

@@ -1,4 +1,5 @@
-import { checkAccount, PAGE_PROTOCOL_VERSION, type WorkerRpc } from 'swsync/schema';
+import { checkAccount, PAGE_PROTOCOL_VERSION, POKE_REASONS, type WorkerRpc } from 'swsync/schema';
+import type { SyncReason } from '../engine/types.ts';
 import { timerDelay } from '../sync/backoff.ts';
 import type { BackgroundWork } from './background-work.ts';
 import type { EngineRegistry } from './engines.ts';
@@ -63,8 +64,10 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
     },
     async poke(db, reason) {
       const engine = await registry.opened(db);
-      if (reason === 'online') engine.setOnline(true);
-      void work.run(() => engine.sync(reason));
+      // Only a page's reasons: a page cannot ask for what only a sign-in may do ('resume').
+      const known: SyncReason = POKE_REASONS.includes(reason) ? reason : 'poke';
+      if (known === 'online') engine.setOnline(true);
+      void work.run(() => engine.sync(known));
     },
     async setHeaders(db, headers) {
       (await registry.opened(db)).setHeaders(headers ?? undefined);

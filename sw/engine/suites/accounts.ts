@@ -229,6 +229,45 @@ export function accountsSuite(f: SyncFixture): void {
       expect(await serverBoards(alice)).toEqual(['b-a3']);
     });
 
+    it('3b. a lost session signed in again without a new client: the event stream opening resumes it', async () => {
+      const b = browser();
+      const alice = randomUUID();
+      const aliceDb = `app-${alice}`;
+      b.jar.user = alice;
+      await b.open(aliceDb, alice);
+      b.jar.user = null;
+      await b.write(aliceDb, [{ op: 'create', model: 'Board', record: board('b-a3b', alice) }]);
+      await expect.poll(async () => (await b.status(aliceDb)).paused).toBe('unauthorized');
+      // Still unauthorized: a plain poke does not lift the pause (no request storm of 401s).
+      const before = b.requests.length;
+      await b.rpc.poke(aliceDb, 'poke');
+      await b.host.syncAll('timer');
+      expect(b.requests.length).toBe(before);
+
+      // Signed in again (another tab, or the app's own form); the page's stream opens for it.
+      b.jar.user = alice;
+      await b.rpc.poke(aliceDb, 'authorized');
+      await expect.poll(async () => (await b.status(aliceDb)).pending).toBe(0);
+      expect(await serverBoards(alice)).toEqual(['b-a3b']);
+    });
+
+    it('a page cannot poke a signed-out database back to life: only its sign-in can', async () => {
+      const b = browser();
+      const alice = randomUUID();
+      const aliceDb = `app-${alice}`;
+      b.jar.user = alice;
+      await b.open(aliceDb, alice);
+      await b.rpc.signOut(aliceDb);
+      await b.write(aliceDb, [{ op: 'create', model: 'Board', record: board('b-so2', alice) }]);
+      const before = b.requests.length;
+      for (const reason of ['authorized', 'resume', 'online', 'visible'] as const) {
+        await b.rpc.poke(aliceDb, reason as 'authorized');
+      }
+      await b.rpc.syncNow(aliceDb);
+      expect(b.requests.length).toBe(before);
+      expect((await b.status(aliceDb)).paused).toBe('signed-out');
+    });
+
     it('4. a foreign cursor is a 400 and that database alone starts over, keeping its pending writes', async () => {
       const b = browser();
       const alice = randomUUID();
