@@ -90,7 +90,12 @@ export function renderApp(
     toasts.show(friendlyError(error, subject), { kind: 'error' });
   data.onRejected((message) => toasts.show(message, { kind: 'error' }));
 
-  const status = createStatusView(data.status, () => void data.syncNow().catch(report));
+  const status = createStatusView(
+    data.status,
+    () => void data.syncNow().catch(report),
+    // As "Sign out": pending writes stay and go out once the same account signs in.
+    () => void user.onSignOut(false).catch(report),
+  );
   let sync: SyncPhase = 'unknown';
 
   let boards: Board[] | null = null;
@@ -311,6 +316,7 @@ export function renderApp(
       h('div', { class: 'spacer' }),
       status.line,
       status.retryNow,
+      status.signInAgain,
       account,
     ),
     // A labelled section is a landmark: the offline banner and the first-sync text are in one.

@@ -15,7 +15,14 @@ export const PENDING_SHOWN_AFTER_MS = 1_500;
 export function createStatusView(
   status: Live<SyncStatus>,
   onRetryNow: () => void,
-): { line: HTMLElement; retryNow: HTMLElement; banner: HTMLElement; progress: HTMLElement } {
+  onSignInAgain: () => void,
+): {
+  line: HTMLElement;
+  retryNow: HTMLElement;
+  signInAgain: HTMLElement;
+  banner: HTMLElement;
+  progress: HTMLElement;
+} {
   const line = h('div', { class: 'pill', role: 'status', 'aria-live': 'polite' }, 'Connecting…');
   const banner = h(
     'div',
@@ -34,6 +41,12 @@ export function createStatusView(
     'button',
     { class: 'link', type: 'button', hidden: true, on: { click: onRetryNow } },
     'Retry now',
+  );
+  // The session ended under the app (expired, cleared): the way back, pending writes kept.
+  const signInAgain = h(
+    'button',
+    { class: 'link', type: 'button', hidden: true, on: { click: onSignInAgain } },
+    'Sign in again',
   );
 
   let latest: SyncStatus | null = null;
@@ -56,6 +69,7 @@ export function createStatusView(
     const s = latest;
     if (!s) return;
     retryNow.hidden = !s.online || s.retry === null || s.paused !== null;
+    signInAgain.hidden = s.paused !== 'unauthorized' && s.paused !== 'account-mismatch';
     if (!isTransient(s)) {
       clearTimeout(held);
       held = undefined;
@@ -93,5 +107,5 @@ export function createStatusView(
       progressBar.style.width = `${share}%`;
     }
   });
-  return { line, retryNow, banner, progress };
+  return { line, retryNow, signInAgain, banner, progress };
 }
