@@ -1,5 +1,6 @@
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
 import type { Hono } from 'hono';
+import type { demoSchema } from '../demo/schema.ts';
 import { fixturePageFiles } from '../e2e/page-sdk/fixtures/page-files.ts';
 import { type FixtureServer, startFixtureServer } from '../e2e/support/fixture-server.ts';
 import { chromiumLaunch } from '../playwright.config.ts';
@@ -65,4 +66,39 @@ export async function startBenchBrowser(
       await server.close();
     },
   };
+}
+
+/**
+ * Puts a page SDK client of the engine worker (`/engine-sw.js`) on the page's
+ * `window.client` and resolves once its first sync is done.
+ *
+ * @example
+ * await openBenchClient(page, { dbName: 'bench', realtime: false });
+ */
+export function openBenchClient(
+  page: Page,
+  options: { dbName: string; realtime: boolean },
+): Promise<void> {
+  return page.evaluate(async ({ dbName, realtime }) => {
+    const w = window as unknown as {
+      sdk: typeof import('swsync/page');
+      demoSchema: typeof demoSchema;
+      client: import('swsync/page').SyncClient<typeof demoSchema>;
+    };
+    w.client = w.sdk.createClient({
+      schema: w.demoSchema,
+      endpoint: '/api/sync',
+      dbName,
+      worker: '/engine-sw.js',
+      realtime,
+    });
+    await new Promise<void>((resolve) => {
+      const stop = w.client.status.subscribe((s) => {
+        if (s.initialSync?.done) {
+          resolve();
+          queueMicrotask(() => stop());
+        }
+      });
+    });
+  }, options);
 }

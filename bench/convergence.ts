@@ -1,8 +1,7 @@
-import type { Page } from '@playwright/test';
 import { Hono } from 'hono';
 import { type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
-import { startBenchBrowser } from './browser.ts';
+import { openBenchClient, startBenchBrowser } from './browser.ts';
 import { seedBoard } from './push.ts';
 
 export interface ConvergenceResult {
@@ -32,8 +31,8 @@ export async function benchConvergence(
   try {
     const writer = await bench.openContext();
     const reader = await bench.openContext();
-    await openClient(writer.page);
-    await openClient(reader.page);
+    await openBenchClient(writer.page, { dbName: 'convergence', realtime: true });
+    await openBenchClient(reader.page, { dbName: 'convergence', realtime: true });
     await reader.page.evaluate((boardId) => {
       const w = window as unknown as {
         client: import('swsync/page').SyncClient<typeof demoSchema>;
@@ -84,29 +83,4 @@ export async function benchConvergence(
   } finally {
     await bench.close();
   }
-}
-
-/** In the page: the client of the engine worker with realtime on, once it synced. */
-function openClient(page: Page): Promise<void> {
-  return page.evaluate(async () => {
-    const w = window as unknown as {
-      sdk: typeof import('swsync/page');
-      demoSchema: typeof demoSchema;
-      client: import('swsync/page').SyncClient<typeof demoSchema>;
-    };
-    w.client = w.sdk.createClient({
-      schema: w.demoSchema,
-      endpoint: '/api/sync',
-      dbName: 'convergence',
-      worker: '/engine-sw.js',
-    });
-    await new Promise<void>((resolve) => {
-      const stop = w.client.status.subscribe((s) => {
-        if (s.initialSync?.done) {
-          resolve();
-          queueMicrotask(() => stop());
-        }
-      });
-    });
-  });
 }

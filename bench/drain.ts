@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { OutboxEvent } from 'swsync/schema';
 import { type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
-import { startBenchBrowser } from './browser.ts';
+import { openBenchClient, startBenchBrowser } from './browser.ts';
 import { median } from './median.ts';
 import { seedBoard } from './push.ts';
 
@@ -39,21 +39,7 @@ export async function benchDrain(
   const trial = bench.inFreshContext;
   const ours = () =>
     trial(async (context, page) => {
-      await page.evaluate(async () => {
-        const w = window as unknown as {
-          sdk: typeof import('swsync/page');
-          demoSchema: typeof demoSchema;
-          client: import('swsync/page').SyncClient<typeof demoSchema>;
-        };
-        w.client = w.sdk.createClient({
-          schema: w.demoSchema,
-          endpoint: '/api/sync',
-          dbName: 'drain',
-          worker: '/engine-sw.js',
-          realtime: false,
-        });
-        await w.client.syncNow();
-      });
+      await openBenchClient(page, { dbName: 'drain', realtime: false });
       await context.setOffline(true);
       await page.evaluate(
         async ({ boardId, count }) => {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { applyPush, type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
-import { startBenchBrowser } from './browser.ts';
+import { openBenchClient, startBenchBrowser } from './browser.ts';
 import { median } from './median.ts';
 import { seedBoard, todoEvents } from './push.ts';
 
@@ -54,7 +54,7 @@ export async function benchLatency(
   try {
     for (let t = 0; t < trials; t++) {
       const trial = await bench.inFreshContext(async (context, page) => {
-        await page.evaluate(openSyncedClient);
+        await openBenchClient(page, { dbName: 'latency', realtime: false });
         await context.setOffline(true);
         return page.evaluate(measure, { boardId, samples, listed: LISTED });
       });
@@ -73,30 +73,6 @@ export async function benchLatency(
     get: pair(all.get),
     list: pair(all.list),
   };
-}
-
-/** In the page: the client of the engine worker, once its first sync is done. */
-async function openSyncedClient(): Promise<void> {
-  const w = window as unknown as {
-    sdk: typeof import('swsync/page');
-    demoSchema: typeof demoSchema;
-    client: import('swsync/page').SyncClient<typeof demoSchema>;
-  };
-  w.client = w.sdk.createClient({
-    schema: w.demoSchema,
-    endpoint: '/api/sync',
-    dbName: 'latency',
-    worker: '/engine-sw.js',
-    realtime: false,
-  });
-  await new Promise<void>((resolve) => {
-    const stop = w.client.status.subscribe((s) => {
-      if (s.initialSync?.done) {
-        resolve();
-        queueMicrotask(() => stop());
-      }
-    });
-  });
 }
 
 /** In the page: interleaved samples, [ours, baseline] in ms. Reads first: writes grow the list. */
