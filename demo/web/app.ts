@@ -7,6 +7,7 @@ import { h } from './dom.ts';
 import { friendlyError } from './messages.ts';
 import { selectedBoard } from './session.ts';
 import { createSharePanel } from './share-panel.ts';
+import { MAIN_ID } from './skip-link.ts';
 import { createStatusView } from './status-view.ts';
 import { createToasts } from './toasts.ts';
 import { createUndoableDeletes, type Restore } from './undo.ts';
@@ -307,7 +308,7 @@ export function renderApp(
     ),
     // A labelled section is a landmark: the offline banner and the first-sync text are in one.
     h('section', { class: 'notes', 'aria-label': 'Sync' }, status.progress, status.banner),
-    h('main', { class: 'layout' }, panel.element, boardView.element),
+    h('main', { class: 'layout', id: MAIN_ID }, panel.element, boardView.element),
     // Last, as it shows at the bottom of the window; Ctrl+Z reaches "Undo" from anywhere.
     toasts.element,
   );

@@ -2,8 +2,10 @@ import { renderApp } from './app.ts';
 import { createDemoData } from './data.ts';
 import { endSession, leaveLocally, loadSession, type Session, signIn } from './session.ts';
 import { renderSignIn } from './signin.ts';
+import { installSkipLink } from './skip-link.ts';
 
 const root = document.getElementById('app')!;
+installSkipLink();
 /** What the sign-in page says after a sign-out (it survives the reload that resets the app). */
 const NOTICE = 'swsync-demo:notice';
 
