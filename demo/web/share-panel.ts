@@ -77,8 +77,15 @@ export function createSharePanel(deps: {
     h('h2', { class: 'members-title' }, 'Members'),
     members,
   );
-  panel.addEventListener('keydown', (e) => {
-    if (e.key !== 'Escape') return;
+  // Escape closes the panel from wherever the person is in it: one of its fields, its button,
+  // or nowhere (a click on the panel's text leaves the focus on the body). A listener on the
+  // panel alone missed the last two and left the button saying "expanded". An Escape another
+  // control used (an inline edit cancels with it) is not this panel's.
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || panel.hidden || e.defaultPrevented) return;
+    const at = document.activeElement;
+    const ours = !at || at === document.body || at === button || panel.contains(at);
+    if (!ours) return;
     open(false);
     button.focus();
   });
