@@ -1,8 +1,9 @@
 import type { SpaceRole } from 'swsync/schema';
+import { textProblem } from '../text-limits.ts';
 import type { Board, DemoData } from './app.ts';
 import type { BoardAccess } from './data.ts';
 import { h } from './dom.ts';
-import { FriendlyError } from './messages.ts';
+import { FriendlyError, LIMITS } from './messages.ts';
 
 const ROLE_WORDS: Record<SpaceRole, string> = {
   owner: 'Owner',
@@ -43,7 +44,6 @@ export function createSharePanel(deps: {
     id: 'share-with',
     autocomplete: 'off',
     placeholder: 'User name',
-    maxlength: 64,
   });
   const roleSelect = h(
     'select',
@@ -112,6 +112,12 @@ export function createSharePanel(deps: {
     if (!current || busy) return;
     if (!name) {
       say('Enter the name of the person to share this board with.');
+      nameInput.focus();
+      return;
+    }
+    // Checked here, not by `maxlength`: that counts UTF-16 code units and cuts an emoji in two.
+    if (textProblem(name, LIMITS.userName)) {
+      say(`No one has that name: a name has at most ${LIMITS.userName} characters.`);
       nameInput.focus();
       return;
     }
