@@ -88,3 +88,27 @@ test('Escape closes the share panel: the button says it is collapsed and has the
   await expect(shareButton).toBeFocused();
   expect(await seriousViolations(page), 'axe after the panel closed').toEqual([]);
 });
+
+test('with nothing focused, PageDown, Space, End and Home scroll the page', async ({ page }) => {
+  const user = await newUser(server(), 'scroll-keys');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Long');
+  for (let i = 0; i < 30; i++) await app.addTodo(`Item ${i}`);
+  await page.reload();
+  await app.todo('Item 29').waitFor({ state: 'attached' });
+  expect(await focused(page)).toBe('body');
+  await expect(app.todo('Item 29')).not.toBeInViewport();
+
+  await page.keyboard.press('End');
+  await expect(app.todo('Item 29')).toBeInViewport();
+  await page.keyboard.press('Home');
+  await expect(app.todo('Item 0')).toBeInViewport();
+  await expect(app.todo('Item 29')).not.toBeInViewport();
+  await page.keyboard.press('PageDown');
+  await expect(app.todo('Item 0')).not.toBeInViewport();
+  await page.keyboard.press('Shift+Space');
+  await expect(app.todo('Item 0')).toBeInViewport();
+  await page.keyboard.press('Space');
+  await expect(app.todo('Item 0')).not.toBeInViewport();
+});
