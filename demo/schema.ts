@@ -1,5 +1,6 @@
 import { defineSchema, model } from 'swsync/schema';
 import * as z from 'zod';
+import { limitedText, TEXT_LIMITS } from './text-limits.ts';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 
@@ -8,7 +9,8 @@ export const demoSchema = defineSchema({
   Board: model({
     fields: z.object({
       id: z.string().min(1).max(64),
-      name: z.string().min(1).max(200),
+      // Characters as a person sees them, as the page counts them (text-limits.ts).
+      name: limitedText(TEXT_LIMITS.boardName),
       userId: z.string(),
       createdAt: isoDateTime,
     }),
@@ -20,7 +22,7 @@ export const demoSchema = defineSchema({
     fields: z.object({
       id: z.string().min(1).max(64),
       boardId: z.string(),
-      title: z.string().min(1).max(500),
+      title: limitedText(TEXT_LIMITS.todoTitle),
       done: z.boolean(),
       createdAt: isoDateTime,
       updatedAt: isoDateTime,

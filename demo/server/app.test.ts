@@ -79,6 +79,54 @@ describe('demo server', () => {
     expect((await login('y'.repeat(64))).response.status).toBe(200);
   });
 
+  it('counts a name in characters a person sees, as the sign-in page does', async () => {
+    // 64 thumbs with a skin tone are 256 UTF-16 code units.
+    expect((await login('👍🏽'.repeat(64))).response.status).toBe(200);
+    expect((await login('👍🏽'.repeat(65))).response.status).toBe(400);
+    expect((await login(`e${'\u0301'.repeat(2000)}`)).response.status).toBe(400);
+  });
+
+  it('takes a title and a board name of the most characters the page accepts, emoji and accents too', async () => {
+    const { body } = await login('frank');
+    const userId = body.userId as string;
+    const push = async (events: unknown[]) => {
+      const response = await fetch(`${served.url}/api/sync/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${body.token}` },
+        body: JSON.stringify({ events }),
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { error: { type: string } | null }[]).map(
+        (r) => r.error?.type ?? 'ok',
+      );
+    };
+    const board = (id: string, name: string) => ({
+      id: `ev-${id}`,
+      entityType: 'Board',
+      operation: 'create',
+      payload: { id, name, userId, createdAt: now },
+      createdAt: now,
+    });
+    const todo = (id: string, title: string) => ({
+      id: `ev-${id}`,
+      entityType: 'Todo',
+      operation: 'create',
+      payload: { id, boardId: 'frank-b', title, done: false, createdAt: now, updatedAt: now },
+      createdAt: now,
+    });
+    // A family emoji is 11 code units; "é" as e + U+0301 is 2.
+    const family = '👨‍👩‍👧‍👦';
+    expect(
+      await push([
+        board('frank-b', family.repeat(200)),
+        todo('frank-1', family.repeat(500)),
+        todo('frank-2', 'e\u0301'.repeat(500)),
+        board('frank-b2', family.repeat(201)),
+        todo('frank-3', 'e\u0301'.repeat(501)),
+      ]),
+    ).toEqual(['ok', 'ok', 'ok', 'RECORD_VALIDATION_FAILURE', 'RECORD_VALIDATION_FAILURE']);
+  });
+
   it('authorizes sync routes by cookie or bearer token, and nothing else', async () => {
     const { body } = await login('carol');
     const token = body.token as string;

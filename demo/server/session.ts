@@ -6,6 +6,7 @@
  * "v1.<payload>")>`. `jti` names the session, so signing out can revoke it (revocations.ts).
  */
 import { ServerError } from 'swsync/server';
+import { TEXT_LIMITS, textProblem } from '../text-limits.ts';
 
 /** How long a session token stays valid. */
 export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
@@ -124,8 +125,13 @@ export function userName(body: unknown): string {
       ? (body as Record<string, unknown>).user
       : undefined;
   const name = typeof user === 'string' ? user.trim() : '';
-  if (name.length < 1 || name.length > 64) {
-    throw new ServerError('BAD_REQUEST', 'user must be a name of 1 to 64 characters');
+  // Counted as the sign-in page counts them (characters a person sees), so a name it lets
+  // through is never refused here.
+  if (name.length < 1 || textProblem(name, TEXT_LIMITS.userName)) {
+    throw new ServerError(
+      'BAD_REQUEST',
+      `user must be a name of 1 to ${TEXT_LIMITS.userName} characters`,
+    );
   }
   return name;
 }

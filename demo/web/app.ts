@@ -5,9 +5,11 @@ import { createBoardsPanel } from './boards-panel.ts';
 import type { BoardAccess } from './data.ts';
 import { h } from './dom.ts';
 import { friendlyError } from './messages.ts';
+import { scrollWithKeys } from './page-scroll.ts';
 import { removeDataButton } from './remove-data.ts';
 import { selectedBoard } from './session.ts';
 import { createSharePanel } from './share-panel.ts';
+import { MAIN_ID } from './skip-link.ts';
 import { createStatusView } from './status-view.ts';
 import { createToasts } from './toasts.ts';
 import { createUndoableDeletes, type Restore } from './undo.ts';
@@ -302,7 +304,11 @@ export function renderApp(
     return button;
   }
 
-  root.replaceChildren(
+  // The page scrolls in `.scroller`, above the toasts' tray: a toast takes room at the bottom
+  // of the window instead of lying over the rows there, wherever the list is scrolled to.
+  const scroller = h(
+    'div',
+    { class: 'scroller' },
     h(
       'header',
       { class: 'topbar' },
@@ -321,9 +327,17 @@ export function renderApp(
     ),
     // A labelled section is a landmark: the offline banner and the first-sync text are in one.
     h('section', { class: 'notes', 'aria-label': 'Sync' }, status.progress, status.banner),
-    h('main', { class: 'layout' }, panel.element, boardView.element),
-    // Last, as it shows at the bottom of the window; Ctrl+Z reaches "Undo" from anywhere.
-    toasts.element,
+    h('main', { class: 'layout', id: MAIN_ID }, panel.element, boardView.element),
+  );
+  scrollWithKeys(scroller);
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'frame' },
+      scroller,
+      // Last, as it shows at the bottom of the window; Ctrl+Z reaches "Undo" from anywhere.
+      toasts.element,
+    ),
   );
   renderBoards();
 }

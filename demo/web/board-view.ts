@@ -44,6 +44,10 @@ export function createBoardView(deps: {
   let role: SpaceRole = 'owner';
   /** Todos added here that the list's query has not returned yet: shown at once. */
   const added = new Map<string, Todo>();
+  /** The todo just added here, until its row was scrolled into view and announced. */
+  let justAdded: Todo | null = null;
+  /** Toggles the list's query has not returned yet: the count says them at once. */
+  const toggled = new Map<string, boolean>();
   /** The row (and its control) the focus goes to once an undone delete is back. */
   let refocus: { id: string; like: 'checkbox' | 'rename' | 'delete' } | null = null;
 
@@ -79,12 +83,20 @@ export function createBoardView(deps: {
     addButton,
     hint.element,
   );
+  // Says what was added, for those who do not see the row appear (a polite live region of its
+  // own: the page's one `status` is the sync status).
+  const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite' });
   const list = createTodoList({
-    setDone: (todo, done) =>
-      data.setDone(todo, done).catch((e: unknown) => {
+    setDone: (todo, done) => {
+      toggled.set(todo.id, done);
+      render();
+      return data.setDone(todo, done).catch((e: unknown) => {
+        if (toggled.get(todo.id) === done) toggled.delete(todo.id);
+        render();
         report(e);
         throw e;
-      }),
+      });
+    },
     rename: (todo, next) => data.rename(todo, next),
     remove: removeTodo,
     intent: createDeleteIntent(),
@@ -97,23 +109,41 @@ export function createBoardView(deps: {
     form,
     list.element,
     empty,
+    announcer,
   );
+  // The form stays at the top of the view while the list scrolls under it (styles.css), so the
+  // person sees the row they added at the end of a long list and the field they type in at once;
+  // the page's scroll padding keeps rows scrolled into view clear of it.
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty('--sticky-form-height', `${form.offsetHeight}px`);
+  }).observe(form);
 
   function render() {
     const shown = (todos ?? []).filter((t) => !deps.hidden.has(t.id));
     for (const todo of todos ?? []) added.delete(todo.id);
     for (const todo of added.values()) if (!deps.hidden.has(todo.id)) shown.push(todo);
     list.render(shown);
+    // New todos go at the end, which in a long list is far out of view: the row is scrolled to
+    // and said, once the stored todos are here (before, the end is not known).
+    if (justAdded && todos !== null) {
+      list.reveal(justAdded.id);
+      const n = number.format(shown.length);
+      announcer.textContent = `Added ‘${justAdded.title}’ at the end of the list (${n} todos).`;
+      justAdded = null;
+    }
     // A restored todo comes back with the live query's next answer: it gets the focus then.
     const back = refocus && list.row(refocus.id);
     if (refocus && back) {
       back.focus(refocus.like);
       refocus = null;
     }
-    const open = shown.filter((t) => !t.done).length;
-    count.textContent = shown.length
-      ? `${number.format(open)} open · ${number.format(shown.length - open)} done`
-      : '';
+    for (const todo of todos ?? []) if (toggled.get(todo.id) === todo.done) toggled.delete(todo.id);
+    const open = shown.filter((t) => !(toggled.get(t.id) ?? t.done)).length;
+    // No count until the stored todos are here: a todo added meanwhile is not all there is.
+    count.textContent =
+      todos !== null && shown.length
+        ? `${number.format(open)} open · ${number.format(shown.length - open)} done`
+        : '';
     empty.hidden = shown.length > 0;
     empty.textContent =
       todos === null || sync === 'unknown'
@@ -133,9 +163,11 @@ export function createBoardView(deps: {
     hint.refresh();
     const todo = data.newTodo(board.id, text);
     added.set(todo.id, todo);
+    justAdded = todo;
     render();
     data.addTodo(todo).catch((error: unknown) => {
       added.delete(todo.id);
+      if (justAdded === todo) justAdded = null;
       render();
       if (!todoInput.value) todoInput.value = text;
       hint.refresh();
@@ -236,6 +268,9 @@ export function createBoardView(deps: {
         stop = null;
         todos = null;
         added.clear();
+        toggled.clear();
+        justAdded = null;
+        announcer.textContent = '';
         list.render([]);
         if (next) {
           stop = data.todos(next.id).subscribe((value) => {

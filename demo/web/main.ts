@@ -9,8 +9,10 @@ import {
   signIn,
 } from './session.ts';
 import { renderSignIn } from './signin.ts';
+import { installSkipLink } from './skip-link.ts';
 
 const root = document.getElementById('app')!;
+installSkipLink();
 /** What the sign-in page says after a sign-out (it survives the reload that resets the app). */
 const NOTICE = 'swsync-demo:notice';
 

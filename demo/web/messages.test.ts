@@ -154,4 +154,9 @@ describe('sign-in messages', () => {
     expect(checkUserName('   ')).toBe('Enter a name to sign in.');
     expect(checkUserName('ada')).toBeNull();
   });
+
+  it('counts a name in characters a person sees, as the server does', () => {
+    expect(checkUserName('👍🏽'.repeat(64))).toBeNull();
+    expect(checkUserName('👍🏽'.repeat(65))).toBe('A name has at most 64 characters.');
+  });
 });

@@ -1,7 +1,8 @@
 import type { Rejection } from 'swsync/schema';
+import { TEXT_LIMITS, textProblem } from '../text-limits.ts';
 
-/** The longest board name and todo title the schema accepts (demo/schema.ts). */
-export const LIMITS = { boardName: 200, todoTitle: 500, userName: 64 } as const;
+/** The longest board name, todo title and user name, in characters a person sees. */
+export const LIMITS = TEXT_LIMITS;
 
 /**
  * A sentence a person understands for `error`, never a validator's raw text: a ZodError (from a
@@ -36,7 +37,7 @@ export function signInError(error: unknown, online: boolean): string {
 /** Checks a name before it is sent: one message per mistake, in words. */
 export function checkUserName(name: string): string | null {
   if (!name.trim()) return 'Enter a name to sign in.';
-  if (name.trim().length > LIMITS.userName) {
+  if (textProblem(name.trim(), LIMITS.userName)) {
     return `A name has at most ${LIMITS.userName} characters.`;
   }
   return null;

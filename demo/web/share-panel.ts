@@ -1,8 +1,9 @@
 import type { SpaceRole } from 'swsync/schema';
+import { textProblem } from '../text-limits.ts';
 import type { Board, DemoData } from './app.ts';
 import type { BoardAccess } from './data.ts';
 import { h } from './dom.ts';
-import { FriendlyError } from './messages.ts';
+import { FriendlyError, LIMITS } from './messages.ts';
 
 const ROLE_WORDS: Record<SpaceRole, string> = {
   owner: 'Owner',
@@ -43,7 +44,6 @@ export function createSharePanel(deps: {
     id: 'share-with',
     autocomplete: 'off',
     placeholder: 'User name',
-    maxlength: 64,
   });
   const roleSelect = h(
     'select',
@@ -77,8 +77,15 @@ export function createSharePanel(deps: {
     h('h2', { class: 'members-title' }, 'Members'),
     members,
   );
-  panel.addEventListener('keydown', (e) => {
-    if (e.key !== 'Escape') return;
+  // Escape closes the panel from wherever the person is in it: one of its fields, its button,
+  // or nowhere (a click on the panel's text leaves the focus on the body). A listener on the
+  // panel alone missed the last two and left the button saying "expanded". An Escape another
+  // control used (an inline edit cancels with it) is not this panel's.
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || panel.hidden || e.defaultPrevented) return;
+    const at = document.activeElement;
+    const ours = !at || at === document.body || at === button || panel.contains(at);
+    if (!ours) return;
     open(false);
     button.focus();
   });
@@ -105,6 +112,12 @@ export function createSharePanel(deps: {
     if (!current || busy) return;
     if (!name) {
       say('Enter the name of the person to share this board with.');
+      nameInput.focus();
+      return;
+    }
+    // Checked here, not by `maxlength`: that counts UTF-16 code units and cuts an emoji in two.
+    if (textProblem(name, LIMITS.userName)) {
+      say(`No one has that name: a name has at most ${LIMITS.userName} characters.`);
       nameInput.focus();
       return;
     }

@@ -1,5 +1,6 @@
 import { h } from './dom.ts';
 import { checkUserName, LIMITS, signInError } from './messages.ts';
+import { MAIN_ID } from './skip-link.ts';
 
 /** The sign-in form: one name is one user. `notice` says how the last sign-out went. */
 export function renderSignIn(
@@ -46,6 +47,6 @@ export function renderSignIn(
     h('p', { class: 'hint', id: 'name-hint' }, `Any name up to ${LIMITS.userName} characters.`),
     error,
   );
-  root.replaceChildren(h('main', { class: 'signin-page' }, form));
+  root.replaceChildren(h('main', { class: 'signin-page', id: MAIN_ID }, form));
   input.focus();
 }

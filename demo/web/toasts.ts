@@ -20,9 +20,10 @@ export interface Toasts {
 }
 
 /**
- * Transient messages, in a `log` region (so the page keeps exactly one `status` element) fixed
- * at the bottom of the window; the page reserves its height as bottom padding, so the end of
- * the list scrolls clear of it and no content moves when toasts come and go. Each toast has
+ * Transient messages, in a `log` region (so the page keeps exactly one `status` element): a
+ * tray the caller puts at the bottom of the window, below the page's scrolling area (see
+ * `.frame` in styles.css), so a toast never lies over a row, wherever the list is scrolled to;
+ * the area above it only gets shorter, so no content moves when toasts come and go. Each toast has
  * "Dismiss"; Ctrl+Z (⌘Z) outside a text field runs the newest toast's action ("Undo"), so a
  * keyboard user need not travel to it. When a toast holding the focus closes, the focus goes
  * back where it was before it entered the toasts, else to `fallback()`.
@@ -37,9 +38,6 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
     const from = e.relatedTarget;
     if (from instanceof HTMLElement && !element.contains(from)) returnTo = from;
   });
-  new ResizeObserver(() => {
-    document.body.style.paddingBottom = `${element.offsetHeight}px`;
-  }).observe(element);
   document.addEventListener('keydown', (e) => {
     if (e.key.toLowerCase() !== 'z' || !(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey) return;
     const target = e.target as HTMLElement | null;

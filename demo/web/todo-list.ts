@@ -26,6 +26,11 @@ export function createTodoList(actions: RowActions): {
   neighbour(id: string): TodoRow | undefined;
   /** Every row's controls disabled (a viewer's board) or enabled. */
   setReadOnly(readOnly: boolean): void;
+  /**
+   * Draws the row of `id` (wherever it is in a long list) and scrolls it into view, just
+   * enough to show it whole; returns it, or undefined when `id` is not in the list.
+   */
+  reveal(id: string): TodoRow | undefined;
 } {
   const element = h('ul', { class: 'todos', 'aria-label': 'Todos' });
   const before = h('li', { class: 'spacer', 'aria-hidden': 'true' });
@@ -35,14 +40,22 @@ export function createTodoList(actions: RowActions): {
   let index = new Map<string, number>();
   /** The index the window is kept around while a row has the focus. */
   let anchor: number | null = null;
+  /** The index `reveal` draws the window around, before it scrolls there. */
+  let target: number | null = null;
   let readOnly = false;
 
   function range(): [number, number] {
     const n = todos.length;
     if (n <= WINDOW_ABOVE) return [0, n];
+    const visible = Math.ceil(innerHeight / ROW_HEIGHT);
+    // Where the view is about to be, not where it is: the rows a screen above the target.
+    if (target !== null) {
+      return [Math.max(0, target - visible - OVERSCAN), Math.min(n, target + OVERSCAN)];
+    }
+    // The page scrolls in an element (app.ts), which starts at the window's top: the list's
+    // place in the window says which rows are in view.
     const top = element.getBoundingClientRect().top;
     const first = Math.floor(-top / ROW_HEIGHT);
-    const visible = Math.ceil(innerHeight / ROW_HEIGHT);
     let start = Math.max(0, first - OVERSCAN);
     let end = Math.min(n, first + visible + OVERSCAN);
     if (end <= start) [start, end] = [Math.max(0, n - visible - OVERSCAN), n];
@@ -103,6 +116,7 @@ export function createTodoList(actions: RowActions): {
   }
 
   let scheduled = false;
+  // Captured: the scroll of the element the page scrolls in does not bubble to the window.
   addEventListener(
     'scroll',
     () => {
@@ -113,7 +127,7 @@ export function createTodoList(actions: RowActions): {
         draw();
       });
     },
-    { passive: true },
+    { passive: true, capture: true },
   );
   element.addEventListener('focusin', (e) => {
     const li = (e.target as Element).closest('li');
@@ -141,6 +155,20 @@ export function createTodoList(actions: RowActions): {
       if (next === readOnly) return;
       readOnly = next;
       for (const row of rows.values()) row.setReadOnly(next);
+    },
+    reveal(id) {
+      const at = index.get(id);
+      if (at === undefined) return undefined;
+      target = at;
+      try {
+        draw();
+      } finally {
+        target = null;
+      }
+      const row = rows.get(id);
+      // The scroll that follows draws the window around the new view again.
+      row?.element.scrollIntoView({ block: 'nearest' });
+      return row;
     },
     neighbour(id) {
       const i = index.get(id);

@@ -20,10 +20,26 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-/** A screenshot of the whole page into the test's output folder (under test-results/). */
+/**
+ * A screenshot of the whole page into the test's output folder (under test-results/). The app
+ * scrolls in an element above its toasts: for the picture it grows to its content (the toasts
+ * then show at the very end), and goes back to the window's height after.
+ */
 export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const path = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  const unfold = (on: boolean) =>
+    page.evaluate((grow) => {
+      const frame = document.querySelector<HTMLElement>('.frame');
+      const scroller = document.querySelector<HTMLElement>('.scroller');
+      if (frame) frame.style.height = grow ? 'auto' : '';
+      if (scroller) scroller.style.overflow = grow ? 'visible' : '';
+    }, on);
+  await unfold(true);
+  try {
+    await page.screenshot({ path, fullPage: true });
+  } finally {
+    await unfold(false);
+  }
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
@@ -43,5 +59,25 @@ export function focused(page: Page): Promise<string> {
       el.textContent ??
       '';
     return `${type} "${name.trim()}"`;
+  });
+}
+
+/**
+ * Scrolls the page's scrolling area (the app scrolls in an element above its toasts; the
+ * sign-in page in the window) to `top` px, or to its end.
+ */
+export function scrollPage(page: Page, top: number | 'end'): Promise<void> {
+  return page.evaluate((to) => {
+    const area = document.querySelector('.scroller') ?? document.scrollingElement!;
+    area.scrollTop = to === 'end' ? area.scrollHeight : to;
+  }, top);
+}
+
+/** Where the first todo row sits in the page's content (not the window), in px. */
+export function firstRowTop(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const area = document.querySelector('.scroller') ?? document.scrollingElement!;
+    const row = document.querySelector('.todos li')!.getBoundingClientRect().top;
+    return row - area.getBoundingClientRect().top + area.scrollTop;
   });
 }

@@ -1,34 +1,64 @@
 import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
-import { SIZES, sidewaysOverflow } from './checks.ts';
+import { firstRowTop, SIZES, scrollPage, seriousViolations, sidewaysOverflow } from './checks.ts';
 import { newUser } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
 
-/** The visible controls whose box meets the toasts' box. */
+/**
+ * The controls a person can see (the part of them inside the page's scrolling area) whose
+ * visible part meets a toast's box.
+ */
 function coveredControls(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const toasts = document.querySelector('.toasts')!.getBoundingClientRect();
+    const area = document.querySelector('.scroller')?.getBoundingClientRect() ?? {
+      top: 0,
+      bottom: innerHeight,
+    };
     const covered: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>('main button, main input')) {
-      const box = el.getBoundingClientRect();
-      if (box.width === 0 || box.bottom <= 0 || box.top >= innerHeight) continue;
-      const meets =
-        box.left < toasts.right &&
-        box.right > toasts.left &&
-        box.top < toasts.bottom &&
-        box.bottom > toasts.top;
-      if (meets) covered.push(el.getAttribute('aria-label') ?? el.textContent ?? el.tagName);
+    for (const toast of document.querySelectorAll('.toast')) {
+      const t = toast.getBoundingClientRect();
+      for (const el of document.querySelectorAll<HTMLElement>('main button, main input')) {
+        const box = el.getBoundingClientRect();
+        const top = Math.max(box.top, area.top, 0);
+        const bottom = Math.min(box.bottom, area.bottom, innerHeight);
+        if (box.width === 0 || bottom <= top) continue;
+        const meets = box.left < t.right && box.right > t.left && top < t.bottom && bottom > t.top;
+        if (meets) covered.push(el.getAttribute('aria-label') ?? el.textContent ?? el.tagName);
+      }
     }
     return covered;
   });
 }
 
-/** Where the first todo row sits in the document (not the window), in px. */
-const firstRowTop = (page: Page) =>
-  page.evaluate(() => document.querySelector('.todos li')!.getBoundingClientRect().top + scrollY);
+/** A board "Long" of `n` todos "Item 0"… on the server, as another device made them. */
+async function seedLongBoard(token: string, userId: string, n: number) {
+  const at = (i: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + i).toISOString();
+  const boardId = `long-${userId}`;
+  const event = (entityType: string, payload: Record<string, unknown>) => ({
+    id: randomUUID(),
+    entityType,
+    operation: 'create' as const,
+    payload,
+    createdAt: new Date().toISOString(),
+  });
+  const results = await server().push(token, [
+    event('Board', { id: boardId, name: 'Long', userId, createdAt: at(0) }),
+    ...Array.from({ length: n }, (_, i) =>
+      event('Todo', {
+        id: `${boardId}-${i}`,
+        boardId,
+        title: `Item ${i}`,
+        done: false,
+        createdAt: at(i + 1),
+        updatedAt: at(i + 1),
+      }),
+    ),
+  ]);
+  expect(results.every((r) => r.error === null)).toBe(true);
+}
 
 test('a board deleted on another device is one toast: the board, and how many changes were lost', async ({
   context,
@@ -90,7 +120,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     await expect(app.status()).toHaveText('Synced');
 
     const top = await firstRowTop(page);
-    await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+    await scrollPage(page, 'end');
     await app.deleteTodo('Item 13');
     // The page got shorter, so the next row's Delete is under the pointer now: a click there
     // at once would count as a double click (one-intent.ts); a person's next click comes later.
@@ -100,8 +130,38 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     // The rows stay where they were: toasts do not push the content.
     expect(await firstRowTop(page)).toBe(top);
     // The page reserves the toasts' height: the end of the list scrolls clear of them.
-    await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+    await scrollPage(page, 'end');
     expect(await coveredControls(page)).toEqual([]);
+    expect(await sidewaysOverflow(page)).toBe(0);
+  });
+}
+
+for (const [size, viewport] of Object.entries(SIZES)) {
+  test(`toasts never cover rows in the middle of a scrolled list (${size})`, async ({ page }) => {
+    await page.setViewportSize(viewport);
+    const user = await newUser(server(), `toast-middle-${size}`);
+    await seedLongBoard(user.token, user.userId, 60);
+    const app = new DemoApp(page);
+    await app.signIn(server().url, user.name);
+    await expect(app.todo('Item 59')).toHaveCount(1);
+
+    // The middle of the list in the middle of the window, then deletes by keyboard: each
+    // hands the focus to the next row's Delete and adds a toast at the bottom.
+    await app.todo('Item 30').evaluate((row) => row.scrollIntoView({ block: 'center' }));
+    const above = await app.todo('Item 29').boundingBox();
+    await page.getByRole('button', { name: 'Delete Item 30', exact: true }).focus();
+    for (const [i, title] of ['Item 30', 'Item 31', 'Item 32'].entries()) {
+      await page.keyboard.press('Enter');
+      await expect(app.todo(title)).toHaveCount(0);
+      await expect(page.getByRole('button', { name: 'Undo' })).toHaveCount(i + 1);
+      const next = page.getByRole('button', { name: `Delete Item ${31 + i}`, exact: true });
+      await expect(next).toBeFocused();
+      await expect(next).toBeInViewport();
+      expect(await coveredControls(page), `after deleting ${title}`).toEqual([]);
+    }
+    // The rows above stayed where they were: the toasts took room below them.
+    expect(await app.todo('Item 29').boundingBox()).toEqual(above);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(await sidewaysOverflow(page)).toBe(0);
   });
 }

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
-import { focused, SIZES, screenshot, seriousViolations, sidewaysOverflow } from './checks.ts';
+import {
+  focused,
+  SIZES,
+  screenshot,
+  scrollPage,
+  seriousViolations,
+  sidewaysOverflow,
+} from './checks.ts';
 import { newUser, serverTitles } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
@@ -498,12 +505,12 @@ test('a board of 1,000 todos draws only the rows near the view; scrolling, Tab, 
   await expect(page.getByText('999 open · 1 done')).toBeVisible();
 
   // The end of the list, drawn when scrolled to.
-  await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+  await scrollPage(page, 'end');
   await expect(app.todo('Item 999')).toHaveAttribute('aria-posinset', '1000');
   await page.getByRole('textbox', { name: 'New todo' }).fill('Item 1000');
   await page.getByRole('button', { name: 'Add todo' }).click();
   await expect(page.getByText('1,000 open · 1 done')).toBeVisible();
-  await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+  await scrollPage(page, 'end');
   await expect(app.todo('Item 1000')).toHaveAttribute('aria-posinset', '1001');
   expect(await sidewaysOverflow(page)).toBe(0);
   await expect
