@@ -239,7 +239,7 @@ function checkScope(
  * personal scope; a record never changes scope by a push. The account must be a member of that
  * scope (else SCOPE_VIOLATION, as v1 answers a foreign record) with a role that writes (else
  * FORBIDDEN_ROLE). A root's scope field keeps its value: the account for a personal record,
- * the sharing owner's id for a shared one.
+ * the sharing owner's id for a shared one; only an owner deletes a shared root.
  */
 function checkSpaces(
   ctx: ProcessContext,
@@ -257,6 +257,16 @@ function checkSpaces(
   if (role === undefined) return rejected(ev.id, 'SCOPE_VIOLATION', SCOPE_MESSAGE);
   if (!canWrite(role)) {
     return rejected(ev.id, 'FORBIDDEN_ROLE', `a ${role} of the scope cannot change its records`);
+  }
+  // The root of a shared scope is what was shared (roots are created in personal scopes only):
+  // deleting it takes every member's records with it, so it is the owners' decision.
+  if (
+    model.ownership.kind === 'root' &&
+    ev.operation === 'delete' &&
+    scope !== spaces.account &&
+    role !== 'owner'
+  ) {
+    return rejected(ev.id, 'FORBIDDEN_ROLE', `only an owner can delete the shared ${ev.model}`);
   }
   if (
     model.ownership.kind === 'root' &&

@@ -319,6 +319,24 @@ describeEachStore('spaces: memberships, shares and pushes', (getStore) => {
       expect(await rows('scope = $1', [shared.scope])).toEqual(before);
     });
 
+    it('an editor changes the shared board and its todos but cannot delete the board; its owner can', async () => {
+      const { alice, bob, b, t1, t2, shared } = await sharedBoard('editor');
+      const results = await push(bob, [
+        ev.update('Board', b, { name: 'renamed by bob' }),
+        ev.delete('Todo', t2),
+        ev.delete('Board', b),
+      ]);
+      expect(types(results)).toEqual([null, null, 'FORBIDDEN_ROLE']);
+      expect(results[2]!.error).toMatchObject({ retryable: false });
+      const live = await getStore().query<{ key: string }>(
+        'SELECT key FROM swsync_records WHERE scope = $1 AND record IS NOT NULL ORDER BY key',
+        [shared.scope],
+      );
+      expect(live.map((r) => JSON.parse(r.key))).toContain(b);
+      expect(live.map((r) => JSON.parse(r.key))).toContain(t1);
+      expect(types(await push(alice, [ev.delete('Board', b)]))).toEqual([null]);
+    });
+
     it('a non-member, or a member revoked since, gets SCOPE_VIOLATION as in v1', async () => {
       const { bob, b, t1, shared } = await sharedBoard();
       const eve = uniqueScope('eve');
