@@ -7,7 +7,7 @@ import { pipeline } from '../store/pipeline.ts';
 import type { SqlClient } from '../store/types.ts';
 import { prepareEvent } from './prepare.ts';
 import { type AppliedEvent, type ProcessContext, processEvent, seenId } from './process.ts';
-import { BatchState, loadDescendants, type RecordRef, readRecords } from './state.ts';
+import { BatchState, loadDescendants, type RecordRef, readRecords, readScopes } from './state.ts';
 import { isStorableId } from './storable.ts';
 import type {
   ApplyPushOptions,
@@ -139,7 +139,7 @@ async function decide(
     // The scopes this batch may write are those of its records and parents, read before they
     // are locked: a share moving one of them in between is caught after the lock (the scope
     // resolved then is not locked) and the batch is retried.
-    for (const row of await readRecords(tx, refs)) scopes.push(row.scope);
+    scopes.push(...(await readScopes(tx, refs)));
     scopes = [...new Set(scopes)];
   }
   const keys = prepared.flatMap((ev) =>

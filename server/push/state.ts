@@ -138,6 +138,19 @@ export async function readRecords(tx: SqlClient, refs: readonly RecordRef[]): Pr
   return rows.map(fromDb);
 }
 
+/** One statement: the scopes holding any of the given records (only their names travel). */
+export async function readScopes(tx: SqlClient, refs: readonly RecordRef[]): Promise<string[]> {
+  if (refs.length === 0) return [];
+  const rows = await tx.query<{ scope: string }>(
+    `SELECT DISTINCT r.scope
+       FROM jsonb_to_recordset($1::text::jsonb) AS k(model text, key text)
+       CROSS JOIN LATERAL (SELECT scope FROM swsync_records r
+                            WHERE r.model = k.model AND r.key = k.key LIMIT 1) AS r`,
+    [refs],
+  );
+  return rows.map((row) => row.scope);
+}
+
 /** One statement per relation level: the live children of all given parents. */
 async function readChildren(tx: SqlClient, parents: readonly RecordRef[]): Promise<RecordRow[]> {
   if (parents.length === 0) return [];
