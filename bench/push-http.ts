@@ -142,7 +142,7 @@ async function createBaselineTables(store: SyncStore): Promise<void> {
 }
 
 /** A client's batches: creates of new todos, then updates of the same todos. */
-function batchesFor(scope: string, boardId: string, load: PushHttpLoad): OutboxEvent[][] {
+export function batchesFor(scope: string, boardId: string, load: PushHttpLoad): OutboxEvent[][] {
   const at = new Date().toISOString();
   const creates = Math.ceil(load.batches / 2);
   return Array.from({ length: load.batches }, (_, b) =>

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { openPGliteStore, openPostgresStore, type SyncStore } from 'swsync/server';
 import { createTestDatabase } from '../server/testing/index.ts';
 import { benchConvergence } from './convergence.ts';
@@ -6,6 +6,7 @@ import { benchDrain } from './drain.ts';
 import { benchInitialSync } from './initial-sync.ts';
 import { benchLatency } from './latency.ts';
 import { benchListRender } from './list-render.ts';
+import { benchPullHttp } from './pull-http.ts';
 import { benchPushHttp } from './push-http.ts';
 
 /**
@@ -26,6 +27,16 @@ const trials = env('BENCH_TRIALS', 3);
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 /**
+ * `BENCH_ONLY=push,pull`: run only the groups whose name starts with one of the given words
+ * (groups: push-http, push-pglite, pull, initial-sync, drain, latency, convergence, big-list). Unset: all of them.
+ */
+const only = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((word) => word.trim())
+  .filter((word) => word !== '');
+const runs = (group: string) => only.length === 0 || only.some((word) => group.startsWith(word));
+
+/**
  * `npm run bench`: every benchmark and its baseline in the same run, interleaved, medians of
  * `BENCH_TRIALS`; prints a table and writes `bench/results.json`. The PostgreSQL rows need
  * `DATABASE_URL` (a database of its own is created and dropped).
@@ -39,17 +50,34 @@ async function main() {
     );
   };
   const load = { clients: 8, batches: env('BENCH_PUSH_BATCHES', 20), size: 100, trials };
-  if (process.env.DATABASE_URL) {
+  if (process.env.DATABASE_URL && runs('push-http')) {
     const r = await withPostgres((store) => benchPushHttp(store, load));
     const note = `${load.clients} clients × ${load.batches} batches of ${load.size}, creates then updates`;
     keep(rate('push-http-vs-per-row', r.ours, r.perRow, `${note}; baseline: per-row`));
     keep(rate('push-http-vs-raw', r.ours, r.raw, `${note}; baseline: multi-row upsert`));
   }
-  {
+  if (runs('push-pglite')) {
     const r = await withPGlite((store) => benchPushHttp(store, load));
     keep(rate('push-pglite-vs-raw', r.ours, r.raw, 'the embedded store, same load'));
   }
-  {
+  if (runs('pull')) {
+    const records = env('BENCH_PULL_RECORDS', 100_000);
+    const onPostgres = Boolean(process.env.DATABASE_URL);
+    const bench = (store: SyncStore) => benchPullHttp(store, records, trials);
+    const r = await (onPostgres ? withPostgres(bench) : withPGlite(bench));
+    const note = `${records} records of one scope, pages of 1000, ${onPostgres ? 'PostgreSQL' : 'PGlite'}`;
+    keep(rate('pull-vs-raw', r.ours, r.raw, `${note}; baseline: raw indexed SELECT`, 'records/s'));
+    keep(
+      rate(
+        'pull-vs-n-plus-1',
+        r.ours,
+        r.nPlusOne,
+        `${note}; baseline: changelog page, then one query per record`,
+        'records/s',
+      ),
+    );
+  }
+  if (runs('initial-sync')) {
     const records = env('BENCH_RECORDS', 50_000);
     const r = await withPGlite((store) => benchInitialSync(store, records, trials));
     const perSec = Math.round((r.records / r.oursMs) * 1000);
@@ -62,12 +90,12 @@ async function main() {
       ),
     );
   }
-  {
+  if (runs('drain')) {
     const writes = env('BENCH_DRAIN_WRITES', 5000);
     const r = await withPGlite((store) => benchDrain(store, writes, trials));
     keep(cost('drain-vs-workbox', r.oursMs, r.baselineMs, `${r.writes} offline writes`));
   }
-  {
+  if (runs('latency')) {
     const r = await withPGlite((store) => benchLatency(store, env('BENCH_SAMPLES', 200), trials));
     const note = `medians of ${r.samples} samples, raw IndexedDB from the page as baseline`;
     keep(cost('write-latency-vs-idb', r.write.oursMs, r.write.baselineMs, `create; ${note}`));
@@ -76,7 +104,7 @@ async function main() {
       cost('read-list-latency-vs-idb', r.list.oursMs, r.list.baselineMs, `100 by index; ${note}`),
     );
   }
-  {
+  if (runs('convergence')) {
     const r = await withPGlite((store) => benchConvergence(store, env('BENCH_CONVERGENCE', 200)));
     keep({
       name: 'convergence-ms',
@@ -87,7 +115,7 @@ async function main() {
       note: `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms over ${r.writes} writes, two devices, realtime on`,
     });
   }
-  {
+  if (runs('big-list')) {
     const todos = env('BENCH_TODOS', 10_000);
     const { keyed, redraw } = await benchListRender(todos, env('BENCH_REPEATS', 10));
     const note = (was: number) => `${todos} todos; a full redraw takes ${was.toFixed(1)} ms`;
@@ -95,14 +123,39 @@ async function main() {
     keep(report('big-list-add-ms', keyed.addMs, note(redraw.addMs)));
   }
   console.table(rows);
-  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(rows, null, 2)}\n`);
+  await writeFile(RESULTS, `${JSON.stringify(await mergeWithLast(rows), null, 2)}\n`);
+}
+
+const RESULTS = new URL('./results.json', import.meta.url);
+
+/**
+ * The rows of this run, in place of the same names in the last `results.json`: a run limited by
+ * `BENCH_ONLY` keeps the other rows as they were (each row's note says how it was measured).
+ */
+async function mergeWithLast(rows: BenchRow[]): Promise<BenchRow[]> {
+  let last: BenchRow[] = [];
+  try {
+    last = JSON.parse(await readFile(RESULTS, 'utf8')) as BenchRow[];
+  } catch {
+    // No results yet (or unreadable): this run's rows are all there is.
+  }
+  const fresh = new Map(rows.map((row) => [row.name, row]));
+  const merged = last.map((row) => fresh.get(row.name) ?? row);
+  for (const row of rows) if (!last.some((old) => old.name === row.name)) merged.push(row);
+  return merged;
 }
 
 /** Throughput: higher is better, so the ratio is ours ÷ baseline. */
-function rate(name: string, ours: number, baseline: number, note: string): BenchRow {
+function rate(
+  name: string,
+  ours: number,
+  baseline: number,
+  note: string,
+  unit = 'events/s',
+): BenchRow {
   return {
     name,
-    unit: 'events/s',
+    unit,
     ours: round(ours, 0),
     baseline: round(baseline, 0),
     ratio: round(ours / baseline),

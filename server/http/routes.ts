@@ -1,6 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { type Models, PULL_LIMIT_DEFAULT, type Schema, SPACES_HEADER } from 'swsync/schema';
-import { pullAndMaterializeLogs, pullSpaces } from '../pull/index.ts';
+import { pullPageBody, pullPageText, pullSpaces } from '../pull/index.ts';
 import { applyPush } from '../push/index.ts';
 import { isStorableString } from '../push/storable.ts';
 import { scopesOf } from '../spaces/roles.ts';
@@ -104,11 +104,11 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
       );
     }
     const scope = scopeOf(identity);
-    return c.json(
-      await withStore(c, (store) =>
-        pullAndMaterializeLogs({ store, scopeKey: scope, account: identity, ...request }),
-      ),
+    const page = await withStore(c, (store) =>
+      pullPageText({ store, scopeKey: scope, account: identity, ...request }),
     );
+    // The entries as the database wrote them: no decoding and encoding of every record here.
+    return c.body(pullPageBody(page), 200, { 'content-type': 'application/json' });
   });
 
   app.get('/events', async (c) => {

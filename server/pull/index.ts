@@ -1,4 +1,10 @@
-export { type PullOptions, pullAndMaterializeLogs } from './pull.ts';
+export {
+  type PullOptions,
+  type PullPageText,
+  pullAndMaterializeLogs,
+  pullPageBody,
+  pullPageText,
+} from './pull.ts';
 export {
   pullSpaces,
   type SpacesLogWithRecord,

@@ -43,6 +43,48 @@ describeEachStore('pullAndMaterializeLogs', (getStore) => {
     });
   });
 
+  it('entries built by the database are those of the protocol: ids, keys, records, nulls', async () => {
+    const scope = uniqueScope();
+    // Seqs whose ids need every base64 padding length, up to the largest safe integer.
+    const seqs = [1, 9, 10, 99, 123, 4567, 89_012, 2 ** 31, 2 ** 53 - 1];
+    const record = { id: 'x', title: 'é "quoted" \\ \n', n: 1.5, big: 12345678901, none: null };
+    await getStore().query('INSERT INTO swsync_scopes (scope, seq) VALUES ($1, $2)', [
+      scope,
+      2 ** 53 - 1,
+    ]);
+    for (const [i, seq] of seqs.entries()) {
+      await getStore().query(
+        `INSERT INTO swsync_records (model, key, scope, seq, version, operation, record,
+                                     event_id, client_id)
+         VALUES ('Todo', $1, $2, $3, $4, $5, $6::text::jsonb, $7, $8)`,
+        [
+          JSON.stringify(i % 2 === 0 ? `${scope}-k${i}` : i),
+          scope,
+          seq,
+          i + 1,
+          i === 3 ? 'delete' : 'create',
+          i === 3 ? null : { ...record, id: `k${i}` },
+          i === 4 ? null : `e${i}`,
+          i === 5 ? null : 'c1',
+        ],
+      );
+    }
+    const page = await pull(scope, null, 1000);
+    expect(page.logsWithRecords).toEqual(
+      seqs.map((seq, i) => ({
+        id: encodeChangelogId(seq),
+        model: 'Todo',
+        keyPath: [i % 2 === 0 ? `${scope}-k${i}` : i],
+        operation: i === 3 ? 'delete' : 'create',
+        record: i === 3 ? null : { ...record, id: `k${i}` },
+        version: i + 1,
+        eventId: i === 4 ? null : `e${i}`,
+        clientId: i === 5 ? null : 'c1',
+      })),
+    );
+    expect(page).toMatchObject({ hasMore: false, total: seqs.length });
+  });
+
   it('pages with limit, oldest first, none skipped or repeated', async () => {
     const scope = uniqueScope();
     const b = recordKey('b');

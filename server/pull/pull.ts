@@ -34,15 +34,19 @@ interface Row {
   scope_seq: number | string;
   purged_seq: number | string;
   purged_before: Date | string | null;
-  model: string | null;
-  key: string | null;
-  seq: number | string | null;
-  version: number | string | null;
-  operation: LogWithRecord['operation'] | null;
-  record: Record<string, unknown> | null;
-  event_id: string | null;
-  client_id: string | null;
   total: number | string | null;
+  seq: number | string | null;
+  /** The entry as JSON text, from its second member on: `"model":...}` (its id comes first). */
+  rest: string | null;
+}
+
+/** A pull page whose entries are JSON text, ready to be sent as they are. */
+export interface PullPageText {
+  cursor: string | null;
+  hasMore: boolean;
+  /** `logsWithRecords` as JSON text. */
+  logsJson: string;
+  total?: number;
 }
 
 /**
@@ -58,6 +62,16 @@ interface Row {
  * if (page.hasMore) // call again at once with page.cursor
  */
 export async function pullAndMaterializeLogs(options: PullOptions): Promise<PullResponse> {
+  const { logsJson, ...page } = await pullPageText(options);
+  return { ...page, logsWithRecords: JSON.parse(logsJson) as LogWithRecord[] };
+}
+
+/**
+ * {@link pullAndMaterializeLogs} with the entries left as the JSON text the database built
+ * (what the HTTP route sends): records are never decoded into objects and encoded again.
+ * Same errors: `BAD_REQUEST` (400), `CURSOR_EXPIRED` (409), `UNAVAILABLE` (503).
+ */
+export async function pullPageText(options: PullOptions): Promise<PullPageText> {
   const limit = options.limit ?? PULL_LIMIT_DEFAULT;
   if (!Number.isInteger(limit) || limit < 1 || limit > PULL_LIMIT_MAX) {
     throw new ServerError('BAD_REQUEST', `limit must be an integer in 1..${PULL_LIMIT_MAX}`);
@@ -72,9 +86,11 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
   const fullPullSince = cursorIn === null ? Date.now() : cursorIn.fullPullSince;
   let rows: Row[];
   try {
+    // The database writes each entry as LogWithRecord is on the wire, but for its id (which
+    // depends on the seq alone, added here): the stored record's jsonb goes out as its text,
+    // never decoded into an object and encoded again. `key` is stored as JSON text already.
     rows = await options.store.query<Row>(
-      `SELECT s.seq AS scope_seq, s.purged_seq, s.purged_before, r.model, r.key, r.seq, r.version, r.operation,
-              r.record, r.event_id, r.client_id, s.total
+      `SELECT s.seq AS scope_seq, s.purged_seq, s.purged_before, s.total, r.seq, r.rest
          FROM (SELECT coalesce(max(seq), 0) AS seq, coalesce(max(purged_seq), 0) AS purged_seq,
                       max(purged_before) AS purged_before,
                       ${
@@ -85,7 +101,12 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
                       } AS total
                  FROM swsync_scopes WHERE scope = $1) AS s
          LEFT JOIN LATERAL (
-           SELECT model, key, seq, version, operation, record, event_id, client_id
+           SELECT seq,
+                  '"model":' || to_json(model)::text || ',"keyPath":[' || key ||
+                  '],"operation":' || to_json(operation)::text ||
+                  ',"record":' || coalesce(record::text, 'null') || ',"version":' || version ||
+                  ',"eventId":' || coalesce(to_json(event_id)::text, 'null') ||
+                  ',"clientId":' || coalesce(to_json(client_id)::text, 'null') || '}' AS rest
              FROM swsync_records
             WHERE scope = $1 AND seq > $2 AND NOT purged
             ORDER BY seq
@@ -116,22 +137,15 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
   const entries = rows.filter((row) => row.seq !== null);
   const hasMore = entries.length > limit;
   const page = hasMore ? entries.slice(0, limit) : entries;
-  const logsWithRecords = page.map(
-    (row): LogWithRecord => ({
-      id: encodeChangelogId(Number(row.seq)),
-      model: row.model!,
-      keyPath: [JSON.parse(row.key!) as string | number],
-      operation: row.operation!,
-      record: row.record,
-      version: Number(row.version),
-      eventId: row.event_id,
-      clientId: row.client_id,
-    }),
-  );
-  const last = logsWithRecords.at(-1);
+  let logsJson = '[';
+  for (const [i, row] of page.entries()) {
+    logsJson += `${i === 0 ? '' : ','}{"id":"${encodeChangelogId(Number(row.seq))}",${row.rest}`;
+  }
+  logsJson += ']';
+  const lastSeq = page.at(-1)?.seq ?? null;
   let cursor: string | null;
-  if (last && hasMore) {
-    const seq = Number(page.at(-1)!.seq);
+  if (lastSeq !== null && hasMore) {
+    const seq = Number(lastSeq);
     cursor =
       fullPullSince !== null
         ? encodeFullPullCursor(owner, seq, fullPullSince)
@@ -144,7 +158,13 @@ export async function pullAndMaterializeLogs(options: PullOptions): Promise<Pull
   return {
     cursor,
     hasMore,
-    logsWithRecords,
+    logsJson,
     ...(total === null || total === undefined ? {} : { total: Number(total) }),
   };
+}
+
+/** A pull page as the response body: the entries' JSON text goes out as the database built it. */
+export function pullPageBody(page: PullPageText): string {
+  const total = page.total === undefined ? '' : `,"total":${page.total}`;
+  return `{"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore},"logsWithRecords":${page.logsJson}${total}}`;
 }

@@ -3,10 +3,11 @@ import { databaseUnavailable } from '../errors.ts';
 import { rolesOf } from '../spaces/roles.ts';
 import { StoreClosedError, StoreTimeoutError } from '../store/errors.ts';
 import { classifyFault } from '../store/faults.ts';
+import { pipeline } from '../store/pipeline.ts';
 import type { SqlClient } from '../store/types.ts';
 import { prepareEvent } from './prepare.ts';
 import { type AppliedEvent, type ProcessContext, processEvent, seenId } from './process.ts';
-import { BatchState, loadDescendants, type RecordRef, readRecords } from './state.ts';
+import { BatchState, loadDescendants, type RecordRef, readRecords, readScopes } from './state.ts';
 import { isStorableId } from './storable.ts';
 import type {
   ApplyPushOptions,
@@ -117,7 +118,11 @@ export async function runBatch(options: BatchOptions): Promise<PushResult[]> {
   }
 }
 
-/** The transaction body: a handful of statements whatever the batch size. */
+/**
+ * The transaction body: a handful of statements whatever the batch size, sent in two or three
+ * pipelined rounds (under spaces rules one more, to find the scopes). The reads go out right
+ * behind the scope locks, on the same connection, so each starts after the locks are held.
+ */
 async function decide(
   tx: SqlClient,
   options: BatchOptions,
@@ -134,21 +139,23 @@ async function decide(
     // The scopes this batch may write are those of its records and parents, read before they
     // are locked: a share moving one of them in between is caught after the lock (the scope
     // resolved then is not locked) and the batch is retried.
-    for (const row of await readRecords(tx, refs)) scopes.push(row.scope);
+    scopes.push(...(await readScopes(tx, refs)));
     scopes = [...new Set(scopes)];
   }
-  const locked = await lockScopes(tx, scopes);
-  const initialCounters = new Map([...locked].map(([scope, row]) => [scope, row.seq]));
-  const roles =
-    options.account === undefined ? undefined : await rolesOf(tx, options.account, scopes);
-
-  const seen = new Map<string, AppliedEvent>();
   const keys = prepared.flatMap((ev) =>
     ev.ledgerKey === null ? [] : [{ scope: ev.ledgerScope, eventId: ev.ledgerKey }],
   );
-  for (const row of await readAppliedEvents(tx, options.ledger, keys)) {
-    seen.set(seenId(row.scope, row.eventId), row);
-  }
+  const [locked, roles, appliedRows, recordRows] = await pipeline([
+    lockScopes(tx, scopes),
+    options.account === undefined
+      ? Promise.resolve(undefined)
+      : rolesOf(tx, options.account, scopes),
+    readAppliedEvents(tx, options.ledger, keys),
+    readRecords(tx, refs),
+  ]);
+  const initialCounters = new Map([...locked].map(([scope, row]) => [scope, row.seq]));
+  const seen = new Map<string, AppliedEvent>();
+  for (const row of appliedRows) seen.set(seenId(row.scope, row.eventId), row);
 
   const state = new BatchState();
   const cascadeRoots: RecordRef[] = [];
@@ -159,8 +166,8 @@ async function decide(
       cascadeRoots.push({ model: ev.modelName, key: ev.keyText });
     }
   }
-  for (const row of await readRecords(tx, refs)) state.load(row);
-  await loadDescendants(tx, state, cascadeRoots, maxDepth(options.schema));
+  for (const row of recordRows) state.load(row);
+  await loadDescendants(tx, state, cascadeRoots, options.schema, maxDepth(options.schema));
 
   const ctx: ProcessContext = {
     schema: options.schema,
@@ -201,7 +208,7 @@ async function decide(
 }
 
 function dedupe(refs: readonly RecordRef[]): RecordRef[] {
-  const byId = new Map(refs.map((ref) => [JSON.stringify([ref.model, ref.key]), ref]));
+  const byId = new Map(refs.map((ref) => [`${ref.model.length}:${ref.model}${ref.key}`, ref]));
   return [...byId.values()];
 }
 

@@ -37,7 +37,7 @@ export interface SpacesContext {
   owners: ReadonlyMap<string, string | null>;
 }
 
-export const seenId = (scope: string, eventId: string) => JSON.stringify([scope, eventId]);
+export const seenId = (scope: string, eventId: string) => `${scope.length}:${scope}${eventId}`;
 
 const SCOPE_MESSAGE = 'the record or its parent belongs to another scope';
 

@@ -1,4 +1,5 @@
 import type { SqlClient } from '../store/types.ts';
+import type { SyncSchema } from './types.ts';
 
 /** A row of `swsync_records` as the push logic sees it. */
 export interface RecordRow {
@@ -22,7 +23,8 @@ export interface RecordRef {
   key: string;
 }
 
-const refId = (model: string, key: string) => JSON.stringify([model, key]);
+// Length-prefixed, so no two (model, key) pairs share an id; cheaper than JSON.stringify.
+const refId = (model: string, key: string) => `${model.length}:${model}${key}`;
 
 const COLUMNS = `r.model, r.key, r.scope, r.seq, r.version, r.operation, r.record,
   r.parent_model, r.parent_key, r.event_id, r.client_id`;
@@ -118,26 +120,47 @@ export class BatchState {
   }
 }
 
-/** One statement: the rows of all given records (missing ones are simply absent). */
+/**
+ * One statement: the rows of all given records (missing ones are simply absent). The LIMIT
+ * keeps the lookup a primary-key probe per ref: as a plain join, PostgreSQL plans a hash join
+ * over a full scan whenever its statistics say the table is small, which they do for a while
+ * after every burst of inserts.
+ */
 export async function readRecords(tx: SqlClient, refs: readonly RecordRef[]): Promise<RecordRow[]> {
   if (refs.length === 0) return [];
   const rows = await tx.query<DbRow>(
     `SELECT ${COLUMNS}
        FROM jsonb_to_recordset($1::text::jsonb) AS k(model text, key text)
-       JOIN swsync_records r ON r.model = k.model AND r.key = k.key`,
+       CROSS JOIN LATERAL (SELECT * FROM swsync_records r
+                            WHERE r.model = k.model AND r.key = k.key LIMIT 1) AS r`,
     [refs],
   );
   return rows.map(fromDb);
 }
 
+/** One statement: the scopes holding any of the given records (only their names travel). */
+export async function readScopes(tx: SqlClient, refs: readonly RecordRef[]): Promise<string[]> {
+  if (refs.length === 0) return [];
+  const rows = await tx.query<{ scope: string }>(
+    `SELECT DISTINCT r.scope
+       FROM jsonb_to_recordset($1::text::jsonb) AS k(model text, key text)
+       CROSS JOIN LATERAL (SELECT scope FROM swsync_records r
+                            WHERE r.model = k.model AND r.key = k.key LIMIT 1) AS r`,
+    [refs],
+  );
+  return rows.map((row) => row.scope);
+}
+
 /** One statement per relation level: the live children of all given parents. */
 async function readChildren(tx: SqlClient, parents: readonly RecordRef[]): Promise<RecordRow[]> {
   if (parents.length === 0) return [];
+  // OFFSET 0 keeps the lookup an index probe per parent (see readRecords).
   const rows = await tx.query<DbRow>(
     `SELECT ${COLUMNS}
        FROM jsonb_to_recordset($1::text::jsonb) AS p(model text, key text)
-       JOIN swsync_records r ON r.parent_model = p.model AND r.parent_key = p.key
-      WHERE r.record IS NOT NULL`,
+       CROSS JOIN LATERAL (SELECT * FROM swsync_records r
+                            WHERE r.parent_model = p.model AND r.parent_key = p.key
+                              AND r.record IS NOT NULL OFFSET 0) AS r`,
     [parents],
   );
   return rows.map(fromDb);
@@ -146,20 +169,23 @@ async function readChildren(tx: SqlClient, parents: readonly RecordRef[]): Promi
 /**
  * Loads every descendant a cascade in this batch could reach: starting from the records the
  * batch deletes or moves, one query per relation level. Records created or moved into a
- * subtree during the batch are already in the state, so the cascade sees them too.
+ * subtree during the batch are already in the state, so the cascade sees them too. Records of
+ * models that have no child models are not asked about: they have no descendants.
  */
 export async function loadDescendants(
   tx: SqlClient,
   state: BatchState,
   roots: readonly RecordRef[],
+  schema: SyncSchema,
   maxDepth: number,
 ): Promise<void> {
   const visited = new Set<string>();
+  const mayHaveChildren = (ref: RecordRef) => schema.childrenOf(ref.model).length > 0;
   let frontier = roots.filter((ref) => {
     const id = refId(ref.model, ref.key);
     if (visited.has(id)) return false;
     visited.add(id);
-    return true;
+    return mayHaveChildren(ref);
   });
   for (let depth = 0; depth < maxDepth && frontier.length > 0; depth++) {
     const children = await readChildren(tx, frontier);
@@ -169,7 +195,7 @@ export async function loadDescendants(
       const id = refId(child.model, child.key);
       if (visited.has(id)) continue;
       visited.add(id);
-      frontier.push({ model: child.model, key: child.key });
+      if (mayHaveChildren(child)) frontier.push({ model: child.model, key: child.key });
     }
   }
 }

@@ -1,4 +1,5 @@
 import { encodeChangelogId } from '../changelog/cursor.ts';
+import { pipeline } from '../store/pipeline.ts';
 import { POKE_CHANNEL, type SqlClient } from '../store/types.ts';
 import type { AppliedEvent } from './process.ts';
 import type { RecordRow } from './state.ts';
@@ -51,6 +52,7 @@ export async function readAppliedEvents(
   keys: readonly { scope: string; eventId: string }[],
 ): Promise<AppliedEvent[]> {
   if (keys.length === 0) return [];
+  // A primary-key probe per key, whatever the statistics say (see readRecords).
   const rows = await tx.query<{
     scope: string;
     event_id: string;
@@ -59,7 +61,8 @@ export async function readAppliedEvents(
   }>(
     `SELECT e.scope, e.event_id, e.seq, e.version
        FROM jsonb_to_recordset($1::text::jsonb) AS k(scope text, "eventId" text)
-       JOIN ${LEDGER_TABLES[ledger]} e ON e.scope = k.scope AND e.event_id = k."eventId"`,
+       CROSS JOIN LATERAL (SELECT * FROM ${LEDGER_TABLES[ledger]} e
+                            WHERE e.scope = k.scope AND e.event_id = k."eventId" LIMIT 1) AS e`,
     [keys],
   );
   return rows.map((row) => ({
@@ -83,66 +86,76 @@ export interface BatchWrites {
 /**
  * Writes the batch: one multi-row upsert of the changed records, one multi-row insert of the
  * applied event ids, the new counter values, and a poke per changed scope (delivered by
- * PostgreSQL on commit, to every instance listening on the database).
+ * PostgreSQL on commit, to every instance listening on the database). The statements go out
+ * together, in one round trip; a write race found by the first rolls the whole batch back.
  */
 export async function writeBatch(tx: SqlClient, batch: BatchWrites): Promise<void> {
   const { rows, ledger, appliedEvents, counters, initialCounters } = batch;
-  if (rows.length > 0) {
-    // The WHERE keeps a record in its scope: if another scope inserted the key after our read,
-    // the row is left alone, fewer rows come back, and the whole batch is retried.
-    const written = await tx.query(
-      `INSERT INTO swsync_records AS r (model, key, scope, seq, version, operation, record,
-                                         parent_model, parent_key, event_id, client_id)
-       SELECT x.model, x.key, x.scope, x.seq, x.version, x.operation, x.record,
-              x.parent_model, x.parent_key, x.event_id, x.client_id
-         FROM jsonb_to_recordset($1::text::jsonb) AS x(model text, key text, scope text,
-              seq bigint, version integer, operation text, record jsonb, parent_model text,
-              parent_key text, event_id text, client_id text)
-       ON CONFLICT (model, key) DO UPDATE SET
-         seq = excluded.seq, version = excluded.version, operation = excluded.operation,
-         record = excluded.record, parent_model = excluded.parent_model,
-         parent_key = excluded.parent_key, event_id = excluded.event_id,
-         client_id = excluded.client_id, changed_at = now(), purged = false
-       WHERE r.scope = excluded.scope
-       RETURNING 1 AS ok`,
-      [
-        rows.map((row) => ({
-          model: row.model,
-          key: row.key,
-          scope: row.scope,
-          seq: row.seq,
-          version: row.version,
-          operation: row.operation,
-          record: row.record,
-          parent_model: row.parentModel,
-          parent_key: row.parentKey,
-          event_id: row.eventId,
-          client_id: row.clientId,
-        })),
-      ],
-    );
-    if (written.length !== rows.length) throw new WriteRaceError();
-  }
-  if (appliedEvents.length > 0) {
-    await tx.query(
-      `INSERT INTO ${LEDGER_TABLES[ledger]} (scope, event_id, seq, version)
-       SELECT x.scope, x."eventId", x.seq, x.version
-         FROM jsonb_to_recordset($1::text::jsonb)
-           AS x(scope text, "eventId" text, seq bigint, version integer)
-       ON CONFLICT (scope, event_id) DO NOTHING`,
-      [appliedEvents],
-    );
-  }
   const advanced = [...counters].filter(([scope, seq]) => initialCounters.get(scope) !== seq);
-  if (advanced.length === 0) return;
-  await tx.query(
-    `UPDATE swsync_scopes s SET seq = x.seq
-       FROM jsonb_to_recordset($1::text::jsonb) AS x(scope text, seq bigint)
-      WHERE s.scope = x.scope`,
-    [advanced.map(([scope, seq]) => ({ scope, seq }))],
-  );
-  await tx.query(
-    `SELECT pg_notify('${POKE_CHANNEL}', p) FROM jsonb_array_elements_text($1::text::jsonb) AS p`,
-    [advanced.map(([scope, seq]) => JSON.stringify({ scope, cursor: encodeChangelogId(seq) }))],
-  );
+  const [written] = await pipeline([
+    rows.length === 0
+      ? Promise.resolve([])
+      : // The WHERE keeps a record in its scope: if another scope inserted the key after our
+        // read, the row is left alone, fewer rows come back, and the whole batch is retried.
+        tx.query(
+          `INSERT INTO swsync_records AS r (model, key, scope, seq, version, operation, record,
+                                             parent_model, parent_key, event_id, client_id)
+           SELECT x.model, x.key, x.scope, x.seq, x.version, x.operation, x.record,
+                  x.parent_model, x.parent_key, x.event_id, x.client_id
+             FROM jsonb_to_recordset($1::text::jsonb) AS x(model text, key text, scope text,
+                  seq bigint, version integer, operation text, record jsonb, parent_model text,
+                  parent_key text, event_id text, client_id text)
+           ON CONFLICT (model, key) DO UPDATE SET
+             seq = excluded.seq, version = excluded.version, operation = excluded.operation,
+             record = excluded.record, parent_model = excluded.parent_model,
+             parent_key = excluded.parent_key, event_id = excluded.event_id,
+             client_id = excluded.client_id, changed_at = now(), purged = false
+           WHERE r.scope = excluded.scope
+           RETURNING 1 AS ok`,
+          [
+            rows.map((row) => ({
+              model: row.model,
+              key: row.key,
+              scope: row.scope,
+              seq: row.seq,
+              version: row.version,
+              operation: row.operation,
+              record: row.record,
+              parent_model: row.parentModel,
+              parent_key: row.parentKey,
+              event_id: row.eventId,
+              client_id: row.clientId,
+            })),
+          ],
+        ),
+    appliedEvents.length === 0
+      ? Promise.resolve([])
+      : tx.query(
+          `INSERT INTO ${LEDGER_TABLES[ledger]} (scope, event_id, seq, version)
+           SELECT x.scope, x."eventId", x.seq, x.version
+             FROM jsonb_to_recordset($1::text::jsonb)
+               AS x(scope text, "eventId" text, seq bigint, version integer)
+           ON CONFLICT (scope, event_id) DO NOTHING`,
+          [appliedEvents],
+        ),
+    advanced.length === 0
+      ? Promise.resolve([])
+      : tx.query(
+          `UPDATE swsync_scopes s SET seq = x.seq
+             FROM jsonb_to_recordset($1::text::jsonb) AS x(scope text, seq bigint)
+            WHERE s.scope = x.scope`,
+          [advanced.map(([scope, seq]) => ({ scope, seq }))],
+        ),
+    advanced.length === 0
+      ? Promise.resolve([])
+      : tx.query(
+          `SELECT pg_notify('${POKE_CHANNEL}', p) FROM jsonb_array_elements_text($1::text::jsonb) AS p`,
+          [
+            advanced.map(([scope, seq]) =>
+              JSON.stringify({ scope, cursor: encodeChangelogId(seq) }),
+            ),
+          ],
+        ),
+  ]);
+  if (written.length !== rows.length) throw new WriteRaceError();
 }

@@ -21,6 +21,14 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
   /** How long opening a connection (TCP, TLS, startup, auth) may take, s. Default 10. */
   connectTimeoutSeconds?: number;
+  /**
+   * Whether statements with parameters run as named prepared statements, parsed and planned
+   * once per connection and then sent in one round trip (Bind, Execute). Default true. Set
+   * false behind a pooler that cannot keep prepared statements across transactions
+   * (PgBouncer in transaction mode before 1.21): each statement is then parsed every time,
+   * and postgres.js waits for its parameter types first, two round trips per statement.
+   */
+  prepare?: boolean;
 }
 
 /** How long a pool replaced after a lost connection lets its running statements finish, s. */
@@ -109,13 +117,21 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const open = () => {
     if (closed) throw new StoreClosedError();
   };
+  const prepare = options.prepare ?? true;
   const run = async <Row>(
-    client: { unsafe: (text: string, params?: Param[]) => Promise<unknown> },
+    client: {
+      unsafe: (text: string, params?: Param[], options?: { prepare: boolean }) => Promise<unknown>;
+    },
     text: string,
     params?: readonly unknown[],
   ): Promise<Row[]> => {
     open();
-    const rows = await client.unsafe(text, params ? params.map(toParam) : undefined);
+    // Without parameters postgres.js uses the simple protocol: one message, nothing to prepare.
+    // The store's own statements are a fixed set of texts (batches travel as one JSON
+    // parameter), so each connection prepares a few dozen at most.
+    const rows = await (params && params.length > 0
+      ? client.unsafe(text, params.map(toParam), { prepare })
+      : client.unsafe(text));
     return [...(rows as Row[])];
   };
 

@@ -1,6 +1,10 @@
 /** The one seam between the sync logic and a database driver. */
 export interface SqlClient {
-  /** Runs one parameterized statement ($1, $2...) and returns its rows. */
+  /**
+   * Runs one parameterized statement ($1, $2...) and returns its rows. Inside a transaction,
+   * statements issued without awaiting the previous ones run in the order they were issued:
+   * postgres.js pipelines them on the transaction's connection, PGlite queues them.
+   */
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
 }
 

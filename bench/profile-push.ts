@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { openPostgresStore, type SqlClient, type SyncStore, syncRoutes } from 'swsync/server';
+import { demoSchema } from '../demo/schema.ts';
+import { createTestDatabase } from '../server/testing/index.ts';
+import { seedBoard } from './push.ts';
+import { batchesFor } from './push-http.ts';
+
+/**
+ * Where a push's time goes, on PostgreSQL (`DATABASE_URL`), under the push benchmark's load
+ * (8 clients × `BENCH_PUSH_BATCHES` batches of 100, through HTTP). Prints, per push: statements
+ * sent, time awaiting them, the whole transaction and the client's latency; and per event: this
+ * process's CPU (server and load generator) and the CPU of the database's backends (read from
+ * /proc, so the database must run on this machine). Run it under `node --cpu-prof` to see the
+ * process's share by function (`bench/profile-summary.ts` sums a profile by area).
+ *
+ *   DATABASE_URL=postgres://... node --conditions=source --import tsx --cpu-prof \
+ *     --cpu-prof-dir=/tmp/prof bench/profile-push.ts
+ */
+async function main() {
+  const batches = Number(process.env.BENCH_PUSH_BATCHES ?? 20);
+  const load = { clients: 8, batches, size: 100, trials: 1 };
+  const db = await createTestDatabase();
+  const inner = await openPostgresStore({ url: db.url });
+  const stats = { pushes: 0, statements: 0, sqlMs: 0, txMs: 0 };
+  const timed = (client: SqlClient): SqlClient => ({
+    async query(text, params) {
+      const started = performance.now();
+      try {
+        return await client.query(text, params);
+      } finally {
+        stats.statements++;
+        stats.sqlMs += performance.now() - started;
+      }
+    },
+  });
+  const store: SyncStore = {
+    ...inner,
+    query: (text, params) => inner.query(text, params),
+    async transaction(fn) {
+      const started = performance.now();
+      try {
+        return await inner.transaction((tx) => fn(timed(tx)));
+      } finally {
+        stats.pushes++;
+        stats.txMs += performance.now() - started;
+      }
+    },
+  };
+  const app = new Hono();
+  app.route(
+    '/api/sync',
+    syncRoutes({ store, schema: demoSchema, auth: (c) => c.req.header('x-bench-user') ?? null }),
+  );
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
+  server.keepAliveTimeout = 120_000;
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const once = async () => {
+    const clients = await Promise.all(
+      Array.from({ length: load.clients }, async () => {
+        const scope = `bench-${randomUUID()}`;
+        return { scope, batches: batchesFor(scope, await seedBoard(inner, scope), load) };
+      }),
+    );
+    Object.assign(stats, { pushes: 0, statements: 0, sqlMs: 0, txMs: 0 });
+    let latencyMs = 0;
+    const dbBefore = await backendCpuMs(inner, db.name);
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async ({ scope, batches: list }) => {
+        for (const events of list) {
+          const sent = performance.now();
+          const response = await fetch(`${base}/api/sync/push`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-bench-user': scope },
+            body: JSON.stringify({ events, clientId: scope }),
+          });
+          const results = (await response.json()) as { error: unknown }[];
+          latencyMs += performance.now() - sent;
+          if (!response.ok || results.some((r) => r.error !== null)) {
+            throw new Error(`push failed: ${response.status}`);
+          }
+        }
+      }),
+    );
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const dbCpuMs = (await backendCpuMs(inner, db.name)) - dbBefore;
+    const events = load.clients * load.batches * load.size;
+    const pushes = load.clients * load.batches;
+    return {
+      eventsPerSec: Math.round((events / wallMs) * 1000),
+      statementsPerPush: +(stats.statements / stats.pushes).toFixed(1),
+      latencyMsPerPush: +(latencyMs / pushes).toFixed(1),
+      txMsPerPush: +(stats.txMs / stats.pushes).toFixed(1),
+      awaitingSqlMsPerPush: +(stats.sqlMs / stats.pushes).toFixed(1),
+      nodeCpuUsPerEvent: Math.round((cpu.user + cpu.system) / events),
+      dbCpuUsPerEvent: Math.round((dbCpuMs * 1000) / events),
+    };
+  };
+  try {
+    await once(); // warm-up
+    console.log(JSON.stringify(await once()));
+    console.log(JSON.stringify(await once()));
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await inner.close();
+    await db.drop();
+  }
+}
+
+/** CPU time (user + system) of the database's backends for `name` so far, ms. */
+async function backendCpuMs(store: SyncStore, name: string): Promise<number> {
+  const rows = await store.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1',
+    [name],
+  );
+  const tick = 10; // USER_HZ is 100 on Linux: one tick is 10 ms
+  let total = 0;
+  for (const { pid } of rows) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // A backend that ended between the two reads: its time is lost to both.
+    }
+  }
+  return total;
+}
+
+await main();
