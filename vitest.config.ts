@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 import { isPostgresJsWriteRace } from './server/store/driver-race.ts';
 
 export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['swsync-source'] },
+  ssr: { resolve: { conditions: ['swsync-source'] } },
   test: {
     include: ['{schema,sw,page-sdk,server,demo,bench}/**/*.test.ts'],
     testTimeout: 30_000,

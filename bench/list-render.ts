@@ -26,7 +26,7 @@ export async function benchListRender(
     bundle: true,
     write: false,
     format: 'esm',
-    conditions: ['source'],
+    conditions: ['swsync-source'],
     logLevel: 'warning',
   });
   const css = await readFile(new URL('../demo/web/styles.css', import.meta.url), 'utf8');

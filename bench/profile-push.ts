@@ -18,7 +18,7 @@ import { batchesFor } from './push-http.ts';
  * /proc, so the database must run on this machine). Run it under `node --cpu-prof` to see the
  * process's share by function (`bench/profile-summary.ts` sums a profile by area).
  *
- *   DATABASE_URL=postgres://... node --conditions=source --import tsx --cpu-prof \
+ *   DATABASE_URL=postgres://... node --conditions=swsync-source --import tsx --cpu-prof \
  *     --cpu-prof-dir=/tmp/prof bench/profile-push.ts
  */
 async function main() {

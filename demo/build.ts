@@ -19,7 +19,7 @@ export async function buildDemo(): Promise<void> {
   await viteBuild({
     configFile: false,
     logLevel: 'warn',
-    resolve: { conditions: ['source', 'module', 'browser', 'import', 'default'] },
+    resolve: { conditions: ['swsync-source', 'module', 'browser', 'import', 'default'] },
     define: {
       __PRECACHE_MANIFEST__: JSON.stringify(manifest),
       'process.env.NODE_ENV': JSON.stringify('production'),

@@ -9,8 +9,8 @@ import { isPostgresJsWriteRace } from '../server/store/driver-race.ts';
  */
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['swsync-source'] },
+  ssr: { resolve: { conditions: ['swsync-source'] } },
   test: {
     include: ['reliability/**/*.test.ts'],
     fileParallelism: false,

@@ -227,7 +227,7 @@ try {
     check(!/\bprocess\.env\b|\bprocess\./.test(code), `${what}: no reference to process`);
   for (const [label, conditions] of [
     ['esbuild --minify', []],
-    ['esbuild --minify, source condition', ['source']],
+    ['esbuild --minify, swsync-source condition', ['swsync-source']],
   ] as const) {
     // `neutral`, not `browser`: esbuild defines process.env.NODE_ENV for browser builds, which
     // would hide a library that still needs it (as Vite's library mode does not define it).

@@ -19,7 +19,7 @@ function start(
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'demo/server/main.ts'],
+    ['--conditions=swsync-source', '--import', 'tsx', 'demo/server/main.ts'],
     {
       cwd: root,
       env: { ...process.env, DATABASE_URL: '', PORT: '0', ...env },

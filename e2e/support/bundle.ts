@@ -12,7 +12,7 @@ export async function bundle(entry: string, format: 'esm' | 'iife' = 'iife'): Pr
     format,
     platform: 'browser',
     target: 'chrome120',
-    conditions: ['source'],
+    conditions: ['swsync-source'],
     sourcemap: 'inline',
     logLevel: 'silent',
   });

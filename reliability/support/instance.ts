@@ -51,10 +51,14 @@ export async function startInstance(options: { dbUrl?: string; pool?: number } =
         RELIABILITY_POOL: String(options.pool ?? 8),
         ...(options.dbUrl ? { RELIABILITY_DB_URL: options.dbUrl } : {}),
       };
-      const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const proc = spawn(
+        process.execPath,
+        ['--conditions=swsync-source', '--import', 'tsx', MAIN],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       child = proc;
       const timer = setTimeout(
         () => reject(new Error(`instance did not start: ${log.join('')}`)),

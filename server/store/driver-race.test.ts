@@ -9,7 +9,7 @@ function run(url: string, mode: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', child, mode],
+      ['--conditions=swsync-source', '--import', 'tsx', child, mode],
       { env: { ...process.env, CHILD_DATABASE_URL: url }, timeout: 60_000 },
       (error, stdout, stderr) =>
         resolve({ code: error ? (error.code as number | null) : 0, stdout, stderr }),
