@@ -41,8 +41,11 @@ describe('defineSchema refuses, naming the model and what to change', () => {
       z.literal('alice'),
       z.union([z.number(), z.string()]),
       z.string().transform((s) => s.trim()),
-      z.any(),
     ];
+    // Could hold a string, but also nothing: a record without its owner's id.
+    expect(() => defineSchema({ Note: rootWith({ id: z.string(), owner: z.any() }) })).toThrow(
+      `Note: scope "owner" must always hold the owner's id; its type z.any() accepts undefined`,
+    );
     for (const owner of stringLike) {
       expect(() => defineSchema({ Note: rootWith({ id: z.string(), owner }) })).not.toThrow();
     }

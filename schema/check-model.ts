@@ -27,15 +27,17 @@ export function fieldsIssue(fields: unknown): string | null {
 
 /**
  * Throws a `SchemaError` naming the model and what to change when a declaration cannot work:
- * a reserved name, `fields` not a `z.object()`, a key or index that is no field, a key that
- * may be missing or is neither string nor number, a scope field that cannot hold an account id
- * (a string), a field JSON cannot carry, an unknown `conflict` or `onDelete`, or an ownership
+ * an empty or reserved name, `fields` not a `z.object()`, a key or index that is no field, a
+ * key that may be missing or is neither string nor number, a scope field that cannot hold an
+ * account id (a string) or may be missing, a field JSON cannot carry, an unknown `conflict` or `onDelete`, or an ownership
  * that names no field or an undeclared parent.
  *
  * @example
  * checkModel('Board', Board, { Board }); // throws 'Board: scope "ownerId" is not a field' when it is not
  */
 export function checkModel(name: string, m: Model, models: Record<string, Model>): void {
+  // The name travels as `entityType` and names a local store: messages need it to say something.
+  if (name.trim() === '') throw new SchemaError('a model name must not be empty');
   if (RESERVED_MODEL_NAMES.includes(name)) {
     throw new SchemaError(
       `model name "${name}" is reserved for the local store; rename the model (reserved: ${RESERVED_MODEL_NAMES.join(', ')})`,
@@ -103,6 +105,13 @@ function checkRoot(name: string, fields: Fields, scopeField: string | undefined)
   if (!mayHold(scopeType, 'string')) {
     throw new SchemaError(
       `${name}: scope "${scopeField}" must be a string field (the owner's account id); got ${typeLabel(scopeType)}`,
+    );
+  }
+  // A record without its owner would be stored nameless here and in every copy of it.
+  const missing = mayBeMissing(scopeType);
+  if (missing) {
+    throw new SchemaError(
+      `${name}: scope "${scopeField}" must always hold the owner's id; its type ${typeLabel(scopeType)} accepts ${missing}`,
     );
   }
 }

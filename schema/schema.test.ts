@@ -50,6 +50,14 @@ describe('defineSchema', () => {
     expect(() => defineSchema({ root, Bad: { ...root, indexes: ['nope'] } })).toThrow(
       /index "nope"/,
     );
+    expect(() => defineSchema({ '': root })).toThrow('a model name must not be empty');
+    // A root without its owner's id: the scope field must always hold one.
+    for (const owner of [z.string().optional(), z.string().nullable()]) {
+      const fields = z.object({ id: z.string(), ownerId: owner });
+      expect(() => defineSchema({ Note: model({ fields, key: 'id', scope: 'ownerId' }) })).toThrow(
+        /Note: scope "ownerId" must always hold the owner's id; its type .* accepts (undefined|null)/,
+      );
+    }
   });
 
   it('refuses fields JSON cannot carry, naming the model and the field', () => {
