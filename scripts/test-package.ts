@@ -60,6 +60,51 @@ function withinBudget(label: string, code: string, budget: number): void {
   check(gzipped <= budget, `${label}: ${kb(gzipped)} gzip within ${kb(budget)}`);
 }
 
+/**
+ * Installs the lowest `hono` and `zod` the peer ranges allow (the range's own version: `^4.0.11`
+ * → 4.0.11) and runs models of classic zod and zod/mini through the sync routes: a range wider
+ * than what works (zod 4.0.0 to 4.0.10 lacked a function `model()` calls) fails here.
+ */
+function lowestPeers(app: string): void {
+  const lowest = (name: string) => manifest.peerDependencies[name]!.replace(/^[\^~]/, '');
+  const versions = ['hono', 'zod'].map((name) => `${name}@${lowest(name)}`);
+  const script = `
+import { Hono } from 'hono';
+import * as classic from 'zod';
+import * as mini from 'zod/mini';
+import { defineSchema, model } from 'swsync/schema';
+import { openPGliteStore, syncRoutes } from 'swsync/server';
+for (const z of [classic, mini]) {
+  const schema = defineSchema({
+    Note: model({ fields: z.object({ id: z.string(), userId: z.string(), text: z.string() }), key: 'id', scope: 'userId' }),
+  });
+  const store = await openPGliteStore();
+  const app = new Hono().route('/api/sync', syncRoutes({ store, schema, auth: () => 'u1' }));
+  const push = (payload) => app.request('/api/sync/push', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId: 'c1', events: [{ id: crypto.randomUUID(), entityType: 'Note', operation: 'create', payload, createdAt: new Date().toISOString() }] }),
+  }).then((r) => r.json());
+  const ok = await push({ id: 'n1', userId: 'u1', text: 'hi' });
+  const bad = await push({ id: 'n2', userId: 'u1', text: 7 });
+  await store.close();
+  if (ok[0]?.error !== null || !/text/.test(bad[0]?.error?.message ?? '')) {
+    throw new Error(JSON.stringify({ ok, bad }));
+  }
+}
+`;
+  try {
+    run('npm', ['install', '--no-audit', '--no-fund', ...versions], app, 120);
+    writeFileSync(join(app, 'lowest.mjs'), script);
+    run('node', ['lowest.mjs'], app, 60);
+    check(true, `${versions.join(', ')}: classic and mini models push, a bad field is named`);
+  } catch (error) {
+    const out = error as { stderr?: string; message: string };
+    console.log(out.stderr ?? out.message);
+    check(false, `${versions.join(', ')}: classic and mini models push, a bad field is named`);
+  }
+}
+
 function check(ok: boolean, what: string): void {
   console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
   if (!ok) failures.push(what);
@@ -86,6 +131,7 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 interface PackageJson {
   exports: Record<string, Record<string, string>>;
   devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
 }
 const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as PackageJson;
 
@@ -292,6 +338,9 @@ try {
   } catch (error) {
     check(false, `README's app in Chromium: ${(error as Error).message}`);
   }
+
+  step('the lowest hono and zod the peer ranges allow');
+  lowestPeers(app);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
