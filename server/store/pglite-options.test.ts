@@ -35,9 +35,11 @@ describe('openPGliteStore options', { timeout: 120_000 }, () => {
     const pglite = {} as PGlite;
     const message =
       'openPGliteStore: `options` and `dataDir` apply only to a PGlite the store creates; an instance given as `pglite` keeps the options it was created with (drop them, or pass them to PGlite.create)';
+    // @ts-expect-error the type refuses both at once; untyped code gets the TypeError
     await expect(openPGliteStore({ pglite, options: { debug: 1 } })).rejects.toThrow(
       new TypeError(message),
     );
+    // @ts-expect-error as above
     await expect(openPGliteStore({ pglite, dataDir: '.data/x' })).rejects.toThrow(
       new TypeError(message),
     );

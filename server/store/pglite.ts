@@ -4,21 +4,30 @@ import { migrateOrClose } from './migrations.ts';
 import { toParam } from './params.ts';
 import type { SqlClient, SyncStore } from './types.ts';
 
-export interface PGliteStoreOptions {
-  /** Data directory on disk; undefined → an in-memory database (gone on close). */
-  dataDir?: string;
-  /**
-   * Passed to `PGlite.create` as they are (`relaxedDurability`, `extensions`, `debug`...);
-   * `dataDir` above, when set, wins over theirs. Refused with `pglite` (a `TypeError`).
-   */
-  options?: PGliteOptions;
-  /**
-   * An open PGlite instance to use instead of creating one. The app keeps owning it: the
-   * store's `close()` leaves it open. Its options are the app's: `options` and `dataDir`
-   * alongside it are a `TypeError`, not silently ignored.
-   */
-  pglite?: PGlite;
-}
+/**
+ * Either a PGlite the store creates (`dataDir`, `options`) or one the app made (`pglite`), never
+ * both: the type says so, and untyped code passing both gets a `TypeError`.
+ */
+export type PGliteStoreOptions =
+  | {
+      /** Data directory on disk; undefined → an in-memory database (gone on close). */
+      dataDir?: string;
+      /**
+       * Passed to `PGlite.create` as they are (`relaxedDurability`, `extensions`, `debug`...);
+       * `dataDir` above, when set, wins over theirs.
+       */
+      options?: PGliteOptions;
+      pglite?: never;
+    }
+  | {
+      /**
+       * An open PGlite instance to use instead of creating one. The app keeps owning it: the
+       * store's `close()` leaves it open. Its options are the app's.
+       */
+      pglite: PGlite;
+      dataDir?: never;
+      options?: never;
+    };
 
 /**
  * PGlite loads its WebAssembly and data files from URLs next to its module; workerd has no file
