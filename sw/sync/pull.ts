@@ -41,6 +41,8 @@ type PageLog = LogWithRecord & { scope?: string };
  */
 export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
   let restarted = false;
+  /** The next page, asked for while the last one was being stored. */
+  let ahead = null as Ahead | null;
   for (;;) {
     if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
     const cursor =
@@ -49,21 +51,18 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
     // does not bring back, the server no longer has (a record created here whose push answer
     // was lost, deleted elsewhere and purged, would otherwise stay forever).
     if (cursor === null && !(await isResyncing(ctx))) await startResync(ctx);
-    const answer: HttpOutcome<Page> = ctx.spaces
-      ? await postJson(
-          ctx,
-          '/pull',
-          { spaces: true, lastChangelogId: cursor, limit: ctx.pullLimit },
-          spacesPullResponseSchema,
-        )
-      : await postJson(
-          ctx,
-          '/pull',
-          { lastChangelogId: cursor, limit: ctx.pullLimit },
-          pullResponseSchema,
-        );
+    // Taken only if the stored cursor is the one it was asked with (the page did commit).
+    const answer: HttpOutcome<Page> = await (ahead?.cursor === cursor
+      ? ahead.answer
+      : requestPage(ctx, cursor));
+    ahead = null;
     switch (answer.kind) {
       case 'ok': {
+        // The network and the server work on the next page while this one is stored.
+        const next: string | null = answer.body.cursor;
+        if (answer.body.hasMore && next !== null) {
+          ahead = { cursor: next, answer: requestPage(ctx, next) };
+        }
         // A full pull (no cursor yet, or a resync) reports progress on every page, and so
         // does the pull of a scope newly granted (spaces).
         // Spaces: the fate of pending events into lost scopes first (nothing stored yet).
@@ -98,6 +97,24 @@ export async function pullChanges(ctx: SyncContext): Promise<SyncOutcome> {
         return answer;
     }
   }
+}
+
+/** A page requested before the last one was stored, and the cursor it was requested with. */
+interface Ahead {
+  cursor: string;
+  answer: Promise<HttpOutcome<Page>>;
+}
+
+/** One pull request from `cursor`; never rejects (see postJson). */
+function requestPage(ctx: SyncContext, cursor: string | null): Promise<HttpOutcome<Page>> {
+  return ctx.spaces
+    ? postJson(
+        ctx,
+        '/pull',
+        { spaces: true, lastChangelogId: cursor, limit: ctx.pullLimit },
+        spacesPullResponseSchema,
+      )
+    : postJson(ctx, '/pull', { lastChangelogId: cursor, limit: ctx.pullLimit }, pullResponseSchema);
 }
 
 async function isResyncing(ctx: SyncContext): Promise<boolean> {
