@@ -173,14 +173,25 @@ test('the status line is never cut at 390 px', async ({ context, page }) => {
   await app.signIn(server().url, user.name);
   await context.setOffline(true);
   await expect(app.status()).toHaveText('Offline');
-  // The longest lines it writes (status-text.ts), in the settled offline state.
-  for (const text of ['Offline · 120 pending', 'Syncing 10,000/10,004 · 1,204 pending']) {
-    const clipped = await app.status().evaluate((pill, value) => {
-      pill.textContent = value;
-      const box = pill.getBoundingClientRect();
-      return pill.scrollWidth > pill.clientWidth || box.right > innerWidth || box.left < 0;
-    }, text);
-    expect(clipped, text).toBe(false);
+  // The longest lines it writes (status-text.ts), in the settled offline state: the announced
+  // text and the detail beside it.
+  for (const [text, more] of [
+    ['Offline · 120 pending', ''],
+    ['Syncing · 1,204 pending', '10,000/10,004'],
+    ['Retrying · 120 pending', 'next try in 59 s'],
+  ]) {
+    const clipped = await page.locator('.pill').evaluate(
+      (pill, [value, detail]) => {
+        pill.querySelector('[role="status"]')!.textContent = value;
+        const beside = pill.querySelector<HTMLElement>('.detail')!;
+        beside.textContent = detail;
+        beside.hidden = !detail;
+        const box = pill.getBoundingClientRect();
+        return pill.scrollWidth > pill.clientWidth || box.right > innerWidth || box.left < 0;
+      },
+      [text, more],
+    );
+    expect(clipped, `${text} ${more}`).toBe(false);
     expect(await sidewaysOverflow(page)).toBe(0);
   }
 });
