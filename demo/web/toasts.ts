@@ -20,6 +20,24 @@ export interface Toasts {
 }
 
 /**
+ * `text` with the name it quotes (‘…’, the app's quotes around every item's name) in a span of
+ * its own, which styles.css clamps to two lines: a 500-character title would otherwise fill a
+ * phone's screen with toasts. The clamp only hides the overflow, so the whole text stays in the
+ * page for screen readers. From the first ‘ to the last ’, as a name may hold a ’ itself.
+ */
+function withNames(text: string): (string | HTMLElement)[] {
+  const start = text.indexOf('‘');
+  const end = text.lastIndexOf('’');
+  if (start < 0 || end <= start) return [text];
+  // The quotes go inside the span: a screen reader's text puts a space at each edge of it.
+  return [
+    text.slice(0, start),
+    h('span', { class: 'toast-name' }, text.slice(start, end + 1)),
+    text.slice(end + 1),
+  ];
+}
+
+/**
  * Transient messages, in a `log` region (so the page keeps exactly one `status` element): a
  * tray the caller puts at the bottom of the window, below the page's scrolling area (see
  * `.frame` in styles.css), so a toast never lies over a row, wherever the list is scrolled to;
@@ -88,7 +106,7 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
       const toast = h(
         'div',
         { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : undefined },
-        h('span', { class: 'toast-text' }, text),
+        h('span', { class: 'toast-text' }, ...withNames(text)),
         action
           ? h(
               'button',
@@ -119,6 +137,8 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
       if (action) actions.push(run);
       shown.set(text, toast);
       element.append(toast);
+      // The tray scrolls once its toasts reach its height cap (styles.css): the newest in view.
+      element.scrollTop = element.scrollHeight;
       resume();
     },
   };
