@@ -37,12 +37,32 @@ function withNames(text: string): (string | HTMLElement)[] {
   ];
 }
 
+/** Input types without a text to edit: Ctrl+Z there has nothing of its own to undo. */
+const NOT_TEXT = new Set([
+  'checkbox',
+  'radio',
+  'button',
+  'submit',
+  'reset',
+  'image',
+  'file',
+  'color',
+  'range',
+]);
+
+/** Whether `target` edits text, where Ctrl+Z belongs to the field (it undoes the typing). */
+function takesText(target: EventTarget | null): boolean {
+  if (target instanceof HTMLTextAreaElement) return true;
+  if (target instanceof HTMLInputElement) return !NOT_TEXT.has(target.type);
+  return target instanceof HTMLElement && target.isContentEditable;
+}
+
 /**
  * Transient messages, in a `log` region (so the page keeps exactly one `status` element): a
  * tray the caller puts at the bottom of the window, below the page's scrolling area (see
  * `.frame` in styles.css), so a toast never lies over a row, wherever the list is scrolled to;
  * the area above it only gets shorter, so no content moves when toasts come and go. Each toast has
- * "Dismiss"; Ctrl+Z (⌘Z) outside a text field runs the newest toast's action ("Undo"), so a
+ * "Dismiss"; Ctrl+Z (⌘Z) outside a text field (a checkbox or a button is not one) runs the newest toast's action ("Undo"), so a
  * keyboard user need not travel to it. When a toast holding the focus closes, the focus goes
  * back where it was before it entered the toasts, else to `fallback()`.
  */
@@ -58,8 +78,7 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
   });
   document.addEventListener('keydown', (e) => {
     if (e.key.toLowerCase() !== 'z' || !(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey) return;
-    const target = e.target as HTMLElement | null;
-    if (target?.closest('input, textarea, [contenteditable]')) return;
+    if (takesText(e.target)) return;
     const newest = actions.at(-1);
     if (!newest) return;
     e.preventDefault();

@@ -201,6 +201,38 @@ test('an undo toast waits while it has the focus, hands the focus back, and Ctrl
   await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Cups', 'Forks']);
 });
 
+test('Ctrl+Z undoes a delete from a checkbox, but in a text field it undoes the typing', async ({
+  page,
+}) => {
+  const user = await newUser(server(), 'ctrl-z');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Desk');
+  for (const title of ['Pens', 'Ink', 'Tape']) await app.addTodo(title);
+
+  // The focus on a checkbox (after a toggle with Space): Ctrl+Z reaches the toast's Undo.
+  await app.deleteTodo('Tape');
+  await app.checkbox('Pens').focus();
+  await page.keyboard.press('Space');
+  await expect(app.checkbox('Pens')).toBeChecked();
+  await page.keyboard.press('Control+z');
+  await expect(app.todo('Tape')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Undo' })).toHaveCount(0);
+  // The toggle is not what it undid.
+  await expect(app.checkbox('Pens')).toBeChecked();
+
+  // In "New todo", Ctrl+Z is the field's own: the toast stays and nothing comes back.
+  await app.deleteTodo('Ink');
+  const field = page.getByRole('textbox', { name: 'New todo' });
+  await field.focus();
+  await page.keyboard.type('Glue');
+  await page.keyboard.press('Control+z');
+  await expect(field).toHaveValue('');
+  await expect(page.getByRole('button', { name: 'Undo' })).toHaveCount(1);
+  await expect(app.todo('Ink')).toHaveCount(0);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Pens', 'Tape']);
+});
+
 test('an undo while the delete is still pending (offline) brings back the board and its todos', async ({
   context,
   page,
