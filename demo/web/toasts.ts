@@ -15,7 +15,13 @@ export interface Toasts {
    */
   show(
     text: string,
-    options?: { kind?: 'info' | 'error'; action?: ToastAction; ms?: number },
+    options?: {
+      kind?: 'info' | 'error';
+      action?: ToastAction;
+      ms?: number;
+      /** Whether Ctrl+Z runs `action` while this is the newest toast with one (default true). */
+      shortcut?: boolean;
+    },
   ): void;
 }
 
@@ -87,7 +93,7 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
 
   return {
     element,
-    show(text, { kind = 'info', action, ms = 8_000 } = {}) {
+    show(text, { kind = 'info', action, ms = 8_000, shortcut = true } = {}) {
       if (kind === 'error' && shown.has(text)) return;
       let closed = false;
       let left = ms;
@@ -132,7 +138,7 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
               {
                 type: 'button',
                 class: 'toast-action',
-                'aria-keyshortcuts': 'Control+Z',
+                'aria-keyshortcuts': shortcut ? 'Control+Z' : undefined,
                 on: { click: run },
               },
               action.label,
@@ -153,7 +159,7 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
       toast.addEventListener('focusout', (e) => {
         if (!toast.contains(e.relatedTarget as Node | null) && !toast.matches(':hover')) resume();
       });
-      if (action) actions.push(run);
+      if (action && shortcut) actions.push(run);
       shown.set(text, toast);
       element.append(toast);
       // The tray scrolls once its toasts reach its height cap (styles.css): the newest in view.

@@ -1,6 +1,6 @@
 import { type Browser, expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
-import { focused, SIZES } from './checks.ts';
+import { focused, SIZES, seriousViolations } from './checks.ts';
 import { newUser, serverTitles } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
@@ -231,6 +231,49 @@ test('Ctrl+Z undoes a delete from a checkbox, but in a text field it undoes the 
   await expect(page.getByRole('button', { name: 'Undo' })).toHaveCount(1);
   await expect(app.todo('Ink')).toHaveCount(0);
   await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Pens', 'Tape']);
+});
+
+test('undoing a todo whose board this tab deleted after it: the board first, then the todo', async ({
+  page,
+}) => {
+  const user = await newUser(server(), 'undo-order');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Keep');
+  await app.addBoard('Groceries');
+  await app.board('Groceries').click();
+  await app.addTodo('Buy milk');
+  await app.addTodo('Eggs');
+  await app.deleteTodo('Buy milk');
+  await page.getByRole('button', { name: 'Delete board' }).click();
+  await expect(app.board('Groceries')).toHaveCount(0);
+  const tray = page.getByRole('log', { name: 'Messages' });
+  await expect(tray.getByRole('button', { name: 'Undo' })).toHaveCount(2);
+
+  // The older toast first: it says what to do, in this device's terms, and stays on offer.
+  await tray
+    .locator('.toast', { hasText: 'Deleted ‘Buy milk’' })
+    .getByRole('button', { name: 'Undo' })
+    .click();
+  const notYet = page.getByRole('alert').filter({ hasText: '‘Buy milk’' });
+  await expect(notYet).toHaveText(
+    /^‘Buy milk’ is on the board ‘Groceries’, deleted here: undo the board’s delete first, then this one\./,
+  );
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Ctrl+Z takes the board's undo (not the one that cannot run yet), then the todo comes back.
+  await app.checkbox('Buy milk').waitFor({ state: 'detached' });
+  await page.keyboard.press('Control+z');
+  await expect(app.board('Groceries')).toBeVisible();
+  await app.board('Groceries').click();
+  await expect(app.todo('Eggs')).toBeVisible();
+  await notYet.getByRole('button', { name: 'Undo' }).click();
+  await expect(app.todo('Buy milk')).toBeVisible();
+  await expect(app.status()).toHaveText('Synced', { timeout: 15_000 });
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Buy milk', 'Eggs']);
+  expect(await serverTitles(server(), user.token, 'Board')).toEqual(['Groceries', 'Keep']);
+  // Nothing ever blamed another device.
+  await expect(page.getByRole('alert').filter({ hasText: 'another device' })).toHaveCount(0);
 });
 
 test('an undo while the delete is still pending (offline) brings back the board and its todos', async ({

@@ -182,11 +182,12 @@ test('the status line is never cut at 390 px', async ({ context, page }) => {
   await expect(app.status()).toHaveText('Offline');
   // The longest lines it writes (status-text.ts), in the settled offline state: the announced
   // text and the detail beside it.
-  for (const [text, more] of [
+  const lines: [string, string][] = [
     ['Offline · 120 pending', ''],
     ['Syncing · 1,204 pending', '10,000/10,004'],
     ['Retrying · 120 pending', 'next try in 59 s'],
-  ]) {
+  ];
+  for (const [text, more] of lines) {
     const clipped = await page.locator('.pill').evaluate(
       (pill, [value, detail]) => {
         pill.querySelector('[role="status"]')!.textContent = value;
@@ -196,7 +197,7 @@ test('the status line is never cut at 390 px', async ({ context, page }) => {
         const box = pill.getBoundingClientRect();
         return pill.scrollWidth > pill.clientWidth || box.right > innerWidth || box.left < 0;
       },
-      [text, more],
+      [text, more] as const,
     );
     expect(clipped, `${text} ${more}`).toBe(false);
     expect(await sidewaysOverflow(page)).toBe(0);
