@@ -223,7 +223,8 @@ export function renderApp(
     // Nor for a board just added: the fallback would open another board, and the next todo
     // typed would go there.
     if (added !== null && shown.some((b) => b.id === added)) added = null;
-    const restoring = (refocusBoard !== null && refocusBoard === current) || added === current;
+    const restoring =
+      (refocusBoard !== null && refocusBoard === current) || (added !== null && added === current);
     if (!active && boards !== null && shown[0] && !restoring) {
       active = shown[0];
       current = active.id;
