@@ -104,6 +104,8 @@ export function renderApp(
   let current: string | null = selectedBoard.get();
   /** A board whose delete was undone: it gets the focus once the list shows it again. */
   let refocusBoard: string | null = null;
+  /** A board just added here, open before the live query lists it (see renderBoards). */
+  let added: string | null = null;
   const undo = createUndoableDeletes(toasts, report, () => {
     renderBoards();
     boardView.refresh();
@@ -113,6 +115,7 @@ export function renderApp(
     add: async (name) => {
       try {
         const board = await data.addBoard(name);
+        added = board.id;
         select(board.id);
       } catch (error) {
         report(error, 'This board name');
@@ -121,6 +124,7 @@ export function renderApp(
     },
     select: (id) => {
       refocusBoard = null;
+      added = null;
       select(id);
     },
   });
@@ -216,7 +220,11 @@ export function renderApp(
     // A deleted (or undone-delete) board hands the selection on to the first one left.
     let active = shown.find((b) => b.id === current) ?? null;
     // An undone delete's board is open before the live query brings it back: no fallback then.
-    const restoring = refocusBoard !== null && refocusBoard === current;
+    // Nor for a board just added: the fallback would open another board, and the next todo
+    // typed would go there.
+    if (added !== null && shown.some((b) => b.id === added)) added = null;
+    const restoring =
+      (refocusBoard !== null && refocusBoard === current) || (added !== null && added === current);
     if (!active && boards !== null && shown[0] && !restoring) {
       active = shown[0];
       current = active.id;

@@ -204,9 +204,9 @@ export function createBoardView(deps: {
       max: LIMITS.boardName,
       what: 'A board name',
       save: (name) => data.renameBoard(current, name),
-      done: () => {
+      done: (hadFocus) => {
         editor.element.replaceWith(heading);
-        renameButton.focus();
+        if (hadFocus) renameButton.focus();
       },
     });
     heading.replaceWith(editor.element);

@@ -2,7 +2,7 @@ import { createClient, type SyncClient } from 'swsync/page';
 import type { Rejection, SpaceRole } from 'swsync/schema';
 import { type DemoSchema, demoSchema } from '../schema.ts';
 import type { Board, DemoData, Live, Todo } from './app.ts';
-import { FriendlyError, rejectionMessages } from './messages.ts';
+import { boardGoneFirst, FriendlyError, rejectionMessages, UndoLaterError } from './messages.ts';
 import type { Restore } from './undo.ts';
 
 const byCreation = <T extends { createdAt: string; id: string }>(a: T, b: T) =>
@@ -89,14 +89,29 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     return key === undefined ? undefined : names.get(String(key));
   };
 
-  /** One transaction that re-creates deleted records with their ids and content. */
+  /**
+   * One transaction that re-creates deleted records with their ids and content. A todo whose
+   * board this tab deleted after it is not written: the server would refuse it, and the person
+   * would read that another device deleted the board. It rejects with `UndoLaterError` instead,
+   * naming the board (whose own undo brings it back).
+   */
   const restore =
     (boards: Board[], todos: Todo[]): Restore =>
-    () =>
-      client.transaction((tx) => {
+    async () => {
+      const restored = new Set(boards.map((b) => b.id));
+      for (const todo of todos) {
+        if (restored.has(todo.boardId) || !deletedHere.has(todo.boardId)) continue;
+        if (await client.Board.get(todo.boardId)) continue;
+        throw new UndoLaterError(boardGoneFirst(todo.title, names.get(todo.boardId)));
+      }
+      await client.transaction((tx) => {
         for (const board of boards) tx.Board.create(board);
         for (const todo of todos) tx.Todo.create(todo);
       });
+      for (const id of restored) deletedHere.delete(id);
+    };
+  /** Boards this tab deleted (until their undo): see `restore`. */
+  const deletedHere = new Set<string>();
 
   const data: DemoData = {
     userId,
@@ -136,6 +151,7 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     async deleteBoard(board) {
       const todos = await client.Todo.where('boardId').equals(board.id).toArray();
       await client.Board.delete(board.id);
+      deletedHere.add(board.id);
       return restore([board], todos);
     },
     newTodo(boardId, title): Todo {

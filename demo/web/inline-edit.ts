@@ -5,7 +5,11 @@ import { friendlyError } from './messages.ts';
 /**
  * A text field that edits one value in place: Enter saves, Escape cancels, leaving the field
  * saves. A value over `max` characters is not sent: the field stays open and says why, so
- * nothing typed is lost. `done` runs once, after a save or a cancel.
+ * nothing typed is lost. `done` runs once, after a save or a cancel, with whether the field
+ * still held the focus then: true after Enter or Escape (and when the window lost the focus),
+ * false when the person clicked or tabbed elsewhere; only then may the caller move the focus
+ * (back to the button that opened the editor, say), else it would take it from where the
+ * person put it and what they type next would go astray.
  */
 export function createInlineEdit(options: {
   value: string;
@@ -14,7 +18,7 @@ export function createInlineEdit(options: {
   /** "A title", "A board name": the subject of the messages. */
   what: string;
   save(value: string): Promise<void>;
-  done(): void;
+  done(hadFocus: boolean): void;
 }): { element: HTMLElement; focus(): void } {
   const field = h('input', { class: 'edit', value: options.value, 'aria-label': options.label });
   const hint = createLimitHint(field, options.max, options.what);
@@ -34,13 +38,18 @@ export function createInlineEdit(options: {
       } catch (error) {
         saving = false;
         hint.say(friendlyError(error, options.what));
-        field.focus();
+        // The field stays open with the reason; the focus comes back only if it had not moved on.
+        if (holdsFocus()) field.focus();
         return;
       }
     }
     finished = true;
-    options.done();
+    options.done(holdsFocus());
   };
+  // Read when the edit ends: on a click elsewhere `blur` runs while the focus is on <body>, and
+  // a save's await lets it reach the clicked control; after Enter or Escape the field has it. A
+  // window that lost the focus keeps the field as its focused element.
+  const holdsFocus = () => document.activeElement === field;
   field.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' && e.key !== 'Escape') return;
     // `done` may move the focus to the button that opened the editor while this key is still

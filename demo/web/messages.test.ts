@@ -1,7 +1,13 @@
 import type { Rejection } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../schema.ts';
-import { checkUserName, friendlyError, rejectionMessages, signInError } from './messages.ts';
+import {
+  boardGoneFirst,
+  checkUserName,
+  friendlyError,
+  rejectionMessages,
+  signInError,
+} from './messages.ts';
 
 const rejection = (
   title: string,
@@ -158,5 +164,16 @@ describe('sign-in messages', () => {
   it('counts a name in characters a person sees, as the server does', () => {
     expect(checkUserName('👍🏽'.repeat(64))).toBeNull();
     expect(checkUserName('👍🏽'.repeat(65))).toBe('A name has at most 64 characters.');
+  });
+});
+
+describe('boardGoneFirst', () => {
+  it('names the todo and its board, and says which undo comes first', () => {
+    expect(boardGoneFirst('Buy milk', 'Groceries')).toBe(
+      '‘Buy milk’ is on the board ‘Groceries’, deleted here: undo the board’s delete first, then this one.',
+    );
+    expect(boardGoneFirst('Buy milk', undefined)).toMatch(
+      /^‘Buy milk’ is on a board, deleted here/,
+    );
   });
 });

@@ -25,6 +25,24 @@ export function friendlyError(error: unknown, subject = 'This change'): string {
 /** An error whose message is already written for the person using the app. */
 export class FriendlyError extends Error {}
 
+/**
+ * An undo that cannot run yet: the todo's board was deleted here after the todo. Its message
+ * says so and what to do first; the undo stays on offer (undo.ts) for once the board is back.
+ */
+export class UndoLaterError extends FriendlyError {}
+
+/**
+ * What undoing the delete of `title` says while its board (named `board`, when known) is
+ * deleted on this device: its board's undo comes first, as Ctrl+Z would take them.
+ *
+ * @example boardGoneFirst('Buy milk', 'Groceries')
+ * // '‘Buy milk’ is on the board ‘Groceries’, deleted here: undo the board’s delete first, then this one.'
+ */
+export function boardGoneFirst(title: string, board: string | undefined): string {
+  const where = board ? `the board ‘${board}’` : 'a board';
+  return `‘${title}’ is on ${where}, deleted here: undo the board’s delete first, then this one.`;
+}
+
 /** What a sign-in that failed says: offline, a refused name, or the server being unwell. */
 export function signInError(error: unknown, online: boolean): string {
   if (error instanceof FriendlyError) return error.message;

@@ -1,6 +1,6 @@
 import type { SyncStatus } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
-import { statusText } from './status-text.ts';
+import { statusDetail, statusText } from './status-text.ts';
 
 const base: SyncStatus = {
   online: true,
@@ -39,26 +39,30 @@ describe('statusText', () => {
     expect(statusText({ ...base, lastSyncAt: null })).toBe('Connecting…');
   });
 
-  it('says how many records a first sync brought so far', () => {
+  it('says Syncing through a first sync; the record count is the detail beside it', () => {
     const first = { ...base, lastSyncAt: null, syncing: true };
-    expect(statusText({ ...first, initialSync: { records: 1200, total: null, done: false } })).toBe(
-      'Syncing 1,200',
-    );
-    expect(statusText({ ...first, initialSync: { records: 1, total: null, done: false } })).toBe(
-      'Syncing 1',
+    const unknown = { ...first, initialSync: { records: 1200, total: null, done: false } };
+    expect(statusText(unknown)).toBe('Syncing');
+    // Each page of records changes the detail, never the announced text.
+    const later = { ...unknown, initialSync: { records: 2200, total: null, done: false } };
+    expect(statusText(later)).toBe(statusText(unknown));
+    expect(statusDetail(unknown)).toBe('1,200');
+    expect(statusDetail({ ...first, initialSync: { records: 1, total: null, done: false } })).toBe(
+      '1',
     );
     // With the server's total; never more received than expected when commits came meanwhile.
     const known = { records: 1200, total: 10_000, done: false };
-    expect(statusText({ ...first, initialSync: known })).toBe('Syncing 1,200/10,000');
-    expect(statusText({ ...first, initialSync: { ...known, records: 10_003 } })).toBe(
-      'Syncing 10,000/10,000',
+    expect(statusDetail({ ...first, initialSync: known })).toBe('1,200/10,000');
+    expect(statusDetail({ ...first, initialSync: { ...known, records: 10_003 } })).toBe(
+      '10,000/10,000',
     );
-    expect(
-      statusText({ ...base, initialSync: { records: 10_000, total: 10_000, done: true } }),
-    ).toBe('Synced');
+    expect(statusText({ ...first, pending: 3, initialSync: known })).toBe('Syncing · 3 pending');
+    const done = { ...base, initialSync: { records: 10_000, total: 10_000, done: true } };
+    expect(statusText(done)).toBe('Synced');
+    expect(statusDetail(done)).toBeNull();
   });
 
-  it('counts a scheduled retry down, and keeps saying Retrying while it runs', () => {
+  it('says Retrying through an outage; the countdown to the next try is the detail', () => {
     const now = Date.parse('2026-11-24T10:05:00.000Z');
     const failing: SyncStatus = {
       ...base,
@@ -66,13 +70,23 @@ describe('statusText', () => {
       lastError: { code: 'SYNC_FAILED', message: 'HTTP 503: unavailable' },
       retry: { at: '2026-11-24T10:05:07.200Z', attempt: 3, reason: 'HTTP 503: unavailable' },
     };
-    expect(statusText(failing, now)).toBe('Retrying in 8 s · 2 pending');
-    expect(statusText(failing, now + 1000)).toBe('Retrying in 7 s · 2 pending');
-    // The retry itself runs: no flip to "Syncing" and back.
-    expect(statusText({ ...failing, syncing: true }, now + 7200)).toBe('Retrying now · 2 pending');
-    expect(statusText({ ...failing, pending: 0 }, now - 120_000)).toBe('Retrying in 3 min');
-    // Offline and a pause say more than the retry does.
-    expect(statusText({ ...failing, online: false }, now)).toBe('Offline · 2 pending');
-    expect(statusText({ ...failing, retry: null, pending: 0 }, now)).toBe('Sync error');
+    // The announced text does not depend on the clock: the same while the retry runs and after.
+    const next = {
+      ...failing,
+      retry: { at: '2026-11-24T10:05:30.000Z', attempt: 4, reason: 'HTTP 503: unavailable' },
+    };
+    for (const status of [failing, { ...failing, syncing: true }, next]) {
+      expect(statusText(status)).toBe('Retrying · 2 pending');
+    }
+    expect(statusDetail(failing, now)).toBe('next try in 8 s');
+    expect(statusDetail(failing, now + 1000)).toBe('next try in 7 s');
+    expect(statusDetail({ ...failing, syncing: true }, now + 7200)).toBe('trying now');
+    expect(statusText({ ...failing, pending: 0 })).toBe('Retrying');
+    expect(statusDetail({ ...failing, pending: 0 }, now - 120_000)).toBe('next try in 3 min');
+    // Offline and a pause say more than the retry does, and need no countdown.
+    expect(statusText({ ...failing, online: false })).toBe('Offline · 2 pending');
+    expect(statusDetail({ ...failing, online: false }, now)).toBeNull();
+    expect(statusDetail({ ...failing, paused: 'unauthorized' }, now)).toBeNull();
+    expect(statusText({ ...failing, retry: null, pending: 0 })).toBe('Sync error');
   });
 });

@@ -10,29 +10,45 @@ const SIGNED_OUT = new Set<SyncStatus['paused']>([
 const count = new Intl.NumberFormat('en-US');
 
 /**
- * The one line the status element shows at `now` (epoch ms). Only settled states have a text:
- * a sync that runs while nothing is pending keeps "Synced" (the idle poll every 30 s changes
- * nothing), a sync carrying pending events keeps "N pending" (no "Syncing" in between), and
- * "Connecting…" shows only before the first sync of this page ended. "Retrying in 8 s" counts
- * down while a retry is scheduled, and stays (as "Retrying now") while that retry runs. During a
- * first full sync the line says how many records arrived, briefly enough for a phone's header
- * ("Syncing 1,200/10,000", or "Syncing 1,200" while the total is unknown).
+ * The status element's settled text (the page's polite live region: a screen reader reads each
+ * change). Only settled states have a text: a sync that runs while nothing is pending keeps
+ * "Synced" (the idle poll every 30 s changes nothing), a sync carrying pending events keeps
+ * "N pending" (no "Syncing" in between), and "Connecting…" shows only before the first sync of
+ * this page ended. An outage says "Retrying" for as long as it lasts, through every retry, and a
+ * first full sync says "Syncing": what ticks meanwhile (the seconds to the next try, the records
+ * received) is `statusDetail`, shown outside the live region.
  *
  * @example statusText({ ...idleSyncStatus(), lastSyncAt: '2026-11-24T10:02:00Z' }) // 'Synced'
  */
-export function statusText(status: SyncStatus, now = Date.now()): string {
+export function statusText(status: SyncStatus): string {
   const pending = status.pending > 0 ? `${status.pending} pending` : null;
   const line = (head: string) => [head, pending].filter(Boolean).join(' · ');
   if (!status.online) return line('Offline');
   if (SIGNED_OUT.has(status.paused)) return line('Signed out');
   if (status.paused === 'version-mismatch') return line('Update ready, reload');
-  if (status.retry) return line(retryText(status.retry, now));
+  if (status.retry) return line('Retrying');
   const initial = status.initialSync;
-  if (initial && !initial.done) return line(`Syncing ${shortProgress(initial)}`);
+  if (initial && !initial.done) return line('Syncing');
   if (pending) return pending;
   if (status.lastError) return 'Sync error';
   if (status.lastSyncAt === null) return 'Connecting…';
   return 'Synced';
+}
+
+/**
+ * What changes too often to be announced, shown next to `statusText` at `now` (epoch ms): when
+ * the next try of an outage runs ("next try in 8 s", "next try in 3 min", "trying now"), or how
+ * far a first full sync got, briefly enough for a phone's header ("1,200/10,000", or "1,200"
+ * while the total is unknown); null when the text says it all (offline, signed out).
+ *
+ * @example statusDetail(failing, now) // 'next try in 8 s'
+ */
+export function statusDetail(status: SyncStatus, now = Date.now()): string | null {
+  if (!status.online || status.paused !== null) return null;
+  if (status.retry) return retryText(status.retry, now);
+  const initial = status.initialSync;
+  if (initial && !initial.done) return shortProgress(initial);
+  return null;
 }
 
 /**
@@ -71,7 +87,7 @@ export function isTransient(status: SyncStatus): boolean {
 
 function retryText(retry: ScheduledRetry, now: number): string {
   const seconds = Math.ceil((Date.parse(retry.at) - now) / 1000);
-  if (!(seconds > 0)) return 'Retrying now';
-  if (seconds < 60) return `Retrying in ${seconds} s`;
-  return `Retrying in ${Math.ceil(seconds / 60)} min`;
+  if (!(seconds > 0)) return 'trying now';
+  if (seconds < 60) return `next try in ${seconds} s`;
+  return `next try in ${Math.ceil(seconds / 60)} min`;
 }

@@ -1,16 +1,18 @@
 import type { SyncStatus } from 'swsync/schema';
 import type { Live } from './app.ts';
 import { h } from './dom.ts';
-import { initialSyncText, isTransient, statusText } from './status-text.ts';
+import { initialSyncText, isTransient, statusDetail, statusText } from './status-text.ts';
 
 /** How long an online pending count must last before it is shown (a write syncs sooner). */
 export const PENDING_SHOWN_AFTER_MS = 1_500;
 
 /**
- * The header's sync line (the page's one `status` live region), the offline banner and the
- * first-sync progress. Screen readers announce every text change, so only settled states are
- * written: a pending count while online waits `PENDING_SHOWN_AFTER_MS` (a write that syncs
- * meanwhile changes nothing), and an unchanged text is never rewritten.
+ * The header's sync line, the offline banner and the first-sync progress. The line holds the
+ * page's one `status` live region, and screen readers announce every change of its text, so only
+ * settled states are written there: a pending count while online waits `PENDING_SHOWN_AFTER_MS`
+ * (a write that syncs meanwhile changes nothing), and an unchanged text is never rewritten. What
+ * ticks (the seconds to an outage's next try, a first sync's record count) is shown beside it,
+ * outside the live region: readable, never announced.
  */
 export function createStatusView(
   status: Live<SyncStatus>,
@@ -23,7 +25,9 @@ export function createStatusView(
   banner: HTMLElement;
   progress: HTMLElement;
 } {
-  const line = h('div', { class: 'pill', role: 'status', 'aria-live': 'polite' }, 'Connecting…');
+  const said = h('span', { role: 'status', 'aria-live': 'polite' }, 'Connecting…');
+  const detail = h('span', { class: 'detail', hidden: true });
+  const line = h('div', { class: 'pill' }, said, detail);
   const banner = h(
     'div',
     { class: 'banner', hidden: true },
@@ -54,7 +58,10 @@ export function createStatusView(
   let held: ReturnType<typeof setTimeout> | undefined;
   const write = (s: SyncStatus) => {
     const text = statusText(s);
-    if (line.textContent !== text) line.textContent = text;
+    if (said.textContent !== text) said.textContent = text;
+    const more = statusDetail(s) ?? '';
+    if (detail.textContent !== more) detail.textContent = more;
+    detail.hidden = !more;
     line.dataset.state = !s.online
       ? 'offline'
       : s.retry || s.lastError
@@ -87,7 +94,7 @@ export function createStatusView(
   status.subscribe((s) => {
     latest = s;
     show();
-    // "Retrying in 8 s" counts down between status changes.
+    // "next try in 8 s" counts down between status changes.
     if (s.retry && ticking === undefined) ticking = setInterval(show, 1000);
     if (!s.retry && ticking !== undefined) {
       clearInterval(ticking);

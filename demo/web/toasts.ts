@@ -15,8 +15,52 @@ export interface Toasts {
    */
   show(
     text: string,
-    options?: { kind?: 'info' | 'error'; action?: ToastAction; ms?: number },
+    options?: {
+      kind?: 'info' | 'error';
+      action?: ToastAction;
+      ms?: number;
+      /** Whether Ctrl+Z runs `action` while this is the newest toast with one (default true). */
+      shortcut?: boolean;
+    },
   ): void;
+}
+
+/**
+ * `text` with the name it quotes (‘…’, the app's quotes around every item's name) in a span of
+ * its own, which styles.css clamps to two lines: a 500-character title would otherwise fill a
+ * phone's screen with toasts. The clamp only hides the overflow, so the whole text stays in the
+ * page for screen readers. From the first ‘ to the last ’, as a name may hold a ’ itself.
+ */
+function withNames(text: string): (string | HTMLElement)[] {
+  const start = text.indexOf('‘');
+  const end = text.lastIndexOf('’');
+  if (start < 0 || end <= start) return [text];
+  // The quotes go inside the span: a screen reader's text puts a space at each edge of it.
+  return [
+    text.slice(0, start),
+    h('span', { class: 'toast-name' }, text.slice(start, end + 1)),
+    text.slice(end + 1),
+  ];
+}
+
+/** Input types without a text to edit: Ctrl+Z there has nothing of its own to undo. */
+const NOT_TEXT = new Set([
+  'checkbox',
+  'radio',
+  'button',
+  'submit',
+  'reset',
+  'image',
+  'file',
+  'color',
+  'range',
+]);
+
+/** Whether `target` edits text, where Ctrl+Z belongs to the field (it undoes the typing). */
+function takesText(target: EventTarget | null): boolean {
+  if (target instanceof HTMLTextAreaElement) return true;
+  if (target instanceof HTMLInputElement) return !NOT_TEXT.has(target.type);
+  return target instanceof HTMLElement && target.isContentEditable;
 }
 
 /**
@@ -24,7 +68,7 @@ export interface Toasts {
  * tray the caller puts at the bottom of the window, below the page's scrolling area (see
  * `.frame` in styles.css), so a toast never lies over a row, wherever the list is scrolled to;
  * the area above it only gets shorter, so no content moves when toasts come and go. Each toast has
- * "Dismiss"; Ctrl+Z (⌘Z) outside a text field runs the newest toast's action ("Undo"), so a
+ * "Dismiss"; Ctrl+Z (⌘Z) outside a text field (a checkbox or a button is not one) runs the newest toast's action ("Undo"), so a
  * keyboard user need not travel to it. When a toast holding the focus closes, the focus goes
  * back where it was before it entered the toasts, else to `fallback()`.
  */
@@ -40,8 +84,7 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
   });
   document.addEventListener('keydown', (e) => {
     if (e.key.toLowerCase() !== 'z' || !(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey) return;
-    const target = e.target as HTMLElement | null;
-    if (target?.closest('input, textarea, [contenteditable]')) return;
+    if (takesText(e.target)) return;
     const newest = actions.at(-1);
     if (!newest) return;
     e.preventDefault();
@@ -50,7 +93,7 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
 
   return {
     element,
-    show(text, { kind = 'info', action, ms = 8_000 } = {}) {
+    show(text, { kind = 'info', action, ms = 8_000, shortcut = true } = {}) {
       if (kind === 'error' && shown.has(text)) return;
       let closed = false;
       let left = ms;
@@ -88,14 +131,14 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
       const toast = h(
         'div',
         { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : undefined },
-        h('span', { class: 'toast-text' }, text),
+        h('span', { class: 'toast-text' }, ...withNames(text)),
         action
           ? h(
               'button',
               {
                 type: 'button',
                 class: 'toast-action',
-                'aria-keyshortcuts': 'Control+Z',
+                'aria-keyshortcuts': shortcut ? 'Control+Z' : undefined,
                 on: { click: run },
               },
               action.label,
@@ -116,9 +159,11 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
       toast.addEventListener('focusout', (e) => {
         if (!toast.contains(e.relatedTarget as Node | null) && !toast.matches(':hover')) resume();
       });
-      if (action) actions.push(run);
+      if (action && shortcut) actions.push(run);
       shown.set(text, toast);
       element.append(toast);
+      // The tray scrolls once its toasts reach its height cap (styles.css): the newest in view.
+      element.scrollTop = element.scrollHeight;
       resume();
     },
   };

@@ -82,11 +82,11 @@ export function todoRow(initial: Todo, actions: RowActions): TodoRow {
       max: LIMITS.todoTitle,
       what: 'A title',
       save: (next) => actions.rename(todo, next),
-      done: () => {
+      done: (hadFocus) => {
         editing = false;
         editor.element.replaceWith(label);
         row.update(todo);
-        renameButton.focus();
+        if (hadFocus) renameButton.focus();
       },
     });
     label.replaceWith(editor.element);

@@ -1,3 +1,4 @@
+import { UndoLaterError } from './messages.ts';
 import type { Toasts } from './toasts.ts';
 
 /** How long the "Undo" of a delete is offered (the toast waits while it has focus or hover). */
@@ -34,22 +35,32 @@ export function createUndoableDeletes(
         changed();
         report(error);
       });
-      toasts.show(text, {
-        ms: UNDO_MS,
-        action: {
-          label: 'Undo',
-          run: () => {
-            restore
-              .then((run) => run())
-              .then(() => {
-                for (const id of ids) hidden.delete(id);
-                changed();
-                onUndo?.();
-              })
-              .catch(report);
+      // Offered again after an `UndoLaterError`, it leaves Ctrl+Z to the board's undo, which must
+      // come first (else each Ctrl+Z would only say "not yet" again).
+      const offer = (say: string, kind: 'info' | 'error') =>
+        toasts.show(say, {
+          kind,
+          shortcut: kind === 'info',
+          ms: UNDO_MS,
+          action: {
+            label: 'Undo',
+            run: () => {
+              restore
+                .then((run) => run())
+                .then(() => {
+                  for (const id of ids) hidden.delete(id);
+                  changed();
+                  onUndo?.();
+                })
+                .catch((error: unknown) => {
+                  // Not yet (its board's delete comes first): said, and still on offer.
+                  if (error instanceof UndoLaterError) offer(error.message, 'error');
+                  else report(error);
+                });
+            },
           },
-        },
-      });
+        });
+      offer(text, 'info');
     },
   };
 }

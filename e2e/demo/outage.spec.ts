@@ -106,7 +106,10 @@ for (const { name, fail, seconds, most } of cases) {
     testInfo.annotations.push({ type: 'requests', description: `${requests} in ${seconds} s` });
     expect(requests).toBeGreaterThanOrEqual(1);
     expect(requests).toBeLessThanOrEqual(most);
-    await expect(app.status()).toHaveText(/^Retrying (in \d+ (s|min)|now) · 2 pending$/);
+    await expect(app.status()).toHaveText('Retrying · 2 pending');
+    await expect(page.locator('.pill .detail')).toHaveText(
+      /^(next try in \d+ (s|min)|trying now)$/,
+    );
     await app.snapshot(testInfo, `retrying-${name.replace(/\W+/g, '-')}`);
     // Settled: once it said "Retrying", it kept saying so (no flip to "Syncing" and back).
     const shown = await texts();

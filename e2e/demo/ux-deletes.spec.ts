@@ -1,6 +1,6 @@
 import { type Browser, expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
-import { focused, SIZES } from './checks.ts';
+import { focused, SIZES, seriousViolations } from './checks.ts';
 import { newUser, serverTitles } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
@@ -199,6 +199,81 @@ test('an undo toast waits while it has the focus, hands the focus back, and Ctrl
   await expect.poll(() => focused(page)).toBe('button "Delete Cups"');
   await expect(app.status()).toHaveText('Synced');
   await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Cups', 'Forks']);
+});
+
+test('Ctrl+Z undoes a delete from a checkbox, but in a text field it undoes the typing', async ({
+  page,
+}) => {
+  const user = await newUser(server(), 'ctrl-z');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Desk');
+  for (const title of ['Pens', 'Ink', 'Tape']) await app.addTodo(title);
+
+  // The focus on a checkbox (after a toggle with Space): Ctrl+Z reaches the toast's Undo.
+  await app.deleteTodo('Tape');
+  await app.checkbox('Pens').focus();
+  await page.keyboard.press('Space');
+  await expect(app.checkbox('Pens')).toBeChecked();
+  await page.keyboard.press('Control+z');
+  await expect(app.todo('Tape')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Undo' })).toHaveCount(0);
+  // The toggle is not what it undid.
+  await expect(app.checkbox('Pens')).toBeChecked();
+
+  // In "New todo", Ctrl+Z is the field's own: the toast stays and nothing comes back.
+  await app.deleteTodo('Ink');
+  const field = page.getByRole('textbox', { name: 'New todo' });
+  await field.focus();
+  await page.keyboard.type('Glue');
+  await page.keyboard.press('Control+z');
+  await expect(field).toHaveValue('');
+  await expect(page.getByRole('button', { name: 'Undo' })).toHaveCount(1);
+  await expect(app.todo('Ink')).toHaveCount(0);
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Pens', 'Tape']);
+});
+
+test('undoing a todo whose board this tab deleted after it: the board first, then the todo', async ({
+  page,
+}) => {
+  const user = await newUser(server(), 'undo-order');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Keep');
+  await app.addBoard('Groceries');
+  await app.board('Groceries').click();
+  await app.addTodo('Buy milk');
+  await app.addTodo('Eggs');
+  await app.deleteTodo('Buy milk');
+  await page.getByRole('button', { name: 'Delete board' }).click();
+  await expect(app.board('Groceries')).toHaveCount(0);
+  const tray = page.getByRole('log', { name: 'Messages' });
+  await expect(tray.getByRole('button', { name: 'Undo' })).toHaveCount(2);
+
+  // The older toast first: it says what to do, in this device's terms, and stays on offer.
+  await tray
+    .locator('.toast', { hasText: 'Deleted ‘Buy milk’' })
+    .getByRole('button', { name: 'Undo' })
+    .click();
+  const notYet = page.getByRole('alert').filter({ hasText: '‘Buy milk’' });
+  await expect(notYet).toHaveText(
+    /^‘Buy milk’ is on the board ‘Groceries’, deleted here: undo the board’s delete first, then this one\./,
+  );
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Ctrl+Z takes the board's undo (not the one that cannot run yet), then the todo comes back.
+  await app.checkbox('Buy milk').waitFor({ state: 'detached' });
+  await page.keyboard.press('Control+z');
+  await expect(app.board('Groceries')).toBeVisible();
+  await app.board('Groceries').click();
+  await expect(app.todo('Eggs')).toBeVisible();
+  await notYet.getByRole('button', { name: 'Undo' }).click();
+  await expect(app.todo('Buy milk')).toBeVisible();
+  await expect(app.status()).toHaveText('Synced', { timeout: 15_000 });
+  await expect.poll(() => serverTitles(server(), user.token, 'Todo')).toEqual(['Buy milk', 'Eggs']);
+  expect(await serverTitles(server(), user.token, 'Board')).toEqual(['Groceries', 'Keep']);
+  // Nothing ever blamed another device.
+  await expect(page.getByRole('alert').filter({ hasText: 'another device' })).toHaveCount(0);
 });
 
 test('an undo while the delete is still pending (offline) brings back the board and its todos', async ({

@@ -1,7 +1,7 @@
 import { expect, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { focused, seriousViolations } from './checks.ts';
-import { newUser } from './people.ts';
+import { newUser, serverTitles } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
@@ -111,4 +111,48 @@ test('with nothing focused, PageDown, Space, End and Home scroll the page', asyn
   await expect(app.todo('Item 0')).toBeInViewport();
   await page.keyboard.press('Space');
   await expect(app.todo('Item 0')).not.toBeInViewport();
+});
+
+test('a click elsewhere saves an open rename and leaves the focus where the person put it', async ({
+  page,
+}) => {
+  const user = await newUser(server(), 'rename-blur');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Shop');
+  await app.addBoard('Other');
+  await app.board('Shop').click();
+  await app.addTodo('Milk');
+  await app.addTodo('Eggs');
+
+  // A todo: the person clicks into "New todo" and types the next one at once.
+  await page.getByRole('button', { name: 'Rename Eggs' }).click();
+  await page.getByRole('textbox', { name: 'New title for Eggs' }).fill('Eggs (free range)');
+  await page.getByRole('textbox', { name: 'New todo' }).click();
+  await page.keyboard.type('Jam');
+  await page.keyboard.press('Enter');
+  await expect(app.checkbox('Eggs (free range)')).toBeVisible();
+  await expect(app.todo('Jam')).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'New title for Eggs (free range)' })).toHaveCount(
+    0,
+  );
+  expect(await focused(page)).toBe('input "New todo"');
+  await expect
+    .poll(() => serverTitles(server(), user.token, 'Todo'))
+    .toEqual(['Eggs (free range)', 'Jam', 'Milk']);
+
+  // Unchanged text (no save to wait for) and a click on another row's checkbox.
+  await page.getByRole('button', { name: 'Rename Milk' }).click();
+  await app.checkbox('Jam').click();
+  await expect(app.checkbox('Jam')).toBeChecked();
+  expect(await focused(page)).toBe('checkbox "Jam"');
+
+  // The board: a click on another board opens it, with the focus on that board's button.
+  await page.getByRole('button', { name: 'Rename board' }).click();
+  await page.getByRole('textbox', { name: 'New board name' }).fill('Shops');
+  await app.board('Other').click();
+  await expect(app.board('Shops')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Other' })).toBeVisible();
+  expect(await focused(page)).toBe('button "Other"');
+  await expect.poll(() => serverTitles(server(), user.token, 'Board')).toEqual(['Other', 'Shops']);
 });

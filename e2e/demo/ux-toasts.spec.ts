@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
-import { firstRowTop, SIZES, scrollPage, seriousViolations, sidewaysOverflow } from './checks.ts';
+import {
+  firstRowTop,
+  SIZES,
+  screenshot,
+  scrollPage,
+  seriousViolations,
+  sidewaysOverflow,
+} from './checks.ts';
 import { newUser } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
@@ -173,14 +180,26 @@ test('the status line is never cut at 390 px', async ({ context, page }) => {
   await app.signIn(server().url, user.name);
   await context.setOffline(true);
   await expect(app.status()).toHaveText('Offline');
-  // The longest lines it writes (status-text.ts), in the settled offline state.
-  for (const text of ['Offline · 120 pending', 'Syncing 10,000/10,004 · 1,204 pending']) {
-    const clipped = await app.status().evaluate((pill, value) => {
-      pill.textContent = value;
-      const box = pill.getBoundingClientRect();
-      return pill.scrollWidth > pill.clientWidth || box.right > innerWidth || box.left < 0;
-    }, text);
-    expect(clipped, text).toBe(false);
+  // The longest lines it writes (status-text.ts), in the settled offline state: the announced
+  // text and the detail beside it.
+  const lines: [string, string][] = [
+    ['Offline · 120 pending', ''],
+    ['Syncing · 1,204 pending', '10,000/10,004'],
+    ['Retrying · 120 pending', 'next try in 59 s'],
+  ];
+  for (const [text, more] of lines) {
+    const clipped = await page.locator('.pill').evaluate(
+      (pill, [value, detail]) => {
+        pill.querySelector('[role="status"]')!.textContent = value;
+        const beside = pill.querySelector<HTMLElement>('.detail')!;
+        beside.textContent = detail;
+        beside.hidden = !detail;
+        const box = pill.getBoundingClientRect();
+        return pill.scrollWidth > pill.clientWidth || box.right > innerWidth || box.left < 0;
+      },
+      [text, more] as const,
+    );
+    expect(clipped, `${text} ${more}`).toBe(false);
     expect(await sidewaysOverflow(page)).toBe(0);
   }
 });
@@ -198,4 +217,59 @@ test('adding spaces alone says why nothing was added', async ({ page }) => {
   await expect(page.getByText('A todo needs a title; spaces alone are not one.')).toBeVisible();
   await expect(page.getByRole('checkbox')).toHaveCount(0);
   expect((await app.localData(user.dbName))?.boards).toEqual(['Real']);
+});
+
+test('toasts of long names take two lines per name and leave most of a phone screen to the page', async ({
+  page,
+}, testInfo) => {
+  await page.setViewportSize(SIZES.phone);
+  const user = await newUser(server(), 'long-toasts');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  const board = 'B'.repeat(200);
+  await app.addBoard(board);
+  const long = 'W'.repeat(500);
+  const spaced = `${'word '.repeat(99)}end`;
+  for (const title of ['a', long, spaced, 'c']) await app.addTodo(title);
+  await app.deleteTodo(long);
+  await app.deleteTodo(spaced);
+  await app.deleteTodo('a');
+  const tray = page.getByRole('log', { name: 'Messages' });
+  await expect(tray.getByRole('button', { name: 'Undo' })).toHaveCount(3);
+  await screenshot(page, testInfo, 'long-toasts-phone');
+
+  // Each name shows on two lines at most; the words around it are whole.
+  const names = await page.locator('.toast-name').evaluateAll((spans) =>
+    spans.map((span) => {
+      const lineHeight = Number.parseFloat(getComputedStyle(span).lineHeight);
+      return Math.round(span.getBoundingClientRect().height / lineHeight);
+    }),
+  );
+  expect(names).toEqual([2, 2, 1]);
+  // The whole text is still there for a screen reader.
+  const said = await tray.ariaSnapshot();
+  expect(said).toContain(`Deleted ‘${long}’`);
+  expect(said).toContain(`Deleted ‘${spaced}’`);
+  // Most of the screen stays the page's, and the newest toast is in view.
+  const heights = await page.evaluate(() => ({
+    tray: document.querySelector('.toasts')!.getBoundingClientRect().height,
+    page: document.querySelector('.scroller')!.getBoundingClientRect().height,
+  }));
+  expect(heights.page).toBeGreaterThan(SIZES.phone.height / 2);
+  expect(heights.tray).toBeLessThan(SIZES.phone.height / 2);
+  expect(await sidewaysOverflow(page)).toBe(0);
+
+  // More toasts than the tray holds: it scrolls, the newest in view, the page keeps its room.
+  await page.getByRole('button', { name: 'Delete board' }).click();
+  await expect(tray.getByRole('button', { name: 'Undo' })).toHaveCount(4);
+  const newest = tray.locator('.toast').last();
+  await expect(newest).toContainText('Deleted board ‘');
+  await expect(newest.getByRole('button', { name: 'Undo' })).toBeInViewport();
+  expect(
+    await page.evaluate(() => document.querySelector('.scroller')!.getBoundingClientRect().height),
+  ).toBeGreaterThan(SIZES.phone.height / 2);
+  expect(await seriousViolations(page)).toEqual([]);
+  // Its Undo still brings the board back.
+  await newest.getByRole('button', { name: 'Undo' }).click();
+  await expect(app.board(board)).toBeVisible();
 });

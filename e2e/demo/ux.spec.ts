@@ -521,3 +521,30 @@ test('a board of 1,000 todos draws only the rows near the view; scrolling, Tab, 
     )
     .toMatchObject({ record: { done: true } });
 });
+
+test('a board just added is the one open: the next todo goes there, not to the first board', async ({
+  page,
+}) => {
+  const user = await newUser(server(), 'second-board');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('First');
+  await app.addTodo('one');
+  // The add races the boards' live query: each board added is one more chance to lose it.
+  const more = ['Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Seventh'];
+  for (const name of more) {
+    await app.addBoard(name);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
+    await expect(app.board(name)).toHaveAttribute('aria-current', 'true');
+  }
+  await app.addTodo('two');
+  await expect(app.todo('one')).toHaveCount(0);
+  await expect(app.status()).toHaveText('Synced');
+  const records = await server().serverRecords(user.token);
+  const boardOf = (title: string) => {
+    const todo = records.find((e) => e.record?.title === title);
+    return records.find((e) => e.model === 'Board' && e.record?.id === todo?.record?.boardId)
+      ?.record?.name;
+  };
+  expect([boardOf('one'), boardOf('two')]).toEqual(['First', 'Seventh']);
+});
