@@ -15,3 +15,47 @@ export async function serverTitles(server: DemoServer, token: string, model: 'Bo
     .map((e) => String(model === 'Board' ? e.record?.name : e.record?.title))
     .sort();
 }
+
+/**
+ * Pushes a board named `name` with `count` todos "Item 0"… (in order), as another device of
+ * the user would have made them, 100 per push; returns the board's id.
+ *
+ * @example
+ * const boardId = await seedBoard(server(), user, 'Big', 1_000);
+ */
+export async function seedBoard(
+  server: DemoServer,
+  user: { token: string; userId: string },
+  name: string,
+  count: number,
+): Promise<string> {
+  const boardId = `${name.toLowerCase()}-${user.userId}`;
+  const at = (i: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + i).toISOString();
+  const event = (entityType: string, payload: Record<string, unknown>) => ({
+    id: randomUUID(),
+    entityType,
+    operation: 'create' as const,
+    payload,
+    createdAt: new Date().toISOString(),
+  });
+  const pushed = async (events: ReturnType<typeof event>[]) => {
+    const results = await server.push(user.token, events);
+    const failed = results.find((r) => r.error !== null);
+    if (failed) throw new Error(`seedBoard: ${JSON.stringify(failed.error)}`);
+  };
+  await pushed([event('Board', { id: boardId, name, userId: user.userId, createdAt: at(0) })]);
+  for (let from = 0; from < count; from += 100) {
+    const todos = Array.from({ length: Math.min(100, count - from) }, (_, i) =>
+      event('Todo', {
+        id: `${boardId}-${from + i}`,
+        boardId,
+        title: `Item ${from + i}`,
+        done: false,
+        createdAt: at(from + i + 1),
+        updatedAt: at(from + i + 1),
+      }),
+    );
+    await pushed(todos);
+  }
+  return boardId;
+}

@@ -2,45 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { expect, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { focused, seriousViolations } from './checks.ts';
-import { newUser } from './people.ts';
+import { newUser, seedBoard } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
 
 const TODOS = 10_000;
-
-/** Pushes a board "Big" of `TODOS` todos "Item 0"…, as another device would have made them. */
-async function seedBigBoard(token: string, userId: string) {
-  const createdAt = Date.parse('2026-01-01T00:00:00.000Z');
-  const boardId = `big-${userId}`;
-  const at = (n: number) => new Date(createdAt + n).toISOString();
-  const event = (entityType: string, payload: Record<string, unknown>) => ({
-    id: randomUUID(),
-    entityType,
-    operation: 'create' as const,
-    payload,
-    createdAt: new Date().toISOString(),
-  });
-  await server().push(token, [
-    event('Board', { id: boardId, name: 'Big', userId, createdAt: at(0) }),
-  ]);
-  for (let from = 0; from < TODOS; from += 100) {
-    const results = await server().push(
-      token,
-      Array.from({ length: 100 }, (_, i) =>
-        event('Todo', {
-          id: `${boardId}-${from + i}`,
-          boardId,
-          title: `Item ${from + i}`,
-          done: false,
-          createdAt: at(from + i + 1),
-          updatedAt: at(from + i + 1),
-        }),
-      ),
-    );
-    expect(results.every((r) => r.error === null)).toBe(true);
-  }
-}
 
 // Seeding 10,000 todos and their first sync take a while on a loaded machine.
 test.setTimeout(240_000);
@@ -49,7 +16,7 @@ test('at 10,000 todos an added todo is scrolled into view, announced, and counte
   page,
 }, testInfo) => {
   const user = await newUser(server(), 'big-add');
-  await seedBigBoard(user.token, user.userId);
+  await seedBoard(server(), user, 'Big', TODOS);
   // Every text the todo count shows, and the text it shows right after an add (the "New todo"
   // form's submit) or a toggle (a checkbox's change) was handled: what a person sees in that
   // frame. Kept per document: a reload starts them again.

@@ -9,7 +9,7 @@ import {
   seriousViolations,
   sidewaysOverflow,
 } from './checks.ts';
-import { newUser } from './people.ts';
+import { newUser, seedBoard } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
@@ -38,33 +38,6 @@ function coveredControls(page: Page): Promise<string[]> {
     }
     return covered;
   });
-}
-
-/** A board "Long" of `n` todos "Item 0"… on the server, as another device made them. */
-async function seedLongBoard(token: string, userId: string, n: number) {
-  const at = (i: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + i).toISOString();
-  const boardId = `long-${userId}`;
-  const event = (entityType: string, payload: Record<string, unknown>) => ({
-    id: randomUUID(),
-    entityType,
-    operation: 'create' as const,
-    payload,
-    createdAt: new Date().toISOString(),
-  });
-  const results = await server().push(token, [
-    event('Board', { id: boardId, name: 'Long', userId, createdAt: at(0) }),
-    ...Array.from({ length: n }, (_, i) =>
-      event('Todo', {
-        id: `${boardId}-${i}`,
-        boardId,
-        title: `Item ${i}`,
-        done: false,
-        createdAt: at(i + 1),
-        updatedAt: at(i + 1),
-      }),
-    ),
-  ]);
-  expect(results.every((r) => r.error === null)).toBe(true);
 }
 
 test('a board deleted on another device is one toast: the board, and how many changes were lost', async ({
@@ -147,7 +120,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
   test(`toasts never cover rows in the middle of a scrolled list (${size})`, async ({ page }) => {
     await page.setViewportSize(viewport);
     const user = await newUser(server(), `toast-middle-${size}`);
-    await seedLongBoard(user.token, user.userId, 60);
+    await seedBoard(server(), user, 'Long', 60);
     const app = new DemoApp(page);
     await app.signIn(server().url, user.name);
     await expect(app.todo('Item 59')).toHaveCount(1);

@@ -9,7 +9,7 @@ import {
   seriousViolations,
   sidewaysOverflow,
 } from './checks.ts';
-import { newUser, serverTitles } from './people.ts';
+import { newUser, seedBoard, serverTitles } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
@@ -456,36 +456,7 @@ test('a board of 1,000 todos draws only the rows near the view; scrolling, Tab, 
   page,
 }) => {
   const user = await newUser(server(), 'big');
-  const createdAt = Date.parse('2026-01-01T00:00:00.000Z');
-  const boardId = `big-${user.userId}`;
-  const event = (entityType: string, payload: Record<string, unknown>) => ({
-    id: randomUUID(),
-    entityType,
-    operation: 'create' as const,
-    payload,
-    createdAt: new Date().toISOString(),
-  });
-  const at = (n: number) => new Date(createdAt + n).toISOString();
-  await server().push(user.token, [
-    event('Board', { id: boardId, name: 'Big', userId: user.userId, createdAt: at(0) }),
-  ]);
-  for (let batch = 0; batch < 10; batch++) {
-    const results = await server().push(
-      user.token,
-      Array.from({ length: 100 }, (_, i) => {
-        const n = batch * 100 + i;
-        return event('Todo', {
-          id: `${boardId}-${n}`,
-          boardId,
-          title: `Item ${n}`,
-          done: false,
-          createdAt: at(n + 1),
-          updatedAt: at(n + 1),
-        });
-      }),
-    );
-    expect(results.every((r) => r.error === null)).toBe(true);
-  }
+  await seedBoard(server(), user, 'Big', 1_000);
   const app = new DemoApp(page);
   await app.signIn(server().url, user.name);
   await expect(page.getByText('1,000 open · 0 done')).toBeVisible({ timeout: 20_000 });
