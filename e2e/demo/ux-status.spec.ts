@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { seriousViolations } from './checks.ts';
-import { newUser } from './people.ts';
+import { newUser, seedBoard } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
 const server = useServedDemo();
@@ -80,34 +80,7 @@ test('a first sync is announced once: the record count grows outside the live re
 }) => {
   test.setTimeout(120_000);
   const user = await newUser(server(), 'status-first');
-  const boardId = `big-${user.userId}`;
-  const at = (i: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + i).toISOString();
-  const event = (entityType: string, payload: Record<string, unknown>) => ({
-    id: randomUUID(),
-    entityType,
-    operation: 'create' as const,
-    payload,
-    createdAt: at(0),
-  });
-  await server().push(user.token, [
-    event('Board', { id: boardId, name: 'Archive', userId: user.userId, createdAt: at(0) }),
-  ]);
-  for (let from = 0; from < 3000; from += 100) {
-    const results = await server().push(
-      user.token,
-      Array.from({ length: 100 }, (_, i) =>
-        event('Todo', {
-          id: `${boardId}-${from + i}`,
-          boardId,
-          title: `Item ${from + i}`,
-          done: false,
-          createdAt: at(from + i + 1),
-          updatedAt: at(from + i + 1),
-        }),
-      ),
-    );
-    expect(results.every((r) => r.error === null)).toBe(true);
-  }
+  await seedBoard(server(), user, 'Archive', 3000);
   // Each pull page waits a little, so the count shows several values on the way.
   await context.route('**/api/sync/pull', async (route) => {
     await new Promise((resolve) => setTimeout(resolve, 300));
