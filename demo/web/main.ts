@@ -1,7 +1,6 @@
 import { renderApp } from './app.ts';
 import { createDemoData } from './data.ts';
 import {
-  endSession,
   finishPendingSignOut,
   leaveLocally,
   loadSession,
@@ -43,7 +42,7 @@ function start(session: Session, focusOnStart = false) {
               ? 'Signed out.'
               : `Signed out. ${pending} unsynced ${pending === 1 ? 'change' : 'changes'} will sync when you sign in again.`;
         }
-        await endSession();
+        await finishPendingSignOut();
         sessionStorage.setItem(NOTICE, notice);
         location.reload();
       },

@@ -27,19 +27,15 @@ export function leaveLocally(userId: string): void {
   localStorage.setItem(LOGOUT_PENDING, userId);
 }
 
-/**
- * Ends the server session (the token stops working on every instance). Offline, the server
- * cannot be told yet: {@link finishPendingSignOut} tells it as soon as it can.
- */
-export async function endSession(): Promise<void> {
-  await finishPendingSignOut();
-}
+/** The sign-out request under way, shared by every caller until it ends. */
+let inFlight: Promise<boolean> | undefined;
 
 /**
  * Sends a sign-out the server has not heard yet (made offline): called when a page opens and
  * when the network returns, so a session signed out on a shared computer does not stay valid
- * until somebody signs in again. It names its account: if the browser's cookie belongs to
- * another account by now (signed in since, in another tab), that session is left alone.
+ * until somebody signs in again; a sign-out made online ends the token through it at once (on
+ * every instance). It names its account: if the browser's cookie belongs to another account by
+ * now (signed in since, in another tab), that session is left alone.
  * Resolves false when the server still could not be told.
  */
 export function finishPendingSignOut(): Promise<boolean> {
@@ -50,8 +46,6 @@ export function finishPendingSignOut(): Promise<boolean> {
   });
   return inFlight;
 }
-
-let inFlight: Promise<boolean> | undefined;
 
 async function sendPendingSignOut(): Promise<boolean> {
   const account = localStorage.getItem(LOGOUT_PENDING);
