@@ -103,6 +103,15 @@ export class DemoApp {
     }, dbName);
   }
 
+  /**
+   * Waits until every local write of `dbName` reached the server: "Synced" alone does not say
+   * it, because the status holds a settled line while a just-made write is still being pushed.
+   */
+  async allSent(dbName: string): Promise<void> {
+    await expect(this.status()).toHaveText('Synced');
+    await expect.poll(async () => (await this.localData(dbName))?.outbox).toBe(0);
+  }
+
   /** Whether the browser lists the IndexedDB database `dbName`. */
   hasDatabase(dbName: string): Promise<boolean> {
     return this.page.evaluate(

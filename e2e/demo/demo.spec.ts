@@ -90,7 +90,7 @@ test('offline writes survive a reload and a worker stop, then reach the server e
   const user = await newUser(server(), 'offline');
   const app = await signIn(page, user.name);
   await app.addBoard('Trip');
-  await expect(app.status()).toHaveText('Synced');
+  await app.allSent(user.dbName);
 
   await context.setOffline(true);
   await expect(app.status()).toContainText('Offline');

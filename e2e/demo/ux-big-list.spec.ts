@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { expect, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { focused, seriousViolations } from './checks.ts';

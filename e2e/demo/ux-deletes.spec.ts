@@ -286,7 +286,7 @@ test('an undo while the delete is still pending (offline) brings back the board 
   await app.addBoard('Attic');
   await app.addTodo('Boxes');
   await app.addTodo('Lamp');
-  await expect(app.status()).toHaveText('Synced');
+  await app.allSent(user.dbName);
 
   await context.setOffline(true);
   await expect(app.status()).toHaveText('Offline');

@@ -49,7 +49,7 @@ test('a board deleted on another device is one toast: the board, and how many ch
   await app.signIn(server().url, user.name);
   await app.addBoard('Shopping list');
   for (const title of ['Milk', 'Butter', 'Oats']) await app.addTodo(title);
-  await expect(app.status()).toHaveText('Synced');
+  await app.allSent(user.dbName);
 
   await context.setOffline(true);
   await expect(app.status()).toHaveText('Offline');
