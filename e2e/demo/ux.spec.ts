@@ -510,7 +510,7 @@ test('a board just added is the one open: the next todo goes there, not to the f
   }
   await app.addTodo('two');
   await expect(app.todo('one')).toHaveCount(0);
-  await expect(app.status()).toHaveText('Synced');
+  await app.allSent(user.dbName);
   const records = await server().serverRecords(user.token);
   const boardOf = (title: string) => {
     const todo = records.find((e) => e.record?.title === title);
