@@ -11,6 +11,8 @@ const actions: RowActions = {
   rename: async () => {},
   remove: () => {},
   intent: createDeleteIntent(),
+  lost: () => {},
+  focusAway: () => {},
 };
 
 const at = (n: number) => new Date(Date.UTC(2026, 0, 1) + n).toISOString();

@@ -137,8 +137,26 @@ export function renderApp(
       refocusBoard = id;
       select(id);
     },
+    focusBoard: (id) => panel.focus(id),
     focusNewBoard: () => panel.input.focus(),
+    unsaved: (message, text) =>
+      toasts.show(message, {
+        kind: 'error',
+        ms: 20_000,
+        shortcut: false,
+        action: { label: 'Copy text', run: () => copyText(text) },
+      }),
   });
+  function copyText(text: string) {
+    navigator.clipboard.writeText(text).then(
+      () => toasts.show('Copied: paste it where you want it.'),
+      () =>
+        toasts.show(`The browser did not let the page copy. The text was: ${text}`, {
+          kind: 'error',
+          ms: 20_000,
+        }),
+    );
+  }
   const share = createSharePanel({
     data,
     changed: () => void loadAccess(),
@@ -247,7 +265,15 @@ export function renderApp(
       active?.id ?? null,
       why === 'loading' ? 'Loading…' : why === 'syncing' ? '' : 'Create your first board',
     );
-    boardView.show(active, why);
+    // The open board left the list without a delete made here: deleted in another tab or on
+    // another device, or unshared.
+    const open = boardView.board();
+    const gone =
+      open !== null &&
+      boards !== null &&
+      !boards.some((b) => b.id === open.id) &&
+      !undo.hidden.has(open.id);
+    boardView.show(active, why, gone);
     boardShown();
     if (refocusBoard !== null && panel.focus(refocusBoard)) refocusBoard = null;
   }

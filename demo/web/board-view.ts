@@ -33,7 +33,11 @@ export function createBoardView(deps: {
   remove(ids: string[], text: string, write: () => Promise<Restore>, onUndo?: () => void): void;
   /** Opens the board `id` again (after its delete was undone). */
   reopen(id: string): void;
+  /** Moves the focus to the board `id` in the board list. */
+  focusBoard(id: string): void;
   focusNewBoard(): void;
+  /** Tells that `text` was typed here and not saved (what it was for went elsewhere). */
+  unsaved(message: string, text: string): void;
 }) {
   const { data, report } = deps;
   let board: Board | null = null;
@@ -50,6 +54,10 @@ export function createBoardView(deps: {
   const toggled = new Map<string, boolean>();
   /** The row (and its control) the focus goes to once an undone delete is back. */
   let refocus: { id: string; like: 'checkbox' | 'rename' | 'delete' } | null = null;
+  /** The open board's rename field, while it is open. */
+  let boardEditor: ReturnType<typeof createInlineEdit> | null = null;
+  /** While the open board's rows are cleared away: what they held, told once for the board. */
+  let clearing: { drafts: string[]; focused: boolean } | null = null;
 
   const title = h('h1', { id: 'board-title' }, NO_BOARD_TITLE.loading);
   const count = h('span', { class: 'count' });
@@ -100,6 +108,19 @@ export function createBoardView(deps: {
     rename: (todo, next) => data.rename(todo, next),
     remove: removeTodo,
     intent: createDeleteIntent(),
+    lost: (todo, draft) => {
+      if (clearing) clearing.drafts.push(draft);
+      else {
+        deps.unsaved(
+          `‘${todo.title}’ was deleted in another tab or on another device: the new title ‘${draft}’ was not saved.`,
+          draft,
+        );
+      }
+    },
+    focusAway: () => {
+      if (clearing) clearing.focused = true;
+      else todoInput.focus();
+    },
   });
   const empty = h('p', { class: 'empty' });
   const element = h(
@@ -205,12 +226,41 @@ export function createBoardView(deps: {
       what: 'A board name',
       save: (name) => data.renameBoard(current, name),
       done: (hadFocus) => {
+        boardEditor = null;
         editor.element.replaceWith(heading);
         if (hadFocus) renameButton.focus();
       },
     });
+    boardEditor = editor;
     heading.replaceWith(editor.element);
     editor.focus();
+  }
+
+  /**
+   * Closes what is open on the board that is leaving (its rename, its rows) and says what was
+   * typed there and not saved, with whether the focus was in this panel. `gone`: the board was
+   * deleted or unshared elsewhere, so the "New todo" text is taken too (else it would go to the
+   * next board); a board the person left on purpose keeps that text for the next one.
+   */
+  function leave(gone: boolean): { drafts: string[]; focused: boolean } {
+    const left = { drafts: [] as string[], focused: element.contains(document.activeElement) };
+    if (boardEditor) {
+      const draft = boardEditor.abandon();
+      if (draft !== null && gone) left.drafts.push(draft);
+      boardEditor.element.replaceWith(heading);
+      boardEditor = null;
+    }
+    clearing = left;
+    list.render([]);
+    clearing = null;
+    const typed = todoInput.value.trim();
+    if (gone && typed) {
+      left.drafts.push(typed);
+      todoInput.value = '';
+      hint.refresh();
+    }
+    if (!gone) left.drafts = [];
+    return left;
   }
 
   function deleteBoard() {
@@ -224,8 +274,9 @@ export function createBoardView(deps: {
       () => data.deleteBoard(current),
       () => deps.reopen(current.id),
     );
-    // The next board is open now, or none is left.
-    if (board) deleteButton.focus();
+    // The next board is open now, or none is left. The focus goes where the deleted board was
+    // in the list (the next one), not to this button: Enter pressed again must not delete it.
+    if (board) deps.focusBoard(board.id);
     else deps.focusNewBoard();
   }
 
@@ -262,16 +313,29 @@ export function createBoardView(deps: {
     todoInput,
     board: () => board,
     /** Opens `next` (its todos load), or shows why no board is open. */
-    show(next: Board | null, why: NoBoard) {
+    show(next: Board | null, why: NoBoard, gone = false) {
       if (next?.id !== board?.id) {
         stop?.();
         stop = null;
+        const left = board;
+        const { drafts, focused } = leave(gone);
         todos = null;
         added.clear();
         toggled.clear();
         justAdded = null;
         announcer.textContent = '';
-        list.render([]);
+        if (left && drafts.length) {
+          const typed = drafts.map((d) => `‘${d}’`).join(', ');
+          const was = drafts.length === 1 ? 'was' : 'were';
+          deps.unsaved(
+            `Board ‘${left.name}’ is gone (deleted elsewhere, or no longer shared with you): ${typed} ${was} not saved.`,
+            drafts.join('\n'),
+          );
+        }
+        // The focus was in the panel of a board that went: it goes on to the next board's
+        // "New todo" (the same field, so typing goes on), or to "New board" when none is left.
+        if (gone && focused)
+          queueMicrotask(() => (board ? todoInput.focus() : deps.focusNewBoard()));
         if (next) {
           stop = data.todos(next.id).subscribe((value) => {
             todos = value;

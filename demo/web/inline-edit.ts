@@ -19,7 +19,15 @@ export function createInlineEdit(options: {
   what: string;
   save(value: string): Promise<void>;
   done(hadFocus: boolean): void;
-}): { element: HTMLElement; focus(): void } {
+}): {
+  element: HTMLElement;
+  focus(): void;
+  /**
+   * Ends the edit without saving and without `done` (what it edited is gone): returns the text
+   * typed, when it differs from `value`, so the caller can tell the person it was not saved.
+   */
+  abandon(): string | null;
+} {
   const field = h('input', { class: 'edit', value: options.value, 'aria-label': options.label });
   const hint = createLimitHint(field, options.max, options.what);
   const element = h('div', { class: 'inline-edit' }, field, hint.element);
@@ -67,6 +75,13 @@ export function createInlineEdit(options: {
     focus: () => {
       field.focus();
       field.select();
+    },
+    abandon: () => {
+      // A save under way was sent already: its own result tells.
+      if (saving) return null;
+      finished = true;
+      const typed = field.value.trim();
+      return typed && typed !== options.value ? typed : null;
     },
   };
 }

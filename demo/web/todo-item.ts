@@ -12,6 +12,10 @@ export interface RowActions {
   remove(todo: Todo): void;
   /** The list's guard of its delete buttons (one-intent.ts). */
   intent: ReturnType<typeof createDeleteIntent>;
+  /** `todo` went (deleted elsewhere) while its rename held `draft`, which was not saved. */
+  lost(todo: Todo, draft: string): void;
+  /** The focused row went and no row is left to take the focus. */
+  focusAway(): void;
 }
 
 /** One rendered todo, updated in place so a focused control keeps its focus. */
@@ -25,6 +29,13 @@ export interface TodoRow {
   focus(like?: 'checkbox' | 'rename' | 'delete'): void;
   /** Which of the row's controls holds the focus, if one does. */
   focused(): 'checkbox' | 'rename' | 'delete' | null;
+  /**
+   * Called before the row goes because its todo is gone (deleted elsewhere): ends an open
+   * rename without saving it (its blur would write to a record that no longer exists) and says
+   * what the row held: the title typed there, if any, and the control with the focus (the
+   * rename field counts as "rename").
+   */
+  close(): { draft: string | null; focused: 'checkbox' | 'rename' | 'delete' | null };
 }
 
 /** A todo row: a checkbox named by the title, rename in place, delete. */
@@ -73,10 +84,11 @@ export function todoRow(initial: Todo, actions: RowActions): TodoRow {
   name();
   item.classList.toggle('done', todo.done);
   let editing = false;
+  let editor: ReturnType<typeof createInlineEdit> | null = null;
 
   function edit() {
     editing = true;
-    const editor = createInlineEdit({
+    editor = createInlineEdit({
       value: todo.title,
       label: `New title for ${todo.title}`,
       max: LIMITS.todoTitle,
@@ -84,13 +96,22 @@ export function todoRow(initial: Todo, actions: RowActions): TodoRow {
       save: (next) => actions.rename(todo, next),
       done: (hadFocus) => {
         editing = false;
-        editor.element.replaceWith(label);
+        editor?.element.replaceWith(label);
+        editor = null;
         row.update(todo);
         if (hadFocus) renameButton.focus();
       },
     });
     label.replaceWith(editor.element);
     editor.focus();
+  }
+
+  function focused(): 'checkbox' | 'rename' | 'delete' | null {
+    const active = document.activeElement;
+    if (active === checkbox) return 'checkbox';
+    if (active === renameButton || editor?.element.contains(active)) return 'rename';
+    if (active === deleteButton) return 'delete';
+    return null;
   }
 
   const row: TodoRow = {
@@ -117,12 +138,13 @@ export function todoRow(initial: Todo, actions: RowActions): TodoRow {
     focus(like) {
       (like === 'rename' ? renameButton : like === 'delete' ? deleteButton : checkbox).focus();
     },
-    focused() {
-      const active = document.activeElement;
-      if (active === checkbox) return 'checkbox';
-      if (active === renameButton) return 'rename';
-      if (active === deleteButton) return 'delete';
-      return null;
+    focused,
+    close() {
+      const was = focused();
+      const draft = editor?.abandon() ?? null;
+      editor = null;
+      editing = false;
+      return { draft, focused: was };
     },
   };
   return row;

@@ -144,11 +144,30 @@ export function createTodoList(actions: RowActions): {
   return {
     element,
     render(next) {
+      const old = todos;
+      const oldIndex = index;
       todos = next;
       index = new Map(next.map((t, i) => [t.id, i]));
+      // Rows whose todo is gone (deleted in another tab or on another device; a delete made here
+      // moved the focus on already): close them before they are detached, and keep the focus.
+      let refocus: { id: string; like: 'checkbox' | 'rename' | 'delete' } | null = null;
+      for (const [id, row] of rows) {
+        if (index.has(id)) continue;
+        const { draft, focused } = row.close();
+        if (draft !== null) actions.lost(row.todo, draft);
+        if (focused === null) continue;
+        const at = oldIndex.get(id) ?? -1;
+        const after = old.slice(at + 1).find((t) => index.has(t.id));
+        const before = old.slice(0, Math.max(at, 0)).findLast((t) => index.has(t.id));
+        const other = after ?? before;
+        refocus = other ? { id: other.id, like: focused } : null;
+        if (!other) actions.focusAway();
+      }
       const focusedId = anchor === null ? undefined : [...rows].find(([, r]) => r.focused())?.[0];
       if (focusedId !== undefined) anchor = index.get(focusedId) ?? anchor;
+      if (refocus) anchor = index.get(refocus.id) ?? anchor;
       draw();
+      if (refocus) rows.get(refocus.id)?.focus(refocus.like);
     },
     row: find,
     setReadOnly(next) {
