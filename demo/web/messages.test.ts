@@ -153,7 +153,10 @@ describe('friendlyError', () => {
 
 describe('sign-in messages', () => {
   it('says offline in words, and asks for a name when it is blank', () => {
-    expect(signInError(new TypeError('Failed to fetch'), true)).toMatch(/^You are offline/);
+    expect(signInError(new TypeError('Failed to fetch'), false)).toMatch(/^You are offline/);
+    expect(signInError(new TypeError('Failed to fetch'), true)).toMatch(
+      /^Could not reach the server\./,
+    );
     expect(signInError(new Error('sign-in failed (500)'), true)).toBe(
       'Signing in did not work. Please try again in a moment.',
     );

@@ -46,8 +46,10 @@ export function boardGoneFirst(title: string, board: string | undefined): string
 /** What a sign-in that failed says: offline, a refused name, or the server being unwell. */
 export function signInError(error: unknown, online: boolean): string {
   if (error instanceof FriendlyError) return error.message;
-  if (!online || (error instanceof TypeError && /fetch|network/i.test(error.message))) {
-    return 'You are offline. Signing in needs a connection once; connect and try again.';
+  if (!online) return 'You are offline. Signing in needs a connection once; connect and try again.';
+  // Online by the browser's account, yet no answer: the server (or the way to it) is down.
+  if (error instanceof TypeError && /fetch|network/i.test(error.message)) {
+    return 'Could not reach the server. Check the connection, or try again in a moment.';
   }
   return 'Signing in did not work. Please try again in a moment.';
 }

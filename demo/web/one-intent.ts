@@ -5,7 +5,8 @@ export const REPEAT_MS = 600;
 const STILL_PX = 4;
 
 /**
- * Guards the delete buttons of one list so that one intent deletes one record. Once a record
+ * Guards the delete buttons of one list (or any buttons whose click takes their item away, as a
+ * toast's "Undo" and "Dismiss") so that one intent deletes one record. Once a record
  * goes, the next row (or the next board) slides under the pointer, so a double click's second
  * click, a triple click, or a pointer click on the same spot within `REPEAT_MS` of the last
  * delete lands on another record's button: those are ignored (a click elsewhere counts). Keyboard activations (`detail` 0) always count,

@@ -1,4 +1,5 @@
 import { h } from './dom.ts';
+import { createDeleteIntent } from './one-intent.ts';
 
 /** A toast's button ("Undo"): runs `run`, then the toast closes. */
 export interface ToastAction {
@@ -21,6 +22,8 @@ export interface Toasts {
       ms?: number;
       /** Whether Ctrl+Z runs `action` while this is the newest toast with one (default true). */
       shortcut?: boolean;
+      /** Runs once when the toast goes without its action run (timed out or dismissed). */
+      onExpire?: () => void;
     },
   ): void;
 }
@@ -76,6 +79,7 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
   const element = h('div', { class: 'toasts', role: 'log', 'aria-label': 'Messages' });
   const shown = new Map<string, HTMLElement>();
   const actions: (() => void)[] = [];
+  const intent = createDeleteIntent();
   let returnTo: HTMLElement | null = null;
 
   element.addEventListener('focusin', (e) => {
@@ -93,19 +97,21 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
 
   return {
     element,
-    show(text, { kind = 'info', action, ms = 8_000, shortcut = true } = {}) {
+    show(text, { kind = 'info', action, ms = 8_000, shortcut = true, onExpire } = {}) {
       if (kind === 'error' && shown.has(text)) return;
       let closed = false;
       let left = ms;
       let started = 0;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const run = () => {
-        close();
+        if (closed) return;
+        close(true);
         action?.run();
       };
-      const close = () => {
+      const close = (ran = false) => {
         if (closed) return;
         closed = true;
+        if (!ran) onExpire?.();
         clearTimeout(timer);
         if (shown.get(text) === toast) shown.delete(text);
         const at = actions.indexOf(run);
@@ -120,7 +126,7 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
       const resume = () => {
         if (closed || timer !== undefined) return;
         started = Date.now();
-        timer = setTimeout(close, left);
+        timer = setTimeout(() => close(), left);
       };
       const pause = () => {
         if (timer === undefined) return;
@@ -128,27 +134,32 @@ export function createToasts(fallback: () => HTMLElement | null): Toasts {
         timer = undefined;
         left = Math.max(0, left - (Date.now() - started));
       };
+      const actionButton = action
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'toast-action',
+              'aria-keyshortcuts': shortcut ? 'Control+Z' : undefined,
+            },
+            action.label,
+          )
+        : null;
+      const closeButton = h(
+        'button',
+        { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss' },
+        h('span', { 'aria-hidden': 'true' }, '×'),
+      );
+      // A toast that goes lets the next one slide under the pointer: a double click's second
+      // click must not undo or dismiss that one too.
+      if (actionButton) intent.guard(actionButton, run);
+      intent.guard(closeButton, () => close());
       const toast = h(
         'div',
         { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : undefined },
         h('span', { class: 'toast-text' }, ...withNames(text)),
-        action
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'toast-action',
-                'aria-keyshortcuts': shortcut ? 'Control+Z' : undefined,
-                on: { click: run },
-              },
-              action.label,
-            )
-          : null,
-        h(
-          'button',
-          { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss', on: { click: close } },
-          h('span', { 'aria-hidden': 'true' }, '×'),
-        ),
+        actionButton,
+        closeButton,
       );
       const held = () => toast.matches(':hover') || toast.contains(document.activeElement);
       toast.addEventListener('pointerenter', pause);

@@ -4,7 +4,7 @@ import { type RowActions, type TodoRow, todoRow } from './todo-item.ts';
 
 /** Up to this many todos every row is in the page; above, only a window around the view. */
 export const WINDOW_ABOVE = 300;
-/** The height a row is assumed to have (px) where it is not drawn: a one-line row. */
+/** The height (px) a row not drawn is taken to have until drawn rows were measured: one line. */
 const ROW_HEIGHT = 49;
 /** Rows drawn beyond each edge of the view, so scrolling and Tab find rows ready. */
 const OVERSCAN = 20;
@@ -43,19 +43,19 @@ export function createTodoList(actions: RowActions): {
   /** The index `reveal` draws the window around, before it scrolls there. */
   let target: number | null = null;
   let readOnly = false;
+  /** The drawn rows' mean height (px): titles that wrap make rows taller than one line. */
+  let rowHeight = ROW_HEIGHT;
+  const idOf = new WeakMap<Element, string>();
 
   function range(): [number, number] {
     const n = todos.length;
     if (n <= WINDOW_ABOVE) return [0, n];
-    const visible = Math.ceil(innerHeight / ROW_HEIGHT);
+    const visible = Math.ceil(innerHeight / Math.min(rowHeight, ROW_HEIGHT));
     // Where the view is about to be, not where it is: the rows a screen above the target.
     if (target !== null) {
       return [Math.max(0, target - visible - OVERSCAN), Math.min(n, target + OVERSCAN)];
     }
-    // The page scrolls in an element (app.ts), which starts at the window's top: the list's
-    // place in the window says which rows are in view.
-    const top = element.getBoundingClientRect().top;
-    const first = Math.floor(-top / ROW_HEIGHT);
+    const first = firstInView();
     let start = Math.max(0, first - OVERSCAN);
     let end = Math.min(n, first + visible + OVERSCAN);
     if (end <= start) [start, end] = [Math.max(0, n - visible - OVERSCAN), n];
@@ -70,6 +70,35 @@ export function createTodoList(actions: RowActions): {
       }
     }
     return [start, end];
+  }
+
+  /**
+   * The index of the row at the top of the view. The page scrolls in an element (app.ts) that
+   * starts at the window's top, so a drawn row there is found by its box; the view's top over a
+   * spacer is placed by the rows' mean height. Estimating from a fixed height instead drifts
+   * when titles wrap (by hundreds of rows at 2,000 long titles), and the window then moved away
+   * from the row Tab had just focused, which dropped the focus to <body>.
+   */
+  function firstInView(): number {
+    if (before.parentNode === element) {
+      let last: Element | null = null;
+      for (let li = before.nextElementSibling; li && li !== after; li = li.nextElementSibling) {
+        const box = li.getBoundingClientRect();
+        last = li;
+        if (box.bottom <= 0) continue;
+        const at = index.get(idOf.get(li) ?? '');
+        if (box.top <= 0 && at !== undefined) return at;
+        break;
+      }
+      const afterTop = after.getBoundingClientRect().top;
+      const lastAt = last && index.get(idOf.get(last) ?? '');
+      if (afterTop <= 0 && lastAt != null) {
+        return Math.min(todos.length - 1, lastAt + 1 + Math.floor(-afterTop / rowHeight));
+      }
+      const beforeBox = before.getBoundingClientRect();
+      if (beforeBox.bottom > 0) return Math.floor(-beforeBox.top / rowHeight);
+    }
+    return Math.floor(-element.getBoundingClientRect().top / rowHeight);
   }
 
   function draw() {
@@ -88,8 +117,8 @@ export function createTodoList(actions: RowActions): {
       before.remove();
       after.remove();
     }
-    before.style.height = `${start * ROW_HEIGHT}px`;
-    after.style.height = `${(todos.length - end) * ROW_HEIGHT}px`;
+    before.style.height = `${start * rowHeight}px`;
+    after.style.height = `${(todos.length - end) * rowHeight}px`;
     // Rows that stay keep their relative order (todos are sorted by creation), so only new
     // rows are inserted; no row holding the focus is ever detached.
     let cursor = windowed ? before.nextElementSibling : element.firstElementChild;
@@ -103,6 +132,7 @@ export function createTodoList(actions: RowActions): {
         row = todoRow(todo, actions);
         if (readOnly) row.setReadOnly(true);
         rows.set(todo.id, row);
+        idOf.set(row.element, todo.id);
         element.insertBefore(row.element, cursor);
       }
       if (windowed) {
@@ -113,6 +143,21 @@ export function createTodoList(actions: RowActions): {
         row.element.removeAttribute('aria-setsize');
       }
     });
+    if (windowed && shown.length > 0) measure(start, end);
+  }
+
+  /**
+   * Takes the drawn rows' mean height for the rows not drawn, and sizes the spacers by it, so
+   * the scroll range matches the list. Small changes are ignored: each one moves the spacers.
+   */
+  function measure(start: number, end: number) {
+    let total = 0;
+    for (const row of rows.values()) total += row.element.offsetHeight;
+    const mean = total / rows.size;
+    if (!(mean > 0) || Math.abs(mean - rowHeight) < rowHeight * 0.1) return;
+    rowHeight = mean;
+    before.style.height = `${start * rowHeight}px`;
+    after.style.height = `${(todos.length - end) * rowHeight}px`;
   }
 
   let scheduled = false;

@@ -42,6 +42,12 @@ export function createUndoableDeletes(
           kind,
           shortcut: kind === 'info',
           ms: UNDO_MS,
+          // The delete is long in the lists by then: a record of these ids that shows up again
+          // was restored elsewhere (another tab's or device's undo) and must be seen.
+          onExpire: () => {
+            for (const id of ids) hidden.delete(id);
+            changed();
+          },
           action: {
             label: 'Undo',
             run: () => {

@@ -17,8 +17,9 @@ export async function serverTitles(server: DemoServer, token: string, model: 'Bo
 }
 
 /**
- * Pushes a board named `name` with `count` todos "Item 0"… (in order), as another device of
- * the user would have made them, 100 per push; returns the board's id.
+ * Pushes a board named `name` with `count` todos titled `title(i)` ("Item 0"… by default, in
+ * order), as another device of the user would have made them, 100 per push; returns the
+ * board's id.
  *
  * @example
  * const boardId = await seedBoard(server(), user, 'Big', 1_000);
@@ -28,6 +29,7 @@ export async function seedBoard(
   user: { token: string; userId: string },
   name: string,
   count: number,
+  title: (i: number) => string = (i) => `Item ${i}`,
 ): Promise<string> {
   const boardId = `${name.toLowerCase()}-${user.userId}`;
   const at = (i: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + i).toISOString();
@@ -49,7 +51,7 @@ export async function seedBoard(
       event('Todo', {
         id: `${boardId}-${from + i}`,
         boardId,
-        title: `Item ${from + i}`,
+        title: title(from + i),
         done: false,
         createdAt: at(from + i + 1),
         updatedAt: at(from + i + 1),

@@ -1,6 +1,6 @@
 import { expect, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
-import { focused, seriousViolations } from './checks.ts';
+import { focused, SIZES, seriousViolations } from './checks.ts';
 import { newUser, seedBoard } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
@@ -106,4 +106,34 @@ test('at 10,000 todos an added todo is scrolled into view, announced, and counte
   const shown = after.seen.filter((text) => text !== '');
   expect(shown.filter((text) => text !== '10,001 open · 1 done')).toEqual(['10,002 open · 1 done']);
   expect(shown.at(-1)).toBe('10,002 open · 1 done');
+});
+
+test('on a phone, Tab walks a long list of wrapping titles row by row: the focus never drops', async ({
+  page,
+}) => {
+  await page.setViewportSize(SIZES.phone);
+  const user = await newUser(server(), 'big-wrap');
+  // Titles of about 210 characters: three or four lines each at 390 px, where the list's
+  // first guess of a row's height is one line.
+  const title = (i: number) => `Item ${i} ${'word '.repeat(40).trim()}`;
+  await seedBoard(server(), user, 'Long', 350, title);
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await expect(page.getByText('350 open · 0 done')).toBeVisible({ timeout: 30_000 });
+
+  await app.checkbox(title(0)).focus();
+  // Each row has three stops (checkbox, Rename, Delete): 90 presses go 30 rows down.
+  for (let i = 1; i <= 90; i++) {
+    await page.keyboard.press('Tab');
+    const row = Math.floor(i / 3);
+    const want = [
+      `checkbox "Item ${row} `,
+      `button "Rename Item ${row} `,
+      `button "Delete Item ${row} `,
+    ][i % 3]!;
+    expect((await focused(page)).slice(0, want.length)).toBe(want);
+  }
+  await page.keyboard.press('Space');
+  await expect(app.checkbox(title(30))).toBeChecked();
+  await expect(page.getByText('349 open · 1 done')).toBeVisible();
 });

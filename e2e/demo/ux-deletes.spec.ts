@@ -311,3 +311,61 @@ test('an undo while the delete is still pending (offline) brings back the board 
     outbox: 0,
   });
 });
+
+test('one intent, one undo: a double click on a toast’s Undo restores one delete, not the toast behind it', async ({
+  page,
+}) => {
+  const user = await newUser(server(), 'toast-dbl');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Home');
+  for (const title of ['one', 'two', 'three']) await app.addTodo(title);
+  await app.deleteTodo('one');
+  await page.waitForTimeout(700);
+  await app.deleteTodo('three');
+  const toasts = page.getByRole('log', { name: 'Messages' });
+  await toasts
+    .getByText('Deleted ‘three’')
+    .locator('..')
+    .getByRole('button', { name: 'Undo' })
+    .dblclick();
+  await expect(app.todo('three')).toBeVisible();
+  await expect(toasts.getByText('Deleted ‘one’')).toBeVisible();
+  await expect.poll(() => shownTodos(page)).toEqual(['three', 'two']);
+});
+
+test('a todo deleted here and restored on another device shows here again once the undo toast goes', async ({
+  browser,
+  page,
+}) => {
+  const user = await newUser(server(), 'restored-elsewhere');
+  const app = new DemoApp(page);
+  await app.signIn(server().url, user.name);
+  await app.addBoard('Home');
+  await app.addTodo('Laundry');
+  await app.addTodo('Taxes');
+  const other = await otherDevice(browser, user.name);
+  try {
+    await expect(other.app.todo('Taxes')).toBeVisible();
+    // Both devices delete it; the other one, offline, then takes its delete back.
+    await other.context.setOffline(true);
+    await other.app.deleteTodo('Taxes');
+    await app.deleteTodo('Taxes');
+    await app.allSent(user.dbName);
+    await other.context.setOffline(false);
+    await other.page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await expect
+      .poll(() => serverTitles(server(), user.token, 'Todo'))
+      .toEqual(['Laundry', 'Taxes']);
+
+    // Here, the undo toast of this device's own delete goes: the restored todo shows.
+    await page
+      .getByRole('log', { name: 'Messages' })
+      .getByRole('button', { name: 'Dismiss' })
+      .click();
+    await expect(app.todo('Taxes')).toBeVisible();
+    await expect.poll(() => shownTodos(page)).toEqual(['Laundry', 'Taxes']);
+  } finally {
+    await other.context.close();
+  }
+});
