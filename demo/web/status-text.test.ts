@@ -47,6 +47,9 @@ describe('statusText', () => {
     const later = { ...unknown, initialSync: { records: 2200, total: null, done: false } };
     expect(statusText(later)).toBe(statusText(unknown));
     expect(statusDetail(unknown)).toBe('1,200');
+    expect(statusDetail({ ...first, initialSync: { records: 0, total: null, done: false } })).toBe(
+      null,
+    );
     expect(statusDetail({ ...first, initialSync: { records: 1, total: null, done: false } })).toBe(
       '1',
     );

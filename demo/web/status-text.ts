@@ -47,7 +47,10 @@ export function statusDetail(status: SyncStatus, now = Date.now()): string | nul
   if (!status.online || status.paused !== null) return null;
   if (status.retry) return retryText(status.retry, now);
   const initial = status.initialSync;
-  if (initial && !initial.done) return shortProgress(initial);
+  // Before the first page nothing is known: a bare "0" reads as "nothing to sync".
+  if (initial && !initial.done && (initial.records > 0 || initial.total !== null)) {
+    return shortProgress(initial);
+  }
   return null;
 }
 

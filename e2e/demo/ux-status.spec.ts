@@ -103,6 +103,8 @@ test('a first sync is announced once: the record count grows outside the live re
   const { said, detail } = await read();
   // The count went up page by page, beside the line…
   expect(detail.filter((d) => /^[\d,]+\/3,001$/.test(d)).length).toBeGreaterThanOrEqual(2);
+  // Never a bare "0" before the first page came: it reads as "nothing to sync".
+  expect(detail).not.toContain('0');
   // …which said "Syncing" once.
   expect(said.filter((t) => t.startsWith('Syncing'))).toEqual(['Syncing']);
 });
