@@ -5,11 +5,14 @@ import { shareRecord } from '../spaces/index.ts';
 import {
   board,
   describeEachStore,
+  driverError,
   ev,
   recordKey,
   testSchema,
   todo,
   uniqueScope,
+  withFaults,
+  withLostCommits,
 } from '../testing/index.ts';
 import { applyPush, type PushEventInput } from './index.ts';
 import { MAX_KEPT_RESULTS } from './outbox-counter.ts';
@@ -255,6 +258,48 @@ describeEachStore('outbox counters', (getStore) => {
     await expect(push(account, outbox, events)).rejects.toThrow(TypeError);
     await expect(push(account, outbox, [ev.create('Todo', todo(t, b))])).rejects.toThrow(TypeError);
     expect(await entries(t)).toBeUndefined();
+  });
+
+  it('a COMMIT whose acknowledgement was lost is retried inside and recognised: applied once', async () => {
+    const { account, b, outbox } = await withBoard();
+    const t = recordKey('todo');
+    const lossy = withLostCommits(store(), 1);
+    const events = numbered(2, [
+      ev.create('Todo', todo(t, b)),
+      ev.update('Todo', t, { done: true }),
+    ]);
+    const results = await applyPush({
+      store: lossy,
+      schema: testSchema,
+      account,
+      events,
+      outbox: { id: outbox },
+    });
+    expect(lossy.lost()).toBe(1);
+    expect(results.map((r) => [r.error, r.version])).toEqual([
+      [null, 1],
+      [null, 2],
+    ]);
+    expect((await entries(t))?.version).toBe(2);
+  });
+
+  it('a serialization failure on the outbox row rolls the batch back; the retry applies it once', async () => {
+    const { account, b, outbox } = await withBoard();
+    const t = recordKey('todo');
+    const flaky = withFaults(store(), {
+      when: (sql) => sql.includes('UPDATE swsync_outboxes'),
+      error: () => driverError('40001'),
+      times: 1,
+    });
+    const results = await applyPush({
+      store: flaky,
+      schema: testSchema,
+      account,
+      events: numbered(2, [ev.create('Todo', todo(t, b))]),
+      outbox: { id: outbox },
+    });
+    expect(results[0]).toMatchObject({ error: null, version: 1 });
+    expect(await outboxRow(account, outbox)).toMatchObject({ last: 2 });
   });
 
   it(`keeps at most ${MAX_KEPT_RESULTS} results per outbox`, async () => {
