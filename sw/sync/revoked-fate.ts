@@ -62,11 +62,10 @@ async function withQueuedBelow(ctx: SyncContext, rows: OutboxRow[]): Promise<Out
   if (rows.length === 0) return rows;
   const last = rows[rows.length - 1]!.seq!;
   const lower = ctx.outbox!.counterFrom;
-  const queued = (await ctx.db.getAll(
+  return (await ctx.db.getAll(
     STORES.outbox,
     IDBKeyRange.bound(lower, last, true, false),
   )) as OutboxRow[];
-  return queued;
 }
 
 async function ask(
