@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IDBFactory } from 'fake-indexeddb';
+import type { OutboxEvent } from 'swsync/schema';
+import { applyPush } from 'swsync/server';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../../demo/schema.ts';
 import { META_KEYS, STORES } from '../../store/layout.ts';
@@ -9,6 +11,14 @@ import { rejections, signedInEngine } from '../../testing/engines.ts';
 import { faultyFetch } from '../../testing/faults.ts';
 import type { SyncFixture } from '../../testing/fixture.ts';
 import type { EngineOptions } from '../options.ts';
+
+const eventFor = (entityType: string, payload: Record<string, unknown>): OutboxEvent => ({
+  id: randomUUID(),
+  entityType,
+  operation: 'create',
+  payload,
+  createdAt: new Date().toISOString(),
+});
 
 interface SentPush {
   outboxId?: string;
@@ -106,6 +116,44 @@ export function outboxCountersSuite(f: SyncFixture): void {
         [pushes[0]!.outboxId, Math.max(...(sent as number[]))],
       ]);
       expect(await ledgerRows(user)).toBe(0);
+      await engine.close();
+    });
+
+    it('a replay whose result the server no longer keeps settles on the current state', async () => {
+      const user = randomUUID();
+      const { engine, messages, faulty, pushes } = await recordedEngine(user);
+      engine.setOnline(false);
+      await engine.create('Board', board(`b-${user}`, user));
+      await engine.create('Todo', todo(`t1-${user}`, `b-${user}`));
+      await engine.create('Todo', todo(`orphan-${user}`, `no-board-${user}`));
+      let sentPushes = 0;
+      faulty.plan = (path) =>
+        path === '/push' && sentPushes++ === 0 ? 'drop-response' : undefined;
+      engine.setOnline(true);
+      await engine.sync('online');
+      // Another push of the same outbox (as a client breaking the rule would send) moves the
+      // front past the lost batch: the server forgets its results.
+      const outboxId = pushes[0]!.outboxId!;
+      await applyPush({
+        store: f.store,
+        schema: demoSchema,
+        account: user,
+        outbox: { id: outboxId, front: 100 },
+        events: [{ ...eventFor('Board', board(`b2-${user}`, user)), outboxSeq: 100 }],
+      });
+      await engine.sync();
+
+      expect((await engine.status()).pending).toBe(0);
+      expect(await serverVersions(user)).toEqual({
+        [`b-${user}`]: 1,
+        [`b2-${user}`]: 1,
+        [`t1-${user}`]: 1,
+      });
+      expect(await engine.get('Todo', `t1-${user}`)).toMatchObject({ title: `Todo t1-${user}` });
+      // The refused create is rolled back by the current state (no record); its refusal is
+      // what the server no longer knows, so none is reported (docs/protocol.md).
+      expect(await engine.get('Todo', `orphan-${user}`)).toBeUndefined();
+      expect(rejections(messages)).toEqual([]);
       await engine.close();
     });
 
