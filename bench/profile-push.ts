@@ -20,10 +20,14 @@ import { batchesFor } from './push-http.ts';
  *
  *   DATABASE_URL=postgres://... node --conditions=swsync-source --import tsx --cpu-prof \
  *     --cpu-prof-dir=/tmp/prof bench/profile-push.ts
+ *
+ * `PROFILE_BODIES=v1` pushes v1 bodies (idempotent by event id); by default each client numbers
+ * its events with outbox counters, as the engine does (docs/protocol.md, "Outbox counters").
  */
 async function main() {
   const batches = Number(process.env.BENCH_PUSH_BATCHES ?? 20);
   const load = { clients: 8, batches, size: 100, trials: 1 };
+  const v1 = process.env.PROFILE_BODIES === 'v1';
   const db = await createTestDatabase();
   const inner = await openPostgresStore({ url: db.url });
   const stats = { pushes: 0, statements: 0, sqlMs: 0, txMs: 0 };
@@ -75,12 +79,21 @@ async function main() {
     const started = performance.now();
     await Promise.all(
       clients.map(async ({ scope, batches: list }) => {
+        let seq = 0;
         for (const events of list) {
           const sent = performance.now();
+          const body = v1
+            ? { events, clientId: scope }
+            : {
+                events: events.map((event) => ({ ...event, outboxSeq: ++seq })),
+                clientId: scope,
+                outboxId: scope,
+                outboxFront: seq + 1,
+              };
           const response = await fetch(`${base}/api/sync/push`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'x-bench-user': scope },
-            body: JSON.stringify({ events, clientId: scope }),
+            body: JSON.stringify(body),
           });
           const results = (await response.json()) as { error: unknown }[];
           latencyMs += performance.now() - sent;

@@ -22,12 +22,15 @@ export interface PushHttpLoad {
 /** Events per second through HTTP, medians of the trials. */
 export interface PushHttpResult {
   events: number;
+  /** With outbox counters, as the engine pushes (docs/protocol.md, "Outbox counters"). */
   ours: number;
+  /** The same route with v1 bodies (idempotent by event id), for comparison. */
+  oursV1: number;
   perRow: number;
   raw: number;
 }
 
-type Route = 'ours' | 'per-row' | 'raw';
+type Route = 'ours' | 'ours-v1' | 'per-row' | 'raw';
 
 /**
  * Pushes through the HTTP route, many clients at once, against two baselines written on the
@@ -35,7 +38,9 @@ type Route = 'ours' | 'per-row' | 'raw';
  * - `per-row`: what sync tutorials do: one transaction per event, select the row, then insert
  *   or update it;
  * - `raw`: one multi-row upsert per batch, no checks at all: the limit of this database.
- * Every route receives the same v1 push bodies and parses them; trials interleave the three.
+ * Every route receives the same push bodies and parses them; trials interleave the four. Ours
+ * is measured twice: as the swsync engine pushes (with outbox counters: each client numbers its
+ * events) and with v1 bodies (event ids only); the baselines ignore the counter fields.
  */
 export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promise<PushHttpResult> {
   await createBaselineTables(store);
@@ -93,15 +98,25 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
         return { scope, batches: batchesFor(scope, await seedBoard(store, scope), load) };
       }),
     );
-    const path = route === 'ours' ? '/api/sync/push' : `/baseline/${route}`;
+    const path = route.startsWith('ours') ? '/api/sync/push' : `/baseline/${route}`;
     const started = performance.now();
     await Promise.all(
       clients.map(async ({ scope, batches }) => {
+        let seq = 0;
         for (const events of batches) {
+          const body =
+            route === 'ours-v1'
+              ? { events, clientId: scope }
+              : {
+                  events: events.map((event) => ({ ...event, outboxSeq: ++seq })),
+                  clientId: scope,
+                  outboxId: scope,
+                  outboxFront: seq + 1,
+                };
           const response = await fetch(`${base}${path}`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'x-bench-user': scope },
-            body: JSON.stringify({ events, clientId: scope }),
+            body: JSON.stringify(body),
           });
           const results = (await response.json()) as { error: unknown }[];
           if (!response.ok || results.some((r) => r.error !== null)) {
@@ -114,14 +129,18 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
     return (load.clients * load.batches * load.size) / seconds;
   };
   try {
-    const rates: Record<Route, number[]> = { ours: [], 'per-row': [], raw: [] };
+    const rates: Record<Route, number[]> = { ours: [], 'ours-v1': [], 'per-row': [], raw: [] };
     await run('ours'); // warm-up: JIT, plans, pages
+    await run('ours-v1');
     for (let i = 0; i < load.trials; i++) {
-      for (const route of ['per-row', 'raw', 'ours'] as const) rates[route].push(await run(route));
+      for (const route of ['per-row', 'raw', 'ours-v1', 'ours'] as const) {
+        rates[route].push(await run(route));
+      }
     }
     return {
       events: load.clients * load.batches * load.size,
       ours: median(rates.ours),
+      oursV1: median(rates['ours-v1']),
       perRow: median(rates['per-row']),
       raw: median(rates.raw),
     };

@@ -52,13 +52,20 @@ async function main() {
   const load = { clients: 8, batches: env('BENCH_PUSH_BATCHES', 20), size: 100, trials };
   if (process.env.DATABASE_URL && runs('push-http')) {
     const r = await withPostgres((store) => benchPushHttp(store, load));
-    const note = `${load.clients} clients × ${load.batches} batches of ${load.size}, creates then updates`;
+    const note = `${load.clients} clients × ${load.batches} batches of ${load.size}, creates then updates, outbox counters (v1 bodies: ${Math.round(r.oursV1)} events/s)`;
     keep(rate('push-http-vs-per-row', r.ours, r.perRow, `${note}; baseline: per-row`));
     keep(rate('push-http-vs-raw', r.ours, r.raw, `${note}; baseline: multi-row upsert`));
   }
   if (runs('push-pglite')) {
     const r = await withPGlite((store) => benchPushHttp(store, load));
-    keep(rate('push-pglite-vs-raw', r.ours, r.raw, 'the embedded store, same load'));
+    keep(
+      rate(
+        'push-pglite-vs-raw',
+        r.ours,
+        r.raw,
+        `the embedded store, same load, outbox counters (v1 bodies: ${Math.round(r.oursV1)} events/s)`,
+      ),
+    );
   }
   if (runs('pull')) {
     const records = env('BENCH_PULL_RECORDS', 100_000);

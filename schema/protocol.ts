@@ -61,12 +61,30 @@ export const outboxEventSchema = z.object({
 });
 export type OutboxEvent = z.infer<typeof outboxEventSchema>;
 
+/**
+ * Outbox counters (docs/protocol.md, "Outbox counters"): the id of one local outbox (random,
+ * made with the local database, never reused) and, on each event, its `outboxSeq`.
+ */
+export const OUTBOX_ID_MAX_LENGTH = 256;
+
 /** The route-level shape of a push: anything finer is judged per event. */
 export const pushRequestSchema = z.object({
   events: z.array(z.looseObject({ id: z.string() })),
   clientId: z.optional(z.string()),
+  /** Outbox counters: set, every event carries an `outboxSeq`, strictly increasing. */
+  outboxId: z.optional(z.string().check(z.minLength(1), z.maxLength(OUTBOX_ID_MAX_LENGTH))),
+  /**
+   * Outbox counters: the oldest `outboxSeq` still queued on the client (everything below it
+   * is settled there); the server forgets the results it kept for events below it.
+   */
+  outboxFront: z.optional(z.number().check(z.int(), z.minimum(1))),
 });
-export type PushRequest = { events: OutboxEvent[]; clientId?: string };
+export type PushRequest = {
+  events: (OutboxEvent & { outboxSeq?: number })[];
+  clientId?: string;
+  outboxId?: string;
+  outboxFront?: number;
+};
 
 export const PUSH_ERROR_TYPES = [
   'INVALID_MODEL',
@@ -98,6 +116,12 @@ export const pushResultSchema = z.object({
   error: z.nullable(pushErrorSchema),
   record: z.optional(z.nullable(jsonObject)),
   version: z.optional(z.number()),
+  /**
+   * Outbox counters only: the event was applied or refused before, and its first result is no
+   * longer kept; `record` (null: gone or not readable) and `version` are the record's current
+   * state, which the client takes as its server-confirmed state.
+   */
+  current: z.optional(z.literal(true)),
 });
 export type PushResult = z.infer<typeof pushResultSchema>;
 export const pushResponseSchema = z.array(pushResultSchema);

@@ -56,6 +56,15 @@ export interface SyncRoutesOptions<M extends Models = Models> {
   customValidation?: CustomValidation;
   /** Most events one push may carry; more → 413. Default 100. */
   maxBatchSize?: number;
+  /**
+   * Honour outbox counters (docs/protocol.md, "Outbox counters"): a push with `outboxId` is
+   * made idempotent by one row per client outbox instead of one per event id. Default true.
+   * Set false while servers that do not know them share the database (a rolling upgrade from
+   * a version before them): such a server ignores the counters, and a batch retried there
+   * after a lost answer would be applied again. With false, `outboxId` and `outboxSeq` are
+   * ignored and every push is idempotent by event id, as in v1.
+   */
+  outboxCounters?: boolean;
   /** Largest request body in bytes, declared or streamed; more → 413. Default 1 MiB. */
   bodyLimit?: number;
   /**

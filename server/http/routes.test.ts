@@ -2,6 +2,7 @@ import {
   ACCOUNT_HEADER,
   ACCOUNT_MISMATCH,
   logWithRecordSchema,
+  type PushResult,
   pushResultSchema,
 } from 'swsync/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,21 @@ describeEachStore('syncRoutes over HTTP', (getStore) => {
       ['an event without id', 'push', { events: [{ entityType: 'Board' }] }],
       ['an event with a numeric id', 'push', { events: [{ id: 7 }] }],
       ['clientId not a string', 'push', { events: [], clientId: 5 }],
+      ['outboxId empty', 'push', { events: [], outboxId: '' }],
+      ['outboxFront 0', 'push', { events: [], outboxId: 'o', outboxFront: 0 }],
+      ['an event without outboxSeq', 'push', { events: [{ id: 'e' }], outboxId: 'o' }],
+      ['outboxSeq 1.5', 'push', { events: [{ id: 'e', outboxSeq: 1.5 }], outboxId: 'o' }],
+      [
+        'outboxSeq not increasing',
+        'push',
+        {
+          events: [
+            { id: 'e', outboxSeq: 2 },
+            { id: 'f', outboxSeq: 2 },
+          ],
+          outboxId: 'o',
+        },
+      ],
       ['not JSON', 'pull', 'nope'],
       ['an array', 'pull', []],
       ['lastChangelogId a number', 'pull', { lastChangelogId: 5 }],
@@ -509,6 +525,69 @@ describe('syncRoutes faults', () => {
       const events = await client.events();
       expect(events.status).toBe(503);
       expect(await events.json()).toMatchObject({ error: expect.any(String) });
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+describeEachStore('outbox counters over HTTP', (getStore) => {
+  const countRows = async (table: string, column: string, value: string) => {
+    const [row] = await getStore().query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM ${table} WHERE ${column} = $1`,
+      [value],
+    );
+    return Number(row!.n);
+  };
+
+  it('a replayed request repeats its answer; the counter is kept per signed-in account', async () => {
+    const served = await serve(getStore());
+    try {
+      const user = uniqueScope();
+      const b = recordKey('board');
+      const body = {
+        events: [
+          { ...ev.create('Board', board(b, user)), outboxSeq: 1 },
+          { ...ev.update('Board', b, { name: 'renamed' }), outboxSeq: 2 },
+        ],
+        clientId: 'c1',
+        outboxId: 'outbox-1',
+        outboxFront: 1,
+      };
+      const client = new TestSyncClient(`${served.url}/api/sync`, user);
+      const first = await client.raw('push', body);
+      expect(first.status).toBe(200);
+      expect((first.body as PushResult[]).map((r) => [r.error, r.version])).toEqual([
+        [null, 1],
+        [null, 2],
+      ]);
+      expect(await client.raw('push', body)).toMatchObject({ status: 200, body: first.body });
+      expect(await countRows('swsync_outboxes', 'owner', user)).toBe(1);
+      expect(await countRows('swsync_events', 'scope', user)).toBe(0);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('with outboxCounters: false the counters are ignored and event ids remembered, as in v1', async () => {
+    const served = await serveSyncRoutes({
+      store: getStore(),
+      schema: testSchema,
+      auth: bearerAuth,
+      outboxCounters: false,
+    });
+    try {
+      const user = uniqueScope();
+      const b = recordKey('board');
+      const body = {
+        events: [{ ...ev.create('Board', board(b, user)), outboxSeq: 1 }],
+        outboxId: 'outbox-1',
+      };
+      const client = new TestSyncClient(`${served.url}/api/sync`, user);
+      const first = await client.raw('push', body);
+      expect(await client.raw('push', body)).toMatchObject({ status: 200, body: first.body });
+      expect(await countRows('swsync_outboxes', 'owner', user)).toBe(0);
+      expect(await countRows('swsync_events', 'scope', user)).toBe(1);
     } finally {
       await served.close();
     }

@@ -32,6 +32,7 @@ import { checkPullBody, checkPushBody } from './validate.ts';
  */
 export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hono {
   const { customValidation, scopeKey } = options;
+  const outboxCounters = options.outboxCounters ?? true;
   const schema: Schema = options.schema;
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -71,7 +72,10 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
   // Authentication comes first: an anonymous caller's body is never read.
   app.post('/push', async (c) => {
     const identity = await identify(c);
-    const { events, clientId } = checkPushBody(await readJsonBody(c, bodyLimit), maxBatchSize);
+    const { events, clientId, outbox } = checkPushBody(
+      await readJsonBody(c, bodyLimit),
+      maxBatchSize,
+    );
     const results = await withStore(c, (store) =>
       applyPush({
         events,
@@ -80,6 +84,8 @@ export function syncRoutes<M extends Models>(options: SyncRoutesOptions<M>): Hon
         store,
         schema,
         clientId: clientId ?? null,
+        // The counter belongs to the signed-in identity (under spaces, the account).
+        ...(outbox && outboxCounters ? { outbox: { ...outbox, owner: identity } } : {}),
         ...(customValidation ? { customValidation } : {}),
       }),
     );

@@ -1,12 +1,16 @@
 import { type PullRequest, pullRequestSchema, pushRequestSchema } from 'swsync/schema';
 import type { z } from 'zod';
 import type { $ZodError } from 'zod/v4/core';
+import { isOutboxSeq } from '../push/apply-push.ts';
+import { isStorableId } from '../push/storable.ts';
 import { badRequest, payloadTooLarge } from './errors.ts';
 
 /** A push body that passed the route-level checks; each event is judged by `applyPush`. */
 export interface CheckedPush {
   events: z.infer<typeof pushRequestSchema>['events'];
   clientId?: string;
+  /** Outbox counters: the outbox and its front; every event then has a valid `outboxSeq`. */
+  outbox?: { id: string; front?: number };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -40,8 +44,28 @@ export function checkPushBody(body: unknown, maxBatchSize: number): CheckedPush 
   // The events as sent, not zod's copies: a copy by assignment would turn an own `__proto__`
   // key into the event's prototype, and the event checks must see exactly what arrived.
   const events = body.events as CheckedPush['events'];
-  const { clientId } = parsed.data;
-  return clientId === undefined ? { events } : { events, clientId };
+  const { clientId, outboxId, outboxFront } = parsed.data;
+  const checked: CheckedPush = clientId === undefined ? { events } : { events, clientId };
+  if (outboxId === undefined) return checked;
+  if (!isStorableId(outboxId)) throw badRequest('outboxId is not a storable id');
+  // A counter that does not grow would make the server take a new event for a replay: the
+  // whole request is refused before anything is applied.
+  let previous = 0;
+  for (const [index, event] of events.entries()) {
+    const seq = (event as { outboxSeq?: unknown }).outboxSeq;
+    if (!isOutboxSeq(seq) || seq <= previous) {
+      throw badRequest('with outboxId, every event needs an outboxSeq, strictly increasing', [
+        {
+          path: ['events', index, 'outboxSeq'],
+          message: 'expected a positive safe integer above the previous one',
+        },
+      ]);
+    }
+    previous = seq;
+  }
+  checked.outbox =
+    outboxFront === undefined ? { id: outboxId } : { id: outboxId, front: outboxFront };
+  return checked;
 }
 
 /** Checks a pull body: `{ lastChangelogId?: string | null, limit?: 1..1000 }`. */

@@ -5,6 +5,7 @@ import { StoreClosedError, StoreTimeoutError } from '../store/errors.ts';
 import { classifyFault } from '../store/faults.ts';
 import { pipeline } from '../store/pipeline.ts';
 import type { SqlClient } from '../store/types.ts';
+import { type KeptResult, lockOutbox, type OutboxCounter } from './outbox-counter.ts';
 import { prepareEvent } from './prepare.ts';
 import { type AppliedEvent, type ProcessContext, processEvent, seenId } from './process.ts';
 import { BatchState, loadDescendants, type RecordRef, readRecords, readScopes } from './state.ts';
@@ -31,16 +32,53 @@ export async function applyPush(options: ApplyPushOptions): Promise<PushResult[]
     typeof options.clientId === 'string' && isStorableId(options.clientId)
       ? options.clientId
       : null;
+  const rule = scopeRule(options);
+  const outbox = options.outbox ? outboxCounter(options, rule) : undefined;
   return runBatch({
     events: options.events,
-    ...scopeRule(options),
+    ...rule,
     store: options.store,
     schema: options.schema,
     customValidation: options.customValidation,
     clientId,
     ledger: 'events',
+    ...(outbox ? { outbox } : {}),
     maxAttempts: options.maxAttempts ?? 4,
   });
+}
+
+/** The outbox counter of a push, its events' `outboxSeq` checked (a TypeError otherwise). */
+function outboxCounter(
+  options: ApplyPushOptions,
+  rule: { scopeKey: ScopeKey; account: string | undefined },
+): OutboxCounter {
+  const outbox = options.outbox!;
+  if (typeof outbox.id !== 'string' || !isStorableId(outbox.id)) {
+    throw new TypeError('outbox.id must be a string of 1..256 storable characters');
+  }
+  const owner =
+    rule.account ?? outbox.owner ?? (typeof rule.scopeKey === 'string' ? rule.scopeKey : null);
+  if (typeof owner !== 'string' || owner === '') {
+    throw new TypeError('outbox.owner is needed with a function scopeKey');
+  }
+  let previous = 0;
+  for (const event of options.events) {
+    const seq = event.outboxSeq;
+    if (!isOutboxSeq(seq) || seq <= previous) {
+      throw new TypeError('every event needs an outboxSeq, strictly increasing');
+    }
+    previous = seq;
+  }
+  const first = options.events[0]?.outboxSeq as number | undefined;
+  const front = outbox.front ?? first ?? 1;
+  if (!isOutboxSeq(front)) throw new TypeError('outbox.front must be a positive safe integer');
+  // A front above the first event would forget results the client is still asking about.
+  return { owner, id: outbox.id, front: first === undefined ? front : Math.min(front, first) };
+}
+
+/** Whether `value` can be an `outboxSeq` (or an `outboxFront`): a positive safe integer. */
+export function isOutboxSeq(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 }
 
 /** The scope rule of a push or of server writes: v1's `scopeKey`, or the spaces `account`. */
@@ -72,6 +110,8 @@ export interface BatchOptions
    */
   ledger: Ledger;
   keyOf?: (index: number) => string | null;
+  /** Outbox counters: idempotency by the outbox's row instead of the ledger (events only). */
+  outbox?: OutboxCounter;
   maxAttempts: number;
 }
 
@@ -82,12 +122,15 @@ export async function runBatch(options: BatchOptions): Promise<PushResult[]> {
   options.events.forEach((input, index) => {
     const outcome = prepareEvent(input, index, options.schema, options.scopeKey);
     if ('error' in outcome) results[index] = outcome;
-    else prepared.push(options.keyOf ? { ...outcome, ledgerKey: options.keyOf(index) } : outcome);
+    else if (options.outbox) {
+      // Remembered by the outbox's counter, not by event id.
+      prepared.push({ ...outcome, ledgerKey: null, outboxSeq: input.outboxSeq as number });
+    } else prepared.push(options.keyOf ? { ...outcome, ledgerKey: options.keyOf(index) } : outcome);
   });
   if (prepared.length === 0) return results as PushResult[];
   // After a lost connection the COMMIT may have gone through: trying again is only safe when
-  // every event would be recognised as applied, i.e. has a ledger key.
-  const safeAfterLoss = prepared.every((ev) => ev.ledgerKey !== null);
+  // every event would be recognised as applied, i.e. has a ledger key or an outbox counter.
+  const safeAfterLoss = prepared.every((ev) => ev.ledgerKey !== null || ev.outboxSeq !== null);
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -145,11 +188,14 @@ async function decide(
   const keys = prepared.flatMap((ev) =>
     ev.ledgerKey === null ? [] : [{ scope: ev.ledgerScope, eventId: ev.ledgerKey }],
   );
-  const [locked, roles, appliedRows, recordRows] = await pipeline([
+  // The outbox's row is locked after the scopes: whoever holds it holds its scopes already,
+  // so two batches can never wait on each other in a cycle.
+  const [locked, roles, outbox, appliedRows, recordRows] = await pipeline([
     lockScopes(tx, scopes),
     options.account === undefined
       ? Promise.resolve(undefined)
       : rolesOf(tx, options.account, scopes),
+    options.outbox ? lockOutbox(tx, options.outbox) : Promise.resolve(undefined),
     readAppliedEvents(tx, options.ledger, keys),
     readRecords(tx, refs),
   ]);
@@ -177,6 +223,7 @@ async function decide(
     customValidation: options.customValidation,
     clientId: options.clientId,
     clientEvents: options.ledger === 'events',
+    outbox,
     spaces:
       options.account === undefined || roles === undefined
         ? undefined
@@ -188,13 +235,17 @@ async function decide(
   };
   const results = new Map<number, PushResult>();
   const remembered: AppliedEvent[] = [];
+  const kept = new Map<number, KeptResult>();
   for (const ev of prepared) {
-    const { result, remember } = await processEvent(ctx, ev);
+    const { result, remember, appliedAs } = await processEvent(ctx, ev);
     results.set(ev.index, result);
     if (remember) {
       // A repeat of the same id later in this batch answers like a repeat from an earlier one.
       seen.set(seenId(remember.scope, remember.eventId), remember);
       remembered.push(remember);
+    }
+    if (outbox && ev.outboxSeq !== null && ev.outboxSeq > outbox.last) {
+      kept.set(ev.outboxSeq, keptResult(result, appliedAs));
     }
   }
   await writeBatch(tx, {
@@ -203,8 +254,33 @@ async function decide(
     appliedEvents: remembered,
     counters: ctx.counters,
     initialCounters,
+    ...(options.outbox && outbox && kept.size > 0
+      ? {
+          outbox: {
+            counter: options.outbox,
+            last: Math.max(outbox.last, ...kept.keys()),
+            kept: new Map([...outbox.kept, ...kept]),
+          },
+        }
+      : {}),
   });
   return results;
+}
+
+/** What the outbox keeps of a processed event's result (a rejection: without its record). */
+function keptResult(
+  result: PushResult,
+  appliedAs: { seq: number | null; version: number | null } | undefined,
+): KeptResult {
+  if (result.error === null) {
+    return { kind: 'applied', seq: appliedAs?.seq ?? null, version: appliedAs?.version ?? null };
+  }
+  return {
+    kind: 'refused',
+    type: result.error.type,
+    message: result.error.message,
+    withRecord: result.record !== undefined,
+  };
 }
 
 function dedupe(refs: readonly RecordRef[]): RecordRef[] {

@@ -91,6 +91,7 @@ export function prepareEvent(
     newParent,
     baseVersion: event.baseVersion ?? null,
     ledgerKey: id,
+    outboxSeq: null,
   };
 }
 

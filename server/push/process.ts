@@ -1,6 +1,7 @@
 import type { PushResult } from 'swsync/schema';
 import { encodeChangelogId } from '../changelog/cursor.ts';
 import { canWrite, type Role } from '../spaces/roles.ts';
+import type { OutboxState } from './outbox-counter.ts';
 import { applied, rejected } from './results.ts';
 import type { BatchState, RecordRow } from './state.ts';
 import type { CustomValidation, PreparedEvent, SyncSchema } from './types.ts';
@@ -25,6 +26,8 @@ export interface ProcessContext {
   clientId: string | null;
   /** false for server-side writes: their changelog entries carry no event id. */
   clientEvents: boolean;
+  /** Outbox counters: the outbox's row as the batch found it. */
+  outbox: OutboxState | undefined;
   /** Set under the spaces rules: the pushing account, its roles and the locked scopes' owners. */
   spaces: SpacesContext | undefined;
 }
@@ -50,9 +53,13 @@ const SCOPE_MESSAGE = 'the record or its parent belongs to another scope';
 export async function processEvent(
   ctx: ProcessContext,
   ev: PreparedEvent,
-): Promise<{ result: PushResult; remember?: AppliedEvent }> {
+): Promise<{ result: PushResult; remember?: AppliedEvent; appliedAs?: AppliedAs }> {
   const { state } = ctx;
   const { model } = ev;
+  if (ctx.outbox && ev.outboxSeq !== null && ev.outboxSeq <= ctx.outbox.last) {
+    const row = state.get(ev.modelName, ev.keyText);
+    return { result: replayedFromOutbox(ctx, ev, row) };
+  }
   if (ev.ledgerKey !== null) {
     const previous = ctx.seen.get(seenId(ev.ledgerScope, ev.ledgerKey));
     if (previous) {
@@ -170,14 +177,75 @@ export async function processEvent(
   };
 }
 
-/** What idempotency stores for an applied event, if it has a ledger key. */
+/** An applied event's first result: its changelog seq and the version it produced. */
+export interface AppliedAs {
+  seq: number | null;
+  version: number | null;
+}
+
+/** What idempotency stores for an applied event: a ledger row if it has a key, and its result. */
 function remembered(
   ev: PreparedEvent,
   seq: number | null,
   version: number | null,
-): { remember?: AppliedEvent } {
-  if (ev.ledgerKey === null) return {};
-  return { remember: { scope: ev.ledgerScope, eventId: ev.ledgerKey, seq, version } };
+): { remember?: AppliedEvent; appliedAs: AppliedAs } {
+  if (ev.ledgerKey === null) return { appliedAs: { seq, version } };
+  return {
+    remember: { scope: ev.ledgerScope, eventId: ev.ledgerKey, seq, version },
+    appliedAs: { seq, version },
+  };
+}
+
+/**
+ * Outbox counters: the answer to an event at or below the outbox's high-water mark, processed
+ * once already. Its first result when the outbox kept it (a rejection with the record's
+ * current state where the first carried one); otherwise, a result marked `current` with the
+ * record's current state, which is right whatever the first result was (docs/protocol.md).
+ */
+function replayedFromOutbox(
+  ctx: ProcessContext,
+  ev: PreparedEvent,
+  row: RecordRow | undefined,
+): PushResult {
+  const kept = ctx.outbox!.kept.get(ev.outboxSeq!);
+  if (kept?.kind === 'applied') {
+    return repeated(ctx, ev, { scope: ev.ledgerScope, eventId: ev.id, ...kept }, row);
+  }
+  const visible = readableRow(ctx, ev, row);
+  const live = visible?.record ? visible : undefined;
+  if (kept?.kind === 'refused') {
+    const extra = kept.withRecord
+      ? live
+        ? { record: live.record, version: live.version }
+        : { record: null }
+      : {};
+    return rejected(ev.id, kept.type, kept.message, extra);
+  }
+  const result: PushResult = {
+    id: ev.id,
+    appliedChangelogId: null,
+    error: null,
+    record: live ? live.record : null,
+    current: true,
+  };
+  if (visible) result.version = visible.version;
+  return result;
+}
+
+/**
+ * The stored row of the event's record if the caller may read it. v1: keys stay bound to their
+ * scope, so the row is the caller's; checked all the same. Spaces: the record may have moved to
+ * a shared scope; it is there for the caller while it can read that scope.
+ */
+function readableRow(
+  ctx: ProcessContext,
+  ev: PreparedEvent,
+  row: RecordRow | undefined,
+): RecordRow | undefined {
+  const readable = ctx.spaces
+    ? row !== undefined && ctx.spaces.roles.has(row.scope)
+    : row?.scope === ev.scope;
+  return readable ? row : undefined;
 }
 
 /**
@@ -195,13 +263,7 @@ function repeated(
 ) {
   const changelogId = previous.seq === null ? null : encodeChangelogId(previous.seq);
   const left = ev.operation !== 'delete' && previous.version !== null;
-  // v1: keys stay bound to their scope, so the row is the caller's; checked all the same.
-  // Spaces: the record may have moved to a shared scope; it is there for the caller while it
-  // can read that scope.
-  const readable = ctx.spaces
-    ? row !== undefined && ctx.spaces.roles.has(row.scope)
-    : row?.scope === ev.scope;
-  const gone = !(readable && row?.record !== null);
+  const gone = !readableRow(ctx, ev, row)?.record;
   return applied(
     ev.id,
     changelogId,

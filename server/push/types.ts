@@ -56,6 +56,19 @@ export interface ApplyPushOptions {
   customValidation?: CustomValidation;
   /** The pushing client's id, stored with its changes. */
   clientId?: string | null;
+  /**
+   * Outbox counters (docs/protocol.md, "Outbox counters"): the pushing client's outbox. Set,
+   * every event must carry `outboxSeq` (a positive safe integer, strictly increasing within the
+   * batch; a `TypeError` otherwise) and idempotency rests on one row per (owner, outbox id)
+   * instead of one per event id. `front` (default: the first event's `outboxSeq`) is the
+   * client's oldest queued event. `owner` is the counter's namespace: by default the `account`,
+   * else a string `scopeKey`; give it with a function `scopeKey` (the routes give the
+   * authenticated identity).
+   *
+   * @example
+   * applyPush({ ..., account, outbox: { id: outboxId, front: 41 }, events: [{ ...e, outboxSeq: 41 }] });
+   */
+  outbox?: { id: string; front?: number; owner?: string };
   /** Attempts when the transaction hits a race or a serialization failure. Default 4. */
   maxAttempts?: number;
 }
@@ -115,4 +128,6 @@ export interface PreparedEvent {
    * `idempotencyKey`; null when nothing is remembered (a server write without a key).
    */
   ledgerKey: string | null;
+  /** Outbox counters: the event's `outboxSeq`; null for a push without counters. */
+  outboxSeq: number | null;
 }

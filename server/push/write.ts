@@ -1,6 +1,7 @@
 import { encodeChangelogId } from '../changelog/cursor.ts';
 import { pipeline } from '../store/pipeline.ts';
 import { POKE_CHANNEL, type SqlClient } from '../store/types.ts';
+import { type KeptResult, type OutboxCounter, writeOutbox } from './outbox-counter.ts';
 import type { AppliedEvent } from './process.ts';
 import type { RecordRow } from './state.ts';
 
@@ -81,16 +82,18 @@ export interface BatchWrites {
   /** Last seq taken per scope, and each scope's seq before the batch. */
   counters: ReadonlyMap<string, number>;
   initialCounters: ReadonlyMap<string, number>;
+  /** Outbox counters: the outbox's new high-water mark and the results it keeps. */
+  outbox?: { counter: OutboxCounter; last: number; kept: ReadonlyMap<number, KeptResult> };
 }
 
 /**
  * Writes the batch: one multi-row upsert of the changed records, one multi-row insert of the
- * applied event ids, the new counter values, and a poke per changed scope (delivered by
+ * applied event ids (or one update of the outbox's row), the new counter values, and a poke per changed scope (delivered by
  * PostgreSQL on commit, to every instance listening on the database). The statements go out
  * together, in one round trip; a write race found by the first rolls the whole batch back.
  */
 export async function writeBatch(tx: SqlClient, batch: BatchWrites): Promise<void> {
-  const { rows, ledger, appliedEvents, counters, initialCounters } = batch;
+  const { rows, ledger, appliedEvents, counters, initialCounters, outbox } = batch;
   const advanced = [...counters].filter(([scope, seq]) => initialCounters.get(scope) !== seq);
   const [written] = await pipeline([
     rows.length === 0
@@ -146,6 +149,7 @@ export async function writeBatch(tx: SqlClient, batch: BatchWrites): Promise<voi
             WHERE s.scope = x.scope`,
           [advanced.map(([scope, seq]) => ({ scope, seq }))],
         ),
+    outbox ? writeOutbox(tx, outbox.counter, outbox.last, outbox.kept) : Promise.resolve([]),
     advanced.length === 0
       ? Promise.resolve([])
       : tx.query(

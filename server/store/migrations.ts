@@ -21,6 +21,10 @@ import type { SqlClient, SyncStore } from './types.ts';
  * - `swsync_account_log`: each account's grants, role changes and revocations, in `seq` order,
  *   so a device offline at the time learns them on its next pull.
  *
+ * - `swsync_outboxes` (version 5): outbox counters, one row per (owner, outbox id): the highest
+ *   `outboxSeq` processed and the results kept for replays (docs/protocol.md, "Outbox
+ *   counters"). `owner` is the ledger's namespace (the pushing account).
+ *
  * Since version 4 the `scope` column of the two idempotency tables holds the ledger's namespace:
  * the pushing account for client pushes without a custom `scopeKey` (the scope itself before,
  * which was the same value), so an event is still recognised after its record moved to a
@@ -112,6 +116,22 @@ CREATE TABLE swsync_account_log (
   role text,
   changed_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (account, seq)
+)`,
+  },
+  {
+    // Outbox counters (issue #11): one row per client outbox instead of one per event. An
+    // existing database only gains the table: clients without counters keep `swsync_events`.
+    // `results`: [outboxSeq, changelog seq | null, version | null] for an applied event,
+    // [outboxSeq, error type, message, 0 | 1 (the rejection carried the record)] for a refused one.
+    version: 5,
+    sql: `
+CREATE TABLE swsync_outboxes (
+  owner text NOT NULL,
+  outbox_id text NOT NULL,
+  last_seq bigint NOT NULL DEFAULT 0,
+  results jsonb NOT NULL DEFAULT '[]',
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (owner, outbox_id)
 )`,
   },
 ];

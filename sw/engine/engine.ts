@@ -44,6 +44,8 @@ const SIGNED_OUT_PAUSES = new Set<SyncPause>(['unauthorized', 'account-mismatch'
 export interface EngineState {
   db: LocalDb;
   clientId: string;
+  /** Outbox counters: see SyncContext.outbox. */
+  outbox: { id: string; counterFrom: number } | null;
   /** No cursor yet: the first pull is the initial sync and reports progress. */
   initial: boolean;
   /** The account the database is bound to, if any. */
@@ -63,6 +65,7 @@ export interface EngineState {
  */
 export class Engine<S extends Schema> {
   readonly clientId: string;
+  private readonly outbox: { id: string; counterFrom: number } | null;
   readonly dbName: string;
   readonly schema: S;
   private boundAccount: string | null;
@@ -93,6 +96,7 @@ export class Engine<S extends Schema> {
     this.o = options;
     this.db = state.db;
     this.clientId = state.clientId;
+    this.outbox = state.outbox;
     this.dbName = options.dbName;
     this.schema = options.schema;
     this.online = true;
@@ -312,6 +316,7 @@ export class Engine<S extends Schema> {
       credentials: o.credentials,
       headers: () => this.requestHeaders(),
       clientId: this.clientId,
+      outbox: this.outbox,
       batchSize: o.batchSize,
       pullLimit: o.pullLimit,
       spaces: o.spaces,

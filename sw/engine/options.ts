@@ -88,6 +88,13 @@ export interface EngineOptions<S extends Schema = Schema> {
    * const engine = await createEngine({ schema, endpoint: '/api/sync', spaces: true });
    */
   spaces?: boolean;
+  /**
+   * Outbox counters (docs/protocol.md, "Outbox counters"), default `true`: each push names
+   * this database's outbox (`outboxId`, made once with it) and each event its place in it
+   * (`outboxSeq`, the outbox's own key), and the server keeps one row per outbox instead of
+   * one per event id. A server that does not know them ignores both and goes by event ids.
+   */
+  outboxCounters?: boolean;
 }
 
 export interface ResolvedEngineOptions<S extends Schema = Schema> {
@@ -112,6 +119,7 @@ export interface ResolvedEngineOptions<S extends Schema = Schema> {
   requestTimeoutMs: number;
   receiptTtlMs: number;
   spaces: boolean;
+  outboxCounters: boolean;
 }
 
 /** Fills in the defaults, reading globals only when an option is absent. */
@@ -144,6 +152,7 @@ export function resolveOptions<S extends Schema>(
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     receiptTtlMs: options.receiptTtlMs ?? DEFAULT_RECEIPT_TTL_MS,
     spaces: options.spaces ?? false,
+    outboxCounters: options.outboxCounters ?? true,
   };
 }
 

@@ -82,6 +82,17 @@ export const META_KEYS = {
    * above it was never sent: a revocation drops it without asking the server its fate.
    */
   sentThrough: 'sentThrough',
+  /**
+   * Outbox counters: the id of this database's outbox (a random UUID, made once when the
+   * engine first opens the database; never reused, so a recreated database is a new outbox).
+   */
+  outboxId: 'outboxId',
+  /**
+   * Outbox counters: the highest outbox `seq` queued when `outboxId` was made (a number).
+   * Events at or below it may have been sent without a counter (by an engine before them),
+   * so they are always pushed without one: the server knows them by event id only.
+   */
+  counterFrom: 'counterFrom',
 } as const;
 
 /** `meta[scopeSync]`: scopes still being pulled from their start, entries received so far. */

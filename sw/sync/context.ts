@@ -12,6 +12,11 @@ export interface SyncContext {
   /** Extra request headers (e.g. Authorization), read at each request. */
   headers(): Record<string, string> | undefined;
   clientId: string;
+  /**
+   * Outbox counters: this outbox's id, and the last outbox `seq` pushed without a counter.
+   * null: events are pushed without counters (EngineOptions.outboxCounters false).
+   */
+  outbox: { id: string; counterFrom: number } | null;
   batchSize: number;
   pullLimit: number;
   /** Pull every scope of the account (EngineOptions.spaces). */

@@ -69,7 +69,15 @@ export async function applyPushResults(
     state.pending = state.pending.filter((p) => p.seq !== row.seq);
     dirty.add(state);
     const base = state.base;
-    if (result.error === null) {
+    if (result.error === null && result.current === true) {
+      // Outbox counters: processed before, its first result no longer kept (docs/protocol.md).
+      // The record's current state is right whether the event was applied or refused.
+      base.record = result.record ?? null;
+      if (result.version !== undefined) base.version = result.version;
+      if (result.version !== undefined) chainVersion(ctx, tx, state, result.version, writes);
+      if (row.cascade?.length) appliedCascades.push(row as AppliedCascade);
+      addChange(changes, row.model, row.key);
+    } else if (result.error === null) {
       // A duplicate acknowledgement (a retried batch) may come after a pull already brought
       // this change and later ones: the version says whether base already includes it.
       const included =

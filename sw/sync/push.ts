@@ -2,6 +2,7 @@ import { type PushError, pushResponseSchema } from 'swsync/schema';
 import { META_KEYS, type OutboxRow, STORES } from '../store/layout.ts';
 import type { SyncContext, SyncOutcome } from './context.ts';
 import { postJson } from './http.ts';
+import { pushBody, sameKindPrefix } from './push-body.ts';
 import { applyPushResults } from './push-results.ts';
 
 /**
@@ -16,7 +17,8 @@ export async function pushOutbox(ctx: SyncContext): Promise<SyncOutcome> {
   for (;;) {
     const queued = (await ctx.db.getAll(STORES.outbox, undefined, ctx.batchSize)) as OutboxRow[];
     if (queued.length === 0) return { kind: 'done' };
-    const rows = cutAtSecondVersionedEdit(ctx, queued);
+    // The outbox's front: a request of counted rows always starts here (see pushBody).
+    const rows = cutAtSecondVersionedEdit(ctx, sameKindPrefix(ctx, queued));
     if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
     const outcome = await pushRows(ctx, rows);
     if (outcome.kind !== 'done') return outcome;
@@ -41,12 +43,12 @@ function cutAtSecondVersionedEdit(ctx: SyncContext, rows: OutboxRow[]): OutboxRo
 }
 
 async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcome> {
-  const events = rows.map((row) => row.event);
   if (ctx.spaces) await markSent(ctx, rows);
+  // Halves go out in order, the first settled before the second: each starts at the front.
   const answer = await postJson(
     ctx,
     '/push',
-    { events, clientId: ctx.clientId },
+    pushBody(ctx, rows, rows[0]!.seq!),
     pushResponseSchema,
   );
   switch (answer.kind) {

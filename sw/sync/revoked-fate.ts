@@ -1,7 +1,8 @@
 import { pushResponseSchema } from 'swsync/schema';
-import type { OutboxRow } from '../store/layout.ts';
+import { type OutboxRow, STORES } from '../store/layout.ts';
 import type { SyncContext, SyncFailure } from './context.ts';
 import { postJson } from './http.ts';
+import { counted, pushBody } from './push-body.ts';
 import { sentInScopes } from './spaces.ts';
 
 /** The ids of the events the server said it applied, or why that could not be learnt. */
@@ -34,26 +35,46 @@ export async function appliedBeforeRevocation(
   revoked: readonly string[],
 ): Promise<RevokedFate> {
   const applied = new Set<string>();
-  const rows = await sentInScopes(ctx.db, ctx.schema, revoked);
+  const asked = await sentInScopes(ctx.db, ctx.schema, revoked);
+  const legacy = asked.filter((row) => !counted(ctx, row));
+  const countedRows = await withQueuedBelow(
+    ctx,
+    asked.filter((row) => counted(ctx, row)),
+  );
+  const front = countedRows[0]?.seq ?? 1;
   // Bounded: one pass over the rows, each batch at most one request plus its splits.
-  for (let from = 0; from < rows.length; from += ctx.batchSize) {
-    const failure = await ask(ctx, rows.slice(from, from + ctx.batchSize), applied);
-    if (failure) return failure;
+  for (const rows of [legacy, countedRows]) {
+    for (let from = 0; from < rows.length; from += ctx.batchSize) {
+      const failure = await ask(ctx, rows.slice(from, from + ctx.batchSize), applied, front);
+      if (failure) return failure;
+    }
   }
   return { kind: 'done', applied };
+}
+
+/**
+ * Outbox counters: a server takes an event below the outbox's high-water mark for one it
+ * processed before, so the events asked about go with every counted event queued below them,
+ * oldest first, in batches that keep that order (as a push would send them; the others' answers
+ * are not used here, and their next push is answered as a replay).
+ */
+async function withQueuedBelow(ctx: SyncContext, rows: OutboxRow[]): Promise<OutboxRow[]> {
+  if (rows.length === 0) return rows;
+  const last = rows[rows.length - 1]!.seq!;
+  const lower = ctx.outbox!.counterFrom;
+  return (await ctx.db.getAll(
+    STORES.outbox,
+    IDBKeyRange.bound(lower, last, true, false),
+  )) as OutboxRow[];
 }
 
 async function ask(
   ctx: SyncContext,
   rows: OutboxRow[],
   applied: Set<string>,
+  front: number,
 ): Promise<SyncFailure | null> {
-  const answer = await postJson(
-    ctx,
-    '/push',
-    { events: rows.map((row) => row.event), clientId: ctx.clientId },
-    pushResponseSchema,
-  );
+  const answer = await postJson(ctx, '/push', pushBody(ctx, rows, front), pushResponseSchema);
   switch (answer.kind) {
     case 'ok': {
       if (answer.body.length !== rows.length) {
@@ -70,7 +91,8 @@ async function ask(
       if (rows.length === 1) return null;
       const middle = Math.ceil(rows.length / 2);
       return (
-        (await ask(ctx, rows.slice(0, middle), applied)) ?? ask(ctx, rows.slice(middle), applied)
+        (await ask(ctx, rows.slice(0, middle), applied, front)) ??
+        ask(ctx, rows.slice(middle), applied, front)
       );
     }
     case 'cursor-expired':
