@@ -39,8 +39,9 @@ type Route = 'ours' | 'ours-v1' | 'per-row' | 'raw';
  *   or update it;
  * - `raw`: one multi-row upsert per batch, no checks at all: the limit of this database.
  * Every route receives the same push bodies and parses them; trials interleave the four. Ours
- * is measured twice: as the swsync engine pushes (with outbox counters: each client numbers its
- * events) and with v1 bodies (event ids only); the baselines ignore the counter fields.
+ * is measured twice: with outbox counters (each client numbers its events, as the engine does
+ * with `outboxCounters: true`) and with v1 bodies (event ids only, the engine's default); the
+ * baselines ignore the counter fields.
  */
 export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promise<PushHttpResult> {
   await createBaselineTables(store);

@@ -47,6 +47,7 @@ export function outboxCountersSuite(f: SyncFixture): void {
       endpoint: f.server.endpoint,
       fetch,
       batchSize: 3,
+      outboxCounters: true,
       ...options,
     });
     return { ...made, faulty, pushes };
