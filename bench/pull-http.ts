@@ -1,11 +1,9 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { PULL_LIMIT_MAX } from 'swsync/schema';
 import { type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
 import { median } from './median.ts';
+import { serveBench } from './serve.ts';
 
 /** Records per second paging one scope's changelog through HTTP, medians of the trials. */
 export interface PullHttpResult {
@@ -66,10 +64,8 @@ export async function benchPullHttp(
     }
     return c.json({ rows, next: page.length === PAGE ? Number(page.at(-1)!.seq) : null });
   });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
-  server.keepAliveTimeout = 120_000;
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveBench(app);
+  const { base } = server;
   const post = async (path: string, body: object): Promise<unknown> => {
     const response = await fetch(`${base}${path}`, {
       method: 'POST',
@@ -128,7 +124,7 @@ export async function benchPullHttp(
       nPlusOne: median(rates['n-plus-1']),
     };
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   }
 }
 

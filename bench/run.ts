@@ -8,6 +8,7 @@ import { benchLatency } from './latency.ts';
 import { benchListRender } from './list-render.ts';
 import { benchPullHttp } from './pull-http.ts';
 import { benchPushHttp } from './push-http.ts';
+import { benchScale } from './scale.ts';
 
 /**
  * One row of `bench/results.json`. `ratio` is the baseline's cost divided by ours (higher is
@@ -28,7 +29,8 @@ const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 /**
  * `BENCH_ONLY=push,pull`: run only the groups whose name starts with one of the given words
- * (groups: push-http, push-pglite, pull, initial-sync, drain, latency, convergence, big-list). Unset: all of them.
+ * (groups: push-http, push-pglite, pull, initial-sync, drain, latency, convergence, big-list,
+ * and behind their flags scale and initial-sync-1m). Unset: all of them.
  */
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')
@@ -76,6 +78,49 @@ async function main() {
         'records/s',
       ),
     );
+  }
+  // Minutes of seeding: only with BENCH_SCALE=1.
+  if (process.env.DATABASE_URL && process.env.BENCH_SCALE === '1' && runs('scale')) {
+    const rows = env('BENCH_SCALE_ROWS', 10_000_000);
+    const scopes = env('BENCH_SCALE_SCOPES', 10_000);
+    const r = await benchScale({
+      big: { rows, scopes, shared: Math.min(1000, scopes / 2) },
+      small: { rows: rows / 1000, scopes: scopes / 1000, shared: 0 },
+      samples: env('BENCH_SCALE_SAMPLES', 30),
+      trials,
+      log: console.log,
+    });
+    const { big, small } = r;
+    const shapes = `${big.rows} rows in ${big.scopes} scopes vs ${small.rows} in ${small.scopes}`;
+    const seeded = `seeded in ${Math.round(big.seedMs / 1000)} s`;
+    const count = (statements: number[]) => statements.join(' or ');
+    keep(
+      cost(
+        'scale-push-p50',
+        big.push.p50Ms,
+        small.push.p50Ms,
+        `push of 100 (50 creates, 50 updates of seeded todos) over HTTP, PostgreSQL; ${shapes}; p50 of ${r.samples} each, interleaved; ${count(big.push.statements)} statements per push (small: ${count(small.push.statements)}); ${seeded}`,
+      ),
+    );
+    keep(
+      cost(
+        'scale-pull-p50',
+        big.pull.p50Ms,
+        small.pull.p50Ms,
+        `pull at head (nothing new) of one personal scope over HTTP; ${shapes}; p50 of ${r.samples} each, interleaved; ${count(big.pull.statements)} statement per pull (small: ${count(small.pull.statements)})`,
+      ),
+    );
+    const [few, many] = big.spaces;
+    if (few && many) {
+      keep(
+        cost(
+          'scale-spaces-pull-p50',
+          many.p50Ms,
+          few.p50Ms,
+          `spaces pull at head of an account in ${many.scopes} scopes vs one in ${few.scopes}, both on the ${big.rows}-row database; statements per pull: ${count(many.statements)} vs ${count(few.statements)}`,
+        ),
+      );
+    }
   }
   if (runs('initial-sync')) {
     const records = env('BENCH_RECORDS', 50_000);
