@@ -4,6 +4,7 @@ import { createTestDatabase } from '../server/testing/index.ts';
 import { benchConvergence } from './convergence.ts';
 import { benchDrain } from './drain.ts';
 import { benchInitialSync } from './initial-sync.ts';
+import { benchInitialSyncLarge } from './initial-sync-1m.ts';
 import { benchLatency } from './latency.ts';
 import { benchListRender } from './list-render.ts';
 import { benchPullHttp } from './pull-http.ts';
@@ -132,6 +133,27 @@ async function main() {
         r.oursMs,
         r.baselineMs,
         `${r.records} records, ${perSec} records/s`,
+      ),
+    );
+  }
+  // Minutes in Chromium: only with BENCH_1M=1.
+  if (process.env.BENCH_1M === '1' && runs('initial-sync-1m')) {
+    const records = env('BENCH_1M_RECORDS', 1_000_000);
+    const onPostgres = Boolean(process.env.DATABASE_URL);
+    const bench = (store: SyncStore) =>
+      benchInitialSyncLarge(store, {
+        records,
+        ...(process.env.BENCH_1M_PROFILE ? { profileFile: process.env.BENCH_1M_PROFILE } : {}),
+        log: console.log,
+      });
+    const r = await (onPostgres ? withPostgres(bench) : withPGlite(bench));
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+    const p = r.progress;
+    keep(
+      report(
+        'initial-sync-1m',
+        r.ms,
+        `${r.records} records (~300 B) from ${onPostgres ? 'PostgreSQL' : 'PGlite'}, ${Math.round(r.recordsPerSec)} records/s; worker heap ${mb(r.heap.start)} MB at the start, ${mb(r.heap.end)} MB at the end (after GC), at most ${mb(r.heap.peak)} MB in between; progress reached ${p.last} of ${p.total} (${p.countedInLastTenth} in the last tenth of the time, longest pause ${(p.longestGapMs / 1000).toFixed(1)} s)`,
       ),
     );
   }
