@@ -22,6 +22,11 @@ export interface ScaleOptions {
   /** Samples of each measure per trial and side. */
   samples: number;
   trials: number;
+  /**
+   * After the measurement, a few more pushes and pulls on each side with `auto_explain`
+   * logging every statement's plan with buffers into the PostgreSQL server log.
+   */
+  explain?: boolean;
   log?: (line: string) => void;
 }
 
@@ -38,6 +43,8 @@ export interface ScaleSide {
 
 export interface Measure {
   p50Ms: number;
+  /** p50 of the time the server awaited the database for one request (its transaction). */
+  dbP50Ms: number;
   /** Distinct statement counts seen per request (transaction control not counted). */
   statements: number[];
 }
@@ -53,7 +60,7 @@ const CREATES = 50;
 /** Personal scopes pulled at head (at most half of them). */
 const PULL_SCOPES = 10;
 
-type Sample = () => Promise<{ ms: number; statements: number }>;
+type Sample = () => Promise<{ ms: number; dbMs: number; statements: number }>;
 
 interface Side {
   shape: ScaleShape;
@@ -61,6 +68,7 @@ interface Side {
   push: Sample;
   pull: Sample;
   spaces: { account: string; scopes: number; sample: Sample }[];
+  explain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,11 +94,13 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {
     sides.push(await openSide(options.big, log));
     const [small, big] = sides as [Side, Side];
     const seen = new Map<string, number[]>();
+    const db = new Map<string, number[]>();
     const counts = new Map<string, Set<number>>();
     const take = async (key: string, sample: Sample, keep: boolean) => {
-      const { ms, statements } = await sample();
+      const { ms, dbMs, statements } = await sample();
       if (!keep) return;
       (seen.get(key) ?? seen.set(key, []).get(key)!).push(ms);
+      (db.get(key) ?? db.set(key, []).get(key)!).push(dbMs);
       (counts.get(key) ?? counts.set(key, new Set()).get(key)!).add(statements);
     };
     const round = async (keep: boolean, bigFirst: boolean) => {
@@ -109,8 +119,10 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {
       for (let i = 0; i < options.samples; i++) await round(true, (trial + i) % 2 === 0);
       log(`trial ${trial + 1} of ${options.trials} done`);
     }
+    if (options.explain) for (const side of sides) await side.explain();
     const measure = (key: string): Measure => ({
       p50Ms: median(seen.get(key)!),
+      dbP50Ms: median(db.get(key)!),
       statements: [...counts.get(key)!].sort((a, b) => a - b),
     });
     const report = (name: string, side: Side): ScaleSide => ({
@@ -161,8 +173,9 @@ async function openSide(shape: ScaleShape, log: (line: string) => void): Promise
       await inner.close();
       await db.drop();
     };
+    let base = server.base;
     const post = async (path: string, account: string, body: object) => {
-      const response = await fetch(`${server.base}/api/sync/${path}`, {
+      const response = await fetch(`${base}/api/sync/${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-bench-user': account },
         body: JSON.stringify(body),
@@ -176,7 +189,9 @@ async function openSide(shape: ScaleShape, log: (line: string) => void): Promise
       reset();
       const started = performance.now();
       await run();
-      return { ms: performance.now() - started, statements: stats.statements };
+      const ms = performance.now() - started;
+      // A pull outside spaces is one statement, outside any transaction.
+      return { ms, dbMs: stats.txMs || stats.sqlMs, statements: stats.statements };
     };
 
     const personal = Array.from(
@@ -241,7 +256,44 @@ async function openSide(shape: ScaleShape, log: (line: string) => void): Promise
         return { account, scopes: count + 1, sample };
       },
     );
-    return { shape, seedMs, push, pull, spaces, close };
+    const explain = async () => {
+      for (const setting of [
+        "session_preload_libraries = 'auto_explain'",
+        'auto_explain.log_min_duration = 0',
+        'auto_explain.log_analyze = on',
+        'auto_explain.log_buffers = on',
+      ]) {
+        await inner.query(`ALTER DATABASE ${db.name} SET ${setting}`);
+      }
+      // New connections load it: a store of its own behind a server of its own.
+      const traced = await openPostgresStore({ url: db.url, max: 1 });
+      const tracedApp = new Hono();
+      tracedApp.route(
+        '/api/sync',
+        syncRoutes({
+          store: traced,
+          schema: demoSchema,
+          auth: (c) => c.req.header('x-bench-user') ?? null,
+        }),
+      );
+      const tracedServer = await serveBench(tracedApp);
+      base = tracedServer.base;
+      const from = new Date().toISOString();
+      try {
+        for (let i = 0; i < 3; i++) {
+          await push();
+          await pull();
+        }
+      } finally {
+        base = server.base;
+        await tracedServer.close();
+        await traced.close();
+      }
+      log(
+        `auto_explain: plans of 3 pushes and 3 pulls on ${db.name} in the server log from ${from}`,
+      );
+    };
+    return { shape, seedMs, push, pull, spaces, explain, close };
   } catch (error) {
     await close();
     throw error;
@@ -273,7 +325,9 @@ function pushBatch(shape: ScaleShape, i: number): OutboxEvent[] {
   const at = new Date().toISOString();
   const perScope = todosPerScope(shape);
   const updated = new Set<number>();
-  while (updated.size < 100 - CREATES) updated.add(Math.floor(Math.random() * perScope));
+  while (updated.size < Math.min(100 - CREATES, perScope)) {
+    updated.add(Math.floor(Math.random() * perScope));
+  }
   const creates = Array.from({ length: CREATES }, (_, c): OutboxEvent => {
     const id = randomUUID();
     return {
