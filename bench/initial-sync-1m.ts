@@ -34,6 +34,8 @@ export interface LargeSyncResult {
     gapAtMs: number;
     /** Records counted in the last 10 % of the run's time: 0 would mean the count stopped. */
     countedInLastTenth: number;
+    /** Records/s in each tenth of the run's time, from the progress reports. */
+    ratesByTenth: number[];
   };
 }
 
@@ -118,6 +120,10 @@ function summarize(points: ProgressPoint[], ms: number): LargeSyncResult['progre
   }
   const last = points.at(-1);
   const before = points.filter((p) => p.ms < ms * 0.9).at(-1);
+  const countAt = (at: number) => points.filter((p) => p.ms <= at).at(-1)?.records ?? 0;
+  const ratesByTenth = Array.from({ length: 10 }, (_, i) =>
+    Math.round(((countAt((ms * (i + 1)) / 10) - countAt((ms * i) / 10)) / (ms / 10)) * 1000),
+  );
   return {
     last: last?.records ?? 0,
     total: last?.total ?? null,
@@ -125,5 +131,6 @@ function summarize(points: ProgressPoint[], ms: number): LargeSyncResult['progre
     longestGapMs,
     gapAtMs,
     countedInLastTenth: (last?.records ?? 0) - (before?.records ?? 0),
+    ratesByTenth,
   };
 }

@@ -154,7 +154,7 @@ async function main() {
       report(
         'initial-sync-1m',
         r.ms,
-        `${r.records} records (~300 B) from ${onPostgres ? 'PostgreSQL' : 'PGlite'}, ${Math.round(r.recordsPerSec)} records/s; worker heap ${mb(r.heap.start)} MB at the start, ${mb(r.heap.end)} MB at the end (after GC), at most ${mb(r.heap.peak)} MB in between; progress reached ${p.last} of ${p.total} (${p.countedInLastTenth} in the last tenth of the time, longest pause ${(p.longestGapMs / 1000).toFixed(1)} s)`,
+        `${r.records} records (~300 B) from ${onPostgres ? 'PostgreSQL' : 'PGlite'}, ${Math.round(r.recordsPerSec)} records/s; worker heap ${mb(r.heap.start)} MB at the start, ${mb(r.heap.end)} MB at the end (after GC), at most ${mb(r.heap.peak)} MB in between; progress reached ${p.last} of ${p.total} (${p.countedInLastTenth} in the last tenth of the time, longest pause ${(p.longestGapMs / 1000).toFixed(1)} s); records/s by tenth of the time: ${p.ratesByTenth.join(', ')}`,
       ),
     );
   }
