@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test';
 import { Hono } from 'hono';
 import { applyPush, type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
@@ -48,32 +49,7 @@ export async function benchInitialSync(
   const bench = await startBenchBrowser(app, { '/engine-sw.js': 'engine-worker.ts' });
   const inFreshPage = <T>(run: () => Promise<T>) =>
     bench.inFreshContext((_context, page) => page.evaluate(run));
-  const ours = () =>
-    inFreshPage(async () => {
-      const w = window as unknown as {
-        sdk: typeof import('swsync/page');
-        demoSchema: typeof demoSchema;
-      };
-      const started = performance.now();
-      const client = w.sdk.createClient({
-        schema: w.demoSchema,
-        endpoint: '/api/sync',
-        dbName: 'bench',
-        worker: '/engine-sw.js',
-        realtime: false,
-      });
-      await new Promise<void>((resolve) => {
-        const stop = client.status.subscribe((s) => {
-          if (s.initialSync?.done) {
-            resolve();
-            queueMicrotask(() => stop());
-          }
-        });
-      });
-      const ms = performance.now() - started;
-      client.close();
-      return ms;
-    });
+  const ours = () => bench.inFreshContext(async (_context, page) => (await syncFromEmpty(page)).ms);
   const baseline = () =>
     inFreshPage(async () => {
       const started = performance.now();
@@ -104,4 +80,52 @@ export async function benchInitialSync(
   } finally {
     await bench.close();
   }
+}
+
+/** One initial-sync progress report as the page saw it, `ms` after the client was created. */
+export interface ProgressPoint {
+  records: number;
+  total: number | null;
+  ms: number;
+}
+
+/**
+ * On a page of `startBenchBrowser` in a fresh context: creates a page SDK client of the real
+ * worker (`/engine-sw.js`, realtime off) and waits for `initialSync.done`. Returns the time
+ * taken and every distinct progress report the page received on the way (also readable as
+ * `window.benchProgress` meanwhile).
+ */
+export function syncFromEmpty(page: Page): Promise<{ ms: number; progress: ProgressPoint[] }> {
+  return page.evaluate(async () => {
+    const w = window as unknown as {
+      sdk: typeof import('swsync/page');
+      demoSchema: typeof demoSchema;
+    };
+    const started = performance.now();
+    const client = w.sdk.createClient({
+      schema: w.demoSchema,
+      endpoint: '/api/sync',
+      dbName: 'bench',
+      worker: '/engine-sw.js',
+      realtime: false,
+    });
+    const progress: ProgressPoint[] = [];
+    // Readable by the benchmark while this runs (see initial-sync-1m.ts).
+    (window as unknown as { benchProgress: ProgressPoint[] }).benchProgress = progress;
+    await new Promise<void>((resolve) => {
+      const stop = client.status.subscribe((s) => {
+        const at = s.initialSync;
+        if (at && at.records !== progress.at(-1)?.records) {
+          progress.push({ records: at.records, total: at.total, ms: performance.now() - started });
+        }
+        if (at?.done) {
+          resolve();
+          queueMicrotask(() => stop());
+        }
+      });
+    });
+    const ms = performance.now() - started;
+    client.close();
+    return { ms, progress };
+  });
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { openPostgresStore, type SqlClient, type SyncStore, syncRoutes } from 'swsync/server';
+import { openPostgresStore, type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
 import { createTestDatabase } from '../server/testing/index.ts';
+import { observedStore } from './observed-store.ts';
 import { seedBoard } from './push.ts';
 import { batchesFor } from './push-http.ts';
+import { serveBench } from './serve.ts';
 
 /**
  * Where a push's time goes, on PostgreSQL (`DATABASE_URL`), under the push benchmark's load
@@ -30,40 +29,15 @@ async function main() {
   const v1 = process.env.PROFILE_BODIES === 'v1';
   const db = await createTestDatabase();
   const inner = await openPostgresStore({ url: db.url });
-  const stats = { pushes: 0, statements: 0, sqlMs: 0, txMs: 0 };
-  const timed = (client: SqlClient): SqlClient => ({
-    async query(text, params) {
-      const started = performance.now();
-      try {
-        return await client.query(text, params);
-      } finally {
-        stats.statements++;
-        stats.sqlMs += performance.now() - started;
-      }
-    },
-  });
-  const store: SyncStore = {
-    ...inner,
-    query: (text, params) => inner.query(text, params),
-    async transaction(fn) {
-      const started = performance.now();
-      try {
-        return await inner.transaction((tx) => fn(timed(tx)));
-      } finally {
-        stats.pushes++;
-        stats.txMs += performance.now() - started;
-      }
-    },
-  };
+  // Only the pushes' transactions go through it: statements and time per push.
+  const { store, stats, reset } = observedStore(inner);
   const app = new Hono();
   app.route(
     '/api/sync',
     syncRoutes({ store, schema: demoSchema, auth: (c) => c.req.header('x-bench-user') ?? null }),
   );
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
-  server.keepAliveTimeout = 120_000;
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveBench(app);
+  const { base } = server;
 
   const once = async () => {
     const clients = await Promise.all(
@@ -72,7 +46,7 @@ async function main() {
         return { scope, batches: batchesFor(scope, await seedBoard(inner, scope), load) };
       }),
     );
-    Object.assign(stats, { pushes: 0, statements: 0, sqlMs: 0, txMs: 0 });
+    reset();
     let latencyMs = 0;
     const dbBefore = await backendCpuMs(inner, db.name);
     const cpuBefore = process.cpuUsage();
@@ -110,10 +84,10 @@ async function main() {
     const pushes = load.clients * load.batches;
     return {
       eventsPerSec: Math.round((events / wallMs) * 1000),
-      statementsPerPush: +(stats.statements / stats.pushes).toFixed(1),
+      statementsPerPush: +(stats.statements / stats.transactions).toFixed(1),
       latencyMsPerPush: +(latencyMs / pushes).toFixed(1),
-      txMsPerPush: +(stats.txMs / stats.pushes).toFixed(1),
-      awaitingSqlMsPerPush: +(stats.sqlMs / stats.pushes).toFixed(1),
+      txMsPerPush: +(stats.txMs / stats.transactions).toFixed(1),
+      awaitingSqlMsPerPush: +(stats.sqlMs / stats.transactions).toFixed(1),
       nodeCpuUsPerEvent: Math.round((cpu.user + cpu.system) / events),
       dbCpuUsPerEvent: Math.round((dbCpuMs * 1000) / events),
     };
@@ -123,7 +97,7 @@ async function main() {
     console.log(JSON.stringify(await once()));
     console.log(JSON.stringify(await once()));
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await inner.close();
     await db.drop();
   }

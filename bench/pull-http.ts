@@ -1,11 +1,10 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { PULL_LIMIT_MAX } from 'swsync/schema';
 import { type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
 import { median } from './median.ts';
+import { seedScope } from './seed-scope.ts';
+import { serveBench } from './serve.ts';
 
 /** Records per second paging one scope's changelog through HTTP, medians of the trials. */
 export interface PullHttpResult {
@@ -35,7 +34,7 @@ export async function benchPullHttp(
   records: number,
   trials: number,
 ): Promise<PullHttpResult> {
-  await seedScope(store, records);
+  await seedScope(store, USER, records);
   const app = new Hono();
   app.route('/api/sync', syncRoutes({ store, schema: demoSchema, auth: () => USER }));
   app.post('/baseline/raw', async (c) => {
@@ -66,10 +65,8 @@ export async function benchPullHttp(
     }
     return c.json({ rows, next: page.length === PAGE ? Number(page.at(-1)!.seq) : null });
   });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
-  server.keepAliveTimeout = 120_000;
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveBench(app);
+  const { base } = server;
   const post = async (path: string, body: object): Promise<unknown> => {
     const response = await fetch(`${base}${path}`, {
       method: 'POST',
@@ -128,40 +125,6 @@ export async function benchPullHttp(
       nPlusOne: median(rates['n-plus-1']),
     };
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   }
-}
-
-/**
- * One board and `records - 1` todos of ~300 bytes in the scope, written straight into the
- * store's tables (as the push route would have left them, one changelog entry each): seeding
- * 100k records through pushes would take longer than the benchmark.
- */
-async function seedScope(store: SyncStore, records: number): Promise<void> {
-  const at = new Date().toISOString();
-  const board = `${USER}-board`;
-  await store.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO swsync_scopes (scope, seq) VALUES ($1, $2)
-       ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq`,
-      [USER, records],
-    );
-    await tx.query(
-      `INSERT INTO swsync_records (model, key, scope, seq, version, operation, record,
-                                   parent_model, parent_key, event_id, client_id)
-       VALUES ('Board', $1, $2, 1, 1, 'create', $3::text::jsonb, NULL, NULL, NULL, NULL)`,
-      [JSON.stringify(board), USER, { id: board, name: 'bench', userId: USER, createdAt: at }],
-    );
-    await tx.query(
-      `INSERT INTO swsync_records (model, key, scope, seq, version, operation, record,
-                                   parent_model, parent_key, event_id, client_id)
-       SELECT 'Todo', to_jsonb(id)::text, $1, n, 1, 'create',
-              jsonb_build_object('id', id, 'boardId', $2::text,
-                'title', 'todo ' || n || ', ' || repeat('x', 120), 'done', n % 3 = 0,
-                'createdAt', $3::text, 'updatedAt', $3::text),
-              'Board', $4, gen_random_uuid()::text, 'bench-pull-client'
-         FROM generate_series(2, $5::int) AS n, LATERAL (SELECT 'todo-' || n AS id) AS t`,
-      [USER, board, at, JSON.stringify(board), records],
-    );
-  });
 }

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { OutboxEvent } from 'swsync/schema';
 import { type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
 import { median } from './median.ts';
 import { seedBoard } from './push.ts';
+import { serveBench } from './serve.ts';
 
 export interface PushHttpLoad {
   /** Concurrent clients, each with its own scope; default 8. */
@@ -85,12 +83,8 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
     }
     return c.json(events.map((e) => ({ id: e.id, error: null })));
   });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
-  // Seeding between runs leaves the clients' connections idle longer than Node's default 5 s:
-  // a reuse racing the server's close would fail a run with ECONNRESET.
-  server.keepAliveTimeout = 120_000;
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveBench(app);
+  const { base } = server;
 
   const run = async (route: Route): Promise<number> => {
     const clients = await Promise.all(
@@ -146,7 +140,7 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
       raw: median(rates.raw),
     };
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await store.query('DROP TABLE IF EXISTS bench_raw, bench_per_row');
   }
 }

@@ -4,10 +4,12 @@ import { createTestDatabase } from '../server/testing/index.ts';
 import { benchConvergence } from './convergence.ts';
 import { benchDrain } from './drain.ts';
 import { benchInitialSync } from './initial-sync.ts';
+import { benchInitialSyncLarge } from './initial-sync-1m.ts';
 import { benchLatency } from './latency.ts';
 import { benchListRender } from './list-render.ts';
 import { benchPullHttp } from './pull-http.ts';
 import { benchPushHttp } from './push-http.ts';
+import { benchScale } from './scale.ts';
 
 /**
  * One row of `bench/results.json`. `ratio` is the baseline's cost divided by ours (higher is
@@ -28,7 +30,8 @@ const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 /**
  * `BENCH_ONLY=push,pull`: run only the groups whose name starts with one of the given words
- * (groups: push-http, push-pglite, pull, initial-sync, drain, latency, convergence, big-list). Unset: all of them.
+ * (groups: push-http, push-pglite, pull, initial-sync, drain, latency, convergence, big-list,
+ * and behind their flags scale and initial-sync-1m). Unset: all of them.
  */
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')
@@ -84,6 +87,50 @@ async function main() {
       ),
     );
   }
+  // Minutes of seeding: only with BENCH_SCALE=1.
+  if (process.env.DATABASE_URL && process.env.BENCH_SCALE === '1' && runs('scale')) {
+    const rows = env('BENCH_SCALE_ROWS', 10_000_000);
+    const scopes = env('BENCH_SCALE_SCOPES', 10_000);
+    const r = await benchScale({
+      big: { rows, scopes, shared: Math.min(1000, scopes / 2) },
+      small: { rows: rows / 1000, scopes: scopes / 1000, shared: 0 },
+      samples: env('BENCH_SCALE_SAMPLES', 30),
+      trials,
+      explain: process.env.BENCH_SCALE_EXPLAIN === '1',
+      log: console.log,
+    });
+    const { big, small } = r;
+    const shapes = `${big.rows} rows in ${big.scopes} scopes vs ${small.rows} in ${small.scopes}`;
+    const seeded = `seeded in ${Math.round(big.seedMs / 1000)} s`;
+    const count = (statements: number[]) => statements.join(' or ');
+    keep(
+      cost(
+        'scale-push-p50',
+        big.push.p50Ms,
+        small.push.p50Ms,
+        `push of 100 (50 creates, 50 updates of seeded todos) over HTTP, PostgreSQL; ${shapes}; p50 of ${r.samples} each, interleaved; the transaction's p50 ${big.push.dbP50Ms.toFixed(1)} ms (small: ${small.push.dbP50Ms.toFixed(1)}); ${count(big.push.statements)} statements per push (small: ${count(small.push.statements)}); ${seeded}`,
+      ),
+    );
+    keep(
+      cost(
+        'scale-pull-p50',
+        big.pull.p50Ms,
+        small.pull.p50Ms,
+        `pull at head (nothing new) of one personal scope over HTTP; ${shapes}; p50 of ${r.samples} each, interleaved; the statement's p50 ${big.pull.dbP50Ms.toFixed(1)} ms (small: ${small.pull.dbP50Ms.toFixed(1)}); ${count(big.pull.statements)} statement per pull (small: ${count(small.pull.statements)})`,
+      ),
+    );
+    const [few, many] = big.spaces;
+    if (few && many) {
+      keep(
+        cost(
+          'scale-spaces-pull-p50',
+          many.p50Ms,
+          few.p50Ms,
+          `spaces pull at head of an account in ${many.scopes} scopes vs one in ${few.scopes}, both on the ${big.rows}-row database; statements per pull: ${count(many.statements)} vs ${count(few.statements)} (SET TRANSACTION, the scopes with their heads, the account log; the entries query is skipped when no scope moved); the transaction's p50 ${many.dbP50Ms.toFixed(1)} vs ${few.dbP50Ms.toFixed(1)} ms`,
+        ),
+      );
+    }
+  }
   if (runs('initial-sync')) {
     const records = env('BENCH_RECORDS', 50_000);
     const r = await withPGlite((store) => benchInitialSync(store, records, trials));
@@ -94,6 +141,27 @@ async function main() {
         r.oursMs,
         r.baselineMs,
         `${r.records} records, ${perSec} records/s`,
+      ),
+    );
+  }
+  // Minutes in Chromium: only with BENCH_1M=1.
+  if (process.env.BENCH_1M === '1' && runs('initial-sync-1m')) {
+    const records = env('BENCH_1M_RECORDS', 1_000_000);
+    const onPostgres = Boolean(process.env.DATABASE_URL);
+    const bench = (store: SyncStore) =>
+      benchInitialSyncLarge(store, {
+        records,
+        ...(process.env.BENCH_1M_PROFILE ? { profileFile: process.env.BENCH_1M_PROFILE } : {}),
+        log: console.log,
+      });
+    const r = await (onPostgres ? withPostgres(bench) : withPGlite(bench));
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+    const p = r.progress;
+    keep(
+      report(
+        'initial-sync-1m',
+        r.ms,
+        `${r.records} records (~300 B) from ${onPostgres ? 'PostgreSQL' : 'PGlite'}, ${Math.round(r.recordsPerSec)} records/s; worker heap ${mb(r.heap.start)} MB at the start, ${mb(r.heap.end)} MB at the end (after GC), at most ${mb(r.heap.peak)} MB in between; progress reached ${p.last} of ${p.total} (${p.countedInLastTenth} in the last tenth of the time, longest pause ${(p.longestGapMs / 1000).toFixed(1)} s); records/s by tenth of the time: ${p.ratesByTenth.join(', ')}`,
       ),
     );
   }

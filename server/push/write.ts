@@ -143,10 +143,13 @@ export async function writeBatch(tx: SqlClient, batch: BatchWrites): Promise<voi
         ),
     advanced.length === 0
       ? Promise.resolve([])
-      : tx.query(
-          `UPDATE swsync_scopes s SET seq = x.seq
-             FROM jsonb_to_recordset($1::text::jsonb) AS x(scope text, seq bigint)
-            WHERE s.scope = x.scope`,
+      : // An upsert, though every row exists (lockScopes made and locked it): its conflict check
+        // probes the primary key per scope, where an UPDATE ... FROM was planned as a hash join
+        // over a scan of every scope's counter (2.9 ms a push at 10k scopes, bench/README.md).
+        tx.query(
+          `INSERT INTO swsync_scopes (scope, seq)
+           SELECT x.scope, x.seq FROM jsonb_to_recordset($1::text::jsonb) AS x(scope text, seq bigint)
+           ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq`,
           [advanced.map(([scope, seq]) => ({ scope, seq }))],
         ),
     outbox ? writeOutbox(tx, outbox.counter, outbox.last, outbox.kept) : Promise.resolve([]),
