@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Hono } from 'hono';
-import { openPostgresStore, type SyncStore, syncRoutes } from 'swsync/server';
-import { demoSchema } from '../demo/schema.ts';
+import { openPostgresStore, type SyncStore } from 'swsync/server';
 import { createTestDatabase } from '../server/testing/index.ts';
 import { observedStore } from './observed-store.ts';
 import { seedBoard } from './push.ts';
 import { batchesFor } from './push-http.ts';
-import { serveBench } from './serve.ts';
+import { serveSyncRoutes } from './serve.ts';
 
 /**
  * Where a push's time goes, on PostgreSQL (`DATABASE_URL`), under the push benchmark's load
@@ -31,12 +29,7 @@ async function main() {
   const inner = await openPostgresStore({ url: db.url });
   // Only the pushes' transactions go through it: statements and time per push.
   const { store, stats, reset } = observedStore(inner);
-  const app = new Hono();
-  app.route(
-    '/api/sync',
-    syncRoutes({ store, schema: demoSchema, auth: (c) => c.req.header('x-bench-user') ?? null }),
-  );
-  const server = await serveBench(app);
+  const server = await serveSyncRoutes(store);
   const { base } = server;
 
   const once = async () => {

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
 import type { OutboxEvent } from 'swsync/schema';
-import { type SyncStore, syncRoutes } from 'swsync/server';
-import { demoSchema } from '../demo/schema.ts';
+import type { SyncStore } from 'swsync/server';
 import { median } from './median.ts';
 import { seedBoard } from './push.ts';
-import { serveBench } from './serve.ts';
+import { serveBench, syncApp } from './serve.ts';
 
 export interface PushHttpLoad {
   /** Concurrent clients, each with its own scope; default 8. */
@@ -43,11 +41,7 @@ type Route = 'ours' | 'ours-v1' | 'per-row' | 'raw';
  */
 export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promise<PushHttpResult> {
   await createBaselineTables(store);
-  const app = new Hono();
-  app.route(
-    '/api/sync',
-    syncRoutes({ store, schema: demoSchema, auth: (c) => c.req.header('x-bench-user') ?? null }),
-  );
+  const app = syncApp(store);
   app.post('/baseline/raw', async (c) => {
     const { events } = (await c.req.json()) as { events: OutboxEvent[] };
     await store.query(

@@ -1,8 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
 import type { OutboxEvent } from 'swsync/schema';
-import { openPostgresStore, syncRoutes } from 'swsync/server';
-import { demoSchema } from '../demo/schema.ts';
+import { openPostgresStore } from 'swsync/server';
 import { encodeSpacesCursor } from '../server/changelog/spaces-cursor.ts';
 import { createTestDatabase } from '../server/testing/index.ts';
 import { median } from './median.ts';
@@ -14,7 +12,7 @@ import {
   seedScale,
   todosPerScope,
 } from './scale-seed.ts';
-import { serveBench } from './serve.ts';
+import { serveSyncRoutes } from './serve.ts';
 
 export interface ScaleOptions {
   big: ScaleShape;
@@ -162,12 +160,7 @@ async function openSide(shape: ScaleShape, log: (line: string) => void): Promise
     await seedScale(db.url, shape, log);
     const seedMs = performance.now() - started;
     const { store, stats, reset } = observedStore(inner);
-    const app = new Hono();
-    app.route(
-      '/api/sync',
-      syncRoutes({ store, schema: demoSchema, auth: (c) => c.req.header('x-bench-user') ?? null }),
-    );
-    const server = await serveBench(app);
+    const server = await serveSyncRoutes(store);
     close = async () => {
       await server.close();
       await inner.close();
@@ -267,16 +260,7 @@ async function openSide(shape: ScaleShape, log: (line: string) => void): Promise
       }
       // New connections load it: a store of its own behind a server of its own.
       const traced = await openPostgresStore({ url: db.url, max: 1 });
-      const tracedApp = new Hono();
-      tracedApp.route(
-        '/api/sync',
-        syncRoutes({
-          store: traced,
-          schema: demoSchema,
-          auth: (c) => c.req.header('x-bench-user') ?? null,
-        }),
-      );
-      const tracedServer = await serveBench(tracedApp);
+      const tracedServer = await serveSyncRoutes(traced);
       base = tracedServer.base;
       const from = new Date().toISOString();
       try {
