@@ -139,6 +139,7 @@ export function renderApp(
     },
     focusBoard: (id) => panel.focus(id),
     focusNewBoard: () => panel.input.focus(),
+    notify: (message) => toasts.show(message),
     unsaved: (message, text) =>
       toasts.show(message, {
         kind: 'error',

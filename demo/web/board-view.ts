@@ -38,6 +38,8 @@ export function createBoardView(deps: {
   focusNewBoard(): void;
   /** Tells that `text` was typed here and not saved (what it was for went elsewhere). */
   unsaved(message: string, text: string): void;
+  /** Says `message` in passing (an info toast). */
+  notify(message: string): void;
 }) {
   const { data, report } = deps;
   let board: Board | null = null;
@@ -324,14 +326,14 @@ export function createBoardView(deps: {
         toggled.clear();
         justAdded = null;
         announcer.textContent = '';
-        if (left && drafts.length) {
+        // The board went under the person's eyes: say why another one is open now.
+        const why =
+          left && `Board ‘${left.name}’ is gone (deleted elsewhere, or no longer shared with you)`;
+        if (gone && why && drafts.length) {
           const typed = drafts.map((d) => `‘${d}’`).join(', ');
           const was = drafts.length === 1 ? 'was' : 'were';
-          deps.unsaved(
-            `Board ‘${left.name}’ is gone (deleted elsewhere, or no longer shared with you): ${typed} ${was} not saved.`,
-            drafts.join('\n'),
-          );
-        }
+          deps.unsaved(`${why}: ${typed} ${was} not saved.`, drafts.join('\n'));
+        } else if (gone && why) deps.notify(`${why}.`);
         // The focus was in the panel of a board that went: it goes on to the next board's
         // "New todo" (the same field, so typing goes on), or to "New board" when none is left.
         if (gone && focused)

@@ -104,6 +104,10 @@ test('a board shared to edit reaches the member without a reload, edits converge
   );
   await expect(m.board('Trip')).toHaveCount(0);
   await expect(m.board('Max own')).toBeVisible();
+  // It was open there: the member is told why another board is open now.
+  await expect(m.page.getByRole('log', { name: 'Messages' })).toContainText(
+    'Board ‘Trip’ is gone (deleted elsewhere, or no longer shared with you).',
+  );
   // Gone from the member's device, and only there: the owner keeps the board and its todos.
   await expect.poll(async () => (await m.localData(member.dbName))?.boards).toEqual(['Max own']);
   expect((await m.localData(member.dbName))?.todos).toEqual([]);

@@ -76,6 +76,27 @@ test('text typed into "New todo" in one tab is not moved to another board when a
   expect(await serverTitles(server(), user.token, 'Board')).toEqual(['Home']);
 });
 
+test('a board open in one tab and deleted in another says why another board is open now', async ({
+  context,
+  page,
+}) => {
+  const user = await newUser(server(), 'elsewhere-viewed');
+  const a = new DemoApp(page);
+  await a.signIn(server().url, user.name);
+  await a.addBoard('Home');
+  await a.addBoard('Attic');
+  const b = await secondTab(context);
+  await expect(b.page.getByRole('heading', { level: 1 })).toHaveText('Attic');
+
+  await a.page.getByRole('button', { name: 'Delete board' }).click();
+  await expect(b.page.getByRole('heading', { level: 1 })).toHaveText('Home');
+  await expect(b.page.getByRole('log', { name: 'Messages' })).toContainText(
+    'Board ‘Attic’ is gone (deleted elsewhere, or no longer shared with you).',
+  );
+  // Nothing was lost, so nothing is raised as an error.
+  await expect(b.page.getByRole('alert')).toHaveCount(0);
+});
+
 test('a board left on purpose keeps the "New todo" text for the next one, and says nothing', async ({
   page,
 }) => {
