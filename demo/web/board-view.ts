@@ -248,7 +248,7 @@ export function createBoardView(deps: {
     const left = { drafts: [] as string[], focused: element.contains(document.activeElement) };
     if (boardEditor) {
       const draft = boardEditor.abandon();
-      if (draft !== null && gone) left.drafts.push(draft);
+      if (draft !== null) left.drafts.push(draft);
       boardEditor.element.replaceWith(heading);
       boardEditor = null;
     }

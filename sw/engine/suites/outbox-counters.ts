@@ -53,6 +53,21 @@ export function outboxCountersSuite(f: SyncFixture): void {
     return { ...made, faulty, pushes };
   }
 
+  /**
+   * Goes online and syncs with the first push's answer lost on the way back (the server applied
+   * it), then syncs again: the retry must settle the outbox from the server's kept results.
+   */
+  async function syncLosingFirstPushAnswer(
+    engine: Awaited<ReturnType<typeof recordedEngine>>['engine'],
+    faulty: Awaited<ReturnType<typeof recordedEngine>>['faulty'],
+  ) {
+    let sentPushes = 0;
+    faulty.plan = (path) => (path === '/push' && sentPushes++ === 0 ? 'drop-response' : undefined);
+    engine.setOnline(true);
+    await engine.sync('online');
+    await engine.sync();
+  }
+
   const serverVersions = async (user: string) => {
     const rows = await f.store.query<{ key: string; version: number }>(
       `SELECT r.key, r.version FROM swsync_records r WHERE r.scope = $1 ORDER BY r.key`,
@@ -83,12 +98,7 @@ export function outboxCountersSuite(f: SyncFixture): void {
       await engine.update('Todo', `t1-${user}`, { title: 'edited' });
       // Refused by the server (no such board): its refusal must be reported once, not lost.
       await engine.create('Todo', todo(`orphan-${user}`, `no-board-${user}`));
-      let sentPushes = 0;
-      faulty.plan = (path) =>
-        path === '/push' && sentPushes++ === 0 ? 'drop-response' : undefined;
-      engine.setOnline(true);
-      await engine.sync('online');
-      await engine.sync();
+      await syncLosingFirstPushAnswer(engine, faulty);
 
       expect((await engine.status()).pending).toBe(0);
       // The first request went out twice, with the same counters; nothing else repeated.
@@ -175,12 +185,7 @@ export function outboxCountersSuite(f: SyncFixture): void {
       const { engine, faulty, pushes } = await recordedEngine(user, { indexedDB });
       engine.setOnline(false);
       await engine.create('Todo', todo(`t2-${user}`, `b-${user}`));
-      let sentPushes = 0;
-      faulty.plan = (path) =>
-        path === '/push' && sentPushes++ === 0 ? 'drop-response' : undefined;
-      engine.setOnline(true);
-      await engine.sync('online');
-      await engine.sync();
+      await syncLosingFirstPushAnswer(engine, faulty);
 
       expect((await engine.status()).pending).toBe(0);
       expect(pushes.map((p) => [p.outboxId !== undefined, p.events.length])).toEqual([
