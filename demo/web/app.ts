@@ -46,11 +46,20 @@ export interface DemoData {
   syncNow(): Promise<void>;
   /** Who can see `boardId` and the caller's role on it (needs the server). */
   access(boardId: string): Promise<BoardAccess>;
-  /** Shares `board` with the user `name`; throws a `FriendlyError` for a name never signed in. */
-  share(board: Board, name: string, role: 'editor' | 'viewer'): Promise<void>;
+  /**
+   * Shares `board` with the user `name`, or changes their role on it; resolves with what the
+   * server did: `'grant'` (a new member), `'role'` (a member's role changed) or `null` (they
+   * were a member with that role already). Throws a `FriendlyError` for a name never signed in.
+   */
+  share(board: Board, name: string, role: 'editor' | 'viewer'): Promise<Membership>;
+  /** Changes the role of `account`, a member of the shared `scope`. */
+  setRole(scope: string, account: string, role: 'editor' | 'viewer'): Promise<void>;
   /** Removes `account` from the shared `scope`. */
   unshare(scope: string, account: string): Promise<void>;
 }
+
+/** What a share did, as the members route answers it. */
+export type Membership = 'grant' | 'role' | null;
 
 /**
  * How far this page knows the local data to be complete: `'initial'` while a first full sync

@@ -1,7 +1,7 @@
 import { createClient, type SyncClient } from 'swsync/page';
 import type { Rejection, SpaceRole } from 'swsync/schema';
 import { type DemoSchema, demoSchema } from '../schema.ts';
-import type { Board, DemoData, Live, Todo } from './app.ts';
+import type { Board, DemoData, Live, Membership, Todo } from './app.ts';
 import { boardGoneFirst, FriendlyError, rejectionMessages, UndoLaterError } from './messages.ts';
 import type { Restore } from './undo.ts';
 
@@ -176,7 +176,15 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
         user: name,
       });
       if (account === userId) throw new FriendlyError('This board is yours already.');
-      await api('/api/sync/members', { model: 'Board', key: board.id, account, role }, name);
+      const answer = await api<{ membership: Membership }>(
+        '/api/sync/members',
+        { model: 'Board', key: board.id, account, role },
+        name,
+      );
+      return answer.membership;
+    },
+    async setRole(scope, account, role) {
+      await api('/api/sync/members', { scope, account, role });
     },
     async unshare(scope, account) {
       await api('/api/sync/members/revoke', { scope, account });

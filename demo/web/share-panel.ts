@@ -11,11 +11,18 @@ const ROLE_WORDS: Record<SpaceRole, string> = {
   viewer: 'Can view',
 };
 
+/** What a member may do, as the end of "<name> can now …". */
+const ROLE_VERBS: Record<'editor' | 'viewer', string> = { editor: 'edit', viewer: 'view' };
+
+type Member = BoardAccess['members'][number];
+
 /**
  * Sharing the open board: the owner's "Share board" button opens a panel with the "Share
- * with" form (a user name and a "Role") and the "Members" list, each member with a "Remove
- * <name>" button. A member sees a line saying who shared the board and what they may do.
- * `changed` runs after a share or a removal, so the caller reloads the board's access.
+ * with" form (a user name and a "Role") and the "Members" list, each member with a "Role for
+ * <name>" choice and a "Remove <name>" button. Sharing with a member again changes their role,
+ * or says they have it already. A member sees a line saying who shared the board and what they
+ * may do, and "Who has this board": the "Members" list, read only.
+ * `changed` runs after a share, a role change or a removal, so the caller reloads the access.
  */
 export function createSharePanel(deps: {
   data: DemoData;
@@ -69,6 +76,14 @@ export function createSharePanel(deps: {
     shareButton,
   );
   const members = h('ul', { class: 'members', 'aria-label': 'Members' });
+  // A member's view of the same list: who else has the board, nothing to change.
+  const seenMembers = h('ul', { class: 'members', 'aria-label': 'Members' });
+  const seenBy = h(
+    'details',
+    { class: 'members-seen', hidden: true },
+    h('summary', {}, 'Who has this board'),
+    seenMembers,
+  );
   const panel = h(
     'section',
     { class: 'share', id: 'share-panel', hidden: true, 'aria-label': 'Sharing' },
@@ -90,7 +105,7 @@ export function createSharePanel(deps: {
     button.focus();
   });
   const note = h('p', { class: 'share-note', hidden: true });
-  const element = h('div', {}, note, panel);
+  const element = h('div', {}, note, seenBy, panel);
 
   function open(show: boolean) {
     panel.hidden = !show;
@@ -125,11 +140,17 @@ export function createSharePanel(deps: {
     busy = true;
     shareButton.disabled = true;
     try {
-      await data.share(current, name, role);
+      const membership = await data.share(current, name, role);
       say(null);
       nameInput.value = '';
-      deps.notify(`Shared ‘${current.name}’ with ${name}.`);
-      deps.changed();
+      deps.notify(
+        membership === 'grant'
+          ? `Shared ‘${current.name}’ with ${name}.`
+          : membership === 'role'
+            ? `${name} can now ${ROLE_VERBS[role]} ‘${current.name}’.`
+            : `${name} already has ‘${current.name}’ (${ROLE_WORDS[role]}).`,
+      );
+      if (membership !== null) deps.changed();
     } catch (e) {
       say(
         e instanceof FriendlyError
@@ -143,7 +164,26 @@ export function createSharePanel(deps: {
     nameInput.focus();
   }
 
-  async function remove(member: BoardAccess['members'][number], control: HTMLButtonElement) {
+  async function changeRole(member: Member, control: HTMLSelectElement) {
+    const scope = access?.scope;
+    const role = control.value === 'viewer' ? 'viewer' : 'editor';
+    if (!scope || member.role === 'owner' || role === member.role) return;
+    control.disabled = true;
+    try {
+      await data.setRole(scope, member.account, role);
+      say(null);
+      deps.notify(`${member.name} can now ${ROLE_VERBS[role]} ‘${board?.name ?? 'this board'}’.`);
+      deps.changed();
+    } catch {
+      control.value = member.role;
+      say(`The role of ${member.name} could not be changed. Check your connection and try again.`);
+    } finally {
+      control.disabled = false;
+      control.focus();
+    }
+  }
+
+  async function remove(member: Member, control: HTMLButtonElement) {
     const scope = access?.scope;
     if (!scope) return;
     control.disabled = true;
@@ -171,43 +211,58 @@ export function createSharePanel(deps: {
     if (shape === drawn) return;
     drawn = shape;
     const active = document.activeElement;
-    const focused = members.contains(active) ? active?.textContent : null;
+    // Which member's control had the focus, so the rebuilt row's same control gets it back.
+    const focused =
+      active instanceof HTMLElement && members.contains(active) ? active.dataset.focusKey : null;
     // Owners first, then by name: the list reads as "who shared it, with whom".
     const list = [...(access?.members ?? [])].sort(
       (a, b) =>
         Number(b.role === 'owner') - Number(a.role === 'owner') || a.name.localeCompare(b.name),
     );
     const owner = access?.role === 'owner';
-    members.replaceChildren(
-      ...list.map((m) => {
-        const you = m.account === data.userId ? ' (you)' : '';
-        const removable = owner && m.role !== 'owner';
-        return h(
-          'li',
-          {},
-          h('span', { class: 'member-name' }, `${m.name}${you}`),
-          h('span', { class: 'member-role' }, ROLE_WORDS[m.role]),
-          removable
-            ? h(
-                'button',
-                {
-                  class: 'icon danger',
-                  type: 'button',
-                  on: { click: (e) => void remove(m, e.currentTarget as HTMLButtonElement) },
-                },
-                `Remove ${m.name}`,
-              )
-            : null,
-        );
-      }),
-    );
+    members.replaceChildren(...list.map((m) => memberRow(m, owner)));
+    seenMembers.replaceChildren(...list.map((m) => memberRow(m, false)));
     const none = h('li', { class: 'member-none' }, 'Only you, until you share it.');
     if (list.length === 0) members.append(none);
-    // Rebuilt rows: the focus goes back to the same member's button, else to the form.
-    if (focused !== null && focused !== undefined) {
-      const same = [...members.querySelectorAll('button')].find((b) => b.textContent === focused);
+    // Rebuilt rows: the focus goes back to the same member's control, else to the form.
+    if (focused) {
+      const same = [...members.querySelectorAll<HTMLElement>('[data-focus-key]')].find(
+        (c) => c.dataset.focusKey === focused,
+      );
       (same ?? nameInput).focus();
     }
+  }
+
+  /** One member's row; an owner's rows of other members can change their role or remove them. */
+  function memberRow(m: Member, owner: boolean): HTMLLIElement {
+    const you = m.account === data.userId ? ' (you)' : '';
+    const name = h('span', { class: 'member-name' }, `${m.name}${you}`);
+    if (!owner || m.role === 'owner') {
+      return h('li', {}, name, h('span', { class: 'member-role' }, ROLE_WORDS[m.role]));
+    }
+    const role = h(
+      'select',
+      {
+        class: 'member-role-choice',
+        'aria-label': `Role for ${m.name}`,
+        'data-focus-key': `role:${m.account}`,
+        on: { change: (e) => void changeRole(m, e.currentTarget as HTMLSelectElement) },
+      },
+      h('option', { value: 'editor' }, ROLE_WORDS.editor),
+      h('option', { value: 'viewer' }, ROLE_WORDS.viewer),
+    );
+    role.value = m.role;
+    const removal = h(
+      'button',
+      {
+        class: 'icon danger',
+        type: 'button',
+        'data-focus-key': `remove:${m.account}`,
+        on: { click: (e) => void remove(m, e.currentTarget as HTMLButtonElement) },
+      },
+      `Remove ${m.name}`,
+    );
+    return h('li', {}, name, role, removal);
   }
 
   return {
@@ -233,6 +288,7 @@ export function createSharePanel(deps: {
       renderMembers();
       const sharer = known?.members.find((m) => m.role === 'owner')?.name;
       note.hidden = next === null || role === 'owner';
+      seenBy.hidden = note.hidden || (known?.members.length ?? 0) === 0;
       note.textContent =
         `Shared with you${sharer ? ` by ${sharer}` : ''}. ` +
         (role === 'viewer' ? 'You can view this board.' : 'You can edit its todos.');

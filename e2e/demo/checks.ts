@@ -81,3 +81,22 @@ export function firstRowTop(page: Page): Promise<number> {
     return row - area.getBoundingClientRect().top + area.scrollTop;
   });
 }
+
+/** Controls a finger must hit: every visible button, text field and checkbox row. */
+export async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const small: string[] = [];
+    const targets = document.querySelectorAll<HTMLElement>(
+      'button, input:not([type="checkbox"]), select, summary, .todo label',
+    );
+    for (const el of targets) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue;
+      if (box.width < 44 || box.height < 44) {
+        const name = el.getAttribute('aria-label') ?? el.textContent ?? el.tagName;
+        small.push(`${name.slice(0, 40)}: ${Math.round(box.width)}×${Math.round(box.height)}`);
+      }
+    }
+    return small;
+  });
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LogWithRecord, SpacesPullResponse } from 'swsync/schema';
 import { type Browser, type BrowserContext, expect, type Page, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
+import { seriousViolations, smallTargets } from './checks.ts';
 import { newUser } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
 
@@ -57,10 +58,14 @@ async function share(page: Page, name: string, role: 'Can edit' | 'Can view') {
   const open = page.getByRole('button', { name: 'Share board' });
   if ((await open.getAttribute('aria-expanded')) !== 'true') await open.click();
   await page.getByRole('textbox', { name: 'Share with' }).fill(name);
-  await page.getByRole('combobox', { name: 'Role' }).selectOption({ label: role });
+  await page.getByRole('combobox', { name: 'Role', exact: true }).selectOption({ label: role });
   await page.getByRole('button', { name: 'Share', exact: true }).click();
-  await expect(members(page).getByRole('listitem').filter({ hasText: name })).toContainText(role);
+  await expect(roleOf(page, name)).toHaveValue(role === 'Can edit' ? 'editor' : 'viewer');
 }
+
+/** The owner's choice of a member's role, in the Members list. */
+const roleOf = (page: Page, name: string) =>
+  members(page).getByRole('combobox', { name: `Role for ${name}` });
 
 const members = (page: Page) => page.getByRole('list', { name: 'Members' });
 
@@ -140,6 +145,58 @@ test('a viewer sees the shared board but cannot write to it', async ({ browser }
   // Made an editor, the same board becomes writable without a reload.
   await share(o.page, viewer.name, 'Can edit');
   await expect(v.page.getByRole('textbox', { name: 'New todo' })).toBeEnabled();
+});
+
+test('the owner changes a role from the Members list or by sharing again; sharing the same role says so; members see who has the board', async ({
+  browser,
+}, testInfo) => {
+  const owner = await newUser(server(), 'rosa');
+  const member = await newUser(server(), 'raul');
+  const other = await newUser(server(), 'rita');
+  const o = await device(browser, owner.name);
+  const m = await device(browser, member.name);
+  await o.addBoard('Garden');
+  await o.addTodo('Seeds');
+  await share(o.page, member.name, 'Can view');
+  await share(o.page, other.name, 'Can edit');
+  await m.board('Garden').click();
+  await expect(m.page.getByRole('textbox', { name: 'New todo' })).toBeDisabled();
+  const messages = o.page.getByRole('log', { name: 'Messages' });
+
+  // The same share again changes nothing and says so.
+  await share(o.page, member.name, 'Can view');
+  await expect(messages).toContainText(`${member.name} already has ‘Garden’ (Can view).`);
+
+  // From the keyboard, in the Members list: the member can edit without a reload.
+  await roleOf(o.page, member.name).focus();
+  await o.page.keyboard.press('ArrowUp');
+  await expect(messages).toContainText(`${member.name} can now edit ‘Garden’.`);
+  await expect(roleOf(o.page, member.name)).toHaveValue('editor');
+  await expect(roleOf(o.page, member.name)).toBeFocused();
+  await o.snapshot(testInfo, 'owner-changed-role');
+  await expect(m.page.getByRole('textbox', { name: 'New todo' })).toBeEnabled();
+  await expect(m.page.getByText('You can edit its todos.')).toBeVisible();
+  await m.addTodo('Water');
+  await expect(o.todo('Water')).toBeVisible();
+
+  // Sharing again with another role changes it back.
+  await share(o.page, member.name, 'Can view');
+  await expect(messages).toContainText(`${member.name} can now view ‘Garden’.`);
+  await expect(m.page.getByRole('textbox', { name: 'New todo' })).toBeDisabled();
+
+  // A member sees who has the board, without controls to change it.
+  await m.page.getByText('Who has this board').click();
+  const seen = members(m.page);
+  await expect(seen.getByRole('listitem')).toHaveText([
+    `${owner.name}Owner`,
+    `${member.name} (you)Can view`,
+    `${other.name}Can edit`,
+  ]);
+  await expect(seen.getByRole('combobox')).toHaveCount(0);
+  await expect(seen.getByRole('button')).toHaveCount(0);
+  expect(await seriousViolations(m.page)).toEqual([]);
+  expect(await smallTargets(m.page)).toEqual([]);
+  await m.snapshot(testInfo, 'member-sees-members');
 });
 
 test('a member removed while offline loses the board when back online; its pending edits are dropped, told, never pushed', async ({

@@ -8,6 +8,7 @@ import {
   scrollPage,
   seriousViolations,
   sidewaysOverflow,
+  smallTargets,
 } from './checks.ts';
 import { newUser, seedBoard, serverTitles } from './people.ts';
 import { useServedDemo } from './served-demo.ts';
@@ -28,25 +29,6 @@ async function deleteBoardElsewhere(token: string, name: string) {
     },
   ]);
   expect(result?.error).toBeNull();
-}
-
-/** Controls a finger must hit: every visible button, text field and checkbox row. */
-async function smallTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const small: string[] = [];
-    const targets = document.querySelectorAll<HTMLElement>(
-      'button, input:not([type="checkbox"]), select, .todo label',
-    );
-    for (const el of targets) {
-      const box = el.getBoundingClientRect();
-      if (box.width === 0 && box.height === 0) continue;
-      if (box.width < 44 || box.height < 44) {
-        const name = el.getAttribute('aria-label') ?? el.textContent ?? el.tagName;
-        small.push(`${name.slice(0, 40)}: ${Math.round(box.width)}×${Math.round(box.height)}`);
-      }
-    }
-    return small;
-  });
 }
 
 /** Whether the element's box lies inside the window horizontally. */
@@ -150,7 +132,9 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       await expect(page.getByRole('alert')).toContainText('has signed in yet');
       await check('share-refused');
       await shareWith.fill(friend.name);
-      await page.getByRole('combobox', { name: 'Role' }).selectOption({ label: 'Can view' });
+      await page
+        .getByRole('combobox', { name: 'Role', exact: true })
+        .selectOption({ label: 'Can view' });
       await page.getByRole('button', { name: 'Share', exact: true }).click();
       const remove = page.getByRole('button', { name: `Remove ${friend.name}` });
       await expect(remove).toBeVisible();
