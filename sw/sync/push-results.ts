@@ -49,13 +49,22 @@ export async function applyPushResults(
   ) as WriteTx;
   const byId = new Map(results.map((r) => [r.id, r]));
   const settled = rows.filter((row) => byId.has(row.event.id));
-  const states = await readStates(tx, settled);
+  const outbox = tx.objectStore(STORES.outbox);
+  const [states, stillQueued] = await Promise.all([
+    readStates(tx, settled),
+    queuedSeqs(tx, settled),
+  ]);
   // An event another run already settled is left alone.
-  const queued = await Promise.all(
-    settled.map((row) => tx.objectStore(STORES.outbox).getKey(row.seq!)),
-  );
+  const queued = settled.map((row) => (stillQueued.has(row.seq!) ? row.seq : undefined));
+  const batchSeqs = new Set(settled.map((row) => row.seq!));
+  // The batch is a run of the outbox's front: one ranged delete instead of one per event, when
+  // nothing else lies in that range (read just above, in this transaction).
+  const ranged = stillQueued.size > 0 && [...stillQueued].every((seq) => batchSeqs.has(seq));
 
   const writes: Promise<unknown>[] = [];
+  if (ranged) {
+    writes.push(outbox.delete(IDBKeyRange.bound(Math.min(...batchSeqs), Math.max(...batchSeqs))));
+  }
   const changes: ChangedKeys = new Map();
   const rejections: Rejection[] = [];
   const appliedCascades: AppliedCascade[] = [];
@@ -65,7 +74,7 @@ export async function applyPushResults(
     if (queued[i] === undefined) return;
     const result = byId.get(row.event.id)!;
     const state = states.get(refId(row.model, row.key))!;
-    writes.push(tx.objectStore(STORES.outbox).delete(row.seq!));
+    if (!ranged) writes.push(outbox.delete(row.seq!));
     state.pending = state.pending.filter((p) => p.seq !== row.seq);
     dirty.add(state);
     const base = state.base;
@@ -110,6 +119,17 @@ export async function applyPushResults(
   if (changes.size > 0) ctx.onChange(changes);
   if (rejections.length > 0) ctx.onRejected(rejections);
   ctx.onPushed();
+}
+
+/**
+ * Which of the rows' seqs are still in the outbox, and any other seq between the lowest and the
+ * highest of them: one request for the whole batch.
+ */
+async function queuedSeqs(tx: WriteTx, rows: OutboxRow[]): Promise<Set<number>> {
+  if (rows.length === 0) return new Set();
+  const seqs = rows.map((row) => row.seq!);
+  const range = IDBKeyRange.bound(Math.min(...seqs), Math.max(...seqs));
+  return new Set((await tx.objectStore(STORES.outbox).getAllKeys(range)) as number[]);
 }
 
 /** The `base`, pending rows and version of every record the batch names, read in one round. */

@@ -1,0 +1,65 @@
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import type { PushResult } from 'swsync/schema';
+import { describe, expect, it } from 'vitest';
+import { demoSchema } from '../../demo/schema.ts';
+import { createEngine } from '../engine/create-engine.ts';
+import { type OutboxRow, STORES } from '../store/layout.ts';
+import { openLocalDb } from '../store/open.ts';
+import { board } from '../testing/demo-records.ts';
+import type { SyncContext } from './context.ts';
+import { applyPushResults } from './push-results.ts';
+
+const offline = { endpoint: 'http://127.0.0.1:1/api/sync', isOnline: () => false };
+
+/** Three boards queued offline; the database they are in. */
+async function threeQueued() {
+  const indexedDB = new IDBFactory();
+  const engine = await createEngine({ schema: demoSchema, dbName: 'r', indexedDB, ...offline });
+  for (const id of ['b1', 'b2', 'b3']) await engine.create('Board', board(id, 'u1'));
+  await engine.close();
+  const db = await openLocalDb({ schema: demoSchema, dbName: 'r', indexedDB });
+  const rows = (await db.getAll(STORES.outbox)) as OutboxRow[];
+  const ctx = {
+    db,
+    schema: demoSchema,
+    onChange: () => {},
+    onRejected: () => {},
+    onPushed: () => {},
+  } as unknown as SyncContext;
+  return { db, rows, ctx };
+}
+
+const applied = (rows: OutboxRow[]): PushResult[] =>
+  rows.map((row, i) => ({ id: row.event.id, appliedChangelogId: `c${i}`, error: null }));
+
+describe('applyPushResults settles the batch it was given, and nothing else', () => {
+  it('a run of the outbox front leaves the outbox and base', async () => {
+    const { db, rows, ctx } = await threeQueued();
+    await applyPushResults(ctx, rows.slice(0, 2), applied(rows.slice(0, 2)));
+    expect(((await db.getAll(STORES.outbox)) as OutboxRow[]).map((r) => r.key)).toEqual(['b3']);
+    expect(await db.getAllKeys(STORES.base)).toEqual([['Board', 'b3']]);
+  });
+
+  it('a batch with a gap keeps the event in the gap queued', async () => {
+    const { db, rows, ctx } = await threeQueued();
+    const batch = [rows[0]!, rows[2]!];
+    await applyPushResults(ctx, batch, applied(batch));
+    expect(((await db.getAll(STORES.outbox)) as OutboxRow[]).map((r) => r.key)).toEqual(['b2']);
+    expect(await db.getAllKeys(STORES.base)).toEqual([['Board', 'b2']]);
+    expect(await db.get('Board', 'b2')).toEqual(board('b2', 'u1'));
+  });
+
+  it('an event another run settled already is left alone', async () => {
+    const { db, rows, ctx } = await threeQueued();
+    await applyPushResults(ctx, rows.slice(0, 1), applied(rows.slice(0, 1)));
+    await applyPushResults(ctx, rows, applied(rows));
+    expect(await db.count(STORES.outbox)).toBe(0);
+    expect(await db.count(STORES.base)).toBe(0);
+    expect((await db.getAll('Board')).map((b) => (b as { id: string }).id)).toEqual([
+      'b1',
+      'b2',
+      'b3',
+    ]);
+  });
+});
