@@ -40,8 +40,9 @@ export const META_KEYS = {
   /** `true` while a full resync (first pull, expired cursor, schema change) is under way. */
   resyncing: 'resyncing',
   /**
-   * `true` while the resync under way started on a database with no records: nothing can be
-   * left over, so the pull keeps no list of what it brought back.
+   * `true` while the resync under way started on a database with no records, no `base` rows and
+   * no `versions` rows: nothing can be left over, so the pull keeps no list of what it brought
+   * back, and (v1) no stored version can be newer than what it brings, so it reads none.
    */
   resyncFresh: 'resyncFresh',
   /** The account the database belongs to, set once when it is first bound; never changed. */

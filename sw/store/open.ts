@@ -95,6 +95,8 @@ function upgrade(db: LocalDb, tx: UpgradeTx, schema: Schema, oldVersion: number)
     // longer has, while pending local events stay in the outbox and are replayed on top.
     void meta.delete(META_KEYS.cursor);
     void meta.put(true, META_KEYS.resyncing);
+    // Even one that interrupts a first sync: records are here now.
+    void meta.delete(META_KEYS.resyncFresh);
     void tx.objectStore(STORES.resync).clear();
   }
 }

@@ -19,6 +19,7 @@ import {
 } from '../store/layout.ts';
 import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
 import { type HttpOutcome, postJson } from './http.ts';
+import { rawTransaction, results } from './raw-requests.ts';
 import { getVersion, putVersion, rebaseRecord, type WriteTx } from './replay.ts';
 import { appliedBeforeRevocation } from './revoked-fate.ts';
 import { settleCascade } from './settle-cascade.ts';
@@ -123,15 +124,15 @@ async function isResyncing(ctx: SyncContext): Promise<boolean> {
 
 /**
  * Forgets the cursor and starts counting which records the server still has; on a database
- * with no records (a first sync) there is nothing to count against.
+ * with no records (a first sync) there is nothing to count against. Such a database must hold
+ * no `versions` row either to count as fresh: a fresh pull reads none (see KnownVersions).
  */
 async function startResync(ctx: SyncContext): Promise<void> {
   const models = ctx.schema.modelNames;
-  const tx = ctx.db.transaction([...models, STORES.base, STORES.meta, STORES.resync], 'readwrite');
+  const counted = [...models, STORES.base, STORES.versions];
+  const tx = ctx.db.transaction([...counted, STORES.meta, STORES.resync], 'readwrite');
   const meta = tx.objectStore(STORES.meta);
-  const counts = await Promise.all(
-    [...models, STORES.base].map((name) => tx.objectStore(name).count()),
-  );
+  const counts = await Promise.all(counted.map((name) => tx.objectStore(name).count()));
   await Promise.all([
     meta.delete(META_KEYS.cursor),
     meta.put(true, META_KEYS.resyncing),
@@ -195,7 +196,10 @@ async function applyPullPage(
     !resyncing && roles && 'roles' in page
       ? await scopeSyncProgress(tx, roles.before, page, entries)
       : null;
-  await applyEntries(tx, entries, changes, resyncing);
+  // A first sync into an empty database (v1: one scope's changelog) cannot meet a version
+  // older than one stored: see applyEntries.
+  const known = resyncing && fresh && !('revokedScopes' in page) ? 'none-newer' : 'read';
+  await applyEntries(tx, entries, changes, resyncing, known);
   if (page.cursor !== null) writes.push(meta.put(page.cursor, META_KEYS.cursor));
   let progress: FullPullProgress | null =
     scopeProgress === null ? null : { received: scopeProgress, total: null };
@@ -206,10 +210,11 @@ async function applyPullPage(
     writes.push(meta.put(received, META_KEYS.fullPullReceived));
     if (pageTotal !== undefined) writes.push(meta.put(pageTotal, META_KEYS.fullPullTotal));
   }
-  await Promise.all(writes);
   if (!page.hasMore) await settleAppliedCascades(tx, ctx.schema, changes);
   if (resyncing && !page.hasMore) await finishResync(tx, models, changes, fresh);
-  await tx.done;
+  // Everything is asked: the commit need not wait for the page's answers to come back first.
+  tx.commit();
+  await Promise.all([...writes, tx.done]);
   if (changes.size > 0) ctx.onChange(changes);
   if (revoked.length > 0) ctx.onRejected(revoked);
   // The pending count changed when any event was dropped, reported or not.
@@ -229,21 +234,39 @@ interface Entry {
 }
 
 /**
+ * How a page's entries meet the stored versions. `read`: each entry's `versions` row is read,
+ * and an entry older than it is stale and skipped. `none-newer`: no stored version can be newer
+ * than the entry, so none is read. That holds for a full pull of one scope (v1) that started on
+ * a database with no records, no `base` rows and no `versions` rows (`resyncFresh`): every
+ * version stored since came from this pull or from a push answered during it. The server's
+ * records table is the compacted changelog: a key appears once, at the seq of its latest
+ * change, with its current state at a version that only grows (the previous one plus one; a
+ * purged tombstone keeps its row). Each page is read by a statement that starts after the
+ * previous page was answered and after every push this engine stored an answer of (runs are
+ * one at a time, a run pushes before it pulls, and a page asked ahead dies with its pull), so
+ * an entry's version is at least any version stored for its key; an equal one is the same
+ * state, written again. Not so under spaces: several scopes' streams are merged and records
+ * move between them, so those pages keep reading.
+ */
+type KnownVersions = 'read' | 'none-newer';
+
+/**
  * Applies a page's entries in order. IndexedDB answers requests of one transaction in the order
  * they were made, so every read the page needs is asked at once and the writes are not awaited
- * one by one: a page costs a few round trips instead of six per entry. Records with pending
- * local events (a `base` row; few, so their keys are read in one request) take the careful
- * path, one at a time, in page order; so does a key the page holds twice (no server sends
- * that, but nothing may depend on it). A full pull announces every entry as changed rather
- * than reading each record to compare: nearly all of them are.
+ * at all (a failed one aborts the transaction, which the caller awaits): a page costs a few
+ * round trips instead of six per entry, and its requests go to the plain object stores, without
+ * a promise each. Records with pending local events (a `base` row; few, so their keys are read
+ * in one request) take the careful path, one at a time, in page order; so does a key the page
+ * holds twice (no server sends that, but nothing may depend on it). A full pull announces
+ * every entry as changed rather than reading each record to compare: nearly all of them are.
  */
 async function applyEntries(
   tx: WriteTx,
   entries: Entry[],
   changes: ChangedKeys,
   fullPull: boolean,
+  known: KnownVersions,
 ): Promise<void> {
-  const versions = tx.objectStore(STORES.versions);
   const baseStore = tx.objectStore(STORES.base);
   const seen = new Set<string>();
   const unique = entries.every(({ log, key }) => {
@@ -256,43 +279,43 @@ async function applyEntries(
     }
     return;
   }
-  const [pendingKeys, reads] = await Promise.all([
+  const raw = rawTransaction(tx);
+  const versions = raw.objectStore(STORES.versions);
+  const storeOf = (model: string) => raw.objectStore(model);
+  const [pendingKeys, versionRows, befores] = await Promise.all([
     baseStore.getAllKeys().then((keys) => new Set(keys.map((k) => JSON.stringify(k)))),
-    Promise.all(
-      entries.map(({ log, key }) =>
-        Promise.all([
-          versions.get([log.model, key]) as Promise<VersionRow | undefined>,
-          fullPull ? undefined : tx.objectStore(log.model).get(key),
-        ]),
-      ),
-    ),
+    known === 'read'
+      ? results<VersionRow | undefined>(
+          entries.map(({ log, key }) => versions.get([log.model, key])),
+        )
+      : null,
+    fullPull ? null : results(entries.map(({ log, key }) => storeOf(log.model).get(key))),
   ]);
-  const writes: Promise<unknown>[] = [];
   for (const [i, { log, key }] of entries.entries()) {
-    const [version, before] = reads[i]!;
+    const version = versionRows?.[i];
     if (version && log.version < version.version) continue;
-    if (pendingKeys.has(JSON.stringify([log.model, key]))) {
+    if (pendingKeys.size > 0 && pendingKeys.has(JSON.stringify([log.model, key]))) {
       // Pending local events stay on top of the new server state.
       const base = (await baseStore.get([log.model, key])) as BaseRow;
       if (await rebaseOnto(tx, base, log)) addChange(changes, log.model, key);
       await keepScope(tx, log, key);
       continue;
     }
-    const store = tx.objectStore(log.model);
-    writes.push(log.record === null ? store.delete(key) : store.put(log.record));
+    const store = storeOf(log.model);
+    if (log.record === null) store.delete(key);
+    else store.put(log.record);
     // A record shared by its owner comes back under its new scope at the same version: only
     // the scope changes (the record is the same, so no change is announced either).
     const scope = log.scope ?? version?.scope;
     if (!version || log.version > version.version || scope !== version.scope) {
       const row: VersionRow = { model: log.model, key, version: log.version };
       if (scope !== undefined) row.scope = scope;
-      writes.push(versions.put(row));
+      versions.put(row);
     }
-    if (fullPull || JSON.stringify(before ?? null) !== JSON.stringify(log.record)) {
+    if (fullPull || JSON.stringify(befores?.[i] ?? null) !== JSON.stringify(log.record)) {
       addChange(changes, log.model, key);
     }
   }
-  await Promise.all(writes);
 }
 
 /**

@@ -255,6 +255,10 @@ describe('local writes', () => {
     const v1 = await engineOn(idb);
     await v1.create('Board', board('b1', 'u1'));
     await v1.close();
+    // As if a first sync were under way: the resync the upgrade starts is no fresh one.
+    const before = await openLocalDb({ schema: demoSchema, dbName: 'w', indexedDB: idb });
+    await before.put(STORES.meta, true, 'resyncFresh');
+    before.close();
     const Board = demoSchema.models.Board;
     const changed = defineSchema({
       Board: model({
@@ -271,6 +275,7 @@ describe('local writes', () => {
     expect(await db.get('Board', 'b1')).toEqual(board('b1', 'u1'));
     expect(await db.count(STORES.outbox)).toBe(1);
     expect(await db.get(STORES.meta, 'resyncing')).toBe(true);
+    expect(await db.get(STORES.meta, 'resyncFresh')).toBeUndefined();
     db.close();
     // Same schema again: no further upgrade.
     const again = await openLocalDb({ schema: changed, dbName: 'w', indexedDB: idb });
