@@ -4,6 +4,7 @@ import { type BaseRow, type OutboxRow, type ReceiptRow, STORES } from '../store/
 import type { LocalDb } from '../store/open.ts';
 import { getVersion, type WriteTx } from '../sync/replay.ts';
 import { localDescendants, markCascaded } from './cascade.ts';
+import { type CheckedCreate, commitNow, createFresh } from './create-fresh.ts';
 import { type CheckedWrite, modelOf, parseRecord } from './validate.ts';
 
 /** The record each write left behind (`null` for a delete). */
@@ -39,6 +40,10 @@ export async function applyWrites(
   writes: CheckedWrite[],
   options: ApplyWritesOptions,
 ): Promise<AppliedWrites> {
+  if (writes.length > 0 && writes.every((w): w is CheckedCreate => w.op === 'create')) {
+    const created = await createFresh(db, writes, options);
+    if (created) return created;
+  }
   // A delete may cascade to other models' stores: they join the transaction.
   const models = writes.some((w) => w.op === 'delete')
     ? [...schema.modelNames]
@@ -91,6 +96,8 @@ export async function applyWrites(
       // Not awaited on its own: the commit below waits for it, and fails if it fails.
       void tx.objectStore(STORES.receipts).put(row);
     }
+    // Nothing more to ask: the commit goes right behind the last request.
+    commitNow(tx);
     await tx.done;
     return { results, changed, duplicate: false };
   } catch (error) {
