@@ -21,5 +21,6 @@ export {
   RpcConnection,
   serviceWorkerTransport,
   type Transport,
+  type WorkerEndpointOptions,
   workerEndpoint,
 } from './transport/index.ts';

@@ -159,9 +159,12 @@ export interface WorkerRpc {
 /**
  * Every RPC message between a page and the worker travels in this envelope. Pages post requests
  * through `registration.active.postMessage` (which wakes a stopped worker, unlike a transferred
- * MessagePort) and the worker answers with `client.postMessage` to the request's source.
- * `channel` names one page-side connection, so a page that re-handshook ignores late replies
- * meant for its previous connection. `data` is a Comlink message.
+ * MessagePort). The worker answers on the port the channel's page gave it (`replyPort`: direct
+ * between the two, where `client.postMessage` goes through the browser), or else with
+ * `client.postMessage` to the request's source, saying `askPort` (a restarted worker has lost
+ * the ports it held) so that the page sends a new one. `channel` names one page-side
+ * connection, so a page that re-handshook ignores late replies meant for its previous
+ * connection. `data` is a Comlink message.
  */
 export const RPC_ENVELOPE_TAG = 'swsync-rpc';
 
@@ -169,6 +172,15 @@ export interface RpcEnvelope {
   tag: typeof RPC_ENVELOPE_TAG;
   channel: string;
   data: { id?: string } & Record<string, unknown>;
+  /** Request only, transferred with it: where the worker may answer this channel from now on. */
+  replyPort?: RpcReplyPort;
+  /** Reply only: the worker holds no port of this channel (the page sends one). */
+  askPort?: true;
+}
+
+/** The slice of a MessagePort the worker answers on. */
+export interface RpcReplyPort {
+  postMessage(message: unknown, transfer: Transferable[]): void;
 }
 
 export function isRpcEnvelope(data: unknown): data is RpcEnvelope {

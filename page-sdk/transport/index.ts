@@ -1,5 +1,6 @@
 export { type ArgsOf, type ConnectionOptions, type ResultOf, RpcConnection } from './connection.ts';
 export { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope, randomId } from './envelope.ts';
+export type { ReplyChannel } from './reply-ports.ts';
 export {
   type RegistrationLike,
   type RpcLine,
@@ -10,5 +11,6 @@ export {
   type ReplySource,
   type RequestTarget,
   type WorkerEndpoint,
+  type WorkerEndpointOptions,
   workerEndpoint,
 } from './worker-endpoint.ts';

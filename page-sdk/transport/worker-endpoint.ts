@@ -1,5 +1,6 @@
 import type { Endpoint } from 'comlink';
 import { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope } from './envelope.ts';
+import { type ReplyChannel, replyPorts } from './reply-ports.ts';
 
 /** Where replies arrive: `navigator.serviceWorker`, in practice. */
 export interface ReplySource {
@@ -17,10 +18,25 @@ export interface WorkerEndpoint extends Endpoint {
   close(): void;
 }
 
+export interface WorkerEndpointOptions {
+  /**
+   * Makes the channel whose second port the worker answers on. Default: a `MessageChannel`
+   * where there is one; `null`: every reply comes through `replies`.
+   */
+  replyChannel?: (() => ReplyChannel) | null;
+}
+
+const messageChannel =
+  typeof MessageChannel === 'function' ? (): ReplyChannel => new MessageChannel() : null;
+
 /**
  * A Comlink endpoint over `worker.postMessage` (which wakes a stopped Service Worker, unlike a
  * transferred MessagePort) and the container's `message` events. Replies of other channels —
  * an earlier connection of this page, another client — are ignored.
+ *
+ * Replies come faster on a port of our own (see reply-ports.ts): the first request carries
+ * one and the worker answers on it. Requests never take it: a port does not wake a stopped
+ * worker, and a call on it would hang.
  *
  * @example
  * const endpoint = workerEndpoint(registration.active, navigator.serviceWorker, 'ch-1');
@@ -30,18 +46,25 @@ export function workerEndpoint(
   target: RequestTarget,
   replies: ReplySource,
   channel: string,
+  options: WorkerEndpointOptions = {},
 ): WorkerEndpoint {
   const listeners = new Set<EventListenerOrEventListenerObject>();
   let closed = false;
-  const onReply = (event: MessageEvent) => {
+  const deliver = (event: MessageEvent, viaPort: boolean) => {
     const envelope: unknown = event.data;
     if (!isRpcEnvelope(envelope) || envelope.channel !== channel) return;
+    const { id } = envelope.data;
+    if (!viaPort) ports?.answeredWithoutPort(id, envelope.askPort === true);
+    ports?.answered(id);
     const forwarded = { data: envelope.data } as MessageEvent;
     for (const listener of listeners) {
       if (typeof listener === 'function') listener(forwarded);
       else listener.handleEvent(forwarded);
     }
   };
+  const makeChannel = options.replyChannel === undefined ? messageChannel : options.replyChannel;
+  const ports = makeChannel ? replyPorts(makeChannel, (event) => deliver(event, true)) : null;
+  const onReply = (event: MessageEvent) => deliver(event, false);
   replies.addEventListener('message', onReply);
   // Messages to the page queue until startMessages() or DOMContentLoaded: start them now.
   replies.startMessages?.();
@@ -51,7 +74,13 @@ export function workerEndpoint(
       // garbage-collected, long after the page dropped it.
       if (closed) return;
       const envelope: RpcEnvelope = { tag: RPC_ENVELOPE_TAG, channel, data };
-      target.postMessage(envelope, transfer ?? []);
+      const reply = ports?.next(data.id);
+      if (reply?.port === undefined) target.postMessage(envelope, transfer ?? []);
+      else {
+        envelope.replyPort = reply.port as RpcEnvelope['replyPort'];
+        target.postMessage(envelope, [...(transfer ?? []), reply.port]);
+      }
+      reply?.sent();
     },
     addEventListener(_type: string, listener: EventListenerOrEventListenerObject) {
       listeners.add(listener);
@@ -61,6 +90,7 @@ export function workerEndpoint(
     },
     close() {
       closed = true;
+      ports?.close();
       replies.removeEventListener('message', onReply);
       listeners.clear();
     },

@@ -60,9 +60,31 @@ describe('serveRpc', () => {
         tag: RPC_ENVELOPE_TAG,
         channel: 'ch-a',
         data: { id: 'id-1', type: 'RAW', value: 'echo:a' },
+        askPort: true,
       },
     ]);
     expect(b.inbox.map((m) => [m.channel, m.data.value])).toEqual([['ch-b', 'echo:b']]);
+  });
+
+  it('answers a channel on the port its client gave, and its client only', async () => {
+    const { scope, deliver } = fakeScope();
+    serveRpc(api, { scope });
+    const onPort: RpcEnvelope[] = [];
+    const port = { postMessage: (message: RpcEnvelope) => onPort.push(message) };
+    const a = Object.assign(fakeClient(), { id: 'client-a' });
+    const b = Object.assign(fakeClient(), { id: 'client-b' });
+    const from = (source: unknown) => ({ origin: 'https://app.test', source });
+    deliver({ ...request('ch', 'p1', ['1']), replyPort: port }, from(a));
+    deliver(request('ch', 'p2', ['2']), from(a));
+    // Another client naming the same channel does not get its answers on a's port.
+    deliver(request('ch', 'p3', ['3']), from(b));
+    await settle();
+    expect(onPort).toEqual([
+      { tag: RPC_ENVELOPE_TAG, channel: 'ch', data: { id: 'p1', type: 'RAW', value: 'echo:1' } },
+      { tag: RPC_ENVELOPE_TAG, channel: 'ch', data: { id: 'p2', type: 'RAW', value: 'echo:2' } },
+    ]);
+    expect(a.inbox).toEqual([]);
+    expect(b.inbox.map((m) => [m.data.id, m.askPort])).toEqual([['p3', true]]);
   });
 
   it('ignores other origins, messages outside the envelope and sourceless messages', async () => {

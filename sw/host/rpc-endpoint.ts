@@ -1,11 +1,30 @@
 import { type Endpoint, expose, transferHandlers } from 'comlink';
-import { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope } from 'swsync/schema';
+import {
+  isRpcEnvelope,
+  RPC_ENVELOPE_TAG,
+  type RpcEnvelope,
+  type RpcReplyPort,
+} from 'swsync/schema';
 import { timerDelay } from '../sync/backoff.ts';
 
 /** What a request's source must offer for the reply: a window Client, in practice. */
 interface ReplyTarget {
   postMessage(message: unknown, transfer?: Transferable[]): void;
+  /** The client's id (a window Client has one): a channel's port answers that client only. */
+  readonly id?: string;
 }
+
+/** A channel's reply port, and the client that gave it. */
+interface HeldPort {
+  port: RpcReplyPort;
+  client: string | undefined;
+}
+
+/**
+ * Ports held at most: one per page connection is plenty; past it the oldest is let go, and its
+ * page, answered through its client again, sends a new one.
+ */
+const MAX_PORTS = 256;
 
 /** The slice of an ExtendableMessageEvent the endpoint reads. */
 interface WorkerMessageEvent extends Event {
@@ -33,6 +52,14 @@ interface PendingCall {
   source: ReplyTarget;
   channel: string;
   done: () => void;
+}
+
+function isReplyPort(port: unknown): port is RpcReplyPort {
+  return (
+    typeof port === 'object' &&
+    port !== null &&
+    typeof (port as RpcReplyPort).postMessage === 'function'
+  );
 }
 
 function isReplyTarget(source: unknown): source is ReplyTarget {
@@ -86,22 +113,46 @@ export function serveRpc<T extends object>(api: T, options: ServeRpcOptions = {}
   const maxCallMs = timerDelay(options.maxCallMs ?? 60_000);
   const pending = new Map<string, PendingCall>();
   const listeners = new Set<EventListenerOrEventListenerObject>();
+  const ports = new Map<string, HeldPort>();
   installErrorHandler();
+
+  // A port answers without the browser process in between (measured in Chromium: about 0.4 ms
+  // less per call than `Client.postMessage`). Requests still come through the registration:
+  // only that wakes a stopped worker (a port to a stopped worker just stays silent).
+  const reply = (
+    source: ReplyTarget,
+    channel: string,
+    data: RpcEnvelope['data'],
+    transfer: Transferable[],
+  ) => {
+    const held = ports.get(channel);
+    if (held && held.client === source.id) {
+      const envelope: RpcEnvelope = { tag: RPC_ENVELOPE_TAG, channel, data };
+      held.port.postMessage(envelope, transfer);
+      return;
+    }
+    const envelope: RpcEnvelope = { tag: RPC_ENVELOPE_TAG, channel, data, askPort: true };
+    source.postMessage(envelope, transfer);
+  };
+  const holdPort = (channel: string, port: RpcReplyPort, client: string | undefined) => {
+    ports.delete(channel);
+    ports.set(channel, { port, client });
+    if (ports.size > MAX_PORTS) ports.delete(ports.keys().next().value as string);
+  };
 
   const onMessage = (event: Event) => {
     const message = event as WorkerMessageEvent;
     if (!isRpcEnvelope(message.data)) return;
     if (!originAllowed(allowed, message.origin)) return;
     if (!isReplyTarget(message.source)) return;
-    const { channel, data } = message.data;
+    const { channel, data, replyPort } = message.data;
     const id = data.id as string;
+    if (isReplyPort(replyPort)) holdPort(channel, replyPort, message.source.id);
     if (data.type === 'RELEASE') {
       // A page's proxy was released (or garbage-collected) on its line. Comlink's expose would
       // stop listening on the endpoint, and ours is shared by every page: each page's line
       // ends with its page, so only the acknowledgement is due.
-      const reply = { id, type: 'RAW', value: undefined };
-      const envelope: RpcEnvelope = { tag: RPC_ENVELOPE_TAG, channel, data: reply };
-      message.source.postMessage(envelope, []);
+      reply(message.source, channel, { id, type: 'RAW', value: undefined }, []);
       return;
     }
     let done = () => {};
@@ -124,13 +175,12 @@ export function serveRpc<T extends object>(api: T, options: ServeRpcOptions = {}
   };
 
   const endpoint: Endpoint = {
-    postMessage(reply: { id?: string }, transfer?: Transferable[]) {
-      const call = reply.id === undefined ? undefined : pending.get(reply.id);
-      if (!call || reply.id === undefined) return;
-      pending.delete(reply.id);
-      const envelope: RpcEnvelope = { tag: RPC_ENVELOPE_TAG, channel: call.channel, data: reply };
+    postMessage(data: { id?: string }, transfer?: Transferable[]) {
+      const call = data.id === undefined ? undefined : pending.get(data.id);
+      if (!call || data.id === undefined) return;
+      pending.delete(data.id);
       try {
-        call.source.postMessage(envelope, transfer ?? []);
+        reply(call.source, call.channel, data, transfer ?? []);
       } finally {
         call.done();
       }
@@ -150,5 +200,6 @@ export function serveRpc<T extends object>(api: T, options: ServeRpcOptions = {}
     listeners.clear();
     for (const call of pending.values()) call.done();
     pending.clear();
+    ports.clear();
   };
 }
