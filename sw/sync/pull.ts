@@ -19,7 +19,7 @@ import {
 } from '../store/layout.ts';
 import { addChange, type ChangedKeys, type SyncContext, type SyncOutcome } from './context.ts';
 import { type HttpOutcome, postJson } from './http.ts';
-import { rawTransaction, results } from './raw-requests.ts';
+import { commitNow, rawTransaction, results } from './raw-requests.ts';
 import { getVersion, putVersion, rebaseRecord, type WriteTx } from './replay.ts';
 import { appliedBeforeRevocation } from './revoked-fate.ts';
 import { settleCascade } from './settle-cascade.ts';
@@ -213,7 +213,7 @@ async function applyPullPage(
   if (!page.hasMore) await settleAppliedCascades(tx, ctx.schema, changes);
   if (resyncing && !page.hasMore) await finishResync(tx, models, changes, fresh);
   // Everything is asked: the commit need not wait for the page's answers to come back first.
-  tx.commit();
+  commitNow(tx);
   await Promise.all([...writes, tx.done]);
   if (changes.size > 0) ctx.onChange(changes);
   if (revoked.length > 0) ctx.onRejected(revoked);

@@ -29,3 +29,11 @@ export function results<T>(requests: readonly IDBRequest<T>[]): Promise<T[]> {
     last.onerror = () => reject(last.error);
   });
 }
+
+/**
+ * Everything is asked: the transaction may commit without waiting for the answers to come back
+ * first. Where `commit()` is missing (Safari before 15), it commits by itself once they have.
+ */
+export function commitNow(tx: WriteTx): void {
+  if (typeof tx.commit === 'function') tx.commit();
+}

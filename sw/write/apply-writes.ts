@@ -2,9 +2,10 @@ import type { KeyValue, OutboxEvent, Schema } from 'swsync/schema';
 import { RecordNotFoundError } from '../errors.ts';
 import { type BaseRow, type OutboxRow, type ReceiptRow, STORES } from '../store/layout.ts';
 import type { LocalDb } from '../store/open.ts';
+import { commitNow } from '../sync/raw-requests.ts';
 import { getVersion, type WriteTx } from '../sync/replay.ts';
 import { localDescendants, markCascaded } from './cascade.ts';
-import { type CheckedCreate, commitNow, createFresh } from './create-fresh.ts';
+import { type CheckedCreate, createFresh } from './create-fresh.ts';
 import { type CheckedWrite, modelOf, parseRecord } from './validate.ts';
 
 /** The record each write left behind (`null` for a delete). */

@@ -1,5 +1,6 @@
 import { type BaseRow, type OutboxRow, type ReceiptRow, STORES } from '../store/layout.ts';
 import type { LocalDb } from '../store/open.ts';
+import { commitNow } from '../sync/raw-requests.ts';
 import type { WriteTx } from '../sync/replay.ts';
 import type { AppliedWrites, ApplyWritesOptions } from './apply-writes.ts';
 import type { CheckedWrite } from './validate.ts';
@@ -87,9 +88,4 @@ export async function createFresh(
     changed: writes.map((w) => ({ model: w.model, key: w.key })),
     duplicate: false,
   };
-}
-
-/** Where the browser has `commit()`, the transaction commits without waiting for our turn. */
-export function commitNow(tx: WriteTx): void {
-  if (typeof tx.commit === 'function') tx.commit();
 }
