@@ -1,4 +1,9 @@
-export { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope } from 'swsync/schema';
+export {
+  isRpcEnvelope,
+  RPC_ENVELOPE_TAG,
+  type RpcEnvelope,
+  type RpcReplyPort,
+} from 'swsync/schema';
 
 /** A random id; `crypto.randomUUID` needs a secure context, which the fallback may not have. */
 export function randomId(): string {

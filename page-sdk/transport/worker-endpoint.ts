@@ -1,5 +1,10 @@
 import type { Endpoint } from 'comlink';
-import { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope } from './envelope.ts';
+import {
+  isRpcEnvelope,
+  RPC_ENVELOPE_TAG,
+  type RpcEnvelope,
+  type RpcReplyPort,
+} from './envelope.ts';
 import { type ReplyChannel, replyPorts } from './reply-ports.ts';
 
 /** Where replies arrive: `navigator.serviceWorker`, in practice. */
@@ -77,7 +82,7 @@ export function workerEndpoint(
       const reply = ports?.next(data.id);
       if (reply?.port === undefined) target.postMessage(envelope, transfer ?? []);
       else {
-        envelope.replyPort = reply.port as RpcEnvelope['replyPort'];
+        envelope.replyPort = reply.port as RpcReplyPort;
         target.postMessage(envelope, [...(transfer ?? []), reply.port]);
       }
       reply?.sent();
