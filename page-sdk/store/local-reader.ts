@@ -46,6 +46,9 @@ export class LocalReader {
     const db = await this.open();
     if (!db.objectStoreNames.contains(model)) return [];
     const tx = db.transaction(model, 'readonly');
+    // Not awaited (a read-only result needs no commit): a forced close must not leave its
+    // rejection unhandled.
+    tx.done.catch(() => undefined);
     const store = tx.store;
     if (query.field !== keyField && !store.indexNames.contains(query.field)) {
       throw new NotIndexedError(model, query.field);

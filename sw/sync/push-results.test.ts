@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import type { PushResult } from 'swsync/schema';
+import { defineSchema, model, type PushResult } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { demoSchema } from '../../demo/schema.ts';
 import { createEngine } from '../engine/create-engine.ts';
 import { type OutboxRow, STORES } from '../store/layout.ts';
@@ -61,5 +62,31 @@ describe('applyPushResults settles the batch it was given, and nothing else', ()
       'b2',
       'b3',
     ]);
+  });
+
+  it('two events of a version-checked record in one batch both leave the outbox', async () => {
+    // The engine's batches never hold two (cutAtSecondVersionedEdit); the settling must not
+    // depend on it: the first's result rewrites the second's base version in the outbox.
+    const schema = defineSchema({
+      Note: model({
+        fields: z.object({ id: z.string(), userId: z.string(), text: z.string() }),
+        key: 'id',
+        scope: 'userId',
+        conflict: 'version',
+      }),
+    });
+    const indexedDB = new IDBFactory();
+    const engine = await createEngine({ schema, dbName: 'v', indexedDB, ...offline });
+    await engine.create('Note', { id: 'n1', userId: 'u1', text: 'a' });
+    await engine.update('Note', 'n1', { text: 'b' });
+    await engine.close();
+    const db = await openLocalDb({ schema, dbName: 'v', indexedDB });
+    const rows = (await db.getAll(STORES.outbox)) as OutboxRow[];
+    const ctx = { db, schema, onChange() {}, onRejected() {}, onPushed() {} };
+    const results = applied(rows).map((r, i) => ({ ...r, version: i + 1 }));
+    await applyPushResults(ctx as unknown as SyncContext, rows, results);
+    expect(await db.count(STORES.outbox)).toBe(0);
+    expect(await db.count(STORES.base)).toBe(0);
+    expect(await db.get('Note', 'n1')).toEqual({ id: 'n1', userId: 'u1', text: 'b' });
   });
 });

@@ -62,9 +62,6 @@ export async function applyPushResults(
   const ranged = stillQueued.size > 0 && [...stillQueued].every((seq) => batchSeqs.has(seq));
 
   const writes: Promise<unknown>[] = [];
-  if (ranged) {
-    writes.push(outbox.delete(IDBKeyRange.bound(Math.min(...batchSeqs), Math.max(...batchSeqs))));
-  }
   const changes: ChangedKeys = new Map();
   const rejections: Rejection[] = [];
   const appliedCascades: AppliedCascade[] = [];
@@ -110,6 +107,11 @@ export async function applyPushResults(
       if (row.cascade?.length) rejectedCascades.push(row);
     }
   });
+  // After the loop, as the per-event deletes came in it: an event of the batch that
+  // chainVersion rewrote still leaves the outbox.
+  if (ranged) {
+    writes.push(outbox.delete(IDBKeyRange.bound(Math.min(...batchSeqs), Math.max(...batchSeqs))));
+  }
   for (const state of dirty) writes.push(...writeRecord(ctx, tx, state));
   if (appliedCascades.length > 0) writes.push(awaitPullForCascades(tx, appliedCascades));
   // Requests queued above run first, so each settle reads the bases as just written.
