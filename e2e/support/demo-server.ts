@@ -15,11 +15,11 @@ export interface DemoServer {
   /** Pushes events as the token's user, as another device would. */
   push(token: string, events: OutboxEvent[]): Promise<PushResult[]>;
   /**
-   * An outage of the sync routes: while `status` is set, every `/api/sync/*` request (from the
-   * browser's worker or from `push`/`serverRecords`) answers it with a JSON error body and is
-   * not served; `null` ends it. Login and logout keep working.
+   * An outage: while `status` is set, every request whose path starts with `paths` (default the
+   * sync routes, `/api/sync/`), from the browser or from `push`/`serverRecords`, is answered
+   * with it and a JSON error body and is not served; `null` ends it. Other routes keep working.
    */
-  fail(status: number | null): void;
+  fail(status: number | null, paths?: string): void;
   /** The paths of the sync requests the outage refused so far, oldest first. */
   readonly refused: readonly string[];
   close(): Promise<void>;
@@ -40,10 +40,11 @@ export async function startDemoServer(
     staticRoot: options.staticRoot ?? emptyRoot,
   });
   let failing: number | null = null;
+  let failingPaths = '/api/sync/';
   const refused: string[] = [];
   const server = await startFixtureServer(options.files ?? {}, (request) => {
     const path = new URL(request.url).pathname;
-    if (failing === null || !path.startsWith('/api/sync/')) return app.fetch(request);
+    if (failing === null || !path.startsWith(failingPaths)) return app.fetch(request);
     refused.push(path);
     return Response.json({ error: 'the sync service is down (test outage)' }, { status: failing });
   });
@@ -78,8 +79,9 @@ export async function startDemoServer(
       return entries.filter((e) => e.record !== null);
     },
     push: (token, events) => api('/api/sync/push', { events }, token),
-    fail(status) {
+    fail(status, paths = '/api/sync/') {
       failing = status;
+      failingPaths = paths;
     },
     get refused() {
       return refused;
