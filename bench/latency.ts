@@ -80,6 +80,8 @@ async function measure(input: { boardId: string; samples: number; listed: number
   const { client } = window as unknown as {
     client: import('swsync/page').SyncClient<typeof demoSchema>;
   };
+  // Without isolation the timer moves in 0.1 ms steps, as coarse as the costs measured here.
+  if (!crossOriginIsolated) throw new Error('the bench page is not cross-origin isolated');
   const request = <T>(r: IDBRequest<T>) =>
     new Promise<T>((resolve, reject) => {
       r.onsuccess = () => resolve(r.result);

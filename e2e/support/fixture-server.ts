@@ -4,6 +4,8 @@ import { serve } from '@hono/node-server';
 export interface StaticFile {
   body: string;
   type: string;
+  /** Response headers besides the content type and `cache-control: no-store`. */
+  headers?: Record<string, string>;
 }
 
 export interface FixtureServer {
@@ -26,7 +28,7 @@ export async function startFixtureServer(
       const file = files[new URL(request.url).pathname];
       if (!file) return api(request);
       return new Response(file.body, {
-        headers: { 'content-type': file.type, 'cache-control': 'no-store' },
+        headers: { ...file.headers, 'content-type': file.type, 'cache-control': 'no-store' },
       });
     },
   });
