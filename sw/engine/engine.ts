@@ -27,6 +27,7 @@ import { applyWrites, type WriteResults } from '../write/apply-writes.ts';
 import { checkWrite, modelOf } from '../write/validate.ts';
 import type { ResolvedEngineOptions } from './options.ts';
 import { afterPull, pullsAfter, toldToWait } from './outcomes.ts';
+import { PendingCount } from './pending-count.ts';
 import { RetrySchedule, RUNS_DURING_BACKOFF } from './retry-schedule.ts';
 import { RunQueue } from './run-queue.ts';
 import type { RetryState, SyncReason, WriteOptions } from './types.ts';
@@ -91,10 +92,12 @@ export class Engine<S extends Schema> {
     (reason) => RUNS_DURING_BACKOFF.has(reason) || LIFTS_PAUSE.has(reason),
   );
   private closed = false;
+  private readonly pending: PendingCount;
 
   constructor(options: ResolvedEngineOptions<S>, state: EngineState) {
     this.o = options;
     this.db = state.db;
+    this.pending = new PendingCount(() => this.db.count(STORES.outbox));
     this.clientId = state.clientId;
     this.outbox = state.outbox;
     this.dbName = options.dbName;
@@ -146,6 +149,7 @@ export class Engine<S extends Schema> {
       newId: () => crypto.randomUUID(),
     });
     if (!duplicate) {
+      this.pending.added(checked.length);
       const changes: ChangedKeys = new Map();
       for (const c of changed) addChange(changes, c.model, c.key);
       this.broadcastChanges(changes);
@@ -203,12 +207,24 @@ export class Engine<S extends Schema> {
     this.syncing = true;
     await this.broadcastStatus();
 
+    const outcome = await this.pending.changing(() => this.exchange());
+    this.syncing = false;
+    if (this.closed) return;
+    const hadRetry = this.retry.scheduled;
+    this.settle(outcome);
+    if (outcome.kind === 'offline') await this.askToBeWokenIfPending();
+    if (hadRetry || this.retry.scheduled) await this.storeRetry();
+    await this.broadcastStatus();
+  }
+
+  /** One run's exchange with the server: push and pull in the order the state calls for. */
+  private async exchange(): Promise<SyncOutcome> {
     const ctx = this.context(this.o.now() + this.o.runBudgetMs);
     let outcome: SyncOutcome;
     // Spaces: pending writes wait for a pull, which may say a scope they write into was lost
     // (they are then dropped as SCOPE_REVOKED instead of being sent; those sent before are
     // asked about first, see sync/revoked-fate.ts).
-    const spacesFirst = this.o.spaces && (await this.db.count(STORES.outbox)) > 0;
+    const spacesFirst = this.o.spaces && (await this.pending.get()) > 0;
     if (this.pullFirst || spacesFirst) {
       // The last push was told to wait (or, with spaces, writes are pending): this run asks
       // for other devices' changes first, so a
@@ -232,13 +248,7 @@ export class Engine<S extends Schema> {
         outcome = afterPull(pushed, await pullChanges(ctx));
       }
     }
-    this.syncing = false;
-    if (this.closed) return;
-    const hadRetry = this.retry.scheduled;
-    this.settle(outcome);
-    if (outcome.kind === 'offline') await this.askToBeWokenIfPending();
-    if (hadRetry || this.retry.scheduled) await this.storeRetry();
-    await this.broadcastStatus();
+    return outcome;
   }
 
   /** Whether the engine saw the network come back since the last run asked; asking resets it. */
@@ -299,7 +309,7 @@ export class Engine<S extends Schema> {
 
   /** Background Sync helps only offline with events pending: the browser fires it on return. */
   private async askToBeWokenIfPending(): Promise<void> {
-    if ((await this.db.count(STORES.outbox)) > 0) this.o.onRetryLater();
+    if ((await this.pending.get()) > 0) this.o.onRetryLater();
   }
 
   retryState(): RetryState {
@@ -344,7 +354,7 @@ export class Engine<S extends Schema> {
   // ---- status and settings ----------------------------------------------------------------
 
   async status(): Promise<SyncStatus> {
-    const pending = this.closed ? 0 : await this.db.count(STORES.outbox);
+    const pending = this.closed ? 0 : await this.pending.get();
     return {
       online: this.isOnline(),
       pending,
@@ -457,7 +467,7 @@ export class Engine<S extends Schema> {
     this.retry.dropped();
     await this.storeRetry();
     await this.broadcastStatus();
-    return { pending: await this.db.count(STORES.outbox) };
+    return { pending: await this.pending.get() };
   }
 
   /**
