@@ -10,7 +10,10 @@ function outbox(length: number) {
     if (state.hold) await new Promise<void>((resolve) => waiting.push(resolve));
     return state.length;
   };
-  return { state, count, release: () => waiting.splice(0).forEach((go) => go()) };
+  const release = () => {
+    for (const go of waiting.splice(0)) go();
+  };
+  return { state, count, release };
 }
 
 describe('PendingCount', () => {

@@ -1,8 +1,8 @@
-import { type PushError, pushResponseSchema } from 'swsync/schema';
+import { type PushError, type PushResult, pushResponseSchema } from 'swsync/schema';
 import { META_KEYS, type OutboxRow, STORES } from '../store/layout.ts';
 import type { SyncContext, SyncOutcome } from './context.ts';
-import { postJson } from './http.ts';
-import { pushBody, sameKindPrefix } from './push-body.ts';
+import { type HttpOutcome, postJson } from './http.ts';
+import { counted, pushBody, sameKindPrefix } from './push-body.ts';
 import { applyPushResults } from './push-results.ts';
 
 /**
@@ -10,19 +10,95 @@ import { applyPushResults } from './push-results.ts';
  * in one IndexedDB transaction. Stops at the first failure (the events stay queued) or when the
  * run's time budget is spent. A rejected event never blocks the events behind it.
  *
+ * Pipelined: once a batch is answered, the next one is sent while the answered one's results
+ * are stored (storing them costs about as much as the request). The server still sees every
+ * batch after the one before it was answered, and results are stored in batch order; see
+ * {@link mayGoAhead} for the batches that wait instead.
+ *
  * @example
  * const outcome = await pushOutbox(ctx); // { kind: 'done' } once the outbox is empty
  */
 export async function pushOutbox(ctx: SyncContext): Promise<SyncOutcome> {
-  for (;;) {
-    const queued = (await ctx.db.getAll(STORES.outbox, undefined, ctx.batchSize)) as OutboxRow[];
-    if (queued.length === 0) return { kind: 'done' };
-    // The outbox's front: a request of counted rows always starts here (see pushBody).
-    const rows = cutAtSecondVersionedEdit(ctx, sameKindPrefix(ctx, queued));
-    if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
-    const outcome = await pushRows(ctx, rows);
-    if (outcome.kind !== 'done') return outcome;
+  /** The results of the last answered batch, being stored. */
+  let storing: Promise<void> | undefined;
+  const stored = async () => {
+    const results = storing;
+    storing = undefined;
+    await results;
+  };
+  try {
+    let rows = await nextBatch(ctx);
+    let marked = false;
+    for (;;) {
+      if (rows.length === 0) return { kind: 'done' };
+      if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
+      if (ctx.spaces && !marked) await markSent(ctx, rows);
+      const answer = await postJson(
+        ctx,
+        '/push',
+        pushBody(ctx, rows, rows[0]!.seq!),
+        pushResponseSchema,
+      );
+      // Results are stored in batch order: the previous batch's before this one's.
+      await stored();
+      if (answer.kind !== 'ok' || answer.body.length !== rows.length) {
+        const outcome = await settleAnswer(ctx, rows, answer);
+        if (outcome.kind !== 'done') return outcome;
+        rows = await nextBatch(ctx);
+        marked = false;
+        continue;
+      }
+      // The next batch is read (and marked sent) before this one's results are stored: a
+      // request queued behind the results' readwrite transaction would wait for its commit.
+      const next = mayGoAhead(ctx, rows, await nextBatch(ctx, rows.at(-1)!.seq!));
+      if (ctx.spaces && next.length > 0) await markSent(ctx, next);
+      storing = applyPushResults(ctx, rows, answer.body);
+      // Awaited by `stored` before anything else is stored; marked handled until then.
+      storing.catch(() => undefined);
+      if (next.length > 0) {
+        rows = next;
+        marked = true;
+        continue;
+      }
+      await stored();
+      rows = await nextBatch(ctx);
+      marked = false;
+    }
+  } finally {
+    await stored();
   }
+}
+
+/**
+ * The next batch: from the outbox's front, or from the first row after `after` (the last row of
+ * a batch whose results are not stored yet). A request of counted rows always starts at the
+ * front (see pushBody); {@link mayGoAhead} keeps them from the second case.
+ */
+async function nextBatch(ctx: SyncContext, after?: number): Promise<OutboxRow[]> {
+  const range = after === undefined ? undefined : IDBKeyRange.lowerBound(after, true);
+  const queued = (await ctx.db.getAll(STORES.outbox, range, ctx.batchSize)) as OutboxRow[];
+  return cutAtSecondVersionedEdit(ctx, sameKindPrefix(ctx, queued));
+}
+
+/**
+ * The rows of `next` that may be sent while `answered`'s results are still being stored: none
+ * after a batch holding a cascaded delete (its settling reaches other records) or counted rows
+ * (the counter's rule wants every queued counted row below a request's last one in it), and
+ * none from the first event of a version-checked record `answered` holds, which must carry the
+ * version that batch's result gives.
+ */
+function mayGoAhead(ctx: SyncContext, answered: OutboxRow[], next: OutboxRow[]): OutboxRow[] {
+  if (next.length === 0) return next;
+  if (answered.some((row) => row.cascade?.length)) return [];
+  if (counted(ctx, answered[0]!) || counted(ctx, next[0]!)) return [];
+  const versioned = new Set(
+    answered
+      .filter((row) => ctx.schema.getModel(row.model)?.conflict === 'version')
+      .map((row) => JSON.stringify([row.model, row.key])),
+  );
+  if (versioned.size === 0) return next;
+  const end = next.findIndex((row) => versioned.has(JSON.stringify([row.model, row.key])));
+  return end === -1 ? next : next.slice(0, end);
 }
 
 /**
@@ -51,6 +127,15 @@ async function pushRows(ctx: SyncContext, rows: OutboxRow[]): Promise<SyncOutcom
     pushBody(ctx, rows, rows[0]!.seq!),
     pushResponseSchema,
   );
+  return settleAnswer(ctx, rows, answer);
+}
+
+/** What a push of `rows` was answered does locally: results stored, halves sent, or nothing. */
+async function settleAnswer(
+  ctx: SyncContext,
+  rows: OutboxRow[],
+  answer: HttpOutcome<PushResult[]>,
+): Promise<SyncOutcome> {
   switch (answer.kind) {
     case 'ok':
       if (answer.body.length !== rows.length) {
