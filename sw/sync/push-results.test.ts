@@ -89,4 +89,28 @@ describe('applyPushResults settles the batch it was given, and nothing else', ()
     expect(await db.count(STORES.base)).toBe(0);
     expect(await db.get('Note', 'n1')).toEqual({ id: 'n1', userId: 'u1', text: 'b' });
   });
+
+  it('an acknowledgement of an edit a pull already brought newer state over shows that state', async () => {
+    // Queued offline: b1 created, then renamed 'Mine'. The create was settled since, and a pull
+    // brought version 5, where another device renamed it 'Theirs' after 'Mine' reached the
+    // server; the stored record still shows the pending 'Mine' on top of that.
+    const indexedDB = new IDBFactory();
+    const engine = await createEngine({ schema: demoSchema, dbName: 'd', indexedDB, ...offline });
+    await engine.create('Board', board('b1', 'u1'));
+    await engine.update('Board', 'b1', { name: 'Mine' });
+    await engine.close();
+    const db = await openLocalDb({ schema: demoSchema, dbName: 'd', indexedDB });
+    const [created, renamed] = (await db.getAll(STORES.outbox)) as OutboxRow[];
+    await db.delete(STORES.outbox, created!.seq!);
+    const theirs = board('b1', 'u1', 'Theirs');
+    await db.put(STORES.base, { model: 'Board', key: 'b1', record: theirs, version: 5 });
+    expect(await db.get('Board', 'b1')).toEqual(board('b1', 'u1', 'Mine'));
+
+    const ctx = { db, schema: demoSchema, onChange() {}, onRejected() {}, onPushed() {} };
+    const result = { id: renamed!.event.id, appliedChangelogId: 'c2', error: null, version: 3 };
+    await applyPushResults(ctx as unknown as SyncContext, [renamed!], [result]);
+    expect(await db.get('Board', 'b1')).toEqual(theirs);
+    expect(await db.count(STORES.outbox)).toBe(0);
+    expect(await db.count(STORES.base)).toBe(0);
+  });
 });

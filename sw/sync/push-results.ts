@@ -19,6 +19,12 @@ interface RecordState {
   /** Pending rows oldest first, settled rows removed as results are applied. */
   pending: OutboxRow[];
   version: VersionRow | undefined;
+  /**
+   * The stored record may differ from `base` replayed with `pending`. Until something sets it,
+   * settling only moved the record's oldest pending events into `base` by the same replay,
+   * which leaves the stored record as it is: it is not written again.
+   */
+  changed: boolean;
 }
 
 const refId = (model: string, key: KeyValue) => JSON.stringify([model, key]);
@@ -72,6 +78,7 @@ export async function applyPushResults(
     const result = byId.get(row.event.id)!;
     const state = states.get(refId(row.model, row.key))!;
     if (!ranged) writes.push(outbox.delete(row.seq!));
+    if (state.pending[0]?.seq !== row.seq) state.changed = true;
     state.pending = state.pending.filter((p) => p.seq !== row.seq);
     dirty.add(state);
     const base = state.base;
@@ -79,6 +86,7 @@ export async function applyPushResults(
       // Outbox counters: processed before, its first result no longer kept (docs/protocol.md).
       // The record's current state is right whether the event was applied or refused.
       base.record = result.record ?? null;
+      state.changed = true;
       if (result.version !== undefined) base.version = result.version;
       if (result.version !== undefined) chainVersion(ctx, tx, state, result.version, writes);
       if (row.cascade?.length) appliedCascades.push(row as AppliedCascade);
@@ -91,13 +99,17 @@ export async function applyPushResults(
       if (!included) {
         base.record = applyEvent(base.record, row.event);
         if (result.version !== undefined) base.version = result.version;
-      }
+      } else state.changed = true;
       // A repeat of an event applied before whose record is gone since (perhaps purged, so no
       // pull will ever say so): the server answers `record: null`.
-      if (result.record === null) base.record = null;
+      if (result.record === null) {
+        base.record = null;
+        state.changed = true;
+      }
       if (result.version !== undefined) chainVersion(ctx, tx, state, result.version, writes);
       if (row.cascade?.length) appliedCascades.push(row as AppliedCascade);
     } else {
+      state.changed = true;
       if (result.error.type === 'CONFLICT' && result.record !== undefined) {
         base.record = result.record;
         if (result.version !== undefined) base.version = result.version;
@@ -152,6 +164,7 @@ async function readStates(tx: WriteTx, rows: OutboxRow[]): Promise<Map<string, R
         base: row ?? { model, key, record: null, version: null },
         pending,
         version,
+        changed: false,
       };
     }),
   );
@@ -160,17 +173,21 @@ async function readStates(tx: WriteTx, rows: OutboxRow[]): Promise<Map<string, R
 
 /**
  * A record's settled state written back: the local record replayed from `base` and what is
- * still pending; with nothing pending, no `base` row and the server version kept (it never goes
+ * still pending (when that can differ from the stored record); with nothing pending, no `base` row and the server version kept (it never goes
  * backwards, and keeps the record's scope). A model this schema no longer has keeps nothing.
  */
 function writeRecord(ctx: SyncContext, tx: WriteTx, state: RecordState): Promise<unknown>[] {
   const { model, key, base, pending, version } = state;
   const baseStore = tx.objectStore(STORES.base);
   if (!ctx.schema.getModel(model)) return [baseStore.delete([model, key])];
-  const record = replayRecord(base, pending);
-  const writes: Promise<unknown>[] = [
-    record === null ? tx.objectStore(model).delete(key) : tx.objectStore(model).put(record),
-  ];
+  const writes: Promise<unknown>[] = [];
+  // Pending cascades replay at their own places in the queue: only a new replay can tell.
+  if (state.changed || base.cascades?.length) {
+    const record = replayRecord(base, pending);
+    writes.push(
+      record === null ? tx.objectStore(model).delete(key) : tx.objectStore(model).put(record),
+    );
+  }
   if (pending.length > 0 || base.cascades?.length) {
     writes.push(baseStore.put(base));
     return writes;
