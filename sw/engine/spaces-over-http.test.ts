@@ -6,10 +6,11 @@ import { grantMembership, revokeMembership, shareRecord } from 'swsync/server';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
 import { createSyncHost } from '../host/sync-host.ts';
-import { STORES, type VersionRow } from '../store/layout.ts';
+import { META_KEYS, type OutboxRow, STORES, type VersionRow } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
 import { board, todo } from '../testing/demo-records.ts';
 import { rejections, signedInEngine } from '../testing/engines.ts';
+import { ManualClock } from '../testing/faults.ts';
 import { useSyncFixture } from '../testing/fixture.ts';
 import { createEngine } from './create-engine.ts';
 
@@ -481,5 +482,97 @@ describe('engine with spaces over HTTP', () => {
     expect(status.roles).toBeUndefined();
     expect(await bob.engine.list('Board')).toEqual([]);
     expect(await bob.engine.roles()).toEqual({});
+  });
+});
+
+// Review of the pipelined drain (sync/push.ts): `meta[sentThrough]` must cover only batches
+// that were sent (sw/README.md: "Events never sent are never pushed").
+describe('pipelined drain under spaces: the run budget', () => {
+  it('a batch marked sent ahead but stopped by the run budget is never pushed by a revocation', async () => {
+    const aliceUser = `alice-${randomUUID()}`;
+    const bobUser = `bob-${randomUUID()}`;
+    const alice = await spacesEngine(aliceUser);
+    const b = randomUUID();
+    const t1 = randomUUID();
+    await alice.engine.transaction([
+      { op: 'create', model: 'Board', record: board(b, aliceUser) },
+      { op: 'create', model: 'Todo', record: todo(t1, b) },
+    ]);
+    expect((await alice.engine.sync()).lastError).toBeNull();
+    const { scope } = await shareRecord({
+      store: f.store,
+      schema: demoSchema,
+      model: 'Board',
+      key: b,
+      by: aliceUser,
+      account: bobUser,
+    });
+
+    // Bob on a manual clock (timers never fire on their own), one event per batch; the clock
+    // passes the run's budget as soon as a push is answered.
+    const clock = new ManualClock();
+    let online = true;
+    let jumpAfterPush = false;
+    const pushed: string[][] = [];
+    const indexedDB = new IDBFactory();
+    const { engine } = await signedInEngine(bobUser, {
+      schema: demoSchema,
+      endpoint: f.server.endpoint,
+      spaces: true,
+      indexedDB,
+      isOnline: () => online,
+      batchSize: 1,
+      runBudgetMs: 1000,
+      now: () => clock.now,
+      setTimeout: clock.setTimeout,
+      clearTimeout: clock.clearTimeout,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (String(input).endsWith('/push')) {
+          pushed.push(
+            (JSON.parse(String(init?.body)) as { events: { id: string }[] }).events.map(
+              (e) => e.id,
+            ),
+          );
+          if (jumpAfterPush) {
+            jumpAfterPush = false;
+            clock.now += 10_000;
+          }
+        }
+        return response;
+      },
+    });
+    expect((await engine.sync()).lastError).toBeNull();
+    expect(await engine.list('Todo')).toHaveLength(1);
+
+    // Offline: bob creates his own board, then edits the shared todo.
+    online = false;
+    const mine = randomUUID();
+    await engine.create('Board', board(mine, bobUser));
+    await engine.update('Todo', t1, { title: 'never sent' });
+    jumpAfterPush = true;
+    online = true;
+    const stopped = await engine.sync();
+    // The budget ended the run after the first batch: the edit never left the device.
+    expect(pushed).toHaveLength(1);
+    expect(stopped.pending).toBe(1);
+    const local = await openLocalDb({ schema: demoSchema, dbName: engine.dbName, indexedDB });
+    const [queued] = (await local.getAll(STORES.outbox)) as OutboxRow[];
+    const sentThrough = (await local.get(STORES.meta, META_KEYS.sentThrough)) as number;
+    local.close();
+    expect(queued!.event.payload).toEqual({ title: 'never sent' });
+    // Only the batch that was sent may be covered.
+    expect.soft(sentThrough).toBeLessThan(queued!.seq!);
+
+    // Revoked before the next run: the never-sent edit is dropped as SCOPE_REVOKED, not pushed.
+    expect(await revokeMembership({ store: f.store, scope, account: bobUser, by: aliceUser })).toBe(
+      'revoke',
+    );
+    const before = pushed.length;
+    const status = await engine.sync('manual');
+    expect(status.lastError).toBeNull();
+    expect(status.pending).toBe(0);
+    expect(pushed.slice(before)).toEqual([]);
+    await engine.close();
   });
 });
