@@ -153,7 +153,8 @@ export class Engine<S extends Schema> {
       const changes: ChangedKeys = new Map();
       for (const c of changed) addChange(changes, c.model, c.key);
       this.broadcastChanges(changes);
-      void this.broadcastStatus();
+      // The count this engine keeps (no request per write); every other status counts.
+      void this.broadcastStatus('kept');
     }
     return results;
   }
@@ -309,7 +310,7 @@ export class Engine<S extends Schema> {
 
   /** Background Sync helps only offline with events pending: the browser fires it on return. */
   private async askToBeWokenIfPending(): Promise<void> {
-    if ((await this.pending.get()) > 0) this.o.onRetryLater();
+    if ((await this.pending.recount()) > 0) this.o.onRetryLater();
   }
 
   retryState(): RetryState {
@@ -353,11 +354,21 @@ export class Engine<S extends Schema> {
 
   // ---- status and settings ----------------------------------------------------------------
 
-  async status(): Promise<SyncStatus> {
-    const pending = this.closed ? 0 : await this.pending.get();
+  status(): Promise<SyncStatus> {
+    return this.statusWith('counted');
+  }
+
+  /**
+   * `kept`: the pending count this engine keeps up with its own writes, no request; `counted`:
+   * the outbox counted, which also sees what another engine on the database did to it.
+   */
+  private async statusWith(pending: 'kept' | 'counted'): Promise<SyncStatus> {
+    const count = this.closed
+      ? 0
+      : await (pending === 'kept' ? this.pending.get() : this.pending.recount());
     return {
       online: this.isOnline(),
-      pending,
+      pending: count,
       syncing: this.syncing,
       lastSyncAt: this.lastSyncAt,
       lastError: this.lastError,
@@ -467,7 +478,7 @@ export class Engine<S extends Schema> {
     this.retry.dropped();
     await this.storeRetry();
     await this.broadcastStatus();
-    return { pending: await this.pending.get() };
+    return { pending: await this.pending.recount() };
   }
 
   /**
@@ -512,10 +523,10 @@ export class Engine<S extends Schema> {
     for (const rejection of rejections) this.emit({ type: 'rejected', rejection });
   }
 
-  private async broadcastStatus(): Promise<void> {
+  private async broadcastStatus(pending: 'kept' | 'counted' = 'counted'): Promise<void> {
     if (this.closed) return;
     try {
-      this.emit({ type: 'status', status: await this.status() });
+      this.emit({ type: 'status', status: await this.statusWith(pending) });
     } catch {
       // The database closed under us (engine closed mid-run): nothing left to report.
     }

@@ -5,7 +5,9 @@
  * runs inside {@link PendingCount.changing}, and the count is taken again after it.
  *
  * A count read while something changed the outbox is returned but not kept: the next read
- * counts again. So the figure is never older than the last change the engine knows of.
+ * counts again. So the figure is never older than the last change the engine knows of; what
+ * another engine on the same database changed shows at the next {@link PendingCount.recount}
+ * (the engine recounts for every status but the one each write broadcasts).
  *
  * @example
  * const pending = new PendingCount(() => db.count('outbox'));
@@ -23,9 +25,17 @@ export class PendingCount {
 
   constructor(private readonly count: () => Promise<number>) {}
 
-  /** The number of events in the outbox now. Rejects as the count does (closed database). */
+  /**
+   * The number of events in the outbox as this engine knows it: counted only when unknown.
+   * Another engine on the same database is not seen until the next {@link recount}.
+   * Rejects as the count does (closed database).
+   */
   async get(): Promise<number> {
-    if (this.known !== null) return this.known;
+    return this.known ?? this.recount();
+  }
+
+  /** The outbox counted now, kept for {@link get} unless something changed meanwhile. */
+  async recount(): Promise<number> {
     const epoch = this.epoch;
     const counted = await this.count();
     if (epoch === this.epoch && this.changes === 0) this.known = counted;

@@ -31,7 +31,8 @@ export async function pushOutbox(ctx: SyncContext): Promise<SyncOutcome> {
     let marked = false;
     for (;;) {
       if (rows.length === 0) return { kind: 'done' };
-      if (ctx.now() >= ctx.deadline) return { kind: 'budget' };
+      // A batch marked sent goes: the budget was checked before it was marked.
+      if (!marked && ctx.now() >= ctx.deadline) return { kind: 'budget' };
       if (ctx.spaces && !marked) await markSent(ctx, rows);
       const answer = await postJson(
         ctx,
@@ -50,7 +51,10 @@ export async function pushOutbox(ctx: SyncContext): Promise<SyncOutcome> {
       }
       // The next batch is read (and marked sent) before this one's results are stored: a
       // request queued behind the results' readwrite transaction would wait for its commit.
-      const next = mayGoAhead(ctx, rows, await nextBatch(ctx, rows.at(-1)!.seq!));
+      const next =
+        ctx.now() < ctx.deadline
+          ? mayGoAhead(ctx, rows, await nextBatch(ctx, rows.at(-1)!.seq!))
+          : [];
       if (ctx.spaces && next.length > 0) await markSent(ctx, next);
       storing = applyPushResults(ctx, rows, answer.body);
       // Awaited by `stored` before anything else is stored; marked handled until then.

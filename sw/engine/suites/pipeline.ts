@@ -3,9 +3,8 @@ import { pullAndMaterializeLogs } from 'swsync/server';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../../demo/schema.ts';
 import { board, todo } from '../../testing/demo-records.ts';
-import { rejections, signedInEngine } from '../../testing/engines.ts';
+import { deletedElsewhere, rejections, signedInEngine } from '../../testing/engines.ts';
 import { notesSchema, type SyncFixture } from '../../testing/fixture.ts';
-import type { SyncEngine } from '../types.ts';
 
 /**
  * The pipelined drain (sync/push.ts): the next batch is sent while the answered one's results
@@ -43,25 +42,6 @@ export function pipelineSuite(f: SyncFixture): void {
     return page.logsWithRecords.flatMap((e) => (e.record ? [String(e.record.name)] : [])).sort();
   }
 
-  /**
-   * A board of `user` that another device deleted on the server while `engine` still has it:
-   * an update of it is rejected, which marks when its batch's results were stored.
-   */
-  async function deletedElsewhere(
-    engine: SyncEngine<typeof demoSchema>,
-    user: string,
-  ): Promise<string> {
-    const id = randomUUID();
-    await engine.create('Board', board(id, user, 'Doomed'));
-    await engine.sync();
-    const other = await signedInEngine(user, { schema: demoSchema, endpoint: f.server.endpoint });
-    await other.engine.sync();
-    await other.engine.delete('Board', id);
-    expect(await other.engine.sync()).toMatchObject({ pending: 0, lastError: null });
-    await other.engine.close();
-    return id;
-  }
-
   const names = (count: number) =>
     Array.from({ length: count }, (_, i) => `Board ${String(i).padStart(2, '0')}`);
 
@@ -75,7 +55,7 @@ export function pipelineSuite(f: SyncFixture): void {
         batchSize: 10,
         ...seen.options,
       });
-      const doomed = await deletedElsewhere(engine, user);
+      const doomed = await deletedElsewhere(engine, user, f.server.endpoint);
       engine.setOnline(false);
       await engine.update('Board', doomed, { name: 'Edited' });
       for (const name of names(35)) await engine.create('Board', board(randomUUID(), user, name));
@@ -152,7 +132,7 @@ export function pipelineSuite(f: SyncFixture): void {
       const parent = randomUUID();
       await engine.create('Board', board(parent, user, 'Parent'));
       await engine.create('Todo', todo(randomUUID(), parent));
-      const doomed = await deletedElsewhere(engine, user);
+      const doomed = await deletedElsewhere(engine, user, f.server.endpoint);
       engine.setOnline(false);
       await engine.update('Board', doomed, { name: 'Edited' });
       await engine.delete('Board', parent);

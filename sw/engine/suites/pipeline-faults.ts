@@ -4,35 +4,21 @@ import { pullAndMaterializeLogs } from 'swsync/server';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../../demo/schema.ts';
 import { board, todo } from '../../testing/demo-records.ts';
-import { rejections, signedInEngine } from '../../testing/engines.ts';
+import { deletedElsewhere, rejections, signedInEngine } from '../../testing/engines.ts';
 import type { SyncFixture } from '../../testing/fixture.ts';
-import type { SyncEngine } from '../types.ts';
 
 /**
- * Review of today's engine changes: the pipelined drain (sync/push.ts) around rejections,
- * refusals and a worker dying between a batch's answer and its results; the in-memory pending
- * count (engine/pending-count.ts) with two engines on one database.
+ * The pipelined drain (sync/push.ts) around rejections, refusals and a worker dying between a
+ * batch's answer and its results; the in-memory pending count (engine/pending-count.ts) with
+ * two engines on one database.
  */
-export function pipelineReviewSuite(f: SyncFixture): void {
+export function pipelineFaultsSuite(f: SyncFixture): void {
   async function serverRecords(user: string) {
     const page = await pullAndMaterializeLogs({ store: f.store, scopeKey: user, limit: 1000 });
     return page.logsWithRecords;
   }
 
-  /** A board of `user` that another device deleted on the server while `engine` still has it. */
-  async function deletedElsewhere(engine: SyncEngine<typeof demoSchema>, user: string) {
-    const id = randomUUID();
-    await engine.create('Board', board(id, user, 'Doomed'));
-    await engine.sync();
-    const other = await signedInEngine(user, { schema: demoSchema, endpoint: f.server.endpoint });
-    await other.engine.sync();
-    await other.engine.delete('Board', id);
-    expect(await other.engine.sync()).toMatchObject({ pending: 0, lastError: null });
-    await other.engine.close();
-    return id;
-  }
-
-  describe('pipelined drain (review)', () => {
+  describe('pipelined drain meets faults', () => {
     it('a record rejected in one batch with its next edit in the batch sent ahead: both rejected once, nothing left', async () => {
       const user = randomUUID();
       const { engine, messages } = await signedInEngine(user, {
@@ -42,7 +28,7 @@ export function pipelineReviewSuite(f: SyncFixture): void {
       });
       const kept = randomUUID();
       await engine.create('Board', board(kept, user, 'Kept'));
-      const doomed = await deletedElsewhere(engine, user);
+      const doomed = await deletedElsewhere(engine, user, f.server.endpoint);
       engine.setOnline(false);
       // Batch 1: the doomed board's rename and three others; batch 2 (sent while batch 1's
       // results are stored): its second edit, then an edit of a board batch 1 also edited.
@@ -111,7 +97,7 @@ export function pipelineReviewSuite(f: SyncFixture): void {
         },
       });
       kill = () => first.engine.close();
-      const doomed = await deletedElsewhere(first.engine, user);
+      const doomed = await deletedElsewhere(first.engine, user, f.server.endpoint);
       first.engine.setOnline(false);
       await first.engine.update('Board', doomed, { name: 'Edited' });
       const names = Array.from({ length: 12 }, (_, i) => `Board ${String(i).padStart(2, '0')}`);
@@ -138,7 +124,7 @@ export function pipelineReviewSuite(f: SyncFixture): void {
     });
   });
 
-  describe('pending count (review)', () => {
+  describe('pending count', () => {
     it('two engines on one database: a status after the other engine drained the outbox says 0', async () => {
       const user = randomUUID();
       const indexedDB = new IDBFactory();
