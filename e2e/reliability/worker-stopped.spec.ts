@@ -81,7 +81,10 @@ test(`${BOARDS + TODOS + EDITS} offline writes flush exactly once while the work
   expect(await fixture.serverRecords(token)).toEqual([]);
 
   // Online (the worker is running: it just wrote), and while the queue flushes the worker is
-  // stopped again and again at seeded random moments; a page call wakes it each time.
+  // stopped again and again at seeded random moments; a page call wakes it each time. Each
+  // answer comes 250 ms after the server applied the batch: a flush of 500 takes long enough
+  // for stops to land in it, and many land between a batch applied and its answer stored.
+  fixture.delayAnswers(250);
   await context.setOffline(false);
   const serverCount = async () => (await fixture.serverRecords(token)).length;
   let stopsDuringFlush = 0;
@@ -100,6 +103,7 @@ test(`${BOARDS + TODOS + EDITS} offline writes flush exactly once while the work
       void (window as unknown as FixtureWindow).client.syncNow().catch(() => undefined);
     });
   }
+  fixture.delayAnswers(null);
   await expect
     .poll(
       async () => {

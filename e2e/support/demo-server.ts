@@ -20,6 +20,11 @@ export interface DemoServer {
    * with it and a JSON error body and is not served; `null` ends it. Other routes keep working.
    */
   fail(status: number | null, paths?: string): void;
+  /**
+   * Holds every sync answer `ms` after the server made it (the request is applied, its answer
+   * comes late), so a test can act while requests are in flight; `null` ends it.
+   */
+  delayAnswers(ms: number | null): void;
   /** The paths of the sync requests the outage refused so far, oldest first. */
   readonly refused: readonly string[];
   close(): Promise<void>;
@@ -41,10 +46,18 @@ export async function startDemoServer(
   });
   let failing: number | null = null;
   let failingPaths = '/api/sync/';
+  let answerDelayMs: number | null = null;
   const refused: string[] = [];
-  const server = await startFixtureServer(options.files ?? {}, (request) => {
+  const server = await startFixtureServer(options.files ?? {}, async (request) => {
     const path = new URL(request.url).pathname;
-    if (failing === null || !path.startsWith(failingPaths)) return app.fetch(request);
+    if (failing === null || !path.startsWith(failingPaths)) {
+      const response = await app.fetch(request);
+      const delay = answerDelayMs;
+      if (delay !== null && path.startsWith('/api/sync/')) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+      return response;
+    }
     refused.push(path);
     return Response.json({ error: 'the sync service is down (test outage)' }, { status: failing });
   });
@@ -82,6 +95,9 @@ export async function startDemoServer(
     fail(status, paths = '/api/sync/') {
       failing = status;
       failingPaths = paths;
+    },
+    delayAnswers(ms) {
+      answerDelayMs = ms;
     },
     get refused() {
       return refused;
