@@ -84,6 +84,26 @@ async function spacesEngine(user: string, options: { pullLimit?: number } = {}) 
   };
 }
 
+/** Alice's new board with `todos` (ids), synced and shared with `bobUser` as an editor. */
+async function aliceShares(aliceUser: string, bobUser: string, todos: string[]) {
+  const alice = await spacesEngine(aliceUser);
+  const b = randomUUID();
+  await alice.engine.transaction([
+    { op: 'create', model: 'Board', record: board(b, aliceUser) },
+    ...todos.map((id) => ({ op: 'create' as const, model: 'Todo', record: todo(id, b) })),
+  ]);
+  expect((await alice.engine.sync()).lastError).toBeNull();
+  const { scope } = await shareRecord({
+    store: f.store,
+    schema: demoSchema,
+    model: 'Board',
+    key: b,
+    by: aliceUser,
+    account: bobUser,
+  });
+  return { alice, b, scope };
+}
+
 describe('engine with spaces over HTTP', () => {
   it('a shared board reaches the member with its todos; edits converge; the owner sees no delete', async () => {
     const aliceUser = `alice-${randomUUID()}`;
@@ -248,24 +268,9 @@ describe('engine with spaces over HTTP', () => {
   async function sharedWithBob() {
     const aliceUser = `alice-${randomUUID()}`;
     const bobUser = `bob-${randomUUID()}`;
-    const alice = await spacesEngine(aliceUser);
     const bob = await spacesEngine(bobUser);
-    const b = randomUUID();
     const [t1, t2] = [randomUUID(), randomUUID()];
-    await alice.engine.transaction([
-      { op: 'create', model: 'Board', record: board(b, aliceUser) },
-      { op: 'create', model: 'Todo', record: todo(t1, b) },
-      { op: 'create', model: 'Todo', record: todo(t2, b) },
-    ]);
-    expect((await alice.engine.sync()).lastError).toBeNull();
-    const { scope } = await shareRecord({
-      store: f.store,
-      schema: demoSchema,
-      model: 'Board',
-      key: b,
-      by: aliceUser,
-      account: bobUser,
-    });
+    const { alice, b, scope } = await aliceShares(aliceUser, bobUser, [t1, t2]);
     expect((await bob.engine.sync()).lastError).toBeNull();
     expect(await bob.engine.list('Todo')).toHaveLength(2);
     const revoke = async () =>
@@ -485,28 +490,14 @@ describe('engine with spaces over HTTP', () => {
   });
 });
 
-// Review of the pipelined drain (sync/push.ts): `meta[sentThrough]` must cover only batches
-// that were sent (sw/README.md: "Events never sent are never pushed").
+// The pipelined drain (sync/push.ts): `meta[sentThrough]` must cover only batches that were
+// sent (sw/README.md: "Events never sent are never pushed").
 describe('pipelined drain under spaces: the run budget', () => {
   it('a batch marked sent ahead but stopped by the run budget is never pushed by a revocation', async () => {
     const aliceUser = `alice-${randomUUID()}`;
     const bobUser = `bob-${randomUUID()}`;
-    const alice = await spacesEngine(aliceUser);
-    const b = randomUUID();
     const t1 = randomUUID();
-    await alice.engine.transaction([
-      { op: 'create', model: 'Board', record: board(b, aliceUser) },
-      { op: 'create', model: 'Todo', record: todo(t1, b) },
-    ]);
-    expect((await alice.engine.sync()).lastError).toBeNull();
-    const { scope } = await shareRecord({
-      store: f.store,
-      schema: demoSchema,
-      model: 'Board',
-      key: b,
-      by: aliceUser,
-      account: bobUser,
-    });
+    const { scope } = await aliceShares(aliceUser, bobUser, [t1]);
 
     // Bob on a manual clock (timers never fire on their own), one event per batch; the clock
     // passes the run's budget as soon as a push is answered.
