@@ -146,18 +146,27 @@ async function queuedSeqs(tx: WriteTx, rows: OutboxRow[]): Promise<Set<number>> 
   return new Set((await tx.objectStore(STORES.outbox).getAllKeys(range)) as number[]);
 }
 
-/** The `base`, pending rows and version of every record the batch names, read in one round. */
+/**
+ * The `base`, pending rows and version of every record the batch names. The `base` and pending
+ * reads go out at once; a record's `versions` row is asked for as its `base` row arrives, and
+ * not at all when that row has no version: it was made for a record the server had not
+ * confirmed (a create), and whatever stores a `versions` row for a record with a `base` row
+ * gives that row a version too (a pull's rebase and scope), so there is no `versions` row.
+ */
 async function readStates(tx: WriteTx, rows: OutboxRow[]): Promise<Map<string, RecordState>> {
   const refs = new Map(rows.map((row) => [refId(row.model, row.key), row]));
   const base = tx.objectStore(STORES.base);
   const versions = tx.objectStore(STORES.versions);
   const states = await Promise.all(
     [...refs.values()].map(async ({ model, key }): Promise<RecordState> => {
-      const [row, pending, version] = await Promise.all([
+      const [row, pending] = await Promise.all([
         base.get([model, key]) as Promise<BaseRow | undefined>,
         pendingRows(tx, model, key),
-        versions.get([model, key]) as Promise<VersionRow | undefined>,
       ]);
+      const version =
+        row !== undefined && row.version === null
+          ? undefined
+          : ((await versions.get([model, key])) as VersionRow | undefined);
       return {
         model,
         key,
