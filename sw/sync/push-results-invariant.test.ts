@@ -1,0 +1,173 @@
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { defineSchema, type LogWithRecord, type PushResult, type Schema } from 'swsync/schema';
+import { describe, expect, it } from 'vitest';
+import { demoSchema } from '../../demo/schema.ts';
+import { type BaseRow, type OutboxRow, STORES, type VersionRow } from '../store/layout.ts';
+import { type LocalDb, openLocalDb } from '../store/open.ts';
+import { board, todo } from '../testing/demo-records.ts';
+import { applyWrites } from '../write/apply-writes.ts';
+import { checkWrite } from '../write/validate.ts';
+import type { SyncContext } from './context.ts';
+import { pullChanges } from './pull.ts';
+import { applyPushResults } from './push-results.ts';
+
+/**
+ * ef0ab68's readStates skips the `versions` read of a record whose `base` row has
+ * `version: null`, relying on: a `base` row with `version === null` => no `versions` row.
+ *
+ * writeRecord breaks that for a model the running schema does not have: it deletes the
+ * record's `base` row even while the record still has pending outbox rows. Once the model is
+ * back (a later schema, or another tab still on the older app), the next result for that record
+ * starts from a default `{ record: null, version: null }` base; a rejection leaves events
+ * pending, so that base row is stored, next to the `versions` row the record always had.
+ */
+
+const entry = (model: string, key: string, version: number, record: object, scope: string) =>
+  ({
+    id: `c-${model}-${key}-${version}`,
+    model,
+    keyPath: [key],
+    operation: version === 1 ? 'create' : 'update',
+    record,
+    version,
+    eventId: null,
+    clientId: null,
+    scope,
+  }) as LogWithRecord & { scope: string };
+
+function ctxOf(db: LocalDb, schema: Schema, pages: object[][] = []): SyncContext {
+  let next = 0;
+  const fetch = async () => {
+    const at = next++;
+    const body = {
+      cursor: `cursor-${at}`,
+      hasMore: at < pages.length - 1,
+      logsWithRecords: pages[at] ?? [],
+      revokedScopes: [],
+      roles: {},
+      syncingScopes: [],
+    };
+    return new Response(JSON.stringify(body), { status: 200 });
+  };
+  return {
+    db,
+    schema,
+    endpoint: 'http://sync.test',
+    fetch: fetch as typeof globalThis.fetch,
+    credentials: 'same-origin',
+    headers: () => undefined,
+    clientId: 'client-1',
+    outbox: null,
+    batchSize: 1,
+    pullLimit: 1000,
+    spaces: true,
+    isOnline: () => true,
+    now: () => 0,
+    deadline: Number.POSITIVE_INFINITY,
+    requestTimeoutMs: 30_000,
+    setTimeout: () => 0,
+    clearTimeout: () => {},
+    onChange: () => {},
+    onRejected: () => {},
+    onPushed: () => {},
+    onPullProgress: () => {},
+    onRoles: () => {},
+  };
+}
+
+/** The demo schema without Todo: an app version that dropped the model. */
+const withoutTodo = defineSchema({ Board: demoSchema.models.Board });
+
+let ids = 0;
+const writeOptions = { now: () => new Date('2026-01-02T00:00:00.000Z'), newId: () => `e${++ids}` };
+
+/**
+ * A shared Todo pulled under scope 'shared' at version 1, three edits queued offline; the first
+ * settled by an app version without Todo (its `base` row goes, two events stay queued); the app
+ * with Todo opens the database again. Returns that database and the two queued rows.
+ */
+async function todoBaseDroppedWhilePending() {
+  const indexedDB = new IDBFactory();
+  const dbName = `inv-${++ids}`;
+  let db = await openLocalDb({ schema: demoSchema, dbName, indexedDB });
+  const pages = [
+    [
+      entry('Board', 'b1', 1, board('b1', 'u1'), 'shared'),
+      entry('Todo', 't1', 1, todo('t1', 'b1'), 'shared'),
+    ],
+  ];
+  expect(await pullChanges(ctxOf(db, demoSchema, pages))).toEqual({ kind: 'done' });
+  expect(await db.get(STORES.versions, ['Todo', 't1'])).toEqual({
+    model: 'Todo',
+    key: 't1',
+    version: 1,
+    scope: 'shared',
+  } satisfies VersionRow);
+  for (const title of ['one', 'two', 'three']) {
+    const write = checkWrite(demoSchema, {
+      op: 'update',
+      model: 'Todo',
+      key: 't1',
+      patch: { title },
+    });
+    await applyWrites(db, demoSchema, [write], writeOptions);
+  }
+  expect(await db.get(STORES.base, ['Todo', 't1'])).toMatchObject({ version: 1 });
+  db.close();
+
+  // The app without Todo: one batch (batchSize 1, or the run's budget ran out) is answered.
+  db = await openLocalDb({ schema: withoutTodo, dbName, indexedDB });
+  const [r1, r2, r3] = (await db.getAll(STORES.outbox)) as OutboxRow[];
+  const first: PushResult = { id: r1!.event.id, appliedChangelogId: 'c2', error: null, version: 2 };
+  await applyPushResults(ctxOf(db, withoutTodo), [r1!], [first]);
+  // The base row is gone although two events of the record are still queued.
+  expect(await db.get(STORES.base, ['Todo', 't1'])).toBeUndefined();
+  expect(await db.count(STORES.outbox)).toBe(2);
+  db.close();
+
+  // The app with Todo again (a later release, or another tab still on the older one).
+  db = await openLocalDb({ schema: demoSchema, dbName, indexedDB });
+  return { db, r2: r2!, r3: r3! };
+}
+
+const forbidden = (row: OutboxRow): PushResult => ({
+  id: row.event.id,
+  appliedChangelogId: null,
+  error: { type: 'FORBIDDEN_ROLE', message: 'viewer', retryable: false },
+});
+
+describe('a base row with no version has no versions row (ef0ab68 relies on it)', () => {
+  it('holds after a rejection of an event of a record whose base row a schema without its model dropped', async () => {
+    const { db, r2 } = await todoBaseDroppedWhilePending();
+    await applyPushResults(ctxOf(db, demoSchema), [r2], [forbidden(r2)]);
+    const base = (await db.get(STORES.base, ['Todo', 't1'])) as BaseRow | undefined;
+    const versions = await db.get(STORES.versions, ['Todo', 't1']);
+    // The state reached: a base row with no version (a rejection kept it for the queued r3)...
+    expect(base).toMatchObject({ record: null, version: null });
+    // ...and (fails) the versions row the record had all along: { version: 1, scope: 'shared' }.
+    expect(versions, 'a versions row next to a base row with version null').toBeUndefined();
+    db.close();
+  });
+
+  it("the record keeps its scope when the next event's result is stored", async () => {
+    const { db, r2, r3 } = await todoBaseDroppedWhilePending();
+    await applyPushResults(ctxOf(db, demoSchema), [r2], [forbidden(r2)]);
+    const third: PushResult = {
+      id: r3.event.id,
+      appliedChangelogId: 'c3',
+      error: null,
+      version: 3,
+    };
+    await applyPushResults(ctxOf(db, demoSchema), [r3], [third]);
+    // Passes before ef0ab68 (the versions row was read, its scope kept); fails at ef0ab68: the
+    // versions row is rewritten without a scope, so the shared Todo no longer names its scope.
+    expect(await db.get(STORES.versions, ['Todo', 't1'])).toEqual({
+      model: 'Todo',
+      key: 't1',
+      version: 3,
+      scope: 'shared',
+    } satisfies VersionRow);
+    db.close();
+  });
+});
