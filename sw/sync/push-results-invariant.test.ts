@@ -13,16 +13,13 @@ import { pullChanges } from './pull.ts';
 import { applyPushResults } from './push-results.ts';
 
 /**
- * ef0ab68's readStates skips the `versions` read of a record whose `base` row has
- * `version: null`, relying on: a `base` row with `version === null` => no `versions` row.
- *
- * writeRecord breaks that for a model the running schema does not have: it deletes the
- * record's `base` row even while the record still has pending outbox rows. Once the model is
- * back (a later schema, or another tab still on the older app), the next result for that record
- * starts from a default `{ record: null, version: null }` base; a rejection leaves events
- * pending, so that base row is stored, next to the `versions` row the record always had.
+ * `readStates` skips the `versions` read of a record whose `base` row has `version: null`,
+ * relying on: a `base` row with `version === null` => no `versions` row. A model the running
+ * schema lacks once broke that: its `base` row was deleted while its events stayed queued, and
+ * once the model was back (a later schema, or another tab still on the older app) the next
+ * result started from a default `{ record: null, version: null }` base, stored next to the
+ * `versions` row the record always had; the result after it then lost the record's scope.
  */
-
 const entry = (model: string, key: string, version: number, record: object, scope: string) =>
   ({
     id: `c-${model}-${key}-${version}`,
@@ -87,7 +84,7 @@ const writeOptions = { now: () => new Date('2026-01-02T00:00:00.000Z'), newId: (
  * settled by an app version without Todo (its `base` row goes, two events stay queued); the app
  * with Todo opens the database again. Returns that database and the two queued rows.
  */
-async function todoBaseDroppedWhilePending() {
+async function todoBaseKeptWhilePending() {
   const indexedDB = new IDBFactory();
   const dbName = `inv-${++ids}`;
   let db = await openLocalDb({ schema: demoSchema, dbName, indexedDB });
@@ -121,8 +118,8 @@ async function todoBaseDroppedWhilePending() {
   const [r1, r2, r3] = (await db.getAll(STORES.outbox)) as OutboxRow[];
   const first: PushResult = { id: r1!.event.id, appliedChangelogId: 'c2', error: null, version: 2 };
   await applyPushResults(ctxOf(db, withoutTodo), [r1!], [first]);
-  // The base row is gone although two events of the record are still queued.
-  expect(await db.get(STORES.base, ['Todo', 't1'])).toBeUndefined();
+  // Two events of the record are still queued: its base row stays, at the applied version.
+  expect(await db.get(STORES.base, ['Todo', 't1'])).toMatchObject({ version: 2 });
   expect(await db.count(STORES.outbox)).toBe(2);
   db.close();
 
@@ -137,21 +134,21 @@ const forbidden = (row: OutboxRow): PushResult => ({
   error: { type: 'FORBIDDEN_ROLE', message: 'viewer', retryable: false },
 });
 
-describe('a base row with no version has no versions row (ef0ab68 relies on it)', () => {
-  it('holds after a rejection of an event of a record whose base row a schema without its model dropped', async () => {
-    const { db, r2 } = await todoBaseDroppedWhilePending();
+describe('a base row with no version has no versions row (readStates relies on it)', () => {
+  it('holds after a rejection of an event of a record whose model a schema lacked meanwhile', async () => {
+    const { db, r2 } = await todoBaseKeptWhilePending();
     await applyPushResults(ctxOf(db, demoSchema), [r2], [forbidden(r2)]);
     const base = (await db.get(STORES.base, ['Todo', 't1'])) as BaseRow | undefined;
-    const versions = await db.get(STORES.versions, ['Todo', 't1']);
-    // The state reached: a base row with no version (a rejection kept it for the queued r3)...
-    expect(base).toMatchObject({ record: null, version: null });
-    // ...and (fails) the versions row the record had all along: { version: 1, scope: 'shared' }.
-    expect(versions, 'a versions row next to a base row with version null').toBeUndefined();
+    // The server's state after r1, under the queued r3; never a base row without a version
+    // beside the record's versions row ({ version: 1, scope: 'shared' }).
+    expect(base?.version).toBe(2);
+    expect(base?.record).toMatchObject({ id: 't1', title: 'one' });
+    expect(await db.get(STORES.versions, ['Todo', 't1'])).toMatchObject({ scope: 'shared' });
     db.close();
   });
 
   it("the record keeps its scope when the next event's result is stored", async () => {
-    const { db, r2, r3 } = await todoBaseDroppedWhilePending();
+    const { db, r2, r3 } = await todoBaseKeptWhilePending();
     await applyPushResults(ctxOf(db, demoSchema), [r2], [forbidden(r2)]);
     const third: PushResult = {
       id: r3.event.id,
@@ -160,8 +157,8 @@ describe('a base row with no version has no versions row (ef0ab68 relies on it)'
       version: 3,
     };
     await applyPushResults(ctxOf(db, demoSchema), [r3], [third]);
-    // Passes before ef0ab68 (the versions row was read, its scope kept); fails at ef0ab68: the
-    // versions row is rewritten without a scope, so the shared Todo no longer names its scope.
+    // The versions row is read (the base row has a version) and keeps the record's scope.
+    expect(await db.get('Todo', 't1')).toMatchObject({ title: 'three' });
     expect(await db.get(STORES.versions, ['Todo', 't1'])).toEqual({
       model: 'Todo',
       key: 't1',

@@ -170,7 +170,7 @@ async function readStates(tx: WriteTx, rows: OutboxRow[]): Promise<Map<string, R
       return {
         model,
         key,
-        base: row ?? { model, key, record: null, version: null },
+        base: row ?? { model, key, record: null, version: version?.version ?? null },
         pending,
         version,
         changed: false,
@@ -182,13 +182,22 @@ async function readStates(tx: WriteTx, rows: OutboxRow[]): Promise<Map<string, R
 
 /**
  * A record's settled state written back: the local record replayed from `base` and what is
- * still pending (when that can differ from the stored record); with nothing pending, no `base` row and the server version kept (it never goes
- * backwards, and keeps the record's scope). A model this schema no longer has keeps nothing.
+ * still pending (when that can differ from the stored record); with nothing pending, no `base`
+ * row and the server version kept (it never goes backwards, and keeps the record's scope). A
+ * model this schema no longer has keeps only its `base` row, while its events are queued.
  */
 function writeRecord(ctx: SyncContext, tx: WriteTx, state: RecordState): Promise<unknown>[] {
   const { model, key, base, pending, version } = state;
   const baseStore = tx.objectStore(STORES.base);
-  if (!ctx.schema.getModel(model)) return [baseStore.delete([model, key])];
+  // A model this schema lacks has no store to write; its `base` row stays while its events do
+  // (the model may come back: a later release, or a tab still on the older one).
+  if (!ctx.schema.getModel(model)) {
+    return [
+      pending.length > 0 || base.cascades?.length
+        ? baseStore.put(base)
+        : baseStore.delete([model, key]),
+    ];
+  }
   const writes: Promise<unknown>[] = [];
   // Pending cascades replay at their own places in the queue: only a new replay can tell.
   if (state.changed || base.cascades?.length) {
