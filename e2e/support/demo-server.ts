@@ -30,6 +30,9 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
+/** Where the sync routes are mounted: the default outage, and what `delayAnswers` holds. */
+const SYNC_PATHS = '/api/sync/';
+
 /**
  * The real demo server (routes, sessions, a fresh in-memory PGlite store) on a free port of
  * 127.0.0.1. `files` are served first (test fixtures); `staticRoot` is the built app, if any.
@@ -45,7 +48,7 @@ export async function startDemoServer(
     staticRoot: options.staticRoot ?? emptyRoot,
   });
   let failing: number | null = null;
-  let failingPaths = '/api/sync/';
+  let failingPaths = SYNC_PATHS;
   let answerDelayMs: number | null = null;
   const refused: string[] = [];
   const server = await startFixtureServer(options.files ?? {}, async (request) => {
@@ -53,7 +56,7 @@ export async function startDemoServer(
     if (failing === null || !path.startsWith(failingPaths)) {
       const response = await app.fetch(request);
       const delay = answerDelayMs;
-      if (delay !== null && path.startsWith('/api/sync/')) {
+      if (delay !== null && path.startsWith(SYNC_PATHS)) {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
       return response;
@@ -92,7 +95,7 @@ export async function startDemoServer(
       return entries.filter((e) => e.record !== null);
     },
     push: (token, events) => api('/api/sync/push', { events }, token),
-    fail(status, paths = '/api/sync/') {
+    fail(status, paths = SYNC_PATHS) {
       failing = status;
       failingPaths = paths;
     },

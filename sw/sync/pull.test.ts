@@ -4,11 +4,11 @@ import type { LogWithRecord } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
 import { META_KEYS, STORES, type VersionRow } from '../store/layout.ts';
-import { type LocalDb, openLocalDb } from '../store/open.ts';
+import { openLocalDb } from '../store/open.ts';
 import { board, todo } from '../testing/demo-records.ts';
+import { scriptedContext } from '../testing/scripted-context.ts';
 import { applyWrites } from '../write/apply-writes.ts';
 import { checkWrite } from '../write/validate.ts';
-import type { SyncContext } from './context.ts';
 import { pullChanges } from './pull.ts';
 
 /**
@@ -32,52 +32,6 @@ const entry = (key: string, version: number, record: object | null, scope?: stri
   ...(scope === undefined ? {} : { scope }),
 });
 
-/** Answers each pull with the next page; `before` runs before a page is answered. */
-function scriptedPull(
-  db: LocalDb,
-  pages: Entry[][],
-  options: { spaces?: boolean; before?: (page: number) => Promise<void> } = {},
-): SyncContext {
-  let next = 0;
-  const fetch = async () => {
-    const at = next++;
-    await options.before?.(at);
-    const hasMore = at < pages.length - 1;
-    const body = {
-      cursor: `cursor-${at}`,
-      hasMore,
-      logsWithRecords: pages[at] ?? [],
-      ...(at === 0 ? { total: pages.flat().length } : {}),
-      ...(options.spaces ? { revokedScopes: [], roles: {}, syncingScopes: [] } : {}),
-    };
-    return new Response(JSON.stringify(body), { status: 200 });
-  };
-  return {
-    db,
-    schema: demoSchema,
-    endpoint: 'http://sync.test',
-    fetch: fetch as typeof globalThis.fetch,
-    credentials: 'same-origin',
-    headers: () => undefined,
-    clientId: 'client-1',
-    outbox: null,
-    batchSize: 100,
-    pullLimit: 1000,
-    spaces: options.spaces ?? false,
-    isOnline: () => true,
-    now: () => 0,
-    deadline: Number.POSITIVE_INFINITY,
-    requestTimeoutMs: 30_000,
-    setTimeout: () => 0,
-    clearTimeout: () => {},
-    onChange: () => {},
-    onRejected: () => {},
-    onPushed: () => {},
-    onPullProgress: () => {},
-    onRoles: () => {},
-  };
-}
-
 let dbs = 0;
 const openDb = () =>
   openLocalDb({ schema: demoSchema, dbName: `pull-${++dbs}`, indexedDB: new IDBFactory() });
@@ -90,7 +44,7 @@ describe('a full pull meets the versions stored', () => {
     // The record was deleted here at version 5: no record, no base row, one versions row. A
     // pull starting over (a replaced server database) brings it at version 3.
     await db.put(STORES.versions, { model: 'Todo', key: 't1', version: 5 } satisfies VersionRow);
-    expect(await pullChanges(scriptedPull(db, [[entry('t1', 3, title('stale'))]]))).toEqual({
+    expect(await pullChanges(scriptedContext(db, [[entry('t1', 3, title('stale'))]]))).toEqual({
       kind: 'done',
     });
     expect(await db.get('Todo', 't1')).toBeUndefined();
@@ -102,7 +56,7 @@ describe('a full pull meets the versions stored', () => {
     const db = await openDb();
     await db.put('Todo', title('current'));
     await db.put(STORES.versions, { model: 'Todo', key: 't1', version: 5 } satisfies VersionRow);
-    await pullChanges(scriptedPull(db, [[entry('t1', 3, title('stale'))]]));
+    await pullChanges(scriptedContext(db, [[entry('t1', 3, title('stale'))]]));
     expect(await db.get('Todo', 't1')).toEqual(title('current'));
     db.close();
   });
@@ -114,7 +68,7 @@ describe('a full pull meets the versions stored', () => {
       [entry('t1', 4, title('moved'), 'shared')],
       [entry('t1', 2, title('old'), 'own')],
     ];
-    await pullChanges(scriptedPull(db, pages, { spaces: true }));
+    await pullChanges(scriptedContext(db, pages, { spaces: true }));
     expect(await db.get('Todo', 't1')).toEqual(title('moved'));
     expect(await db.get(STORES.versions, ['Todo', 't1'])).toMatchObject({
       version: 4,
@@ -141,7 +95,7 @@ describe('a full pull meets the versions stored', () => {
       });
       await applyWrites(db, demoSchema, [write], { now: () => new Date(0), newId: () => 'e1' });
     };
-    await pullChanges(scriptedPull(db, pages, { before }));
+    await pullChanges(scriptedContext(db, pages, { before }));
     expect(await db.get(STORES.meta, META_KEYS.resyncing)).toBeUndefined();
     // The pending edit stays on top of the newer server state, and stays pending.
     expect(await db.get('Todo', 't1')).toEqual({ ...title('changed elsewhere'), done: true });

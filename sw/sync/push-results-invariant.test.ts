@@ -1,14 +1,14 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { defineSchema, type LogWithRecord, type PushResult, type Schema } from 'swsync/schema';
+import { defineSchema, type LogWithRecord, type PushResult } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
 import { type BaseRow, type OutboxRow, STORES, type VersionRow } from '../store/layout.ts';
-import { type LocalDb, openLocalDb } from '../store/open.ts';
+import { openLocalDb } from '../store/open.ts';
 import { board, todo } from '../testing/demo-records.ts';
+import { scriptedContext } from '../testing/scripted-context.ts';
 import { applyWrites } from '../write/apply-writes.ts';
 import { checkWrite } from '../write/validate.ts';
-import type { SyncContext } from './context.ts';
 import { pullChanges } from './pull.ts';
 import { applyPushResults } from './push-results.ts';
 
@@ -33,46 +33,6 @@ const entry = (model: string, key: string, version: number, record: object, scop
     scope,
   }) as LogWithRecord & { scope: string };
 
-function ctxOf(db: LocalDb, schema: Schema, pages: object[][] = []): SyncContext {
-  let next = 0;
-  const fetch = async () => {
-    const at = next++;
-    const body = {
-      cursor: `cursor-${at}`,
-      hasMore: at < pages.length - 1,
-      logsWithRecords: pages[at] ?? [],
-      revokedScopes: [],
-      roles: {},
-      syncingScopes: [],
-    };
-    return new Response(JSON.stringify(body), { status: 200 });
-  };
-  return {
-    db,
-    schema,
-    endpoint: 'http://sync.test',
-    fetch: fetch as typeof globalThis.fetch,
-    credentials: 'same-origin',
-    headers: () => undefined,
-    clientId: 'client-1',
-    outbox: null,
-    batchSize: 1,
-    pullLimit: 1000,
-    spaces: true,
-    isOnline: () => true,
-    now: () => 0,
-    deadline: Number.POSITIVE_INFINITY,
-    requestTimeoutMs: 30_000,
-    setTimeout: () => 0,
-    clearTimeout: () => {},
-    onChange: () => {},
-    onRejected: () => {},
-    onPushed: () => {},
-    onPullProgress: () => {},
-    onRoles: () => {},
-  };
-}
-
 /** The demo schema without Todo: an app version that dropped the model. */
 const withoutTodo = defineSchema({ Board: demoSchema.models.Board });
 
@@ -94,7 +54,7 @@ async function todoBaseKeptWhilePending() {
       entry('Todo', 't1', 1, todo('t1', 'b1'), 'shared'),
     ],
   ];
-  expect(await pullChanges(ctxOf(db, demoSchema, pages))).toEqual({ kind: 'done' });
+  expect(await pullChanges(scriptedContext(db, pages, { spaces: true }))).toEqual({ kind: 'done' });
   expect(await db.get(STORES.versions, ['Todo', 't1'])).toEqual({
     model: 'Todo',
     key: 't1',
@@ -117,7 +77,11 @@ async function todoBaseKeptWhilePending() {
   db = await openLocalDb({ schema: withoutTodo, dbName, indexedDB });
   const [r1, r2, r3] = (await db.getAll(STORES.outbox)) as OutboxRow[];
   const first: PushResult = { id: r1!.event.id, appliedChangelogId: 'c2', error: null, version: 2 };
-  await applyPushResults(ctxOf(db, withoutTodo), [r1!], [first]);
+  await applyPushResults(
+    scriptedContext(db, [], { schema: withoutTodo, spaces: true }),
+    [r1!],
+    [first],
+  );
   // Two events of the record are still queued: its base row stays, at the applied version.
   expect(await db.get(STORES.base, ['Todo', 't1'])).toMatchObject({ version: 2 });
   expect(await db.count(STORES.outbox)).toBe(2);
@@ -137,7 +101,7 @@ const forbidden = (row: OutboxRow): PushResult => ({
 describe('a base row with no version has no versions row (readStates relies on it)', () => {
   it('holds after a rejection of an event of a record whose model a schema lacked meanwhile', async () => {
     const { db, r2 } = await todoBaseKeptWhilePending();
-    await applyPushResults(ctxOf(db, demoSchema), [r2], [forbidden(r2)]);
+    await applyPushResults(scriptedContext(db, [], { spaces: true }), [r2], [forbidden(r2)]);
     const base = (await db.get(STORES.base, ['Todo', 't1'])) as BaseRow | undefined;
     // The server's state after r1, under the queued r3; never a base row without a version
     // beside the record's versions row ({ version: 1, scope: 'shared' }).
@@ -149,14 +113,14 @@ describe('a base row with no version has no versions row (readStates relies on i
 
   it("the record keeps its scope when the next event's result is stored", async () => {
     const { db, r2, r3 } = await todoBaseKeptWhilePending();
-    await applyPushResults(ctxOf(db, demoSchema), [r2], [forbidden(r2)]);
+    await applyPushResults(scriptedContext(db, [], { spaces: true }), [r2], [forbidden(r2)]);
     const third: PushResult = {
       id: r3.event.id,
       appliedChangelogId: 'c3',
       error: null,
       version: 3,
     };
-    await applyPushResults(ctxOf(db, demoSchema), [r3], [third]);
+    await applyPushResults(scriptedContext(db, [], { spaces: true }), [r3], [third]);
     // The versions row is read (the base row has a version) and keeps the record's scope.
     expect(await db.get('Todo', 't1')).toMatchObject({ title: 'three' });
     expect(await db.get(STORES.versions, ['Todo', 't1'])).toEqual({

@@ -56,13 +56,16 @@ export async function applyPushResults(
   const byId = new Map(results.map((r) => [r.id, r]));
   const settled = rows.filter((row) => byId.has(row.event.id));
   const outbox = tx.objectStore(STORES.outbox);
+  const batchSeqs = new Set(settled.map((row) => row.seq!));
+  const range =
+    batchSeqs.size === 0 ? null : IDBKeyRange.bound(Math.min(...batchSeqs), Math.max(...batchSeqs));
+  // Which of the batch's seqs are still queued, and any other seq in its range: one request.
   const [states, stillQueued] = await Promise.all([
     readStates(tx, settled),
-    queuedSeqs(tx, settled),
+    range === null
+      ? new Set<number>()
+      : outbox.getAllKeys(range).then((keys) => new Set(keys as number[])),
   ]);
-  // An event another run already settled is left alone.
-  const queued = settled.map((row) => (stillQueued.has(row.seq!) ? row.seq : undefined));
-  const batchSeqs = new Set(settled.map((row) => row.seq!));
   // The batch is a run of the outbox's front: one ranged delete instead of one per event, when
   // nothing else lies in that range (read just above, in this transaction).
   const ranged = stillQueued.size > 0 && [...stillQueued].every((seq) => batchSeqs.has(seq));
@@ -73,8 +76,9 @@ export async function applyPushResults(
   const appliedCascades: AppliedCascade[] = [];
   const rejectedCascades: OutboxRow[] = [];
   const dirty = new Set<RecordState>();
-  settled.forEach((row, i) => {
-    if (queued[i] === undefined) return;
+  for (const row of settled) {
+    // An event another run already settled is left alone.
+    if (!stillQueued.has(row.seq!)) continue;
     const result = byId.get(row.event.id)!;
     const state = states.get(refId(row.model, row.key))!;
     if (!ranged) writes.push(outbox.delete(row.seq!));
@@ -118,12 +122,10 @@ export async function applyPushResults(
       addChange(changes, row.model, row.key);
       if (row.cascade?.length) rejectedCascades.push(row);
     }
-  });
+  }
   // After the loop, as the per-event deletes came in it: an event of the batch that
   // chainVersion rewrote still leaves the outbox.
-  if (ranged) {
-    writes.push(outbox.delete(IDBKeyRange.bound(Math.min(...batchSeqs), Math.max(...batchSeqs))));
-  }
+  if (ranged && range !== null) writes.push(outbox.delete(range));
   for (const state of dirty) writes.push(...writeRecord(ctx, tx, state));
   if (appliedCascades.length > 0) writes.push(awaitPullForCascades(tx, appliedCascades));
   // Requests queued above run first, so each settle reads the bases as just written.
@@ -133,17 +135,6 @@ export async function applyPushResults(
   if (changes.size > 0) ctx.onChange(changes);
   if (rejections.length > 0) ctx.onRejected(rejections);
   ctx.onPushed();
-}
-
-/**
- * Which of the rows' seqs are still in the outbox, and any other seq between the lowest and the
- * highest of them: one request for the whole batch.
- */
-async function queuedSeqs(tx: WriteTx, rows: OutboxRow[]): Promise<Set<number>> {
-  if (rows.length === 0) return new Set();
-  const seqs = rows.map((row) => row.seq!);
-  const range = IDBKeyRange.bound(Math.min(...seqs), Math.max(...seqs));
-  return new Set((await tx.objectStore(STORES.outbox).getAllKeys(range)) as number[]);
 }
 
 /**

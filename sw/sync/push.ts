@@ -5,6 +5,9 @@ import { type HttpOutcome, postJson } from './http.ts';
 import { counted, pushBody, sameKindPrefix } from './push-body.ts';
 import { applyPushResults } from './push-results.ts';
 
+/** One record's identity across rows of the outbox. */
+const recordId = (row: OutboxRow) => JSON.stringify([row.model, row.key]);
+
 /**
  * Drains the outbox: FIFO batches of at most `batchSize` events, each batch's results applied
  * in one IndexedDB transaction. Stops at the first failure (the events stay queued) or when the
@@ -96,12 +99,10 @@ function mayGoAhead(ctx: SyncContext, answered: OutboxRow[], next: OutboxRow[]):
   if (answered.some((row) => row.cascade?.length)) return [];
   if (counted(ctx, answered[0]!) || counted(ctx, next[0]!)) return [];
   const versioned = new Set(
-    answered
-      .filter((row) => ctx.schema.getModel(row.model)?.conflict === 'version')
-      .map((row) => JSON.stringify([row.model, row.key])),
+    answered.filter((row) => ctx.schema.getModel(row.model)?.conflict === 'version').map(recordId),
   );
   if (versioned.size === 0) return next;
-  const end = next.findIndex((row) => versioned.has(JSON.stringify([row.model, row.key])));
+  const end = next.findIndex((row) => versioned.has(recordId(row)));
   return end === -1 ? next : next.slice(0, end);
 }
 
@@ -115,7 +116,7 @@ function cutAtSecondVersionedEdit(ctx: SyncContext, rows: OutboxRow[]): OutboxRo
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (ctx.schema.getModel(row.model)?.conflict !== 'version') continue;
-    const id = JSON.stringify([row.model, row.key]);
+    const id = recordId(row);
     if (seen.has(id)) return rows.slice(0, i);
     seen.add(id);
   }
