@@ -242,7 +242,8 @@ describeEachStore('fuzzing push and pull bodies', (getStore) => {
   });
 
   it('stored nothing invalid: every pulled record passes its model and belongs to its scope', async () => {
-    let stored = 0;
+    // Counted with tombstones: the random pushes may well end with every key deleted.
+    let entries = 0;
     for (const user of [alice, bob]) {
       let cursor: string | null = null;
       for (;;) {
@@ -256,8 +257,8 @@ describeEachStore('fuzzing push and pull bodies', (getStore) => {
         for (const log of page.logsWithRecords) {
           const model = testSchema.getModel(log.model);
           expect(model).toBeDefined();
+          entries++;
           if (log.record === null) continue;
-          stored++;
           expect(model!.recordSchema.safeParse(log.record).success, JSON.stringify(log)).toBe(true);
           const scopeField =
             model!.ownership.kind === 'root' ? model!.ownership.scopeField : undefined;
@@ -267,6 +268,6 @@ describeEachStore('fuzzing push and pull bodies', (getStore) => {
         if (!page.hasMore) break;
       }
     }
-    expect(stored).toBeGreaterThan(0);
+    expect(entries).toBeGreaterThan(0);
   });
 });
