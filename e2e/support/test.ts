@@ -12,7 +12,29 @@ export { expect } from '@playwright/test';
  * such a crash: a retry whose previous attempt failed with the browser still alive fails at once,
  * so a retry never hides a flaky test of ours. Each crash is printed, so a run says how many.
  */
-export const test = base.extend<{ browserCrashRetry: undefined }>({
+export const test = base.extend<{ browserCrashRetry: undefined; consoleOnFailure: undefined }>({
+  /**
+   * A failed test prints what its context's pages and workers logged (the last 200 lines): a
+   * flake seen once in CI leaves no trace file behind, only the run's output.
+   */
+  consoleOnFailure: [
+    async ({ context }, use, testInfo) => {
+      const lines: string[] = [];
+      const started = Date.now();
+      const keep = (line: string) => {
+        lines.push(`+${Date.now() - started} ms ${line}`);
+        if (lines.length > 200) lines.shift();
+      };
+      context.on('console', (m) =>
+        keep(`${m.worker() ? 'worker' : 'page'} ${m.type()}: ${m.text()}`),
+      );
+      context.on('weberror', (e) => keep(`uncaught: ${String(e.error())}`));
+      await use(undefined);
+      if (testInfo.status === testInfo.expectedStatus || lines.length === 0) return;
+      console.log(`console of "${testInfo.title}":\n${lines.join('\n')}`);
+    },
+    { auto: true },
+  ],
   browserCrashRetry: [
     async ({ browser }, use, testInfo) => {
       const marker = (retry: number) =>
