@@ -3,6 +3,7 @@ import type { OutboxEvent } from 'swsync/schema';
 import type { SyncStore } from 'swsync/server';
 import { median } from './median.ts';
 import { seedBoard } from './push.ts';
+import { startPushClients } from './push-clients.ts';
 import { serveBench, syncApp } from './serve.ts';
 
 export interface PushHttpLoad {
@@ -29,8 +30,9 @@ export interface PushHttpResult {
 type Route = 'ours' | 'ours-v1' | 'per-row' | 'raw';
 
 /**
- * Pushes through the HTTP route, many clients at once, against two baselines written on the
- * same database in the same run, behind the same HTTP server:
+ * Pushes through the HTTP route, many clients at once (on a thread of their own, as other
+ * machines would be: `push-clients.ts`), against two baselines written on the same database in
+ * the same run, behind the same HTTP server:
  * - `per-row`: what sync tutorials do: one transaction per event, select the row, then insert
  *   or update it;
  * - `raw`: one multi-row upsert per batch, no checks at all: the limit of this database.
@@ -79,6 +81,7 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
   });
   const server = await serveBench(app);
   const { base } = server;
+  const pushClients = startPushClients();
 
   const run = async (route: Route): Promise<number> => {
     const clients = await Promise.all(
@@ -88,33 +91,23 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
       }),
     );
     const path = route.startsWith('ours') ? '/api/sync/push' : `/baseline/${route}`;
-    const started = performance.now();
-    await Promise.all(
-      clients.map(async ({ scope, batches }) => {
+    const seconds = await pushClients.run(
+      `${base}${path}`,
+      clients.map(({ scope, batches }) => {
         let seq = 0;
-        for (const events of batches) {
-          const body =
-            route === 'ours-v1'
-              ? { events, clientId: scope }
-              : {
-                  events: events.map((event) => ({ ...event, outboxSeq: ++seq })),
-                  clientId: scope,
-                  outboxId: scope,
-                  outboxFront: seq + 1,
-                };
-          const response = await fetch(`${base}${path}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-bench-user': scope },
-            body: JSON.stringify(body),
-          });
-          const results = (await response.json()) as { error: unknown }[];
-          if (!response.ok || results.some((r) => r.error !== null)) {
-            throw new Error(`bench push to ${path} failed: ${response.status}`);
-          }
-        }
+        const bodies = batches.map((events) =>
+          route === 'ours-v1'
+            ? { events, clientId: scope }
+            : {
+                events: events.map((event) => ({ ...event, outboxSeq: ++seq })),
+                clientId: scope,
+                outboxId: scope,
+                outboxFront: seq + 1,
+              },
+        );
+        return { scope, bodies };
       }),
     );
-    const seconds = (performance.now() - started) / 1000;
     return (load.clients * load.batches * load.size) / seconds;
   };
   try {
@@ -134,6 +127,7 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
       raw: median(rates.raw),
     };
   } finally {
+    await pushClients.close();
     await server.close();
     await store.query('DROP TABLE IF EXISTS bench_raw, bench_per_row');
   }
