@@ -11,7 +11,9 @@ import { startBenchBrowser } from './browser.ts';
  * - `pagesVersions`: the same plus a `versions` row per record as the engine stores it (key
  *   path `['model', 'key']`, value `{ model, key, version }`);
  * - `pagesVersionsBare`: the same with the version alone as the value, under an out-of-line
- *   key `['Todo', id]`.
+ *   key `['Todo', id]`;
+ * - `pagesWrapped`: no `versions` row; the version beside the record in its own row
+ *   (`{ v, r }`, key path `r.id`, indexes on `r.boardId` and `r.createdAt`), in pages.
  *
  * Not part of `npm run bench` (it makes no row). Run:
  * `NODE_OPTIONS=--conditions=swsync-source npx tsx bench/initial-sync-floor.ts`
@@ -77,6 +79,7 @@ async function measure({
     size: number,
     versions?: (store: IDBObjectStore, todo: (typeof todos)[number]) => void,
     durability: IDBTransactionDurability = 'default',
+    row: (todo: (typeof todos)[number]) => unknown = (todo) => todo,
   ) => {
     for (let i = 0; i < todos.length; i += size) {
       const names = versions ? ['Todo', 'versions'] : ['Todo'];
@@ -84,7 +87,7 @@ async function measure({
       const store = tx.objectStore('Todo');
       const versionStore = versions ? tx.objectStore('versions') : null;
       for (const todo of todos.slice(i, i + size)) {
-        store.put(todo);
+        store.put(row(todo));
         if (versionStore) versions?.(versionStore, todo);
       }
       await committed(tx);
@@ -100,6 +103,18 @@ async function measure({
     pagesVersionsRelaxed: async () => put(await open(withVersions), 1_000, versionRow, 'relaxed'),
     pagesVersionsStrict: async () => put(await open(withVersions), 1_000, versionRow, 'strict'),
     pages5kVersions: async () => put(await open(withVersions), 5_000, versionRow),
+    pagesWrapped: async () =>
+      put(
+        await open((db) => {
+          const store = db.createObjectStore('Todo', { keyPath: 'r.id' });
+          store.createIndex('boardId', 'r.boardId');
+          store.createIndex('createdAt', 'r.createdAt');
+        }),
+        1_000,
+        undefined,
+        'default',
+        (todo) => ({ v: 1, r: todo }),
+      ),
     pagesVersionsBare: async () =>
       put(
         await open((db) => {
