@@ -4,7 +4,7 @@ import {
   type SyncStatus,
   type WorkerRpc,
 } from 'swsync/schema';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UnavailableError, VersionMismatchError, WorkerError } from '../errors.ts';
 import { RpcConnection } from './connection.ts';
 import type { RpcLine, Transport } from './transport.ts';
@@ -157,5 +157,103 @@ describe('RpcConnection', () => {
     expect(error).toBeInstanceOf(WorkerError);
     expect(error).toMatchObject({ code: 'WRITE_INVALID', message: 'bad write' });
     expect(worker.log).toEqual(['hello']);
+  });
+});
+
+/**
+ * A worker whose writes the test answers (`release`) or never answers (`lose`), behind lines
+ * that behave like the page's: once a line is closed, nothing more arrives on it.
+ */
+function heldWorker() {
+  const log: string[] = [];
+  const held = new Map<string, () => void>();
+  const lost = new Set<string>();
+  const api = {
+    hello: async (db: string) => {
+      log.push('hello');
+      return { protocolVersion: PAGE_PROTOCOL_VERSION, dbName: db, schemaHash: 'h', clientId: 'c' };
+    },
+    status: async () => status,
+    write: (_db: string, mutationId: string) => {
+      log.push(`write ${mutationId}`);
+      if (lost.delete(mutationId)) return new Promise<void>(() => {});
+      return new Promise<void>((resolve) => held.set(mutationId, resolve));
+    },
+  } as unknown as WorkerRpc;
+  let opened = 0;
+  const transport: Transport = {
+    current: () => 'the worker',
+    async open(): Promise<RpcLine> {
+      opened++;
+      let closed = false;
+      const line = Object.fromEntries(
+        Object.entries(api).map(([name, fn]) => [
+          name,
+          (...args: unknown[]) =>
+            new Promise((resolve, reject) => {
+              (fn as (...a: unknown[]) => Promise<unknown>)(...args).then(
+                (value) => closed || resolve(value),
+                (error: unknown) => closed || reject(error),
+              );
+            }),
+        ]),
+      ) as unknown as WorkerRpc;
+      return {
+        api: line,
+        peer: 'the worker',
+        close: () => {
+          closed = true;
+        },
+      };
+    },
+  };
+  return {
+    transport,
+    log,
+    opened: () => opened,
+    lose: (mutationId: string) => lost.add(mutationId),
+    release: (mutationId: string) => held.get(mutationId)?.(),
+  };
+}
+
+describe('RpcConnection after a timeout', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('drops only the line the timed-out call used, not one opened since for other calls', async () => {
+    vi.useFakeTimers();
+    const worker = heldWorker();
+    const rpc = new RpcConnection({ transport: worker.transport, db: 'd', timeoutMs: 5_000 });
+    await rpc.call('status');
+    const answered = new Set<string>();
+    const write = (id: string) =>
+      rpc.call('write', id, []).then(
+        () => answered.add(id),
+        () => undefined,
+      );
+    // "a" is lost (a worker stopped mid-call); "b" goes out on the same line later and is still
+    // unanswered when "a" times out and the connection moves on to a new line.
+    worker.lose('a');
+    const calls = [write('a')];
+    await vi.advanceTimersByTimeAsync(3_000);
+    calls.push(write('b'));
+    await vi.advanceTimersByTimeAsync(2_000);
+    worker.release('a');
+    await vi.advanceTimersByTimeAsync(0);
+    expect([...answered]).toEqual(['a']);
+    expect(worker.opened()).toBe(2);
+    // "c" goes out on the new line; "b" times out on the old one while "c" waits.
+    calls.push(write('c'));
+    await vi.advanceTimersByTimeAsync(3_000);
+    worker.release('b');
+    worker.release('c');
+    await vi.advanceTimersByTimeAsync(0);
+    // "b"'s timeout left the new line alone: "c" is answered on it, no third line opens.
+    expect(answered.has('c')).toBe(true);
+    expect(worker.log.filter((entry) => entry === 'write c')).toHaveLength(1);
+    expect(worker.opened()).toBe(2);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await Promise.all(calls);
   });
 });

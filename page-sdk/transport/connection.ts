@@ -111,14 +111,18 @@ export class RpcConnection {
     let last: unknown;
     for (let i = 0; i < this.attempts; i++) {
       if (this.closed) throw new ClosedError();
+      let session: Session | undefined;
       try {
-        return await run(await this.ensureSession(), timeoutMs);
+        session = await this.ensureSession();
+        return await run(session, timeoutMs);
       } catch (error) {
         if (!(error instanceof TimeoutError) && !isTransportFailure(error)) {
           throw fromRemoteError(error);
         }
         last = error;
-        this.drop();
+        // The line this attempt used, only: calls that went out on it together time out one
+        // by one, and a later one must not cut off the line the first opened since.
+        if (session) this.drop(session);
       }
     }
     const cause = last instanceof Error ? last.message : String(last);
@@ -169,9 +173,9 @@ export class RpcConnection {
     }
   }
 
-  private drop(): void {
-    this.session?.line.close();
-    this.session = undefined;
+  private drop(session = this.session): void {
+    session?.line.close();
+    if (this.session === session) this.session = undefined;
   }
 }
 
