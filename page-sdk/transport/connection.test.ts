@@ -147,6 +147,58 @@ describe('RpcConnection', () => {
     expect(worker.log).toEqual(['hello']);
   });
 
+  it('retries at once, without waiting out the timeout, when the worker behind the line is lost', async () => {
+    const worker = fakeWorker();
+    let writes = 0;
+    // The first write reaches the worker (applied) but its answer never comes back.
+    worker.setAnswer((m) => m !== 'write' || ++writes > 1);
+    let peer = {};
+    let loseLine = () => {};
+    let opened = 0;
+    const transport: Transport = {
+      current: () => peer,
+      async open(): Promise<RpcLine> {
+        opened++;
+        const lost = new Promise<void>((resolve) => {
+          loseLine = resolve;
+        });
+        return { api: worker.api, peer, lost, close: () => {} };
+      },
+    };
+    // A timeout no test waits for: only the loss can end the first attempt.
+    const rpc = new RpcConnection({ transport, db: 'd', timeoutMs: 60_000 });
+    await rpc.call('status');
+    const write = rpc.call('write', 'm-1', []);
+    await vi.waitFor(() => expect(worker.log).toContain('write'));
+    // An update took over: the old worker turned redundant, a new one is active.
+    peer = {};
+    loseLine();
+    await write;
+    expect(worker.log).toEqual(['hello', 'status', 'write', 'hello', 'write']);
+    expect(opened).toBe(2);
+    expect([...worker.applied]).toEqual([['m-1', 1]]);
+  });
+
+  it('closes a line that arrives after its connect timed out', async () => {
+    const worker = fakeWorker();
+    const closed: number[] = [];
+    let opened = 0;
+    const transport: Transport = {
+      current: () => 'the worker',
+      async open(): Promise<RpcLine> {
+        const n = ++opened;
+        // The first connect answers long after its timeout; the retry at once.
+        if (n === 1) await new Promise((resolve) => setTimeout(resolve, 60));
+        return { api: worker.api, peer: 'the worker', close: () => closed.push(n) };
+      },
+    };
+    const rpc = new RpcConnection({ transport, db: 'd', timeoutMs: 20 });
+    await rpc.call('status');
+    await vi.waitFor(() => expect(closed).toEqual([1]));
+    rpc.close();
+    expect(closed).toEqual([1, 2]);
+  });
+
   it('does not retry an error the worker threw; its code survives', async () => {
     const worker = fakeWorker();
     worker.api.write = async () => {

@@ -34,6 +34,8 @@ class TimeoutError extends Error {}
 interface Session {
   line: RpcLine;
   hello: WorkerHello;
+  /** `call`, failed with a TransportFailure at once if the line's worker is lost meanwhile. */
+  guard<T>(call: Promise<T>): Promise<T>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -94,7 +96,7 @@ export class RpcConnection {
         throw new VersionMismatchError(PAGE_PROTOCOL_VERSION, session.hello.protocolVersion);
       }
       const fn = session.line.api[method] as (...a: unknown[]) => Promise<unknown>;
-      return withTimeout(fn(this.options.db, ...args), timeoutMs, method);
+      return withTimeout(session.guard(fn(this.options.db, ...args)), timeoutMs, method);
     }) as Promise<ResultOf<K>>;
   }
 
@@ -145,14 +147,21 @@ export class RpcConnection {
   }
 
   private async open(): Promise<Session> {
-    const line = await withTimeout(this.options.transport.open(), this.timeoutMs, 'connect').catch(
-      (error: unknown) => {
-        throw new TransportFailure(error instanceof Error ? error.message : String(error));
-      },
-    );
+    const opening = this.options.transport.open();
+    const line = await withTimeout(opening, this.timeoutMs, 'connect').catch((error: unknown) => {
+      // A line that comes after its connect gave up is nobody's: it must not keep listening.
+      opening.then(
+        (late) => late.close(),
+        () => undefined,
+      );
+      throw new TransportFailure(error instanceof Error ? error.message : String(error));
+    });
+    const guard = guardLine(line);
     try {
       const hello = await withTimeout(
-        line.api.hello(this.options.db, PAGE_PROTOCOL_VERSION, this.options.account?.() ?? null),
+        guard(
+          line.api.hello(this.options.db, PAGE_PROTOCOL_VERSION, this.options.account?.() ?? null),
+        ),
         this.timeoutMs,
         'hello',
       );
@@ -164,7 +173,7 @@ export class RpcConnection {
           'hello',
         );
       }
-      const session = { line, hello };
+      const session = { line, hello, guard };
       this.session = session;
       return session;
     } catch (error) {
@@ -179,8 +188,33 @@ export class RpcConnection {
   }
 }
 
-/** No worker could be reached at all (none active yet, activation timed out). */
+/** No worker could be reached at all (none active yet, activation timed out), or it left. */
 class TransportFailure extends Error {}
+
+/**
+ * Fails the calls waiting on `line` as soon as its worker is lost (`RpcLine.lost`), so they
+ * retry on its successor instead of waiting out their timeout. One subscription per line: the
+ * calls register while they wait and leave when they settle.
+ */
+function guardLine(line: RpcLine): Session['guard'] {
+  const { lost } = line;
+  if (!lost) return (call) => call;
+  const gone = () => new TransportFailure('the worker was replaced before it answered');
+  const waiting = new Set<(error: Error) => void>();
+  let isLost = false;
+  void lost.then(() => {
+    isLost = true;
+    for (const fail of waiting) fail(gone());
+    waiting.clear();
+  });
+  return <T>(call: Promise<T>) => {
+    if (isLost) return Promise.reject(gone());
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject);
+      call.then(resolve, reject).finally(() => waiting.delete(reject));
+    });
+  };
+}
 
 /** Posting to a worker that became redundant throws InvalidStateError: reconnect. */
 function isTransportFailure(error: unknown): boolean {

@@ -8,6 +8,11 @@ export interface RpcLine {
   api: WorkerRpc;
   /** The worker this line reaches; a different `current()` means it was replaced. */
   peer: unknown;
+  /**
+   * Settles once the worker behind the line can no longer answer (it became redundant): calls
+   * still waiting on it are lost, and need not wait out their timeout. Absent: never known.
+   */
+  lost?: Promise<void>;
   close(): void;
 }
 
@@ -63,6 +68,30 @@ function activeWorker(
 }
 
 /**
+ * Settles when `worker` turns redundant. A worker being replaced (an update took over) drops
+ * the messages it has not answered yet, so the calls on its line retry on its successor at
+ * once instead of after their timeout.
+ */
+function whenRedundant(worker: NonNullable<RegistrationLike['active']>): {
+  promise: Promise<void>;
+  stop(): void;
+} {
+  if (!('addEventListener' in worker)) return { promise: new Promise(() => {}), stop: () => {} };
+  let stop = () => {};
+  const promise = new Promise<void>((resolve) => {
+    const check = () => {
+      if (worker.state !== 'redundant') return;
+      stop();
+      resolve();
+    };
+    stop = () => worker.removeEventListener('statechange', check);
+    worker.addEventListener('statechange', check);
+    check();
+  });
+  return { promise, stop };
+}
+
+/**
  * Reaches the registration's active Service Worker: each line is a fresh Comlink proxy on a
  * fresh channel, so replies meant for an abandoned line are never mistaken for new ones.
  *
@@ -79,10 +108,15 @@ export function serviceWorkerTransport(
     async open() {
       const worker = await activeWorker(registration, activateTimeoutMs);
       const endpoint = workerEndpoint(worker, replies, randomId());
+      const redundancy = whenRedundant(worker);
       return {
         api: wrap<WorkerRpc>(endpoint) as unknown as WorkerRpc,
         peer: worker,
-        close: () => endpoint.close(),
+        lost: redundancy.promise,
+        close: () => {
+          redundancy.stop();
+          endpoint.close();
+        },
       };
     },
   };
