@@ -18,6 +18,7 @@ export type { Subscribable } from './live/index.ts';
 export { type PokeReason, realtimeLockName, startRealtime } from './realtime/index.ts';
 export type { Query } from './store/index.ts';
 export {
+  type ReinstallOptions,
   RpcConnection,
   serviceWorkerTransport,
   type Transport,

@@ -131,3 +131,39 @@ test('a worker whose install fails: calls reject at once and say it became redun
   expect(error?.name).toBe('UnavailableError');
   expect(error?.message).toContain('became redundant');
 });
+
+test('an install cut short is tried again: the page reaches the worker without a reload', async ({
+  page,
+}) => {
+  await installTodoOf(page);
+  await page.goto(server().url);
+  const outcome = await page.evaluate(async () => {
+    const w = window as unknown as FixtureWindow;
+    const client = w.sdk.createClient({
+      schema: w.demoSchema,
+      endpoint: '/api/sync',
+      dbName: 'cut-install',
+      worker: '/cut-install-sw.js',
+      realtime: false,
+    });
+    try {
+      await client.Todo.create(todoOf('c1'));
+      const registration = await navigator.serviceWorker.getRegistration('/cut-install-sw.js');
+      return {
+        stored: (await client.Todo.get('c1'))?.id ?? null,
+        mode: client.status.getSnapshot()?.mode,
+        active: registration?.active?.state ?? null,
+        tries: (await (await caches.open('cut-install')).match('/tried')) !== undefined,
+      };
+    } finally {
+      client.close();
+    }
+  });
+  // The first install failed (its mark is there), the one the client asked for took over.
+  expect(outcome).toEqual({
+    stored: 'c1',
+    mode: 'service-worker',
+    active: 'activated',
+    tries: true,
+  });
+});

@@ -33,13 +33,22 @@ export async function chooseHost(options: HostOptions): Promise<HostChoice> {
   let error: string | null = null;
   if (container && !options.forcePage) {
     try {
-      const registration = await container.register(options.worker, { type: options.workerType });
+      const register = () => container.register(options.worker, { type: options.workerType });
+      let registration = await register();
       return {
-        transport: serviceWorkerTransport(registration, container),
+        transport: serviceWorkerTransport(registration, container, undefined, {
+          // An install cut short leaves the page with no worker: register again, not dead.
+          reinstall: async () => {
+            registration = await register();
+            return registration;
+          },
+        }),
         mode: 'service-worker',
         reason: null,
         error: null,
-        registration,
+        get registration() {
+          return registration;
+        },
         close: () => {},
       };
     } catch (e) {

@@ -3,6 +3,7 @@ export { isRpcEnvelope, RPC_ENVELOPE_TAG, type RpcEnvelope, randomId } from './e
 export type { ReplyChannel } from './reply-ports.ts';
 export {
   type RegistrationLike,
+  type ReinstallOptions,
   type RpcLine,
   serviceWorkerTransport,
   type Transport,

@@ -59,3 +59,51 @@ describe('serviceWorkerTransport', () => {
     expect(await settled(line.lost)).toBe(false);
   });
 });
+
+describe('serviceWorkerTransport on an empty registration', () => {
+  /** A registration an install was cut short on: no worker installing, waiting or active. */
+  function emptyRegistration() {
+    const registration: {
+      active: ServiceWorker | null;
+      installing: ServiceWorker | null;
+      waiting: null;
+    } = { active: null, installing: null, waiting: null };
+    let installs = 0;
+    const reinstall = async (): Promise<RegistrationLike> => {
+      installs++;
+      const worker = new FakeWorker();
+      worker.state = 'installing';
+      registration.installing = worker as unknown as ServiceWorker;
+      setTimeout(() => {
+        registration.installing = null;
+        registration.active = worker as unknown as ServiceWorker;
+        worker.moveTo('activating');
+      }, 5);
+      return registration;
+    };
+    return { registration, reinstall, installs: () => installs };
+  }
+
+  it('registers the worker again and reaches it, once per interval', async () => {
+    const empty = emptyRegistration();
+    const transport = serviceWorkerTransport(empty.registration, replies, 1_000, {
+      reinstall: empty.reinstall,
+      reinstallEveryMs: 60_000,
+    });
+    const line = await transport.open();
+    expect(line.peer).toBe(empty.registration.active);
+    expect(empty.installs()).toBe(1);
+    // Emptied again within the interval: refused at once, no second install.
+    empty.registration.active = null;
+    await expect(transport.open()).rejects.toThrow(/did not install/);
+    expect(empty.installs()).toBe(1);
+    line.close();
+  });
+
+  it('without reinstall, an empty registration is refused at once', async () => {
+    const empty = emptyRegistration();
+    const transport = serviceWorkerTransport(empty.registration, replies, 1_000);
+    await expect(transport.open()).rejects.toThrow(/did not install/);
+    expect(empty.installs()).toBe(0);
+  });
+});

@@ -91,21 +91,49 @@ function whenRedundant(worker: NonNullable<RegistrationLike['active']>): {
   return { promise, stop };
 }
 
+/** What `serviceWorkerTransport` does when the registration is left with no worker at all. */
+export interface ReinstallOptions {
+  /**
+   * Registers the worker again (`() => navigator.serviceWorker.register(url)`) and resolves
+   * with the registration, which the transport uses from then on (a first install that fails
+   * clears its registration, so the browser makes a new one). Called when an install failed or
+   * was cut short (the worker stopped mid-install, the network dropped), which leaves the
+   * registration empty until the page reloads. Default: none, such a page stays unreachable
+   * and every call rejects at once.
+   */
+  reinstall?: () => Promise<RegistrationLike>;
+  /** At most one reinstall per this many ms, so a worker that cannot install is not hammered. Default 10 000. */
+  reinstallEveryMs?: number;
+}
+
 /**
  * Reaches the registration's active Service Worker: each line is a fresh Comlink proxy on a
  * fresh channel, so replies meant for an abandoned line are never mistaken for new ones.
+ * `activateTimeoutMs` (default 10 s) bounds the wait for an installing worker to activate; an
+ * empty registration is registered again through `reinstall`, when given.
  *
  * @example
  * const transport = serviceWorkerTransport(await navigator.serviceWorker.register('/sw.js'));
  */
 export function serviceWorkerTransport(
-  registration: RegistrationLike,
+  initial: RegistrationLike,
   replies: ReplySource = navigator.serviceWorker,
   activateTimeoutMs = 10_000,
+  options: ReinstallOptions = {},
 ): Transport {
+  let registration = initial;
+  let lastReinstall = Number.NEGATIVE_INFINITY;
+  const empty = () => !registration.active && !registration.installing && !registration.waiting;
   return {
     current: () => registration.active,
     async open() {
+      const every = options.reinstallEveryMs ?? 10_000;
+      if (options.reinstall && empty() && Date.now() - lastReinstall >= every) {
+        lastReinstall = Date.now();
+        registration = await options.reinstall().catch((error: unknown) => {
+          throw new Error(`registering the Service Worker again failed: ${String(error)}`);
+        });
+      }
       const worker = await activeWorker(registration, activateTimeoutMs);
       const endpoint = workerEndpoint(worker, replies, randomId());
       const redundancy = whenRedundant(worker);
