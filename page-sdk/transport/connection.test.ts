@@ -309,3 +309,148 @@ describe('RpcConnection after a timeout', () => {
     await Promise.all(calls);
   });
 });
+
+/**
+ * A transport whose lines behave like the page's (a closed line delivers nothing more) and
+ * whose worker the test replaces: `current()` changes first, `lost` settles when told.
+ */
+function replaceableWorker() {
+  const held = new Map<string, () => void>();
+  const log: string[] = [];
+  let peer = { n: 1 };
+  const loseLine = new Map<number, () => void>();
+  let opened = 0;
+  let closedLines = 0;
+  const transport: Transport = {
+    current: () => peer,
+    async open(): Promise<RpcLine> {
+      opened++;
+      let closed = false;
+      const linePeer = peer;
+      const lost = new Promise<void>((resolve) => {
+        loseLine.set(linePeer.n, resolve);
+      });
+      const deliver = <T>(value: () => Promise<T>) =>
+        new Promise<T>((resolve, reject) => {
+          value().then(
+            (v) => closed || resolve(v),
+            (e: unknown) => closed || reject(e),
+          );
+        });
+      const api = {
+        hello: (db: string) =>
+          deliver(async () => ({
+            protocolVersion: PAGE_PROTOCOL_VERSION,
+            dbName: db,
+            schemaHash: 'h',
+            clientId: 'c',
+          })),
+        write: (_db: string, mutationId: string) =>
+          deliver(() => {
+            log.push(`write ${mutationId} on ${linePeer.n}`);
+            return new Promise<void>((resolve) => held.set(`${mutationId}@${linePeer.n}`, resolve));
+          }),
+      } as unknown as WorkerRpc;
+      return {
+        api,
+        peer: linePeer,
+        lost,
+        close: () => {
+          closed = true;
+          closedLines++;
+        },
+      };
+    },
+  };
+  return {
+    transport,
+    log,
+    opened: () => opened,
+    closedLines: () => closedLines,
+    /** The successor becomes `registration.active`; the old worker's `redundant` comes later. */
+    activateSuccessor: () => {
+      peer = { n: peer.n + 1 };
+    },
+    markOldRedundant: () => loseLine.get(peer.n - 1)?.(),
+    release: (mutationId: string, worker: number) => held.get(`${mutationId}@${worker}`)?.(),
+  };
+}
+
+describe('RpcConnection when a line is closed under a waiting call', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('retries at once a call whose line another call dropped because the active worker changed', async () => {
+    vi.useFakeTimers();
+    const worker = replaceableWorker();
+    const rpc = new RpcConnection({ transport: worker.transport, db: 'd', timeoutMs: 5_000 });
+    let aDone = false;
+    const a = rpc.call('write', 'a', []).then(() => {
+      aDone = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(worker.log).toEqual(['write a on 1']);
+    // An update takes over: registration.active changes before the old worker's statechange
+    // reaches the page, and a second write goes out in between. Its ensureSession drops line 1.
+    worker.activateSuccessor();
+    const b = rpc.call('write', 'b', []);
+    await vi.advanceTimersByTimeAsync(0);
+    // Line 1 is closed: "a" can no longer be answered on it. It must move to worker 2 now, not
+    // after its 5 s timeout (its `lost` guard was unsubscribed by the close).
+    expect(worker.log).toContain('write a on 2');
+    worker.markOldRedundant();
+    worker.release('a', 2);
+    worker.release('b', 2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(aDone).toBe(true);
+    await Promise.all([a, b]);
+  });
+
+  it('retries at once a call whose line another call timed out on', async () => {
+    vi.useFakeTimers();
+    const worker = replaceableWorker();
+    const rpc = new RpcConnection({ transport: worker.transport, db: 'd', timeoutMs: 5_000 });
+    const results: string[] = [];
+    const a = rpc.call('write', 'a', []).then(() => results.push('a'));
+    await vi.advanceTimersByTimeAsync(3_000);
+    const b = rpc.call('write', 'b', []).then(() => results.push('b'));
+    await vi.advanceTimersByTimeAsync(2_000);
+    // "a" timed out and dropped line 1, on which "b" still waits: "b" has lost its answer.
+    expect(worker.opened()).toBe(2);
+    expect(worker.log.filter((e) => e.startsWith('write b'))).toHaveLength(2);
+    worker.release('a', 1);
+    worker.release('b', 1);
+    worker.release('a', 2);
+    worker.release('b', 2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(results.sort()).toEqual(['a', 'b']);
+    await Promise.all([a, b]);
+  });
+});
+
+describe('RpcConnection.close during a handshake', () => {
+  it('leaves no line open and sends nothing once closed', async () => {
+    const worker = replaceableWorker();
+    let letOpen: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      letOpen = resolve;
+    });
+    const transport: Transport = {
+      current: worker.transport.current,
+      open: async () => {
+        await gate;
+        return worker.transport.open();
+      },
+    };
+    const rpc = new RpcConnection({ transport, db: 'd' });
+    const call = rpc.call('write', 'a', []).catch((e: unknown) => e);
+    rpc.close();
+    letOpen();
+    const error = await call;
+    expect(error).toMatchObject({ code: 'CLIENT_CLOSED' });
+    // The write was not sent after close, and the line opened late was closed again.
+    expect(worker.log).toEqual([]);
+    expect(worker.closedLines()).toBe(worker.opened());
+  });
+});

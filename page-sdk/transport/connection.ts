@@ -38,6 +38,14 @@ interface Session {
   guard<T>(call: Promise<T>): Promise<T>;
 }
 
+/** A line and its guard, from the moment it opens: `drop` closes it and fails its waiting calls. */
+interface Opened {
+  line: RpcLine;
+  guard: Session['guard'];
+  /** Fails every call still waiting on the line: once it is closed, no answer can arrive. */
+  fail(): void;
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
@@ -69,7 +77,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  * await rpc.call('write', mutationId, [write]);
  */
 export class RpcConnection {
-  private session: Session | undefined;
+  private session: (Session & Opened) | undefined;
+  /** The line a handshake in progress opened, so `close()` reaches it too. */
+  private opening: Opened | undefined;
   private handshake: Promise<Session> | undefined;
   private closed = false;
   private readonly timeoutMs: number;
@@ -103,6 +113,7 @@ export class RpcConnection {
   close(): void {
     this.closed = true;
     this.drop();
+    if (this.opening) this.drop(this.opening);
   }
 
   private async attempt<T>(
@@ -113,9 +124,10 @@ export class RpcConnection {
     let last: unknown;
     for (let i = 0; i < this.attempts; i++) {
       if (this.closed) throw new ClosedError();
-      let session: Session | undefined;
+      let session: (Session & Opened) | undefined;
       try {
         session = await this.ensureSession();
+        if (this.closed) throw new ClosedError();
         return await run(session, timeoutMs);
       } catch (error) {
         if (!(error instanceof TimeoutError) && !isTransportFailure(error)) {
@@ -134,7 +146,7 @@ export class RpcConnection {
     );
   }
 
-  private ensureSession(): Promise<Session> {
+  private ensureSession(): Promise<Session & Opened> {
     const { session } = this;
     if (session && session.line.peer === this.options.transport.current()) {
       return Promise.resolve(session);
@@ -146,7 +158,7 @@ export class RpcConnection {
     return this.handshake;
   }
 
-  private async open(): Promise<Session> {
+  private async open(): Promise<Session & Opened> {
     const opening = this.options.transport.open();
     const line = await withTimeout(opening, this.timeoutMs, 'connect').catch((error: unknown) => {
       // A line that comes after its connect gave up is nobody's: it must not keep listening.
@@ -156,7 +168,9 @@ export class RpcConnection {
       );
       throw new TransportFailure(error instanceof Error ? error.message : String(error));
     });
-    const guard = guardLine(line);
+    const opened = guardLine(line);
+    const { guard } = opened;
+    this.opening = opened;
     try {
       const hello = await withTimeout(
         guard(
@@ -173,17 +187,27 @@ export class RpcConnection {
           'hello',
         );
       }
-      const session = { line, hello, guard };
+      // Closed meanwhile: the line is nobody's, and nothing goes out after close().
+      if (this.closed) throw new ClosedError();
+      const session = { ...opened, hello };
       this.session = session;
       return session;
     } catch (error) {
-      line.close();
+      this.drop(opened);
       throw error;
+    } finally {
+      if (this.opening === opened) this.opening = undefined;
     }
   }
 
-  private drop(session = this.session): void {
-    session?.line.close();
+  /**
+   * Closes `session`'s line and fails the calls still waiting on it (a closed line delivers no
+   * answer: they would wait out their timeout), so they retry on another line at once.
+   */
+  private drop(session: Opened | undefined = this.session): void {
+    if (!session) return;
+    session.line.close();
+    session.fail();
     if (this.session === session) this.session = undefined;
   }
 }
@@ -196,23 +220,25 @@ class TransportFailure extends Error {}
  * retry on its successor instead of waiting out their timeout. One subscription per line: the
  * calls register while they wait and leave when they settle.
  */
-function guardLine(line: RpcLine): Session['guard'] {
-  const { lost } = line;
-  if (!lost) return (call) => call;
-  const gone = () => new TransportFailure('the worker was replaced before it answered');
+function guardLine(line: RpcLine): Opened {
   const waiting = new Set<(error: Error) => void>();
-  let isLost = false;
-  void lost.then(() => {
-    isLost = true;
-    for (const fail of waiting) fail(gone());
+  let why: string | undefined;
+  const failAll = (reason: string) => {
+    why ??= reason;
+    for (const fail of waiting) fail(new TransportFailure(why));
     waiting.clear();
-  });
-  return <T>(call: Promise<T>) => {
-    if (isLost) return Promise.reject(gone());
-    return new Promise<T>((resolve, reject) => {
-      waiting.add(reject);
-      call.then(resolve, reject).finally(() => waiting.delete(reject));
-    });
+  };
+  void line.lost?.then(() => failAll('the worker was replaced before it answered'));
+  return {
+    line,
+    fail: () => failAll('the line was closed before the worker answered'),
+    guard: <T>(call: Promise<T>) => {
+      if (why !== undefined) return Promise.reject(new TransportFailure(why));
+      return new Promise<T>((resolve, reject) => {
+        waiting.add(reject);
+        call.then(resolve, reject).finally(() => waiting.delete(reject));
+      });
+    },
   };
 }
 
