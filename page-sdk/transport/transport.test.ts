@@ -43,12 +43,18 @@ describe('serviceWorkerTransport', () => {
     line.close();
   });
 
-  it('a line opened on a worker already redundant is lost at once', async () => {
+  it('opens no line on a worker already redundant: with no successor, it gives up after the activation timeout', async () => {
     const worker = new FakeWorker();
     worker.state = 'redundant';
-    const line = await transportOf(worker).open();
-    expect(await settled(line.lost)).toBe(true);
-    line.close();
+    const registration = {
+      active: worker as unknown as ServiceWorker,
+      installing: null,
+      waiting: null,
+    };
+    const error = await serviceWorkerTransport(registration, replies, 50)
+      .open()
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ message: 'no active Service Worker' });
   });
 
   it('a closed line stops watching its worker', async () => {
@@ -105,5 +111,49 @@ describe('serviceWorkerTransport on an empty registration', () => {
     const transport = serviceWorkerTransport(empty.registration, replies, 1_000);
     await expect(transport.open()).rejects.toThrow(/did not install/);
     expect(empty.installs()).toBe(0);
+  });
+});
+
+describe('serviceWorkerTransport while an update takes over', () => {
+  it('waits for the successor when the active worker already turned redundant', async () => {
+    // The order Chromium tells the page: the old worker's `redundant` first, and only then
+    // `registration.active` pointing at the successor.
+    const old = new FakeWorker();
+    const successor = new FakeWorker();
+    successor.state = 'installed';
+    const registration = {
+      active: old as unknown as ServiceWorker | null,
+      installing: null,
+      waiting: successor as unknown as ServiceWorker | null,
+    };
+    const transport = serviceWorkerTransport(registration, replies);
+    old.moveTo('redundant');
+    const opening = transport.open();
+    expect(await settled(opening)).toBe(false);
+    registration.active = successor as unknown as ServiceWorker;
+    registration.waiting = null;
+    successor.moveTo('activating');
+    const line = await opening;
+    expect(line.peer).toBe(successor);
+    expect(await settled(line.lost)).toBe(false);
+    line.close();
+  });
+
+  it('waits for the successor when none is in sight yet', async () => {
+    const old = new FakeWorker();
+    const successor = new FakeWorker();
+    const registration = {
+      active: old as unknown as ServiceWorker | null,
+      installing: null,
+      waiting: null,
+    };
+    const transport = serviceWorkerTransport(registration, replies);
+    old.moveTo('redundant');
+    const opening = transport.open();
+    expect(await settled(opening)).toBe(false);
+    registration.active = successor as unknown as ServiceWorker;
+    const line = await opening;
+    expect(line.peer).toBe(successor);
+    line.close();
   });
 });

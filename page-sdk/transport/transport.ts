@@ -41,28 +41,44 @@ function activeWorker(
   registration: RegistrationLike,
   timeoutMs: number,
 ): Promise<NonNullable<RegistrationLike['active']>> {
-  if (registration.active) return Promise.resolve(registration.active);
+  // A redundant active worker was replaced (an update took over): the page hears of that
+  // before `registration.active` shows the successor. A line to it would be lost at once, and
+  // every attempt of a call would be spent on it in a moment: wait for the successor instead.
+  const usable = () => {
+    const { active } = registration;
+    return active && (active as { state?: string }).state !== 'redundant' ? active : null;
+  };
+  const now = usable();
+  if (now) return Promise.resolve(now);
+  const replaced = registration.active !== null;
   return new Promise((resolve, reject) => {
     const pending = registration.installing ?? registration.waiting;
     // Nothing installing, waiting or active: the last install failed.
-    if (!pending) return reject(new Error(REDUNDANT));
+    if (!pending && !replaced) return reject(new Error(REDUNDANT));
+    const done = () => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      pending?.removeEventListener('statechange', check);
+    };
     const check = () => {
-      if (registration.active) {
-        clearTimeout(timer);
-        pending.removeEventListener('statechange', check);
-        resolve(registration.active);
-      } else if (pending.state === 'redundant') {
+      const active = usable();
+      if (active) {
+        done();
+        resolve(active);
+      } else if (pending?.state === 'redundant') {
         // Say why at once instead of letting every attempt time out.
-        clearTimeout(timer);
-        pending.removeEventListener('statechange', check);
+        done();
         reject(new Error(REDUNDANT));
       }
     };
     const timer = setTimeout(() => {
-      pending.removeEventListener('statechange', check);
+      done();
       reject(new Error('no active Service Worker'));
     }, timeoutMs);
-    pending.addEventListener('statechange', check);
+    // Replaced with no successor in sight yet: the registration's attributes change without an
+    // event of their own, so look again shortly (bounded by the timer above).
+    const poll = pending ? undefined : setInterval(check, 20);
+    pending?.addEventListener('statechange', check);
     check();
   });
 }

@@ -1,0 +1,147 @@
+/**
+ * The worker is updated, stopped or cannot install while the page writes: every write is
+ * answered, applied once, and nothing loops.
+ */
+import { WorkerControl } from '../support/cdp.ts';
+import { expect, test } from '../support/test.ts';
+import { usePageSdkServer } from './fixtures/server.ts';
+import { type FixtureWindow, installTodoOf, openClient } from './helpers.ts';
+
+const server = usePageSdkServer();
+test.beforeEach(async ({ context }) => {
+  await installTodoOf(context);
+});
+
+// A long per-call timeout: a write that had to wait one out would outlast the test instead of
+// succeeding on a retry, so "every write resolved" means no write waited for its timeout.
+const options = {
+  endpoint: '/api/sync',
+  dbName: 'update',
+  worker: '/engine-sw.js',
+  realtime: false,
+  timeoutMs: 120_000,
+};
+
+/** Starts `count` creates in the page without awaiting them; `settleWrites` awaits them. */
+const startWrites = (prefix: string, count: number) =>
+  `(() => {
+    const w = window;
+    w.writes ??= [];
+    for (let i = 0; i < ${count}; i++) {
+      w.writes.push(w.client.Todo.create(todoOf('${prefix}' + i)).then(() => 'ok', (e) => e.name + ': ' + e.message));
+    }
+  })()`;
+const settleWrites = `Promise.all(window.writes)`;
+
+test('writes in flight in two tabs while an update that skips waiting takes over are each applied once', async ({
+  context,
+}) => {
+  const first = await context.newPage();
+  await openClient(first, server().url, options);
+  const second = await context.newPage();
+  await openClient(second, server().url, options);
+  const before = server().pushed().length;
+
+  await first.evaluate(startWrites('a', 20));
+  await second.evaluate(startWrites('b', 20));
+  // A new version (a new script URL, same scope): it skips waiting and the old one turns redundant.
+  await first.evaluate(() => navigator.serviceWorker.register('/engine-sw.js?v=2'));
+  await first.evaluate(startWrites('c', 20));
+  await second.evaluate(startWrites('d', 20));
+
+  const results = [
+    ...(await first.evaluate(settleWrites)),
+    ...(await second.evaluate(settleWrites)),
+  ];
+  expect(results.filter((r) => r !== 'ok')).toEqual([]);
+  expect(results).toHaveLength(80);
+  await expect
+    .poll(() =>
+      first.evaluate(async () =>
+        (await navigator.serviceWorker.getRegistration())?.active?.scriptURL.endsWith('?v=2'),
+      ),
+    )
+    .toBe(true);
+  const ids = await first.evaluate(async () =>
+    (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
+  );
+  expect(ids).toHaveLength(80);
+  await first.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
+  const pushed = server().pushed().slice(before);
+  // Every write's event reached the server. A worker cut off mid-push (stopped, or replaced by
+  // the update) may push a batch again: the server drops an event id it has applied.
+  expect(new Set(pushed).size).toBe(80);
+});
+
+test('writes in flight while the worker is stopped and then updated are each applied once', async ({
+  context,
+  page,
+}) => {
+  await openClient(page, server().url, { ...options, timeoutMs: 3_000, attempts: 5 });
+  const control = await WorkerControl.attach(context, page);
+  const before = server().pushed().length;
+  await page.evaluate(startWrites('s', 20));
+  await control.stopAll();
+  await page.evaluate(startWrites('t', 20));
+  await page.evaluate(() => navigator.serviceWorker.register('/engine-sw.js?v=3'));
+  await page.evaluate(startWrites('u', 20));
+  const results = await page.evaluate(settleWrites);
+  expect(results.filter((r: string) => r !== 'ok')).toEqual([]);
+  const ids = await page.evaluate(async () =>
+    (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
+  );
+  expect(ids).toHaveLength(60);
+  await page.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
+  const pushed = server().pushed().slice(before);
+  // Every write's event reached the server. A worker cut off mid-push (stopped, or replaced by
+  // the update) may push a batch again: the server drops an event id it has applied.
+  expect(new Set(pushed).size).toBe(60);
+});
+
+test('a worker that never installs: the page registers it again at most once per interval, with no unhandled rejection, and not after close', async ({
+  page,
+}) => {
+  await page.addInitScript(() => {
+    const w = window as unknown as { registers: number; unhandled: string[] };
+    w.registers = 0;
+    w.unhandled = [];
+    const container = navigator.serviceWorker;
+    const register = container.register.bind(container);
+    container.register = (...args: Parameters<typeof register>) => {
+      w.registers++;
+      return register(...args);
+    };
+    addEventListener('unhandledrejection', (e) => w.unhandled.push(String(e.reason)));
+  });
+  await page.goto(server().url);
+  const outcome = await page.evaluate(async () => {
+    const w = window as unknown as FixtureWindow & { registers: number; unhandled: string[] };
+    const started = performance.now();
+    const client = w.sdk.createClient({
+      schema: w.demoSchema,
+      endpoint: '/api/sync',
+      dbName: 'never-installs',
+      worker: '/failing-install-sw.js',
+      realtime: false,
+    });
+    const errors = new Set<string>();
+    for (let i = 0; i < 15; i++) {
+      await client.Todo.create(todoOf(`n${i}`)).catch((e: Error) => errors.add(e.name));
+    }
+    const elapsed = performance.now() - started;
+    const registersOpen = w.registers;
+    client.close();
+    const afterClose = w.registers;
+    // Past one interval, nothing registers for a closed client.
+    await new Promise((r) => setTimeout(r, 11_000));
+    return { errors: [...errors], elapsed, registersOpen, afterClose, later: w.registers };
+  });
+  expect(outcome.errors).toEqual(['UnavailableError']);
+  // The first registration, then at most one per 10 s.
+  expect(outcome.registersOpen).toBeLessThanOrEqual(2 + Math.floor(outcome.elapsed / 10_000));
+  expect(outcome.later).toBe(outcome.afterClose);
+  await page.waitForTimeout(100);
+  expect(
+    await page.evaluate(() => (window as unknown as { unhandled: string[] }).unhandled),
+  ).toEqual([]);
+});
