@@ -2,6 +2,7 @@
  * The worker is updated, stopped or cannot install while the page writes: every write is
  * answered, applied once, and nothing loops.
  */
+import type { Page } from '@playwright/test';
 import { WorkerControl } from '../support/cdp.ts';
 import { expect, test } from '../support/test.ts';
 import { usePageSdkServer } from './fixtures/server.ts';
@@ -32,6 +33,7 @@ const startWrites = (prefix: string, count: number) =>
     }
   })()`;
 const settleWrites = `Promise.all(window.writes)`;
+const settle = async (page: Page) => (await page.evaluate(settleWrites)) as string[];
 
 test('writes in flight in two tabs while an update that skips waiting takes over are each applied once', async ({
   context,
@@ -49,10 +51,7 @@ test('writes in flight in two tabs while an update that skips waiting takes over
   await first.evaluate(startWrites('c', 20));
   await second.evaluate(startWrites('d', 20));
 
-  const results = [
-    ...(await first.evaluate(settleWrites)),
-    ...(await second.evaluate(settleWrites)),
-  ];
+  const results = [...(await settle(first)), ...(await settle(second))];
   expect(results.filter((r) => r !== 'ok')).toEqual([]);
   expect(results).toHaveLength(80);
   await expect
@@ -85,8 +84,8 @@ test('writes in flight while the worker is stopped and then updated are each app
   await page.evaluate(startWrites('t', 20));
   await page.evaluate(() => navigator.serviceWorker.register('/engine-sw.js?v=3'));
   await page.evaluate(startWrites('u', 20));
-  const results = await page.evaluate(settleWrites);
-  expect(results.filter((r: string) => r !== 'ok')).toEqual([]);
+  const results = await settle(page);
+  expect(results.filter((r) => r !== 'ok')).toEqual([]);
   const ids = await page.evaluate(async () =>
     (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
   );

@@ -80,7 +80,7 @@ export class RpcConnection {
   private session: (Session & Opened) | undefined;
   /** The line a handshake in progress opened, so `close()` reaches it too. */
   private opening: Opened | undefined;
-  private handshake: Promise<Session> | undefined;
+  private handshake: Promise<Session & Opened> | undefined;
   private closed = false;
   private readonly timeoutMs: number;
   private readonly attempts: number;
