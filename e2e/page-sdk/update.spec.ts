@@ -218,3 +218,51 @@ test('close() right after writes were started: each settles at once, applied or 
   // With a 120 s timeout, a write sent on a closed line would outlast the test.
   expect(results.filter((r) => r !== 'ok' && r !== 'ClosedError')).toEqual([]);
 });
+
+test('writes in flight in two tabs while a waiting worker is told SKIP_WAITING, across a stop, are each applied once', async ({
+  context,
+}) => {
+  const waiting = { ...options, worker: '/waiting-sw.js' };
+  const first = await context.newPage();
+  await openClient(first, server().url, waiting);
+  const second = await context.newPage();
+  await openClient(second, server().url, waiting);
+  const control = await WorkerControl.attach(context, first);
+  const before = server().pushed().length;
+
+  await first.evaluate(startWrites('w', 15));
+  // The new version installs and waits; writes keep going to the old one meanwhile.
+  await first.evaluate(async () => {
+    const registration = await navigator.serviceWorker.register('/waiting-sw.js?v=2');
+    const next = registration.installing ?? registration.waiting;
+    await new Promise<void>((resolve) => {
+      if (next?.state === 'installed') return resolve();
+      next?.addEventListener('statechange', () => next.state === 'installed' && resolve());
+    });
+  });
+  await second.evaluate(startWrites('v', 15));
+  await control.stopAll();
+  await first.evaluate(startWrites('y', 15));
+  await second.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    registration?.waiting?.postMessage({ type: 'SKIP_WAITING' });
+  });
+  await second.evaluate(startWrites('k', 15));
+
+  const results = [...(await settle(first)), ...(await settle(second))];
+  expect(results.filter((r) => r !== 'ok')).toEqual([]);
+  expect(results).toHaveLength(60);
+  await expect
+    .poll(() =>
+      first.evaluate(async () =>
+        (await navigator.serviceWorker.getRegistration())?.active?.scriptURL.endsWith('?v=2'),
+      ),
+    )
+    .toBe(true);
+  const ids = await first.evaluate(async () =>
+    (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
+  );
+  expect(ids.filter((id) => /^[wvyk]\d+$/.test(id))).toHaveLength(60);
+  await first.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
+  expect(new Set(server().pushed().slice(before)).size).toBe(60);
+});
