@@ -157,3 +157,71 @@ describe('serviceWorkerTransport while an update takes over', () => {
     line.close();
   });
 });
+
+describe('serviceWorkerTransport: what each line leaves behind', () => {
+  /** A worker that keeps track of its `statechange` listeners. */
+  class CountingWorker extends FakeWorker {
+    readonly registered = new Set<unknown>();
+    override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void {
+      this.registered.add(args[1]);
+      super.addEventListener(...args);
+    }
+    override removeEventListener(...args: Parameters<EventTarget['removeEventListener']>): void {
+      this.registered.delete(args[1]);
+      super.removeEventListener(...args);
+    }
+  }
+
+  it('no listener on the worker or the container outlives its line, lost or closed', async () => {
+    const worker = new CountingWorker();
+    const containerListeners = new Set<unknown>();
+    const counted = {
+      addEventListener: (_type: 'message', l: unknown) => void containerListeners.add(l),
+      removeEventListener: (_type: 'message', l: unknown) => void containerListeners.delete(l),
+    };
+    const registration = {
+      active: worker as unknown as ServiceWorker,
+      installing: null,
+      waiting: null,
+    };
+    const transport = serviceWorkerTransport(registration, counted);
+    for (let i = 0; i < 20; i++) (await transport.open()).close();
+    const lines = await Promise.all(Array.from({ length: 5 }, () => transport.open()));
+    worker.moveTo('redundant');
+    for (const line of lines) {
+      expect(await settled(line.lost)).toBe(true);
+      line.close();
+    }
+    expect(worker.registered.size).toBe(0);
+    expect(containerListeners.size).toBe(0);
+  });
+});
+
+describe('serviceWorkerTransport while a reinstall is slow', () => {
+  it('a second open waits for the reinstall under way instead of calling the registration empty', async () => {
+    const registration: RegistrationLike = { active: null, installing: null, waiting: null };
+    let finish: (r: RegistrationLike) => void = () => {};
+    let installs = 0;
+    const transport = serviceWorkerTransport(registration, replies, 1_000, {
+      reinstall: () => {
+        installs++;
+        return new Promise((resolve) => {
+          finish = resolve;
+        });
+      },
+    });
+    // The first open is given up by its caller (its connect timed out: the script is slow).
+    void transport.open().catch(() => undefined);
+    const second = transport.open();
+    const outcome = second.then(
+      () => 'line',
+      (e: Error) => e.message,
+    );
+    expect(await settled(outcome)).toBe(false);
+    const worker = new FakeWorker();
+    finish({ active: worker as unknown as ServiceWorker, installing: null, waiting: null });
+    expect(await outcome).toBe('line');
+    expect(installs).toBe(1);
+    (await second).close();
+  });
+});

@@ -139,17 +139,31 @@ export function serviceWorkerTransport(
 ): Transport {
   let registration = initial;
   let lastReinstall = Number.NEGATIVE_INFINITY;
+  let reinstalling: Promise<void> | undefined;
   const empty = () => !registration.active && !registration.installing && !registration.waiting;
   return {
     current: () => registration.active,
     async open() {
       const every = options.reinstallEveryMs ?? 10_000;
-      if (options.reinstall && empty() && Date.now() - lastReinstall >= every) {
+      if (options.reinstall && !reinstalling && empty() && Date.now() - lastReinstall >= every) {
         lastReinstall = Date.now();
-        registration = await options.reinstall().catch((error: unknown) => {
-          throw new Error(`registering the Service Worker again failed: ${String(error)}`);
-        });
+        reinstalling = options
+          .reinstall()
+          .then(
+            (registered) => {
+              registration = registered;
+            },
+            (error: unknown) => {
+              throw new Error(`registering the Service Worker again failed: ${String(error)}`);
+            },
+          )
+          .finally(() => {
+            reinstalling = undefined;
+          });
       }
+      // A reinstall under way (one whose caller gave up on a slow script, say) is waited for:
+      // until it answers, the registration only looks empty.
+      if (reinstalling) await reinstalling;
       const worker = await activeWorker(registration, activateTimeoutMs);
       const endpoint = workerEndpoint(worker, replies, randomId());
       const redundancy = whenRedundant(worker);
