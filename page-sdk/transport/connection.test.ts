@@ -454,3 +454,36 @@ describe('RpcConnection.close during a handshake', () => {
     expect(worker.closedLines()).toBe(worker.opened());
   });
 });
+
+describe('RpcConnection when the worker is lost during onHello', () => {
+  it('retries at once instead of waiting out the timeout of the headers sent after hello', async () => {
+    const worker = fakeWorker();
+    let setHeaders = 0;
+    // The first setHeaders reaches a worker that is then replaced: no answer ever comes.
+    worker.setAnswer((m) => m !== 'setHeaders' || ++setHeaders > 1);
+    let peer = {};
+    let loseLine = () => {};
+    const transport: Transport = {
+      current: () => peer,
+      async open(): Promise<RpcLine> {
+        const lost = new Promise<void>((resolve) => {
+          loseLine = resolve;
+        });
+        return { api: worker.api, peer, lost, close: () => {} };
+      },
+    };
+    // A timeout no test waits for: only the loss can end the first handshake.
+    const rpc = new RpcConnection({
+      transport,
+      db: 'd',
+      timeoutMs: 60_000,
+      onHello: (_hello, api) => api.setHeaders('d', { authorization: 'x' }),
+    });
+    const status = rpc.call('status');
+    await vi.waitFor(() => expect(worker.log).toContain('setHeaders'));
+    peer = {};
+    loseLine();
+    await status;
+    expect(worker.log).toEqual(['hello', 'setHeaders', 'hello', 'setHeaders', 'status']);
+  });
+});

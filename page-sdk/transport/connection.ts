@@ -182,7 +182,7 @@ export class RpcConnection {
       this.options.onHandshake?.(hello);
       if (hello.protocolVersion === PAGE_PROTOCOL_VERSION) {
         await withTimeout(
-          this.options.onHello?.(hello, line.api) ?? Promise.resolve(),
+          guard(this.options.onHello?.(hello, line.api) ?? Promise.resolve()),
           this.timeoutMs,
           'hello',
         );
