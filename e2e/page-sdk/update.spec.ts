@@ -35,6 +35,40 @@ const startWrites = (prefix: string, count: number) =>
 const settleWrites = `Promise.all(window.writes)`;
 const settle = async (page: Page) => (await page.evaluate(settleWrites)) as string[];
 
+/**
+ * Every write started in `pages` resolved; `count` todos whose ids match `ids` are stored; the
+ * active worker is the one whose script URL ends with `version`, when given; and after a sync
+ * the server holds each write's event once. A worker cut off mid-push (stopped, or replaced by
+ * the update) may push a batch again: the server drops an event id it has applied.
+ */
+async function expectAppliedOnce(
+  pages: Page[],
+  writes: { ids: RegExp; count: number; pushedBefore: number; version?: string },
+) {
+  const results = (await Promise.all(pages.map(settle))).flat();
+  expect(results.filter((r) => r !== 'ok')).toEqual([]);
+  expect(results).toHaveLength(writes.count);
+  const [first] = pages as [Page];
+  if (writes.version !== undefined) {
+    const version = writes.version;
+    await expect
+      .poll(() =>
+        first.evaluate(
+          async (v) =>
+            (await navigator.serviceWorker.getRegistration())?.active?.scriptURL.endsWith(v),
+          version,
+        ),
+      )
+      .toBe(true);
+  }
+  const ids = await first.evaluate(async () =>
+    (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
+  );
+  expect(ids.filter((id) => writes.ids.test(id))).toHaveLength(writes.count);
+  await first.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
+  expect(new Set(server().pushed().slice(writes.pushedBefore)).size).toBe(writes.count);
+}
+
 test('writes in flight in two tabs while an update that skips waiting takes over are each applied once', async ({
   context,
 }) => {
@@ -51,25 +85,12 @@ test('writes in flight in two tabs while an update that skips waiting takes over
   await first.evaluate(startWrites('c', 20));
   await second.evaluate(startWrites('d', 20));
 
-  const results = [...(await settle(first)), ...(await settle(second))];
-  expect(results.filter((r) => r !== 'ok')).toEqual([]);
-  expect(results).toHaveLength(80);
-  await expect
-    .poll(() =>
-      first.evaluate(async () =>
-        (await navigator.serviceWorker.getRegistration())?.active?.scriptURL.endsWith('?v=2'),
-      ),
-    )
-    .toBe(true);
-  const ids = await first.evaluate(async () =>
-    (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
-  );
-  expect(ids.filter((id) => /^[abcd]\d+$/.test(id))).toHaveLength(80);
-  await first.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
-  const pushed = server().pushed().slice(before);
-  // Every write's event reached the server. A worker cut off mid-push (stopped, or replaced by
-  // the update) may push a batch again: the server drops an event id it has applied.
-  expect(new Set(pushed).size).toBe(80);
+  await expectAppliedOnce([first, second], {
+    ids: /^[abcd]\d+$/,
+    count: 80,
+    pushedBefore: before,
+    version: '?v=2',
+  });
 });
 
 test('writes in flight while the worker is stopped and then updated are each applied once', async ({
@@ -84,17 +105,7 @@ test('writes in flight while the worker is stopped and then updated are each app
   await page.evaluate(startWrites('t', 20));
   await page.evaluate(() => navigator.serviceWorker.register('/engine-sw.js?v=3'));
   await page.evaluate(startWrites('u', 20));
-  const results = await settle(page);
-  expect(results.filter((r) => r !== 'ok')).toEqual([]);
-  const ids = await page.evaluate(async () =>
-    (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
-  );
-  expect(ids.filter((id) => /^[stu]\d+$/.test(id))).toHaveLength(60);
-  await page.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
-  const pushed = server().pushed().slice(before);
-  // Every write's event reached the server. A worker cut off mid-push (stopped, or replaced by
-  // the update) may push a batch again: the server drops an event id it has applied.
-  expect(new Set(pushed).size).toBe(60);
+  await expectAppliedOnce([page], { ids: /^[stu]\d+$/, count: 60, pushedBefore: before });
 });
 
 test('a worker that never installs: the page registers it again at most once per interval, with no unhandled rejection, and not after close', async ({
@@ -252,20 +263,10 @@ test('writes in flight in two tabs while a waiting worker is told SKIP_WAITING, 
   });
   await second.evaluate(startWrites('k', 15));
 
-  const results = [...(await settle(first)), ...(await settle(second))];
-  expect(results.filter((r) => r !== 'ok')).toEqual([]);
-  expect(results).toHaveLength(60);
-  await expect
-    .poll(() =>
-      first.evaluate(async () =>
-        (await navigator.serviceWorker.getRegistration())?.active?.scriptURL.endsWith('?v=2'),
-      ),
-    )
-    .toBe(true);
-  const ids = await first.evaluate(async () =>
-    (await (window as unknown as FixtureWindow).client.Todo.list()).map((t) => t.id),
-  );
-  expect(ids.filter((id) => /^[wvyk]\d+$/.test(id))).toHaveLength(60);
-  await first.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
-  expect(new Set(server().pushed().slice(before)).size).toBe(60);
+  await expectAppliedOnce([first, second], {
+    ids: /^[wvyk]\d+$/,
+    count: 60,
+    pushedBefore: before,
+    version: '?v=2',
+  });
 });
