@@ -4,7 +4,7 @@ import { openPostgresStore, type SyncStore } from 'swsync/server';
 import { createTestDatabase } from '../server/testing/index.ts';
 import { observedStore } from './observed-store.ts';
 import { seedBoard } from './push.ts';
-import { batchesFor } from './push-http.ts';
+import { batchesFor, pushBodies } from './push-http.ts';
 import { serveSyncRoutes } from './serve.ts';
 
 /**
@@ -46,17 +46,8 @@ async function main() {
     const started = performance.now();
     await Promise.all(
       clients.map(async ({ scope, batches: list }) => {
-        let seq = 0;
-        for (const events of list) {
+        for (const body of pushBodies(scope, list, v1)) {
           const sent = performance.now();
-          const body = v1
-            ? { events, clientId: scope }
-            : {
-                events: events.map((event) => ({ ...event, outboxSeq: ++seq })),
-                clientId: scope,
-                outboxId: scope,
-                outboxFront: seq + 1,
-              };
           const response = await fetch(`${base}/api/sync/push`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'x-bench-user': scope },

@@ -93,20 +93,10 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
     const path = route.startsWith('ours') ? '/api/sync/push' : `/baseline/${route}`;
     const seconds = await pushClients.run(
       `${base}${path}`,
-      clients.map(({ scope, batches }) => {
-        let seq = 0;
-        const bodies = batches.map((events) =>
-          route === 'ours-v1'
-            ? { events, clientId: scope }
-            : {
-                events: events.map((event) => ({ ...event, outboxSeq: ++seq })),
-                clientId: scope,
-                outboxId: scope,
-                outboxFront: seq + 1,
-              },
-        );
-        return { scope, bodies };
-      }),
+      clients.map(({ scope, batches }) => ({
+        scope,
+        bodies: pushBodies(scope, batches, route === 'ours-v1'),
+      })),
     );
     return (load.clients * load.batches * load.size) / seconds;
   };
@@ -141,6 +131,24 @@ async function createBaselineTables(store: SyncStore): Promise<void> {
        PRIMARY KEY (scope, key))`,
     );
   }
+}
+
+/**
+ * A client's push bodies, in order: v1 bodies (event ids only), or bodies with outbox counters
+ * numbering its events from 1, as the engine sends them with `outboxCounters: true`.
+ */
+export function pushBodies(scope: string, batches: OutboxEvent[][], v1: boolean): object[] {
+  let seq = 0;
+  return batches.map((events) =>
+    v1
+      ? { events, clientId: scope }
+      : {
+          events: events.map((event) => ({ ...event, outboxSeq: ++seq })),
+          clientId: scope,
+          outboxId: scope,
+          outboxFront: seq + 1,
+        },
+  );
 }
 
 /** A client's batches: creates of new todos, then updates of the same todos. */

@@ -11,6 +11,11 @@ import type { RpcLine, Transport } from './transport.ts';
 
 const status: SyncStatus = idleSyncStatus();
 
+// Tests that fake the clock leave it real for the next.
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 /** A worker in memory; `answer` decides per call whether it answers (false = hangs). */
 function fakeWorker(protocolVersion = PAGE_PROTOCOL_VERSION) {
   const log: string[] = [];
@@ -269,10 +274,6 @@ function heldWorker() {
 }
 
 describe('RpcConnection after a timeout', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('drops only the line the timed-out call used, not one opened since for other calls', async () => {
     vi.useFakeTimers();
     const worker = heldWorker();
@@ -377,10 +378,6 @@ function replaceableWorker() {
 }
 
 describe('RpcConnection when a line is closed under a waiting call', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('retries at once a call whose line another call dropped because the active worker changed', async () => {
     vi.useFakeTimers();
     const worker = replaceableWorker();

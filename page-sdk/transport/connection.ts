@@ -31,19 +31,18 @@ export interface ConnectionOptions {
 
 class TimeoutError extends Error {}
 
-interface Session {
-  line: RpcLine;
-  hello: WorkerHello;
-  /** `call`, failed with a TransportFailure at once if the line's worker is lost meanwhile. */
-  guard<T>(call: Promise<T>): Promise<T>;
-}
-
 /** A line and its guard, from the moment it opens: `drop` closes it and fails its waiting calls. */
 interface Opened {
   line: RpcLine;
-  guard: Session['guard'];
+  /** `call`, failed with a TransportFailure at once if the line's worker is lost meanwhile. */
+  guard<T>(call: Promise<T>): Promise<T>;
   /** Fails every call still waiting on the line: once it is closed, no answer can arrive. */
   fail(): void;
+}
+
+/** A line whose handshake is done. */
+interface Session extends Opened {
+  hello: WorkerHello;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -77,10 +76,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  * await rpc.call('write', mutationId, [write]);
  */
 export class RpcConnection {
-  private session: (Session & Opened) | undefined;
+  private session: Session | undefined;
   /** The line a handshake in progress opened, so `close()` reaches it too. */
   private opening: Opened | undefined;
-  private handshake: Promise<Session & Opened> | undefined;
+  private handshake: Promise<Session> | undefined;
   private closed = false;
   private readonly timeoutMs: number;
   private readonly attempts: number;
@@ -124,7 +123,7 @@ export class RpcConnection {
     let last: unknown;
     for (let i = 0; i < this.attempts; i++) {
       if (this.closed) throw new ClosedError();
-      let session: (Session & Opened) | undefined;
+      let session: Session | undefined;
       try {
         session = await this.ensureSession();
         if (this.closed) throw new ClosedError();
@@ -146,7 +145,7 @@ export class RpcConnection {
     );
   }
 
-  private ensureSession(): Promise<Session & Opened> {
+  private ensureSession(): Promise<Session> {
     const { session } = this;
     if (session && session.line.peer === this.options.transport.current()) {
       return Promise.resolve(session);
@@ -158,7 +157,7 @@ export class RpcConnection {
     return this.handshake;
   }
 
-  private async open(): Promise<Session & Opened> {
+  private async open(): Promise<Session> {
     const opening = this.options.transport.open();
     const line = await withTimeout(opening, this.timeoutMs, 'connect').catch((error: unknown) => {
       // A line that comes after its connect gave up is nobody's: it must not keep listening.

@@ -33,6 +33,9 @@ export interface RegistrationLike {
 const REDUNDANT =
   'the Service Worker did not install (it became redundant): its install handler failed; see its console';
 
+/** A worker an update replaced, or whose install failed: it answers nothing more. */
+const isRedundant = (worker: object) => (worker as { state?: string }).state === 'redundant';
+
 /**
  * Resolves with the registration's active worker, waiting for an installing or waiting one to
  * activate. Rejects after `timeoutMs` so a page never waits forever for a broken install.
@@ -46,7 +49,7 @@ function activeWorker(
   // every attempt of a call would be spent on it in a moment: wait for the successor instead.
   const usable = () => {
     const { active } = registration;
-    return active && (active as { state?: string }).state !== 'redundant' ? active : null;
+    return active && !isRedundant(active) ? active : null;
   };
   const now = usable();
   if (now) return Promise.resolve(now);
@@ -65,7 +68,7 @@ function activeWorker(
       if (active) {
         done();
         resolve(active);
-      } else if (pending?.state === 'redundant') {
+      } else if (pending && isRedundant(pending)) {
         // Say why at once instead of letting every attempt time out.
         done();
         reject(new Error(REDUNDANT));
@@ -96,7 +99,7 @@ function whenRedundant(worker: NonNullable<RegistrationLike['active']>): {
   let stop = () => {};
   const promise = new Promise<void>((resolve) => {
     const check = () => {
-      if (worker.state !== 'redundant') return;
+      if (!isRedundant(worker)) return;
       stop();
       resolve();
     };

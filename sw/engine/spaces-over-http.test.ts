@@ -182,25 +182,10 @@ describe('engine with spaces over HTTP', () => {
   it('a revocation while offline removes the board locally and drops pending edits as SCOPE_REVOKED, pushing nothing', async () => {
     const aliceUser = `alice-${randomUUID()}`;
     const bobUser = `bob-${randomUUID()}`;
-    const alice = await spacesEngine(aliceUser);
     const bob = await spacesEngine(bobUser);
-    const b = randomUUID();
     const [t1, t2] = [randomUUID(), randomUUID()];
     const mine = randomUUID();
-    await alice.engine.transaction([
-      { op: 'create', model: 'Board', record: board(b, aliceUser) },
-      { op: 'create', model: 'Todo', record: todo(t1, b) },
-      { op: 'create', model: 'Todo', record: todo(t2, b) },
-    ]);
-    await alice.engine.sync();
-    const { scope } = await shareRecord({
-      store: f.store,
-      schema: demoSchema,
-      model: 'Board',
-      key: b,
-      by: aliceUser,
-      account: bobUser,
-    });
+    const { alice, b, scope } = await aliceShares(aliceUser, bobUser, [t1, t2]);
     await bob.engine.create('Board', board(mine, bobUser));
     expect((await bob.engine.sync()).lastError).toBeNull();
     expect(await bob.engine.list('Todo')).toHaveLength(2);

@@ -29,6 +29,14 @@ export type ReservedStore = (typeof STORES)[keyof typeof STORES];
 /** Names no model may take. */
 export const RESERVED_STORE_NAMES: readonly string[] = Object.values(STORES);
 
+/**
+ * A record's identity as one string, for the maps and sets that meet one record across stores.
+ *
+ * @example
+ * refId('Todo', 't1'); // '["Todo","t1"]'
+ */
+export const refId = (model: string, key: unknown): string => JSON.stringify([model, key]);
+
 /** Index of `outbox` on `[model, key]`: a record's pending events in FIFO order. */
 export const OUTBOX_BY_RECORD = 'byRecord';
 

@@ -14,6 +14,7 @@ import {
   type BaseRow,
   META_KEYS,
   type ResyncRow,
+  refId,
   STORES,
   type VersionRow,
 } from '../store/layout.ts';
@@ -270,7 +271,7 @@ async function applyEntries(
   const baseStore = tx.objectStore(STORES.base);
   const seen = new Set<string>();
   const unique = entries.every(({ log, key }) => {
-    const id = JSON.stringify([log.model, key]);
+    const id = refId(log.model, key);
     return !seen.has(id) && seen.add(id);
   });
   if (!unique) {
@@ -283,7 +284,9 @@ async function applyEntries(
   const versions = raw.objectStore(STORES.versions);
   const storeOf = (model: string) => raw.objectStore(model);
   const [pendingKeys, versionRows, befores] = await Promise.all([
-    baseStore.getAllKeys().then((keys) => new Set(keys.map((k) => JSON.stringify(k)))),
+    baseStore
+      .getAllKeys()
+      .then((keys) => new Set(keys.map((k) => refId(...(k as [string, KeyValue]))))),
     known === 'read'
       ? results<VersionRow | undefined>(
           entries.map(({ log, key }) => versions.get([log.model, key])),
@@ -294,7 +297,7 @@ async function applyEntries(
   for (const [i, { log, key }] of entries.entries()) {
     const version = versionRows?.[i];
     if (version && log.version < version.version) continue;
-    if (pendingKeys.size > 0 && pendingKeys.has(JSON.stringify([log.model, key]))) {
+    if (pendingKeys.size > 0 && pendingKeys.has(refId(log.model, key))) {
       // Pending local events stay on top of the new server state.
       const base = (await baseStore.get([log.model, key])) as BaseRow;
       if (await rebaseOnto(tx, base, log)) addChange(changes, log.model, key);
@@ -383,7 +386,6 @@ async function finishResync(
   await Promise.all(flags.map((flag) => meta.delete(flag)));
   if (fresh) return;
   const resync = tx.objectStore(STORES.resync);
-  const id = (model: string, key: IDBValidKey) => JSON.stringify([model, key]);
   const [seen, pending, ...keysByModel] = await Promise.all([
     resync.getAllKeys(),
     tx.objectStore(STORES.base).getAllKeys(),
@@ -392,13 +394,13 @@ async function finishResync(
   const kept = new Set(
     [...seen, ...pending].map((k) => {
       const [model, key] = k as [string, IDBValidKey];
-      return id(model, key);
+      return refId(model, key);
     }),
   );
   const deletes: Promise<unknown>[] = [];
   for (const [i, model] of models.entries()) {
     for (const key of keysByModel[i]!) {
-      if (kept.has(id(model, key))) continue;
+      if (kept.has(refId(model, key))) continue;
       deletes.push(tx.objectStore(model).delete(key));
       addChange(changes, model, key as KeyValue);
     }

@@ -4,6 +4,7 @@ import {
   type BaseRow,
   META_KEYS,
   type OutboxRow,
+  refId,
   STORES,
   type VersionRow,
 } from '../store/layout.ts';
@@ -26,8 +27,6 @@ interface RecordState {
    */
   changed: boolean;
 }
-
-const refId = (model: string, key: KeyValue) => JSON.stringify([model, key]);
 
 /**
  * Applies one batch's results in one transaction. Applied: the event leaves the outbox and its

@@ -1,12 +1,9 @@
 import { type PushError, type PushResult, pushResponseSchema } from 'swsync/schema';
-import { META_KEYS, type OutboxRow, STORES } from '../store/layout.ts';
+import { META_KEYS, type OutboxRow, refId, STORES } from '../store/layout.ts';
 import type { SyncContext, SyncOutcome } from './context.ts';
 import { type HttpOutcome, postJson } from './http.ts';
 import { counted, pushBody, sameKindPrefix } from './push-body.ts';
 import { applyPushResults } from './push-results.ts';
-
-/** One record's identity across rows of the outbox. */
-const recordId = (row: OutboxRow) => JSON.stringify([row.model, row.key]);
 
 /**
  * Drains the outbox: FIFO batches of at most `batchSize` events, each batch's results applied
@@ -99,10 +96,12 @@ function mayGoAhead(ctx: SyncContext, answered: OutboxRow[], next: OutboxRow[]):
   if (answered.some((row) => row.cascade?.length)) return [];
   if (counted(ctx, answered[0]!) || counted(ctx, next[0]!)) return [];
   const versioned = new Set(
-    answered.filter((row) => ctx.schema.getModel(row.model)?.conflict === 'version').map(recordId),
+    answered
+      .filter((row) => ctx.schema.getModel(row.model)?.conflict === 'version')
+      .map((row) => refId(row.model, row.key)),
   );
   if (versioned.size === 0) return next;
-  const end = next.findIndex((row) => versioned.has(recordId(row)));
+  const end = next.findIndex((row) => versioned.has(refId(row.model, row.key)));
   return end === -1 ? next : next.slice(0, end);
 }
 
@@ -116,7 +115,7 @@ function cutAtSecondVersionedEdit(ctx: SyncContext, rows: OutboxRow[]): OutboxRo
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (ctx.schema.getModel(row.model)?.conflict !== 'version') continue;
-    const id = recordId(row);
+    const id = refId(row.model, row.key);
     if (seen.has(id)) return rows.slice(0, i);
     seen.add(id);
   }

@@ -1,9 +1,7 @@
 import type { KeyValue, Schema } from 'swsync/schema';
-import { type BaseRow, type OutboxRow, STORES } from '../store/layout.ts';
+import { type BaseRow, type OutboxRow, refId, STORES } from '../store/layout.ts';
 import { addChange, type ChangedKeys } from './context.ts';
 import { rebaseRecord, type WriteTx } from './replay.ts';
-
-const refId = (model: string, key: unknown) => JSON.stringify([model, key]);
 
 /**
  * Whether the server holds the parent again: it was re-created (an undo, say) after the delete

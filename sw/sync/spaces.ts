@@ -4,6 +4,7 @@ import {
   type BaseRow,
   META_KEYS,
   type OutboxRow,
+  refId,
   type ScopeSyncRow,
   STORES,
   type VersionRow,
@@ -14,7 +15,6 @@ import type { WriteTx } from './replay.ts';
 
 type Row = Record<string, unknown>;
 type Roles = Record<string, SpaceRole>;
-const refId = (model: string, key: unknown) => JSON.stringify([model, key]);
 
 /** Where a record sits: its own scope when the server told it, else its parent. */
 interface Placement {
