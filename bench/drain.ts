@@ -105,11 +105,16 @@ export async function benchDrain(
   try {
     const oursMs: number[] = [];
     const baselineMs: number[] = [];
+    // The board, then every trial's writes: each trial must have stored all of its own.
+    let stored = 1;
     for (let i = 0; i < trials; i++) {
       baselineMs.push(await baseline());
+      stored += writes;
+      await expectAllStored(store, stored, `Workbox baseline, trial ${i + 1}`);
       oursMs.push(await ours());
+      stored += writes;
+      await expectAllStored(store, stored, `ours, trial ${i + 1}`);
     }
-    await expectAllStored(store, writes * 2 * trials + 1);
     return { writes, oursMs: median(oursMs), baselineMs: median(baselineMs) };
   } finally {
     await bench.close();
@@ -133,13 +138,18 @@ function pushBodies(boardId: string, count: number): string[] {
   });
 }
 
-/** A drain that lost writes would look fast: every trial's writes must be on the server. */
-async function expectAllStored(store: SyncStore, expected: number): Promise<void> {
+/**
+ * A drain that lost writes, or stopped before the server had them, would look fast: checked
+ * after every trial of each side (`trial` names it), outside its time.
+ */
+async function expectAllStored(store: SyncStore, expected: number, trial: string): Promise<void> {
   const [row] = await store.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM swsync_records WHERE scope = $1 AND record IS NOT NULL',
     [USER],
   );
   if (row?.n !== expected) {
-    throw new Error(`drain bench: the server holds ${row?.n} records, expected ${expected}`);
+    throw new Error(
+      `drain bench (${trial}): the server holds ${row?.n} records, expected ${expected}`,
+    );
   }
 }

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
 import { startBenchBrowser } from './browser.ts';
+import { countLocal, expectCount } from './check.ts';
 import { type ProgressPoint, syncFromEmpty } from './initial-sync.ts';
 import { seedScope } from './seed-scope.ts';
 import { attachServiceWorker } from './worker-cdp.ts';
@@ -48,7 +49,8 @@ const USER = 'bench-initial-sync-1m';
  * generated inside the database (`seedScope`). The worker is watched through DevTools: heap at
  * the start (first progress report) and the end, after a GC, and every 5 s; optionally a CPU profile of the whole sync.
  * The page's progress reports show whether the count keeps counting to the end (it once
- * stopped after the engine's 150 s run budget).
+ * stopped after the engine's 150 s run budget): the run throws unless the last report counted
+ * every record, and unless the page's IndexedDB holds every record afterwards.
  */
 export async function benchInitialSyncLarge(
   store: SyncStore,
@@ -97,13 +99,23 @@ export async function benchInitialSyncLarge(
       }
       const end = await devtools.heapUsed(true);
       await devtools.detach();
+      // A sync that lost records, or whose count stopped short, would look fast.
+      const stored = await countLocal(page, 'bench', ['Board', 'Todo']);
+      expectCount('initial-sync-1m bench: records in IndexedDB', stored, options.records);
+      const summary = summarize(progress, ms);
+      expectCount(
+        'initial-sync-1m bench: the progress total',
+        summary.total ?? undefined,
+        options.records,
+      );
+      expectCount('initial-sync-1m bench: the last progress count', summary.last, options.records);
       return {
         records: options.records,
         seedMs,
         ms,
         recordsPerSec: (options.records / ms) * 1000,
         heap: { start, peak, end },
-        progress: summarize(progress, ms),
+        progress: summary,
       };
     });
   } finally {

@@ -1,13 +1,16 @@
 import type { Page } from '@playwright/test';
 import { Hono } from 'hono';
-import { applyPush, type SyncStore, syncRoutes } from 'swsync/server';
+import { type SyncStore, syncRoutes } from 'swsync/server';
 import { demoSchema } from '../demo/schema.ts';
 import { startBenchBrowser } from './browser.ts';
+import { countLocal, expectCount } from './check.ts';
 import { median } from './median.ts';
-import { seedBoard, todoEvents } from './push.ts';
+import { seedScope } from './seed-scope.ts';
 
 export interface InitialSyncResult {
   records: number;
+  /** The records' average size, bytes of their JSON (`JSON.stringify`), measured. */
+  recordBytes: number;
   /** Medians, ms. */
   oursMs: number;
   baselineMs: number;
@@ -20,23 +23,18 @@ const USER = 'bench-initial-sync';
  * against the real routes, until `initialSync.done`; baseline in the same run, on the same
  * records: one fetch of every record as one JSON array and one IndexedDB transaction that puts
  * them all (what an app with no sync engine at all would do). Fresh context per trial,
- * interleaved, medians.
+ * interleaved, medians. The records are one board and `todos` todos of ~300 B (`seedScope`, as
+ * the pull and 1M benchmarks); after each run, outside its time, the page's IndexedDB must hold
+ * every one of them (ours: the `Board` and `Todo` stores; baseline: its one store).
  */
 export async function benchInitialSync(
   store: SyncStore,
   todos: number,
   trials = 3,
 ): Promise<InitialSyncResult> {
-  const boardId = await seedBoard(store, USER);
-  const events = todoEvents(USER, boardId, todos);
-  for (let i = 0; i < events.length; i += 500) {
-    await applyPush({
-      store,
-      schema: demoSchema,
-      scopeKey: USER,
-      events: events.slice(i, i + 500),
-    });
-  }
+  const records = todos + 1;
+  await seedScope(store, USER, records);
+  const recordBytes = await averageRecordBytes(store);
   const app = new Hono();
   app.route('/api/sync', syncRoutes({ store, schema: demoSchema, auth: () => USER }));
   app.get('/bench/all', async (c) => {
@@ -47,28 +45,39 @@ export async function benchInitialSync(
     return c.json(rows.map((r) => r.record));
   });
   const bench = await startBenchBrowser(app, { '/engine-sw.js': 'engine-worker.ts' });
-  const inFreshPage = <T>(run: () => Promise<T>) =>
-    bench.inFreshContext((_context, page) => page.evaluate(run));
-  const ours = () => bench.inFreshContext(async (_context, page) => (await syncFromEmpty(page)).ms);
-  const baseline = () =>
-    inFreshPage(async () => {
-      const started = performance.now();
-      const records = (await (await fetch('/bench/all')).json()) as { id: string }[];
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const open = indexedDB.open('raw', 1);
-        open.onupgradeneeded = () => open.result.createObjectStore('Todo', { keyPath: 'id' });
-        open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
-      });
-      await new Promise<void>((resolve, reject) => {
-        const tx = db.transaction('Todo', 'readwrite');
-        for (const record of records) tx.objectStore('Todo').put(record);
-        tx.oncomplete = () => resolve();
-        tx.onerror = () => reject(tx.error);
-      });
-      db.close();
-      return performance.now() - started;
+  const ours = () =>
+    bench.inFreshContext(async (_context, page) => {
+      const { ms } = await syncFromEmpty(page);
+      const stored = await countLocal(page, 'bench', ['Board', 'Todo']);
+      expectCount('initial-sync bench (ours): records in IndexedDB', stored, records);
+      return ms;
     });
+  const baseline = () =>
+    bench.inFreshContext(async (_context, page) => {
+      const ms = await page.evaluate(rawSync);
+      const stored = await countLocal(page, 'raw', ['Todo']);
+      expectCount('initial-sync bench (baseline): records in IndexedDB', stored, records);
+      return ms;
+    });
+  // In the page: the baseline, timed from the fetch to the put transaction's commit.
+  const rawSync = async () => {
+    const started = performance.now();
+    const all = (await (await fetch('/bench/all')).json()) as { id: string }[];
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('raw', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('Todo', { keyPath: 'id' });
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction('Todo', 'readwrite');
+      for (const record of all) tx.objectStore('Todo').put(record);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+    return performance.now() - started;
+  };
   try {
     const oursMs: number[] = [];
     const baselineMs: number[] = [];
@@ -76,10 +85,21 @@ export async function benchInitialSync(
       baselineMs.push(await baseline());
       oursMs.push(await ours());
     }
-    return { records: todos + 1, oursMs: median(oursMs), baselineMs: median(baselineMs) };
+    return { records, recordBytes, oursMs: median(oursMs), baselineMs: median(baselineMs) };
   } finally {
     await bench.close();
   }
+}
+
+/** The seeded records' average size: bytes of each record's JSON as the page receives it. */
+async function averageRecordBytes(store: SyncStore): Promise<number> {
+  const rows = await store.query<{ record: object }>(
+    'SELECT record FROM swsync_records WHERE scope = $1 AND record IS NOT NULL',
+    [USER],
+  );
+  let bytes = 0;
+  for (const { record } of rows) bytes += Buffer.byteLength(JSON.stringify(record));
+  return bytes / rows.length;
 }
 
 /** One initial-sync progress report as the page saw it, `ms` after the client was created. */

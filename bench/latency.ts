@@ -30,8 +30,10 @@ interface Samples {
  *   outbox event in one transaction), offline so no push runs beside it; baseline: one
  *   readwrite transaction per record, awaited until complete, into a store of the same shape
  *   (key path `id`, an index on `boardId`).
- * - get: `client.Todo.get(id)`; baseline: a store `get` on the same records.
+ * - get: `client.Todo.get(id)`; baseline: a store `get` on the same records. Each answer must be
+ *   the record asked for (checked after the sample's time is taken).
  * - list: the board's 100 todos by `where('boardId').equals()`; baseline: the index's `getAll`.
+ *   Each answer must be the board's 100 todos.
  *
  * A fresh profile per trial; `samples` per trial of each kind.
  */
@@ -103,10 +105,22 @@ async function measure(input: { boardId: string; samples: number; listed: number
   for (const record of records) seed.objectStore('Todo').put(record);
   await committed(seed);
 
-  const time = async (run: () => Promise<unknown>) => {
+  // The checks of what a sample returned run after its time is taken: comparisons only.
+  const timed = async <T>(run: () => Promise<T>): Promise<[number, T]> => {
     const started = performance.now();
-    await run();
-    return performance.now() - started;
+    const value = await run();
+    return [performance.now() - started, value];
+  };
+  const time = async (run: () => Promise<unknown>) => (await timed(run))[0];
+  const expectGot = (side: string, id: string, got: { id: string } | undefined) => {
+    if (got?.id !== id) throw new Error(`latency bench (${side}): get(${id}) returned ${got?.id}`);
+  };
+  const expectListed = (side: string, rows: { boardId: string }[]) => {
+    if (rows.length !== input.listed || rows.some((row) => row.boardId !== input.boardId)) {
+      throw new Error(
+        `latency bench (${side}): listed ${rows.length} todos, expected ${input.listed} of board ${input.boardId}`,
+      );
+    }
   };
   const out: { write: [number, number][]; get: [number, number][]; list: [number, number][] } = {
     write: [],
@@ -115,21 +129,24 @@ async function measure(input: { boardId: string; samples: number; listed: number
   };
   for (let i = 0; i < input.samples; i++) {
     const id = records[i % records.length]!.id;
-    out.get.push([
-      await time(() => client.Todo.get(id)),
-      await time(() => request(raw.transaction('Todo').objectStore('Todo').get(id))),
-    ]);
+    const [ours, got] = await timed(() => client.Todo.get(id));
+    const [baseline, gotRaw] = await timed(() =>
+      request<{ id: string } | undefined>(raw.transaction('Todo').objectStore('Todo').get(id)),
+    );
+    expectGot('ours', id, got);
+    expectGot('baseline', id, gotRaw);
+    out.get.push([ours, baseline]);
   }
   for (let i = 0; i < input.samples; i++) {
-    const ours = await time(async () => {
-      const rows = await client.Todo.where('boardId').equals(input.boardId).toArray();
-      if (rows.length !== input.listed) throw new Error(`listed ${rows.length}`);
-    });
-    const baseline = await time(async () => {
+    const [ours, rows] = await timed(() =>
+      client.Todo.where('boardId').equals(input.boardId).toArray(),
+    );
+    const [baseline, rawRows] = await timed(() => {
       const index = raw.transaction('Todo').objectStore('Todo').index('boardId');
-      const rows = await request(index.getAll(input.boardId));
-      if (rows.length !== input.listed) throw new Error(`listed ${rows.length}`);
+      return request<{ boardId: string }[]>(index.getAll(input.boardId));
     });
+    expectListed('ours', rows);
+    expectListed('baseline', rawRows);
     out.list.push([ours, baseline]);
   }
   const at = new Date().toISOString();

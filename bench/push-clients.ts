@@ -16,7 +16,7 @@ interface Run {
  * machines, so their CPU (building and sending bodies, reading answers) must not come out of
  * the server's thread, which is what the push rows measure. Each run posts every client's
  * bodies in order, the clients concurrently, and resolves with the seconds from the first
- * request to the last answer; it rejects on any failed request or rejected event.
+ * request to the last answer; it rejects on any failed request, rejected event or missing answer.
  *
  * @example
  * const clients = startPushClients();
@@ -61,9 +61,17 @@ async function push({ url, clients }: Run): Promise<number> {
           headers: { 'content-type': 'application/json', 'x-bench-user': scope },
           body: JSON.stringify(body),
         });
-        const results = (await response.json()) as { error: unknown }[];
+        const results = (await response.json()) as { id: string; error: unknown }[];
         if (!response.ok || results.some((r) => r.error !== null)) {
           throw new Error(`bench push to ${url} failed: ${response.status}`);
+        }
+        // One answer per event, in order: an empty or short answer would pass the check above.
+        // The rows themselves are counted on the server after the run (push-http.ts).
+        const { events } = body as { events: { id: string }[] };
+        if (results.length !== events.length || results.some((r, i) => r.id !== events[i]!.id)) {
+          throw new Error(
+            `bench push to ${url}: ${results.length} answers for ${events.length} events, or not theirs`,
+          );
         }
       }
     }),

@@ -98,6 +98,7 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
         bodies: pushBodies(scope, batches, route === 'ours-v1'),
       })),
     );
+    await expectStored(store, route, clients); // outside the timed run
     return (load.clients * load.batches * load.size) / seconds;
   };
   try {
@@ -120,6 +121,44 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
     await pushClients.close();
     await server.close();
     await store.query('DROP TABLE IF EXISTS bench_raw, bench_per_row');
+  }
+}
+
+/**
+ * A push that lost events would look fast: after each run, every client's scope must hold, in
+ * the table its side writes to, one row per todo it created, and the todos its updates reached
+ * must show the update (title `…, edited`, `done` true). Throws naming the side otherwise.
+ */
+async function expectStored(
+  store: SyncStore,
+  route: Route,
+  clients: { scope: string; batches: OutboxEvent[][] }[],
+): Promise<void> {
+  const from = route.startsWith('ours')
+    ? `swsync_records WHERE model = 'Todo' AND record IS NOT NULL AND`
+    : `${route === 'raw' ? 'bench_raw' : 'bench_per_row'} WHERE`;
+  const counted = await store.query<{ scope: string; rows: number; updated: number }>(
+    `SELECT scope, count(*)::int AS rows,
+            count(*) FILTER (WHERE record->>'done' = 'true'
+                               AND record->>'title' LIKE '%, edited')::int AS updated
+       FROM ${from} scope IN (SELECT jsonb_array_elements_text($1::text::jsonb))
+      GROUP BY scope`,
+    [JSON.stringify(clients.map((c) => c.scope))],
+  );
+  for (const { scope, batches } of clients) {
+    const ids = new Set<string>();
+    const updates = new Set<string>();
+    for (const event of batches.flat()) {
+      const { id } = event.payload as { id: string };
+      ids.add(id);
+      if (event.operation === 'update') updates.add(id);
+    }
+    const found = counted.find((row) => row.scope === scope);
+    if (found?.rows !== ids.size || found.updated !== updates.size) {
+      throw new Error(
+        `push bench (${route}): scope ${scope} holds ${found?.rows ?? 0} todos, ${found?.updated ?? 0} of them updated; expected ${ids.size} and ${updates.size}`,
+      );
+    }
   }
 }
 
