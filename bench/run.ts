@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { openPGliteStore, openPostgresStore, type SyncStore } from 'swsync/server';
 import { createTestDatabase } from '../server/testing/index.ts';
+import { benchBigListLive } from './big-list-live.ts';
 import { benchConvergence } from './convergence.ts';
 import { benchDrain } from './drain.ts';
 import { benchInitialSync } from './initial-sync.ts';
@@ -83,6 +84,7 @@ const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 /**
  * `BENCH_ONLY=push,pull`: run only the groups whose name starts with one of the given words
  * (groups: push-http, push-pglite, pull, initial-sync, drain, latency, convergence, big-list,
+ * big-list-live,
  * and behind their flags scale and initial-sync-1m). Unset: all of them.
  */
 const only = (process.env.BENCH_ONLY ?? '')
@@ -319,6 +321,21 @@ async function main() {
         const note = (was: number) => `${todos} todos; a full redraw takes ${was.toFixed(1)} ms`;
         keep(report('big-list-toggle-ms', keyed.toggleMs, note(redraw.toggleMs)));
         keep(report('big-list-add-ms', keyed.addMs, note(redraw.addMs)));
+      },
+    },
+    {
+      name: 'big-list-live',
+      enabled: runs('big-list-live'),
+      run: async (keep) => {
+        const { todos, repeats } = settings;
+        const r = await withPGlite((store) => benchBigListLive(store, todos, repeats, trials));
+        keep(
+          report(
+            'big-list-live-toggle-ms',
+            r.toggleMs,
+            `${todos} todos on one board; an update until the board's live query delivers it, the real worker, offline; one read of the board's todos takes ${r.readMs.toFixed(1)} ms`,
+          ),
+        );
       },
     },
   ];
