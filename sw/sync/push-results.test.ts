@@ -42,6 +42,23 @@ describe('applyPushResults settles the batch it was given, and nothing else', ()
     expect(await db.getAllKeys(STORES.base)).toEqual([['Board', 'b3']]);
   });
 
+  it('a repeat answered with record: null deletes the row and names it in the change', async () => {
+    // An event applied before whose record is gone since (purged: no pull will say so).
+    const { db, rows, ctx } = await threeQueued();
+    const changed: [string, string[]][] = [];
+    const told = {
+      ...ctx,
+      onChange: (changes: Map<string, Set<unknown>>) => {
+        for (const [model, keys] of changes) changed.push([model, [...keys] as string[]]);
+      },
+    } as unknown as SyncContext;
+    const batch = rows.slice(0, 2);
+    const gone = applied(batch).map((r, i) => (i === 0 ? { ...r, record: null, version: 3 } : r));
+    await applyPushResults(told, batch, gone);
+    expect(await db.get('Board', 'b1')).toBeUndefined();
+    expect(changed).toEqual([['Board', ['b1']]]);
+  });
+
   it('a batch with a gap keeps the event in the gap queued', async () => {
     const { db, rows, ctx } = await threeQueued();
     const batch = [rows[0]!, rows[2]!];

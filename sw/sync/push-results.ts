@@ -109,6 +109,9 @@ export async function applyPushResults(
         base.record = null;
         state.changed = true;
       }
+      // The record's row is written again from what the server said: pages that show it must
+      // hear so (a row gone this way changed under their live queries without a word).
+      if (state.changed) addChange(changes, row.model, row.key);
       if (result.version !== undefined) chainVersion(ctx, tx, state, result.version, writes);
       if (row.cascade?.length) appliedCascades.push(row as AppliedCascade);
     } else {
