@@ -71,6 +71,34 @@ function fakeTransport(worker: { api: WorkerRpc }) {
   };
 }
 
+/**
+ * A transport whose worker an update can replace: `replace()` makes a new worker current and
+ * loses every line opened so far, as a worker turning redundant does.
+ */
+function replaceableLines(worker: { api: WorkerRpc }) {
+  let peer = {};
+  let loseLine = () => {};
+  let opened = 0;
+  const transport: Transport = {
+    current: () => peer,
+    async open(): Promise<RpcLine> {
+      opened++;
+      const lost = new Promise<void>((resolve) => {
+        loseLine = resolve;
+      });
+      return { api: worker.api, peer, lost, close: () => {} };
+    },
+  };
+  return {
+    transport,
+    opened: () => opened,
+    replace() {
+      peer = {};
+      loseLine();
+    },
+  };
+}
+
 describe('RpcConnection', () => {
   it('handshakes once, then calls with the database name first', async () => {
     const worker = fakeWorker();
@@ -157,30 +185,17 @@ describe('RpcConnection', () => {
     let writes = 0;
     // The first write reaches the worker (applied) but its answer never comes back.
     worker.setAnswer((m) => m !== 'write' || ++writes > 1);
-    let peer = {};
-    let loseLine = () => {};
-    let opened = 0;
-    const transport: Transport = {
-      current: () => peer,
-      async open(): Promise<RpcLine> {
-        opened++;
-        const lost = new Promise<void>((resolve) => {
-          loseLine = resolve;
-        });
-        return { api: worker.api, peer, lost, close: () => {} };
-      },
-    };
+    const lines = replaceableLines(worker);
     // A timeout no test waits for: only the loss can end the first attempt.
-    const rpc = new RpcConnection({ transport, db: 'd', timeoutMs: 60_000 });
+    const rpc = new RpcConnection({ transport: lines.transport, db: 'd', timeoutMs: 60_000 });
     await rpc.call('status');
     const write = rpc.call('write', 'm-1', []);
     await vi.waitFor(() => expect(worker.log).toContain('write'));
     // An update took over: the old worker turned redundant, a new one is active.
-    peer = {};
-    loseLine();
+    lines.replace();
     await write;
     expect(worker.log).toEqual(['hello', 'status', 'write', 'hello', 'write']);
-    expect(opened).toBe(2);
+    expect(lines.opened()).toBe(2);
     expect([...worker.applied]).toEqual([['m-1', 1]]);
   });
 
@@ -458,28 +473,17 @@ describe('RpcConnection when the worker is lost during onHello', () => {
     let setHeaders = 0;
     // The first setHeaders reaches a worker that is then replaced: no answer ever comes.
     worker.setAnswer((m) => m !== 'setHeaders' || ++setHeaders > 1);
-    let peer = {};
-    let loseLine = () => {};
-    const transport: Transport = {
-      current: () => peer,
-      async open(): Promise<RpcLine> {
-        const lost = new Promise<void>((resolve) => {
-          loseLine = resolve;
-        });
-        return { api: worker.api, peer, lost, close: () => {} };
-      },
-    };
+    const lines = replaceableLines(worker);
     // A timeout no test waits for: only the loss can end the first handshake.
     const rpc = new RpcConnection({
-      transport,
+      transport: lines.transport,
       db: 'd',
       timeoutMs: 60_000,
       onHello: (_hello, api) => api.setHeaders('d', { authorization: 'x' }),
     });
     const status = rpc.call('status');
     await vi.waitFor(() => expect(worker.log).toContain('setHeaders'));
-    peer = {};
-    loseLine();
+    lines.replace();
     await status;
     expect(worker.log).toEqual(['hello', 'setHeaders', 'hello', 'setHeaders', 'status']);
   });
