@@ -136,6 +136,17 @@ describe('defineSchema', () => {
     expect(a.hash).not.toBe(indexed.hash);
   });
 
+  it('hashes a model turning version-checked, and last-writer-wins schemas as before', () => {
+    const lww = defineSchema({ R: model({ fields: idField, key: 'id', scope: 'ownerId' }) });
+    const checked = defineSchema({
+      R: model({ fields: idField, key: 'id', scope: 'ownerId', conflict: 'version' }),
+    });
+    // A first sync keeps no versions for last-writer-wins records: the switch must resync.
+    expect(checked.hash).not.toBe(lww.hash);
+    // The demo's hash from before conflict rules were hashed: its databases do not resync.
+    expect(demoSchema.hash).toBe('d63bb72c');
+  });
+
   it('validates records strictly and patches partially', () => {
     const todo = demoSchema.models.Todo;
     const now = new Date().toISOString();

@@ -15,7 +15,10 @@ export interface ChildRelation {
 export interface Schema<M extends Models = Models> {
   readonly models: M;
   readonly modelNames: readonly string[];
-  /** Changes whenever the local store's shape (models, keys, indexes, ownership) changes. */
+  /**
+   * Changes whenever the local store's shape (models, keys, indexes, ownership, fields) or a
+   * model's turn to version-checked changes; the local database then resyncs.
+   */
   readonly hash: string;
   /** Models whose parent is `name`, for cascades and restrict checks. */
   childrenOf(name: string): readonly ChildRelation[];
@@ -81,7 +84,11 @@ function hashSchema(models: Models): string {
     .sort()
     .map((name) => {
       const m = models[name]!;
-      return [name, m.key, [...m.indexes].sort(), m.ownership, Object.keys(m.fields.shape).sort()];
+      const fields = Object.keys(m.fields.shape).sort();
+      const entry = [name, m.key, [...m.indexes].sort(), m.ownership, fields];
+      // A first sync keeps versions only for version-checked models (sw/sync/pull.ts), so a
+      // model turning version-checked must resync; last-writer-wins models hash as before.
+      return m.conflict === 'version' ? [...entry, 'version'] : entry;
     });
   return fnv1a(JSON.stringify(shape));
 }

@@ -16,7 +16,10 @@ export const STORES = {
   base: 'base',
   /** Cursor, clientId, schema hash, resync flag, account. Out-of-line string keys. */
   meta: 'meta',
-  /** Last known server version of every record the server confirmed. */
+  /**
+   * Last known server version of a record the server confirmed; a first sync of one scope into
+   * an empty database writes none for last-writer-wins models (see KnownVersions in pull.ts).
+   */
   versions: 'versions',
   /** Results of writes made with a `mutationId`, so a retried call is not applied twice. */
   receipts: 'receipts',

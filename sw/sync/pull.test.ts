@@ -6,6 +6,7 @@ import { demoSchema } from '../../demo/schema.ts';
 import { META_KEYS, STORES, type VersionRow } from '../store/layout.ts';
 import { openLocalDb } from '../store/open.ts';
 import { board, todo } from '../testing/demo-records.ts';
+import { notesSchema } from '../testing/fixture.ts';
 import { scriptedContext } from '../testing/scripted-context.ts';
 import { applyWrites } from '../write/apply-writes.ts';
 import { checkWrite } from '../write/validate.ts';
@@ -58,6 +59,34 @@ describe('a full pull meets the versions stored', () => {
     await db.put(STORES.versions, { model: 'Todo', key: 't1', version: 5 } satisfies VersionRow);
     await pullChanges(scriptedContext(db, [[entry('t1', 3, title('stale'))]]));
     expect(await db.get('Todo', 't1')).toEqual(title('current'));
+    db.close();
+  });
+
+  it('a first sync stores versions for version-checked records only', async () => {
+    const db = await openDb();
+    await pullChanges(scriptedContext(db, [[entry('t1', 3, title('first'))]]));
+    expect(await db.get('Todo', 't1')).toEqual(title('first'));
+    expect(await db.count(STORES.versions)).toBe(0);
+    db.close();
+
+    const notes = await openLocalDb({
+      schema: notesSchema,
+      dbName: `pull-${++dbs}`,
+      indexedDB: new IDBFactory(),
+    });
+    const note = { id: 'n1', userId: 'u1', text: 'one' };
+    const page = [{ ...entry('n1', 3, note), model: 'Note' }];
+    await pullChanges(scriptedContext(notes, [page], { schema: notesSchema }));
+    expect(await notes.get('Note', 'n1')).toEqual(note);
+    expect(await notes.get(STORES.versions, ['Note', 'n1'])).toMatchObject({ version: 3 });
+    notes.close();
+  });
+
+  it('a later full pull stores the versions a first sync left out', async () => {
+    const db = await openDb();
+    await db.put('Todo', title('first'));
+    await pullChanges(scriptedContext(db, [[entry('t1', 4, title('again'))]]));
+    expect(await db.get(STORES.versions, ['Todo', 't1'])).toMatchObject({ version: 4 });
     db.close();
   });
 

@@ -200,7 +200,7 @@ async function applyPullPage(
   // A first sync into an empty database (v1: one scope's changelog) cannot meet a version
   // older than one stored: see applyEntries.
   const known = resyncing && fresh && !('revokedScopes' in page) ? 'none-newer' : 'read';
-  await applyEntries(tx, entries, changes, resyncing, known);
+  await applyEntries(tx, ctx.schema, entries, changes, resyncing, known);
   if (page.cursor !== null) writes.push(meta.put(page.cursor, META_KEYS.cursor));
   let progress: FullPullProgress | null =
     scopeProgress === null ? null : { received: scopeProgress, total: null };
@@ -248,6 +248,15 @@ interface Entry {
  * an entry's version is at least any version stored for its key; an equal one is the same
  * state, written again. Not so under spaces: several scopes' streams are merged and records
  * move between them, so those pages keep reading.
+ *
+ * Such a pull also stores no `versions` row for a record of a last-writer-wins model: half of
+ * a first sync's IndexedDB writes (bench/README.md, "Initial sync"). Nothing needs one. The
+ * server checks `baseVersion` only under a version-checked model, so an edit of such a record
+ * goes out on `null`; every later pull brings only states newer than this snapshot; every push
+ * answer and every rebase stores the version it learns (`versions`, or the `base` row, which
+ * the duplicate-acknowledgement check reads). A version-checked model keeps its rows, and
+ * turning a model version-checked changes the schema's hash (schema/schema.ts), so the
+ * database resyncs and reads and writes a row for every record again.
  */
 type KnownVersions = 'read' | 'none-newer';
 
@@ -263,6 +272,7 @@ type KnownVersions = 'read' | 'none-newer';
  */
 async function applyEntries(
   tx: WriteTx,
+  schema: Schema,
   entries: Entry[],
   changes: ChangedKeys,
   fullPull: boolean,
@@ -310,7 +320,9 @@ async function applyEntries(
     // A record shared by its owner comes back under its new scope at the same version: only
     // the scope changes (the record is the same, so no change is announced either).
     const scope = log.scope ?? version?.scope;
-    if (!version || log.version > version.version || scope !== version.scope) {
+    const keepsVersion =
+      known === 'read' || scope !== undefined || schema.getModel(log.model)?.conflict === 'version';
+    if (keepsVersion && (!version || log.version > version.version || scope !== version.scope)) {
       const row: VersionRow = { model: log.model, key, version: log.version };
       if (scope !== undefined) row.scope = scope;
       versions.put(row);

@@ -203,6 +203,41 @@ export function syncSuite(f: SyncFixture): void {
       await b.engine.close();
     });
 
+    it('a first sync keeps no versions for last-writer-wins records, and every path still works', async () => {
+      const user = randomUUID();
+      const a = await engineFor(user);
+      await a.engine.create('Board', board('b-nv', user));
+      for (const n of [1, 2, 3]) await a.engine.create('Todo', todo(`t-nv${n}`, 'b-nv'));
+      await a.engine.delete('Todo', 't-nv3');
+      await a.engine.sync();
+      const b = await engineFor(user);
+      await b.engine.sync();
+      const db = await openLocalDb({ schema: demoSchema, dbName: 'swsync', indexedDB: b.idb });
+      expect(await db.count(STORES.versions)).toBe(0);
+      db.close();
+
+      // Edited here on no known version, elsewhere, and both ways at once (the later push wins).
+      await b.engine.update('Todo', 't-nv1', { title: 'from b' });
+      await a.engine.update('Todo', 't-nv2', { title: 'from a' });
+      await b.engine.update('Todo', 't-nv2', { done: true });
+      await a.engine.sync();
+      await b.engine.sync();
+      await b.engine.delete('Todo', 't-nv1');
+      await b.engine.create('Todo', todo('t-nv3', 'b-nv'));
+      await b.engine.sync();
+      await a.engine.sync();
+      for (const { engine, messages } of [a, b]) {
+        expect(rejections(messages)).toEqual([]);
+        const todos = await engine.list('Todo');
+        expect(todos.map((t) => [t.id, t.title, t.done])).toEqual([
+          ['t-nv2', 'from a', true],
+          ['t-nv3', todo('t-nv3', 'b-nv').title, false],
+        ]);
+      }
+      await a.engine.close();
+      await b.engine.close();
+    });
+
     it('keeps a pending local edit on top of a concurrent change pulled from another client', async () => {
       const user = randomUUID();
       const faulty = faultyFetch();
