@@ -188,6 +188,26 @@ describe('createClient (in-page engine, fake-indexeddb)', () => {
     stop();
   });
 
+  it('reads a live query whole again when the worker replaces the layout, unannounced', async () => {
+    await client.Todo.create(todo('u1', 7));
+    const seen: string[][] = [];
+    const stop = client
+      .liveQuery((db) => db.Todo.where('boardId').equals('b1').toArray())
+      .subscribe((rows) => seen.push(rows.map((row) => row.id)));
+    await expect.poll(() => seen.at(-1)).toContain('u1');
+    // An upgrade that drops a record and reports nothing, as a rebuilt model store does.
+    const version = (await indexedDB.databases()).find((d) => d.name === dbName)?.version ?? 1;
+    const upgrade = indexedDB.open(dbName, version + 1);
+    upgrade.onupgradeneeded = () => void upgrade.transaction?.objectStore('Todo').delete('u1');
+    await new Promise((resolve, reject) => {
+      upgrade.onsuccess = () => resolve(upgrade.result.close());
+      upgrade.onerror = () => reject(upgrade.error);
+    });
+    await expect.poll(() => seen.at(-1)).not.toContain('u1');
+    expect(seen.at(-1)).toContain('q1');
+    stop();
+  });
+
   it('pushes every write once and reports the status after syncNow', async () => {
     const status = await client.syncNow();
     expect(status.pending).toBe(0);

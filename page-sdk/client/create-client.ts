@@ -9,6 +9,7 @@ import { RejectedError, UnavailableError } from '../errors.ts';
 import { pageEngine } from '../fallback/engine-rpc.ts';
 import { listenBroadcasts } from '../live/broadcast.ts';
 import { liveQuery } from '../live/live-query.ts';
+import type { ModelChange } from '../live/read-cache.ts';
 import { startRealtime } from '../realtime/realtime.ts';
 import { LocalReader } from '../store/local-reader.ts';
 import { RpcConnection } from '../transport/connection.ts';
@@ -152,7 +153,19 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       .catch(() => undefined);
   };
 
-  const reader = new LocalReader(dbName, () => rpc.connect());
+  const liveListeners = new Set<(change: ModelChange) => void>();
+  // What live queries kept may be out of date without a change having been reported: the
+  // worker replaced the database's layout (the page's connection made way for it), or the
+  // page slept (back-forward cache, a frozen tab) while broadcasts went by. Read it all again.
+  const refreshLive = () => {
+    for (const model of schema.modelNames) for (const l of liveListeners) l({ model, keys: null });
+  };
+  const reader = new LocalReader(dbName, () => rpc.connect(), refreshLive);
+  const onPageShow = (event: Event) => {
+    if ((event as PageTransitionEvent).persisted) refreshLive();
+  };
+  globalThis.addEventListener?.('pageshow', onPageShow);
+  globalThis.document?.addEventListener('resume', refreshLive);
   const changeListeners = new Set<ClientEvents['change']>();
   const rejectedListeners = new Set<ClientEvents['rejected']>();
   const stopBroadcasts = listenBroadcasts(dbName, (message) => {
@@ -160,8 +173,12 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       status.sync(message.status);
       if (message.status.paused === 'signed-out') signedOut = true;
       if (message.status.paused === 'unauthorized') resendHeaders();
-    } else if (message.type === 'change') for (const l of changeListeners) l(message);
-    else
+    } else if (message.type === 'change') {
+      // A change naming no keys says only that the model changed: any record may have.
+      const change = { model: message.model, keys: message.keys.length > 0 ? message.keys : null };
+      for (const l of liveListeners) l(change);
+      for (const l of changeListeners) l(message);
+    } else
       for (const l of rejectedListeners) l(new RejectedError(message.rejection), message.rejection);
   });
 
@@ -237,16 +254,16 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     liveQuery<T>(query: (db: ReadModels<S>) => Promise<T>) {
       return liveQuery(
         {
-          reader: (touched) => {
+          reader: (touched, cache) => {
             const db: Record<string, unknown> = {};
             for (const name of schema.modelNames)
-              db[name] = modelReader(schema, reader, name, touched);
+              db[name] = modelReader(schema, reader, name, { touched, cache });
             return db as ReadModels<S>;
           },
+          source: reader,
           onChange: (listener) => {
-            const l = (change: { model: string }) => listener(change.model);
-            changeListeners.add(l);
-            return () => changeListeners.delete(l);
+            liveListeners.add(listener);
+            return () => liveListeners.delete(listener);
           },
         },
         query,
@@ -289,6 +306,8 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       clearTimeout(firstStatusTimer);
       globalThis.removeEventListener?.('online', onOnline);
       globalThis.removeEventListener?.('offline', onOffline);
+      globalThis.removeEventListener?.('pageshow', onPageShow);
+      globalThis.document?.removeEventListener('resume', refreshLive);
       stopRealtime();
       stopRetryWake();
       stopBroadcasts();

@@ -1,3 +1,5 @@
+import type { KeyValue } from 'swsync/schema';
+import type { ReadCache } from '../live/read-cache.ts';
 import type { LocalReader } from '../store/local-reader.ts';
 import { createQuery } from '../store/query.ts';
 import type { AnySchema, ModelReader } from './types.ts';
@@ -17,30 +19,36 @@ export const RESERVED_NAMES = new Set([
 ]);
 
 /**
- * The read half of a model's API over the local database. `touched`, when given, collects the
- * names of the models read, which is how a live query learns what to watch.
+ * The read half of a model's API over the local database. `live`, for a live query's run:
+ * `touched` collects the names of the models read (what the query watches), and reads go
+ * through the query's cache, which keeps the previous run's results up to date.
  */
 export function modelReader(
   schema: AnySchema,
   reader: LocalReader,
   name: string,
-  touched?: Set<string>,
+  live?: { touched: Set<string>; cache: ReadCache },
 ): ModelReader<never> {
   const model = schema.getModel(name);
   if (!model) throw new Error(`unknown model "${name}"`);
-  const touch = () => touched?.add(name);
+  const touch = () => live?.touched.add(name);
+  const all = { field: model.key, range: undefined, direction: 'next', limit: undefined } as const;
   return {
-    get: (key: unknown) => {
+    get: (key: KeyValue) => {
       touch();
-      return reader.get(name, key as string) as Promise<never>;
+      return (live ? live.cache.get(name, key) : reader.get(name, key)) as Promise<never>;
     },
     list: () => {
       touch();
-      return reader.list(name) as Promise<never[]>;
+      return (live ? live.cache.range(name, model.key, all) : reader.list(name)) as Promise<
+        never[]
+      >;
     },
     where: (field: string) => {
       touch();
-      return createQuery(field, (range) => reader.query(name, model.key, range));
+      return createQuery(field, (range) =>
+        live ? live.cache.range(name, model.key, range) : reader.query(name, model.key, range),
+      );
     },
   } as unknown as ModelReader<never>;
 }

@@ -93,7 +93,16 @@ export interface ClientEvents {
 export interface ClientMethods<S extends AnySchema> {
   /** Several writes, one call, applied atomically by the worker. */
   transaction(build: (tx: TransactionModels<S>) => void): Promise<void>;
-  /** Re-runs `query` whenever the worker reports a change of a model it read. */
+  /**
+   * Re-runs `query` whenever the worker reports a change of a model it read; reads are kept
+   * between runs and patched with the changed records (page-sdk/README.md, "What a live query
+   * costs"). The records it hands out are frozen and shared between runs; arrays are not.
+   *
+   * @example
+   * const stop = client
+   *   .liveQuery((db) => db.Todo.where('boardId').equals(boardId).toArray())
+   *   .subscribe((todos) => render(todos));
+   */
   liveQuery<T>(query: (db: ReadModels<S>) => Promise<T>): Subscribable<T>;
   readonly status: Subscribable<ClientStatus>;
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;

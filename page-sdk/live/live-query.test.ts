@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { liveQuery } from './live-query.ts';
+import type { ModelChange } from './read-cache.ts';
 
 /** A host whose data and change notifications the test drives. */
 function fakeHost() {
   const data: Record<string, number> = { Todo: 0, Board: 0 };
-  const listeners = new Set<(model: string) => void>();
+  const listeners = new Set<(change: ModelChange) => void>();
+  const unused = () => Promise.reject(new Error('this reader does not read through the cache'));
   return {
     data,
     change(model: string) {
       data[model] = (data[model] ?? 0) + 1;
-      for (const l of listeners) l(model);
+      for (const l of listeners) l({ model, keys: null });
     },
     listeners,
     host: {
@@ -20,7 +22,8 @@ function fakeHost() {
           return data[model] ?? 0;
         },
       }),
-      onChange: (listener: (model: string) => void) => {
+      source: { get: unused, getMany: unused, query: unused },
+      onChange: (listener: (change: ModelChange) => void) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },

@@ -23,16 +23,30 @@ export interface IndexRange {
 export class LocalReader {
   private db: Promise<IDBPDatabase> | undefined;
 
-  /** @param ready resolves once the worker has created the database (its hello). */
+  /**
+   * @param ready resolves once the worker has created the database (its hello).
+   * @param onReplaced called when the connection made way for the worker's upgrade: what was
+   *   read before may no longer be there.
+   */
   constructor(
     private readonly dbName: string,
     private readonly ready: () => Promise<unknown>,
+    private readonly onReplaced: () => void = () => {},
   ) {}
 
   async get(model: string, key: KeyValue): Promise<unknown> {
     const db = await this.open();
     if (!db.objectStoreNames.contains(model)) return undefined;
     return db.get(model, key);
+  }
+
+  /** The records under `keys` (`undefined` where there is none), in one transaction. */
+  async getMany(model: string, keys: readonly KeyValue[]): Promise<unknown[]> {
+    const db = await this.open();
+    if (!db.objectStoreNames.contains(model)) return keys.map(() => undefined);
+    const tx = db.transaction(model, 'readonly');
+    tx.done.catch(() => undefined);
+    return Promise.all(keys.map((key) => tx.store.get(key)));
   }
 
   async list(model: string): Promise<unknown[]> {
@@ -77,7 +91,12 @@ export class LocalReader {
       .then(() =>
         openDB(this.dbName, undefined, {
           // The worker upgrades the layout: step aside so it is not blocked.
-          blocking: () => this.close(),
+          blocking: (_current, next) => {
+            this.close();
+            // No next version: the database is being deleted (a sign-out that removes data),
+            // and reading again now would create it anew, empty.
+            if (next !== null) this.onReplaced();
+          },
           terminated: () => {
             this.db = undefined;
           },
