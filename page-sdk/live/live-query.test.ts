@@ -22,7 +22,7 @@ function fakeHost() {
           return data[model] ?? 0;
         },
       }),
-      source: { get: unused, getMany: unused, query: unused },
+      source: { connection: 0, get: unused, getMany: unused, query: unused },
       onChange: (listener: (change: ModelChange) => void) => {
         listeners.add(listener);
         return () => listeners.delete(listener);

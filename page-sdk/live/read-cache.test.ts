@@ -3,8 +3,11 @@ import type { KeyValue } from 'swsync/schema';
 import { describe, expect, it } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
 import { openLocalDb } from '../../sw/store/open.ts';
+import { modelReader } from '../client/models.ts';
+import type { ModelReader } from '../client/types.ts';
 import { type IndexRange, LocalReader } from '../store/local-reader.ts';
-import { type CacheSource, ReadCache } from './read-cache.ts';
+import { liveQuery } from './live-query.ts';
+import { type CacheSource, type ModelChange, ReadCache } from './read-cache.ts';
 
 let dbs = 0;
 
@@ -15,6 +18,9 @@ async function setup() {
   const reader = new LocalReader(dbName, () => Promise.resolve());
   const calls = { query: 0, keys: [] as KeyValue[] };
   const source: CacheSource = {
+    get connection() {
+      return reader.connection;
+    },
     get: (model, key) => reader.get(model, key),
     getMany: (model, keys) => {
       calls.keys.push(...keys);
@@ -171,6 +177,71 @@ describe('ReadCache', () => {
       cache.endRun();
       expect(calls.query).toBe(run);
     }
+    db.close();
+  });
+
+  it('reads everything again through a new connection (the database deleted and made anew)', async () => {
+    const { db, reader, cache } = await setup();
+    await db.put('Todo', todo('old', 'b1', '2026-01-01T00:00:00Z'));
+    const ofBoard = range('boardId', IDBKeyRange.only('b1'));
+    const run = async () => {
+      cache.startRun();
+      const rows = (await cache.range('Todo', 'id', ofBoard)) as { id: string }[];
+      cache.endRun();
+      return rows.map((row) => row.id);
+    };
+    expect(await run()).toEqual(['old']);
+    // Another tab's "remove data": the page's connection steps aside, nothing is broadcast.
+    db.close();
+    reader.close();
+    const name = db.name;
+    await new Promise((resolve) => {
+      indexedDB.deleteDatabase(name).onsuccess = resolve;
+    });
+    const again = await openLocalDb({ schema: demoSchema, dbName: name, indexedDB });
+    await again.put('Todo', todo('new', 'b1', '2026-01-01T00:00:00Z'));
+    expect(await run()).toEqual(['new']);
+    again.close();
+  });
+});
+
+describe('liveQuery over the cache', () => {
+  it('a query unsubscribed during a run and subscribed again shows what changed meanwhile', async () => {
+    const { db, reader } = await setup();
+    await db.put('Todo', todo('t1', 'b1', '2026-01-01T00:00:00Z'));
+    const listeners = new Set<(change: ModelChange) => void>();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const live = liveQuery(
+      {
+        reader: (touched, cache) =>
+          modelReader(demoSchema, reader, 'Todo', { touched, cache }) as unknown as ModelReader<
+            (typeof demoSchema.models)['Todo']
+          >,
+        source: reader,
+        onChange: (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      },
+      async (todos) => {
+        await gate; // an earlier await of the query: another read, a fetch
+        const rows = await todos.where('boardId').equals('b1').toArray();
+        return rows.map((row) => row.id);
+      },
+    );
+    // The view goes away while the first run waits; a todo is added while nobody listens.
+    live.subscribe(() => {})();
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await db.put('Todo', todo('t2', 'b1', '2026-01-01T00:00:00Z'));
+    for (const l of listeners) l({ model: 'Todo', keys: ['t2'] });
+    const seen: string[][] = [];
+    const stop = live.subscribe((ids) => seen.push(ids));
+    await expect.poll(() => seen.at(-1)).toEqual(['t1', 't2']);
+    stop();
     db.close();
   });
 });

@@ -9,6 +9,11 @@ export interface ModelChange {
 
 /** The reads a cache is filled from: the page's own IndexedDB connection. */
 export interface CacheSource {
+  /**
+   * Changes whenever the connection is dropped (an upgrade, a deletion, a close): what was read
+   * through an earlier one is read again.
+   */
+  readonly connection: number;
   get(model: string, key: KeyValue): Promise<unknown>;
   /** The records under `keys`, `undefined` where there is none; one transaction. */
   getMany(model: string, keys: readonly KeyValue[]): Promise<unknown[]>;
@@ -24,6 +29,8 @@ const PATCH_LIMIT = 100;
 
 interface Entry {
   model: string;
+  /** The source's connection the read went through. */
+  connection: number;
   /** The change count when the read that made `rows` started: later changes are not in it. */
   epoch: number;
   rows: Promise<unknown>;
@@ -51,6 +58,9 @@ export class ReadCache {
   private entries = new Map<string, Entry>();
   private used = new Set<string>();
   private running = false;
+  /** How many resets so far, and how many there had been when the run under way started. */
+  private resets = 0;
+  private resetsAtStart = 0;
 
   constructor(private readonly source: CacheSource) {}
 
@@ -64,18 +74,23 @@ export class ReadCache {
 
   /** Forgets everything: every result is read again (a new connection, a page back from sleep). */
   reset(): void {
+    this.resets++;
     this.entries.clear();
     this.changes = [];
   }
 
   startRun(): void {
     this.running = true;
+    this.resetsAtStart = this.resets;
     this.used.clear();
   }
 
   /** Drops what the run did not read, and the changes no kept result still needs. */
   endRun(): void {
     this.running = false;
+    // Reset while it ran (its query unsubscribed): what it read after the reset has missed
+    // the changes no listener heard since.
+    if (this.resets !== this.resetsAtStart) this.reset();
     for (const sig of this.entries.keys()) if (!this.used.has(sig)) this.entries.delete(sig);
     const oldest = Math.min(...[...this.entries.values()].map((e) => e.epoch));
     this.changes = this.changes.filter((c) => c.epoch > oldest);
@@ -125,24 +140,44 @@ export class ReadCache {
   ): Promise<unknown> {
     this.used.add(sig);
     const entry = this.entries.get(sig);
-    let changed: Map<string, KeyValue> | null = new Map();
-    for (const c of this.changes) {
-      if (!entry || c.epoch <= entry.epoch || c.model !== model) continue;
-      if (c.keys === null) {
-        changed = null;
-        break;
-      }
-      for (const key of c.keys) changed.set(keyText(key) ?? '', key);
-    }
+    const changed = entry && changedSince(entry, this.changes, this.source.connection);
     if (entry && changed?.size === 0) return entry.rows;
     // Started now: a change noted from here on is not in what this reads.
-    const next: Entry = { model, epoch: this.epoch, rows: refresh(entry, changed) };
+    const next: Entry = {
+      model,
+      connection: this.source.connection,
+      epoch: this.epoch,
+      rows: refresh(entry, changed ?? null),
+    };
     this.entries.set(sig, next);
     next.rows.catch(() => {
       if (this.entries.get(sig) === next) this.entries.delete(sig);
     });
     return next.rows;
   }
+}
+
+/**
+ * The keys changed since `entry` was read, by their text; null when any may have changed (a
+ * change naming no keys, or a read through an earlier connection).
+ */
+function changedSince(
+  entry: Entry,
+  changes: readonly (ModelChange & { epoch: number })[],
+  connection: number,
+): Map<string, KeyValue> | null {
+  if (entry.connection !== connection) return null;
+  const changed = new Map<string, KeyValue>();
+  for (const c of changes) {
+    if (c.epoch <= entry.epoch || c.model !== entry.model) continue;
+    if (c.keys === null) return null;
+    for (const key of c.keys) {
+      const text = keyText(key);
+      if (text === undefined) return null;
+      changed.set(text, key);
+    }
+  }
+  return changed;
 }
 
 /** `previous` without the changed keys, and with each changed record the range still holds. */

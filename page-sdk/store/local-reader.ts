@@ -22,6 +22,7 @@ export interface IndexRange {
  */
 export class LocalReader {
   private db: Promise<IDBPDatabase> | undefined;
+  private drops = 0;
 
   /**
    * @param ready resolves once the worker has created the database (its hello).
@@ -33,6 +34,11 @@ export class LocalReader {
     private readonly ready: () => Promise<unknown>,
     private readonly onReplaced: () => void = () => {},
   ) {}
+
+  /** Goes up by one whenever the connection is dropped; a later read opens a new one. */
+  get connection(): number {
+    return this.drops;
+  }
 
   async get(model: string, key: KeyValue): Promise<unknown> {
     const db = await this.open();
@@ -81,6 +87,7 @@ export class LocalReader {
   }
 
   close(): void {
+    this.drops++;
     const db = this.db;
     this.db = undefined;
     void db?.then((d) => d.close()).catch(() => undefined);
@@ -98,6 +105,7 @@ export class LocalReader {
             if (next !== null) this.onReplaced();
           },
           terminated: () => {
+            this.drops++;
             this.db = undefined;
           },
         }),

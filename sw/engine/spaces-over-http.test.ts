@@ -426,6 +426,54 @@ describe('engine with spaces over HTTP', () => {
     expect(await bob.engine.list('Todo')).toHaveLength(4);
   });
 
+  it('a database first synced without spaces shows no sync when its owner shares a board it holds', async () => {
+    const aliceUser = `alice-${randomUUID()}`;
+    const writer = await spacesEngine(aliceUser);
+    const b = randomUUID();
+    await writer.engine.create('Board', board(b, aliceUser));
+    for (const n of [1, 2]) await writer.engine.create('Todo', todo(`${b}-${n}`, b));
+    expect((await writer.engine.sync()).lastError).toBeNull();
+    // This device's first sync ran before the app turned spaces on: no versions rows.
+    const indexedDB = new IDBFactory();
+    const v1 = await signedInEngine(aliceUser, {
+      schema: demoSchema,
+      endpoint: f.server.endpoint,
+      indexedDB,
+    });
+    expect((await v1.engine.sync()).lastError).toBeNull();
+    await v1.engine.close();
+    const db = await openLocalDb({ schema: demoSchema, dbName: 'swsync', indexedDB });
+    expect(await db.count(STORES.versions)).toBe(0);
+    db.close();
+
+    const alice = await signedInEngine(aliceUser, {
+      schema: demoSchema,
+      endpoint: f.server.endpoint,
+      indexedDB,
+      spaces: true,
+    });
+    expect((await alice.engine.sync()).lastError).toBeNull();
+    const before = (await alice.engine.status()).initialSync;
+    await shareRecord({
+      store: f.store,
+      schema: demoSchema,
+      model: 'Board',
+      key: b,
+      by: aliceUser,
+      account: `bob-${randomUUID()}`,
+    });
+    const from = alice.messages.length;
+    expect((await alice.engine.sync()).lastError).toBeNull();
+    // Her own board arriving under its new scope is no sync to show.
+    const shown = alice.messages
+      .slice(from)
+      .flatMap((m) => (m.type === 'status' && m.status.initialSync ? [m.status.initialSync] : []));
+    expect(shown.filter((s) => !s.done)).toEqual([]);
+    expect((await alice.engine.status()).initialSync).toEqual(before);
+    await alice.engine.close();
+    await writer.engine.close();
+  });
+
   it('a host passes spaces on to its engines', async () => {
     const user = `carol-${randomUUID()}`;
     const names = new Set<string>();

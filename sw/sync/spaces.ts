@@ -207,7 +207,8 @@ export async function updateRoles(
  * records of theirs new to this device received so far, or null when there are none (the
  * owner's own board arriving under its new shared scope is no sync to show). A scope counts
  * from the page that first names its role until `syncingScopes` no longer lists it. Call it
- * before the page's entries are applied: it tells new records by their missing `versions` row.
+ * before the page's entries are applied: it tells new records by their missing `versions` row
+ * and record.
  */
 export async function scopeSyncProgress(
   tx: WriteTx,
@@ -222,8 +223,16 @@ export async function scopeSyncProgress(
   if (counting.size === 0) return null;
   const versions = tx.objectStore(STORES.versions);
   const counted = entries.filter(({ log }) => log.scope !== undefined && counting.has(log.scope));
-  const rows = await Promise.all(counted.map(({ log, key }) => versions.get([log.model, key])));
-  const received = (row?.received ?? 0) + rows.filter((r) => r === undefined).length;
+  // A record a first sync stored holds no `versions` row (last-writer-wins, see pull.ts): the
+  // record itself says the device has it.
+  const held = await Promise.all(
+    counted.map(async ({ log, key }) => {
+      const version = versions.get([log.model, key]);
+      const record = tx.objectStore(log.model).get(key);
+      return (await version) !== undefined || (await record) !== undefined;
+    }),
+  );
+  const received = (row?.received ?? 0) + held.filter((h) => !h).length;
   if (page.syncingScopes.length > 0) {
     const next: ScopeSyncRow = { scopes: page.syncingScopes, received };
     await meta.put(next, META_KEYS.scopeSync);
