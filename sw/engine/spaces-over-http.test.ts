@@ -84,6 +84,18 @@ async function spacesEngine(user: string, options: { pullLimit?: number } = {}) 
   };
 }
 
+/** Shares board `key` of `by` with `account` on the server, as an editor unless told. */
+const shareBoard = (key: string, by: string, account: string, role?: 'editor' | 'viewer') =>
+  shareRecord({
+    store: f.store,
+    schema: demoSchema,
+    model: 'Board',
+    key,
+    by,
+    account,
+    ...(role ? { role } : {}),
+  });
+
 /** Alice's new board with `todos` (ids), synced and shared with `bobUser` as an editor. */
 async function aliceShares(aliceUser: string, bobUser: string, todos: string[]) {
   const alice = await spacesEngine(aliceUser);
@@ -93,14 +105,7 @@ async function aliceShares(aliceUser: string, bobUser: string, todos: string[]) 
     ...todos.map((id) => ({ op: 'create' as const, model: 'Todo', record: todo(id, b) })),
   ]);
   expect((await alice.engine.sync()).lastError).toBeNull();
-  const { scope } = await shareRecord({
-    store: f.store,
-    schema: demoSchema,
-    model: 'Board',
-    key: b,
-    by: aliceUser,
-    account: bobUser,
-  });
+  const { scope } = await shareBoard(b, aliceUser, bobUser);
   return { alice, b, scope };
 }
 
@@ -119,14 +124,7 @@ describe('engine with spaces over HTTP', () => {
     expect((await bob.engine.sync()).lastError).toBeNull();
     expect(await bob.engine.list('Board')).toEqual([]);
 
-    const shared = await shareRecord({
-      store: f.store,
-      schema: demoSchema,
-      model: 'Board',
-      key: b,
-      by: aliceUser,
-      account: bobUser,
-    });
+    const shared = await shareBoard(b, aliceUser, bobUser);
     expect(shared.moved).toBe(3);
 
     // The owner's device: the records arrive under the new scope, same content, no delete.
@@ -355,15 +353,7 @@ describe('engine with spaces over HTTP', () => {
     await alice.engine.create('Board', board(b, aliceUser));
     await alice.engine.create('Todo', todo(t1, b));
     await alice.engine.sync();
-    await shareRecord({
-      store: f.store,
-      schema: demoSchema,
-      model: 'Board',
-      key: b,
-      by: aliceUser,
-      account: bobUser,
-      role: 'viewer',
-    });
+    await shareBoard(b, aliceUser, bobUser, 'viewer');
     await bob.engine.sync();
     expect(await bob.engine.roleOf('Todo', t1)).toBe('viewer');
 
@@ -400,14 +390,7 @@ describe('engine with spaces over HTTP', () => {
     await alice.engine.sync();
     await bob.engine.create('Board', board(randomUUID(), bobUser));
     expect((await bob.engine.sync()).initialSync?.done).toBe(true);
-    await shareRecord({
-      store: f.store,
-      schema: demoSchema,
-      model: 'Board',
-      key: b,
-      by: aliceUser,
-      account: bobUser,
-    });
+    await shareBoard(b, aliceUser, bobUser);
     const from = bob.messages.length;
     const status = await bob.engine.sync();
     expect(status.lastError).toBeNull();
@@ -454,14 +437,7 @@ describe('engine with spaces over HTTP', () => {
     });
     expect((await alice.engine.sync()).lastError).toBeNull();
     const before = (await alice.engine.status()).initialSync;
-    await shareRecord({
-      store: f.store,
-      schema: demoSchema,
-      model: 'Board',
-      key: b,
-      by: aliceUser,
-      account: `bob-${randomUUID()}`,
-    });
+    await shareBoard(b, aliceUser, `bob-${randomUUID()}`);
     const from = alice.messages.length;
     expect((await alice.engine.sync()).lastError).toBeNull();
     // Her own board arriving under its new scope is no sync to show.
@@ -507,14 +483,7 @@ describe('engine with spaces over HTTP', () => {
     const b = randomUUID();
     await alice.engine.create('Board', board(b, aliceUser));
     await alice.engine.sync();
-    await shareRecord({
-      store: f.store,
-      schema: demoSchema,
-      model: 'Board',
-      key: b,
-      by: aliceUser,
-      account: bobUser,
-    });
+    await shareBoard(b, aliceUser, bobUser);
     const status = await bob.engine.sync();
     expect(status.lastError).toBeNull();
     expect(status.roles).toBeUndefined();
