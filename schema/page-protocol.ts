@@ -98,7 +98,13 @@ export interface Rejection {
 export type BroadcastMessage =
   | { type: 'change'; model: string; keys: KeyValue[] }
   | { type: 'status'; status: SyncStatus }
-  | { type: 'rejected'; rejection: Rejection };
+  | { type: 'rejected'; rejection: Rejection }
+  /**
+   * Sent when an engine opens its database: a change broadcast may have been lost with the
+   * engine before it (a worker stopped between a commit and its broadcast), so whatever a page
+   * keeps from earlier broadcasts is to be read again. Pages that do not know it ignore it.
+   */
+  | { type: 'invalidate' };
 
 /** One local write as it crosses from a page to the worker (typed by the page SDK). */
 export type Write =

@@ -1,4 +1,6 @@
 import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
+import { type BroadcastMessage, broadcastChannelName } from 'swsync/schema';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
 import { RejectedError, ValidationError } from '../errors.ts';
@@ -205,6 +207,23 @@ describe('createClient (in-page engine, fake-indexeddb)', () => {
     });
     await expect.poll(() => seen.at(-1)).not.toContain('u1');
     expect(seen.at(-1)).toContain('q1');
+    stop();
+  });
+
+  it('reads a live query whole again when an engine opens (a broadcast may have died with the last)', async () => {
+    const seen: string[][] = [];
+    const stop = client
+      .liveQuery((db) => db.Todo.where('boardId').equals('b1').toArray())
+      .subscribe((rows) => seen.push(rows.map((row) => row.title)));
+    await expect.poll(() => seen.at(-1)).toContain('todo q1');
+    // Committed by a worker stopped before its change broadcast went out.
+    const db = await openDB(dbName);
+    await db.put('Todo', { ...todo('q1', 1), title: 'lost broadcast' });
+    db.close();
+    const channel = new BroadcastChannel(broadcastChannelName(dbName));
+    channel.postMessage({ type: 'invalidate' } satisfies BroadcastMessage);
+    channel.close();
+    await expect.poll(() => seen.at(-1)).toContain('lost broadcast');
     stop();
   });
 

@@ -155,7 +155,8 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
 
   const liveListeners = new Set<(change: ModelChange) => void>();
   // What live queries kept may be out of date without a change having been reported: the
-  // worker replaced the database's layout (the page's connection made way for it), or the
+  // worker replaced the database's layout (the page's connection made way for it), an engine
+  // opened after one that may have been stopped before its broadcast ('invalidate'), or the
   // page slept (back-forward cache, a frozen tab) while broadcasts went by. Read it all again.
   const refreshLive = () => {
     for (const model of schema.modelNames) for (const l of liveListeners) l({ model, keys: null });
@@ -178,7 +179,8 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       const change = { model: message.model, keys: message.keys.length > 0 ? message.keys : null };
       for (const l of liveListeners) l(change);
       for (const l of changeListeners) l(message);
-    } else
+    } else if (message.type === 'invalidate') refreshLive();
+    else
       for (const l of rejectedListeners) l(new RejectedError(message.rejection), message.rejection);
   });
 

@@ -26,5 +26,6 @@ function isBroadcastMessage(data: unknown): data is BroadcastMessage {
   if (m.type === 'change') return typeof m.model === 'string' && Array.isArray(m.keys);
   if (m.type === 'status') return typeof m.status === 'object' && m.status !== null;
   if (m.type === 'rejected') return typeof m.rejection === 'object' && m.rejection !== null;
+  if (m.type === 'invalidate') return true;
   return false;
 }

@@ -203,6 +203,12 @@ export function syncSuite(f: SyncFixture): void {
       await b.engine.close();
     });
 
+    it('an engine opening tells pages to read again: a change may have died with the last one', async () => {
+      const { engine, messages } = await engineFor(randomUUID());
+      expect(messages[0]).toEqual({ type: 'invalidate' });
+      await engine.close();
+    });
+
     it('a first sync keeps no versions for last-writer-wins records, and every path still works', async () => {
       const user = randomUUID();
       const a = await engineFor(user);
