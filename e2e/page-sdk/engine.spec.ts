@@ -97,3 +97,38 @@ test('a page that opens a new database starts its initial sync at once, not at t
     await fresh.close();
   }
 });
+
+test('a change a stopped worker committed but never announced shows once the next engine opens', async ({
+  context,
+  page,
+}) => {
+  await openClient(page, server().url, options);
+  const control = await WorkerControl.attach(context, page);
+  await page.evaluate(async (b) => {
+    const { client } = window as unknown as FixtureWindow;
+    await client.transaction((tx) => {
+      tx.Board.create(b);
+      tx.Todo.create(todoOf('t1'));
+    });
+  }, board);
+  await watchTodoIds(page);
+  await expect.poll(() => seenTodoIds(page)).toContain('t1');
+  // What a worker stopped between a commit and its change broadcast leaves: the record is
+  // stored, and no page heard of it.
+  await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('engine');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const tx = db.transaction('Todo', 'readwrite');
+    tx.objectStore('Todo').put(todoOf('t2'));
+    await new Promise((resolve) => {
+      tx.oncomplete = resolve;
+    });
+    db.close();
+  });
+  await control.stopAll();
+  await page.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
+  await expect.poll(() => seenTodoIds(page)).toContain('t2');
+});
