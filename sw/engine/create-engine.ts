@@ -52,11 +52,6 @@ export async function createEngine<S extends Schema>(
       | undefined;
     await tx.done;
     await pruneReceipts(db, resolved.now(), resolved.receiptTtlMs);
-    try {
-      resolved.onBroadcast({ type: 'invalidate' });
-    } catch {
-      // A host's listener failing must not stop the engine from opening.
-    }
     // The class takes loose model names and keys; the interface adds the schema's types.
     return new Engine(resolved, {
       db,

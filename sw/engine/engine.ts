@@ -115,6 +115,9 @@ export class Engine<S extends Schema> {
     // Another context upgrading the database closes this connection (see openLocalDb): the
     // engine is dead from then on, and says so instead of failing on a closed connection.
     this.db.addEventListener('versionchange', () => void this.close());
+    // A change broadcast may have died with the engine before this one (a worker stopped
+    // between a commit and its broadcast): pages read again what they keep.
+    this.emit({ type: 'invalidate' });
   }
 
   // ---- writes and reads -------------------------------------------------------------------
