@@ -26,8 +26,9 @@ interface Samples {
 /**
  * Local read and write latency in Chromium, the SDK against a raw IndexedDB baseline in the
  * same page, sample by sample interleaved:
- * - write: `client.Todo.create()` until it resolves (the worker committed the record and its
- *   outbox event in one transaction), offline so no push runs beside it; baseline: one
+ * - write: `client.Todo.create()` until it resolves (the record, its outbox event and `base`
+ *   row committed in one transaction, made in the page; the worker is told afterwards), offline
+ *   so no push runs beside it; baseline: one
  *   readwrite transaction per record, awaited until complete, into a store of the same shape
  *   (key path `id`, an index on `boardId`).
  * - get: `client.Todo.get(id)`; baseline: a store `get` on the same records. Each answer must be

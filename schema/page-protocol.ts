@@ -133,8 +133,14 @@ export interface SignOutResult {
  * method is safe to retry: `write` is deduplicated by `mutationId`.
  */
 /** Why a page pokes the worker (see `WorkerRpc.poke`). */
-export type PokeReason = 'poke' | 'online' | 'visible' | 'authorized';
-export const POKE_REASONS: readonly PokeReason[] = ['poke', 'online', 'visible', 'authorized'];
+export type PokeReason = 'poke' | 'online' | 'visible' | 'authorized' | 'write';
+export const POKE_REASONS: readonly PokeReason[] = [
+  'poke',
+  'online',
+  'visible',
+  'authorized',
+  'write',
+];
 
 export interface WorkerRpc {
   /**
@@ -147,8 +153,11 @@ export interface WorkerRpc {
   syncNow(db: string): Promise<SyncStatus>;
   status(db: string): Promise<SyncStatus>;
   /**
-   * A page saw a reason to sync: a realtime poke, coming online, becoming visible, or the
-   * server accepting the database's account again (`authorized`: its event stream opened).
+   * A page saw a reason to sync: a realtime poke, coming online, becoming visible, the
+   * server accepting the database's account again (`authorized`: its event stream opened), or
+   * its own write committed to the outbox on the page's connection (`write`: the worker counts
+   * the outbox again and pushes after its write debounce). A worker older than `write` takes
+   * it for `poke` and syncs at once.
    */
   poke(db: string, reason: PokeReason): Promise<void>;
   /** Extra request headers (e.g. Authorization), held in worker memory only. */

@@ -15,6 +15,7 @@ import { LocalReader } from '../store/local-reader.ts';
 import { RpcConnection } from '../transport/connection.ts';
 import { randomId } from '../transport/envelope.ts';
 import { chooseHost, deferredTransport, updateWorker } from './host.ts';
+import { LocalWriter } from './local-writes.ts';
 import { modelReader, RESERVED_NAMES } from './models.ts';
 import { wakeForRetries } from './retry-wake.ts';
 import { StatusHolder } from './status.ts';
@@ -72,8 +73,9 @@ export interface CreateClientOptions<S extends AnySchema> {
 }
 
 /**
- * Creates the page's sync client: typed per-model reads (straight from IndexedDB) and writes
- * (validated here, applied by the worker), transactions, live queries, status and realtime.
+ * Creates the page's sync client: typed per-model reads and writes straight on IndexedDB
+ * (validated here; the worker pushes the writes), transactions, live queries, status and
+ * realtime.
  *
  * @example
  * const client = createClient({ schema: demoSchema, endpoint: '/api/sync', dbName: 'user-1' });
@@ -218,8 +220,17 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
 
   const stopRetryWake = wakeForRetries(status.source, () => call('poke', 'poke'));
 
-  // One mutationId per logical write, made here once: retries after a timeout reuse it.
-  const send = (writes: Write[]) => call('write', randomId(), writes);
+  const localWriter = new LocalWriter({
+    dbName,
+    schema,
+    database: () => reader.database(),
+    tellWorker: () => call('poke', 'write'),
+  });
+  const send = async (writes: Write[]) => {
+    if (await localWriter.write(writes)) return;
+    // One mutationId per logical write, made here once: retries after a timeout reuse it.
+    await call('write', randomId(), writes);
+  };
 
   const models: Record<string, unknown> = {};
   for (const name of schema.modelNames) {
@@ -313,6 +324,7 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       stopRealtime();
       stopRetryWake();
       stopBroadcasts();
+      localWriter.close();
       rpc.close();
       reader.close();
       void hostChoice.then((c) => c.close());

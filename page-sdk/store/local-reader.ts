@@ -21,7 +21,7 @@ export interface IndexRange {
  * const todo = await reader.get('Todo', 'todo-1');
  */
 export class LocalReader {
-  private db: Promise<IDBPDatabase> | undefined;
+  private db: Promise<IDBPDatabase | null> | undefined;
   private drops = 0;
 
   /**
@@ -42,14 +42,14 @@ export class LocalReader {
 
   async get(model: string, key: KeyValue): Promise<unknown> {
     const db = await this.open();
-    if (!db.objectStoreNames.contains(model)) return undefined;
+    if (!db?.objectStoreNames.contains(model)) return undefined;
     return db.get(model, key);
   }
 
   /** The records under `keys` (`undefined` where there is none), in one transaction. */
   async getMany(model: string, keys: readonly KeyValue[]): Promise<unknown[]> {
     const db = await this.open();
-    if (!db.objectStoreNames.contains(model)) return keys.map(() => undefined);
+    if (!db?.objectStoreNames.contains(model)) return keys.map(() => undefined);
     const tx = db.transaction(model, 'readonly');
     tx.done.catch(() => undefined);
     return Promise.all(keys.map((key) => tx.store.get(key)));
@@ -57,14 +57,14 @@ export class LocalReader {
 
   async list(model: string): Promise<unknown[]> {
     const db = await this.open();
-    if (!db.objectStoreNames.contains(model)) return [];
+    if (!db?.objectStoreNames.contains(model)) return [];
     return db.getAll(model);
   }
 
   /** Records whose `field` lies in the range, ordered by it; `field` is the key or an index. */
   async query(model: string, keyField: string, query: IndexRange): Promise<unknown[]> {
     const db = await this.open();
-    if (!db.objectStoreNames.contains(model)) return [];
+    if (!db?.objectStoreNames.contains(model)) return [];
     const tx = db.transaction(model, 'readonly');
     // Not awaited (a read-only result needs no commit): a forced close must not leave its
     // rejection unhandled.
@@ -86,22 +86,41 @@ export class LocalReader {
     return rows;
   }
 
+  /**
+   * The page's connection, opened once `ready` resolved; the page's own writes use it too
+   * (`LocalWriter`). Rejects as `ready` does.
+   */
+  async database(): Promise<IDBPDatabase> {
+    const db = await this.open();
+    if (!db) throw new DOMException(`no database "${this.dbName}"`, 'NotFoundError');
+    return db;
+  }
+
   close(): void {
     this.drops++;
     const db = this.db;
     this.db = undefined;
-    void db?.then((d) => d.close()).catch(() => undefined);
+    void db?.then((d) => d?.close()).catch(() => undefined);
   }
 
-  private open(): Promise<IDBPDatabase> {
-    this.db ??= this.ready()
+  /** The connection, or null where the database is not there (removed): none is made. */
+  private open(): Promise<IDBPDatabase | null> {
+    if (this.db) return this.db;
+    let absent = false;
+    const opening: Promise<IDBPDatabase | null> = this.ready()
       .then(() =>
         openDB(this.dbName, undefined, {
+          // Opening without a version creates a database that is not there: an empty one,
+          // which the worker would then take for a database of no account. Undo it.
+          upgrade: (_db, oldVersion, _next, transaction) => {
+            if (oldVersion !== 0) return;
+            absent = true;
+            transaction.abort();
+          },
           // The worker upgrades the layout: step aside so it is not blocked.
           blocking: (_current, next) => {
             this.close();
-            // No next version: the database is being deleted (a sign-out that removes data),
-            // and reading again now would create it anew, empty.
+            // No next version: the database is being deleted (a sign-out that removes data).
             if (next !== null) this.onReplaced();
           },
           terminated: () => {
@@ -111,9 +130,12 @@ export class LocalReader {
         }),
       )
       .catch((error: unknown) => {
-        this.db = undefined;
+        // Not kept: the next read tries again (the worker may have made the database since).
+        if (this.db === opening) this.db = undefined;
+        if (absent) return null;
         throw error;
       });
-    return this.db;
+    this.db = opening;
+    return opening;
   }
 }

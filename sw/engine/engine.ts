@@ -166,6 +166,11 @@ export class Engine<S extends Schema> {
     return this.transaction(writes, options);
   }
 
+  outboxWritten(): void {
+    // A count, not the kept figure: this engine did not see the write, only hears of it.
+    void this.broadcastStatus('counted');
+  }
+
   async get(model: string, key: KeyValue) {
     this.ensureOpen();
     modelOf(this.schema, model);

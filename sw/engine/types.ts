@@ -108,6 +108,11 @@ export interface SyncEngine<S extends Schema = Schema> {
    */
   sync(reason?: SyncReason): Promise<SyncStatus>;
   status(): Promise<SyncStatus>;
+  /**
+   * Another connection (a page) committed writes to this database's outbox: broadcasts the
+   * status with the outbox counted again. Starts no sync: call `sync('write')` for that.
+   */
+  outboxWritten(): void;
   retryState(): RetryState;
   setOnline(online: boolean): void;
   /** Extra request headers, e.g. Authorization. Memory only: never stored, queued or logged. */

@@ -8,6 +8,7 @@ export interface HostedEngine {
   write(writes: Write[], options: { mutationId: string }): Promise<unknown>;
   sync(reason?: string): Promise<unknown>;
   status(): Promise<SyncStatus>;
+  outboxWritten(): void;
   setOnline(online: boolean): void;
   setHeaders(headers: Record<string, string> | undefined): void;
   resume(account: string): Promise<void>;

@@ -19,16 +19,21 @@ export interface WorkerApiOptions {
 export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
   const { registry, work } = options;
   const scheduled = new Set<string>();
+  /** Databases whose pages said they wrote to the outbox since the last count. */
+  const pagesWrote = new Set<string>();
 
   // A burst of writes shares one sync: later writes of the burst are in the outbox by the
   // time the timer fires, and the engine folds a trigger during a run into a follow-up run.
+  // Writes pages made share one count of the outbox the same way.
   const syncSoon = (db: string) => {
     if (scheduled.has(db)) return;
     scheduled.add(db);
     void work.run(async () => {
       await new Promise((resolve) => setTimeout(resolve, timerDelay(options.writeDebounceMs)));
       scheduled.delete(db);
-      await (await registry.opened(db)).sync('write');
+      const engine = await registry.opened(db);
+      if (pagesWrote.delete(db)) engine.outboxWritten();
+      await engine.sync('write');
     });
   };
 
@@ -64,6 +69,10 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
     },
     async poke(db, reason) {
       const engine = await registry.opened(db);
+      if (reason === 'write') {
+        pagesWrote.add(db);
+        return syncSoon(db);
+      }
       // Only a page's reasons: a page cannot ask for what only a sign-in may do ('resume').
       const known: SyncReason = POKE_REASONS.includes(reason) ? reason : 'poke';
       if (known === 'online') engine.setOnline(true);

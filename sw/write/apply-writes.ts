@@ -6,6 +6,7 @@ import { commitNow } from '../sync/raw-requests.ts';
 import { getVersion, type WriteTx } from '../sync/replay.ts';
 import { localDescendants, markCascaded } from './cascade.ts';
 import { type CheckedCreate, createFresh } from './create-fresh.ts';
+import { checkSchemaHash, SchemaChangedError, writeStores } from './schema-check.ts';
 import { type CheckedWrite, modelOf, parseRecord } from './validate.ts';
 
 /** The record each write left behind (`null` for a delete). */
@@ -16,6 +17,12 @@ export interface ApplyWritesOptions {
   mutationId?: string | undefined;
   now(): Date;
   newId(): string;
+  /**
+   * Writes only if the database was laid out for this schema (`meta.schemaHash`), checked in
+   * the write's own transaction; otherwise throws `SchemaChangedError`, nothing written.
+   * For a writer other than the engine (a page) whose release may differ from the engine's.
+   */
+  schemaHash?: string | undefined;
 }
 
 export interface AppliedWrites {
@@ -49,12 +56,11 @@ export async function applyWrites(
   const models = writes.some((w) => w.op === 'delete')
     ? [...schema.modelNames]
     : [...new Set(writes.map((w) => w.model))];
-  const tx = db.transaction(
-    [...models, STORES.outbox, STORES.base, STORES.versions, STORES.receipts],
-    'readwrite',
-  ) as WriteTx;
+  const tx = db.transaction(writeStores(models, options), 'readwrite') as WriteTx;
   // An aborted transaction rejects `done`; the caller gets the error that caused the abort.
   tx.done.catch(() => undefined);
+  const schemaChecked = checkSchemaHash(tx, options.schemaHash);
+  schemaChecked.catch(() => undefined);
   try {
     // Asked for with the first write's reads (one round trip for both); nothing is written
     // before its answer, so a repeated call still writes nothing.
@@ -97,6 +103,7 @@ export async function applyWrites(
       // Not awaited on its own: the commit below waits for it, and fails if it fails.
       void tx.objectStore(STORES.receipts).put(row);
     }
+    await schemaChecked;
     // Nothing more to ask: the commit goes right behind the last request.
     commitNow(tx);
     await tx.done;
@@ -107,7 +114,13 @@ export async function applyWrites(
     } catch {
       // Already finished or aborted.
     }
-    throw error;
+    // Asked first, so answered before whatever failed: a database of another schema is the
+    // reason to report (the caller hands the write to the engine), not what it made fail.
+    const mismatch = await schemaChecked.then(
+      () => null,
+      (reason: unknown) => (reason instanceof SchemaChangedError ? reason : null),
+    );
+    throw mismatch ?? error;
   }
 }
 

@@ -3,6 +3,7 @@ import type { LocalDb } from '../store/open.ts';
 import { commitNow } from '../sync/raw-requests.ts';
 import type { WriteTx } from '../sync/replay.ts';
 import type { AppliedWrites, ApplyWritesOptions } from './apply-writes.ts';
+import { checkSchemaHash, writeStores } from './schema-check.ts';
 import type { CheckedWrite } from './validate.ts';
 
 export type CheckedCreate = Extract<CheckedWrite, { op: 'create' }>;
@@ -25,17 +26,15 @@ export async function createFresh(
   options: ApplyWritesOptions,
 ): Promise<AppliedWrites | undefined> {
   const models = [...new Set(writes.map((w) => w.model))];
-  const tx = db.transaction(
-    [...models, STORES.outbox, STORES.base, STORES.versions, STORES.receipts],
-    'readwrite',
-  ) as WriteTx;
+  const tx = db.transaction(writeStores(models, options), 'readwrite') as WriteTx;
   tx.done.catch(() => undefined);
+  const schemaChecked = checkSchemaHash(tx, options.schemaHash);
   const createdAt = options.now().toISOString();
   const results = writes.map((w) => w.record);
   const versions = tx.objectStore(STORES.versions);
   // Asked first, so answered before any write: the commit waits for nothing else.
   const known = writes.map((w) => versions.get([w.model, w.key]) as Promise<unknown>);
-  const requests: Promise<unknown>[] = [...known];
+  const requests: Promise<unknown>[] = [schemaChecked, ...known];
   if (options.mutationId !== undefined) {
     const receipt: ReceiptRow = { mutationId: options.mutationId, result: results, at: createdAt };
     requests.push(tx.objectStore(STORES.receipts).add(receipt));
@@ -63,6 +62,7 @@ export async function createFresh(
   }
   const settled = Promise.allSettled(requests);
   try {
+    await schemaChecked;
     if ((await Promise.all(known)).some((row) => row !== undefined)) {
       tx.abort();
       await settled;
