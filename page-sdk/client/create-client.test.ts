@@ -211,6 +211,8 @@ describe('createClient (in-page engine, fake-indexeddb)', () => {
   });
 
   it('reads a live query whole again when an engine opens (a broadcast may have died with the last)', async () => {
+    const changes: { model: string; keys: readonly unknown[] }[] = [];
+    const stopChanges = client.on('change', (change) => changes.push(change));
     const seen: string[][] = [];
     const stop = client
       .liveQuery((db) => db.Todo.where('boardId').equals('b1').toArray())
@@ -224,6 +226,13 @@ describe('createClient (in-page engine, fake-indexeddb)', () => {
     channel.postMessage({ type: 'invalidate' } satisfies BroadcastMessage);
     channel.close();
     await expect.poll(() => seen.at(-1)).toContain('lost broadcast');
+    // Those who follow changes themselves hear that any record of any model may have changed.
+    expect(changes).toEqual(
+      expect.arrayContaining(
+        demoSchema.modelNames.map((model) => ({ type: 'change', model, keys: [] })),
+      ),
+    );
+    stopChanges();
     stop();
   });
 

@@ -156,12 +156,17 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
   };
 
   const liveListeners = new Set<(change: ModelChange) => void>();
+  const changeListeners = new Set<ClientEvents['change']>();
   // What live queries kept may be out of date without a change having been reported: the
   // worker replaced the database's layout (the page's connection made way for it), an engine
   // opened after one that may have been stopped before its broadcast ('invalidate'), or the
-  // page slept (back-forward cache, a frozen tab) while broadcasts went by. Read it all again.
+  // page slept (back-forward cache, a frozen tab) while broadcasts went by. Read it all again,
+  // and tell those who follow changes themselves that any record may have changed.
   const refreshLive = () => {
-    for (const model of schema.modelNames) for (const l of liveListeners) l({ model, keys: null });
+    for (const model of schema.modelNames) {
+      for (const l of liveListeners) l({ model, keys: null });
+      for (const l of changeListeners) l({ type: 'change', model, keys: [] });
+    }
   };
   const reader = new LocalReader(dbName, () => rpc.connect(), refreshLive);
   const onPageShow = (event: Event) => {
@@ -169,7 +174,6 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
   };
   globalThis.addEventListener?.('pageshow', onPageShow);
   globalThis.document?.addEventListener('resume', refreshLive);
-  const changeListeners = new Set<ClientEvents['change']>();
   const rejectedListeners = new Set<ClientEvents['rejected']>();
   const stopBroadcasts = listenBroadcasts(dbName, (message) => {
     if (message.type === 'status') {

@@ -87,11 +87,17 @@ export interface ClientStatus extends SyncStatus {
 
 export interface ClientEvents {
   rejected: (error: import('../errors.ts').RejectedError, rejection: Rejection) => void;
-  change: (change: { model: string; keys: readonly (string | number)[] }) => void;
+  /**
+   * Records of `model` changed here or elsewhere (a write in any tab, a pull). `keys` empty:
+   * any record of the model may have changed, as after a worker's upgrade, a page back from
+   * the back-forward cache, or an engine opening after one that stopped before announcing a
+   * change; read again whatever you keep of it.
+   */
+  change: (change: { type: 'change'; model: string; keys: readonly (string | number)[] }) => void;
 }
 
 export interface ClientMethods<S extends AnySchema> {
-  /** Several writes, one call, applied atomically by the worker. */
+  /** Several writes applied atomically: one IndexedDB transaction (page-sdk/README.md). */
   transaction(build: (tx: TransactionModels<S>) => void): Promise<void>;
   /**
    * Re-runs `query` whenever the worker reports a change of a model it read; reads are kept

@@ -207,7 +207,8 @@ export class Engine<S extends Schema> {
     if (!this.isOnline()) {
       // Offline is not a failure, but pending events need a wake-up once the network returns.
       await this.askToBeWokenIfPending();
-      return void (await this.broadcastStatus());
+      // The outbox was just counted: the count is kept unless something changed since.
+      return void (await this.broadcastStatus('kept'));
     }
     if (SIGNED_OUT_PAUSES.has(this.paused) && !LIFTS_PAUSE.has(reason)) return;
     if (!this.retry.allows(reason, this.takeNetworkReturned())) return;
