@@ -117,6 +117,8 @@ export interface WorkerHello {
   protocolVersion: number;
   dbName: string;
   schemaHash: string;
+  /** `Schema.fingerprint` of the worker's schema; absent from a worker older than page writes. */
+  schemaFingerprint?: string;
   clientId: string;
   /** The account the database belongs to; null for a database without one (v1), absent from a worker older than accounts. */
   account?: string | null;

@@ -136,6 +136,19 @@ describe('defineSchema', () => {
     expect(a.hash).not.toBe(indexed.hash);
   });
 
+  it('fingerprints what the models accept, which the hash leaves out', () => {
+    const fields = (title: z.ZodString) => z.object({ id: z.string(), ownerId: z.string(), title });
+    const of = (title: z.ZodString) =>
+      defineSchema({ R: model({ fields: fields(title), key: 'id', scope: 'ownerId' }) });
+    const short = of(z.string().max(10));
+    const long = of(z.string().max(500));
+    // The same local store: no resync. But a page checking with one must not write for the other.
+    expect(short.hash).toBe(long.hash);
+    expect(short.fingerprint).not.toBe(long.fingerprint);
+    expect(of(z.string().max(10)).fingerprint).toBe(short.fingerprint);
+    expect(short.fingerprint.startsWith(short.hash)).toBe(true);
+  });
+
   it('hashes a model turning version-checked, and last-writer-wins schemas as before', () => {
     const lww = defineSchema({ R: model({ fields: idField, key: 'id', scope: 'ownerId' }) });
     const checked = defineSchema({

@@ -1,3 +1,4 @@
+import { toJSONSchema } from 'zod/v4/core';
 import { checkModel } from './check-model.ts';
 import { SchemaError } from './errors.ts';
 import type { Model, OnDelete } from './model.ts';
@@ -20,6 +21,14 @@ export interface Schema<M extends Models = Models> {
    * model's turn to version-checked changes; the local database then resyncs.
    */
   readonly hash: string;
+  /**
+   * `hash` plus what the models accept (each record schema as JSON Schema: types, lengths,
+   * formats, required fields). A page writes its own changes only where the worker's schema
+   * has the same fingerprint; otherwise the worker checks them with its schema. A change to a
+   * custom refinement's code alone does not change it (the server's check still applies).
+   * Computed on first use.
+   */
+  readonly fingerprint: string;
   /** Models whose parent is `name`, for cascades and restrict checks. */
   childrenOf(name: string): readonly ChildRelation[];
   /** Model names from `name` up to its root: `['Todo', 'Board']`. */
@@ -51,10 +60,16 @@ export function defineSchema<M extends Models>(models: M): Schema<M> {
   const chains = new Map<string, string[]>();
   for (const name of names) chains.set(name, resolveChain(name, models));
 
+  const hash = hashSchema(models);
+  let fingerprint: string | undefined;
   return Object.freeze({
     models,
     modelNames: names,
-    hash: hashSchema(models),
+    hash,
+    get fingerprint() {
+      fingerprint ??= fingerprintSchema(hash, models);
+      return fingerprint;
+    },
     childrenOf: (name: string) => children.get(name) ?? [],
     ownershipChain: (name: string) => {
       const chain = chains.get(name);
@@ -91,6 +106,21 @@ function hashSchema(models: Models): string {
       return m.conflict === 'version' ? [...entry, 'version'] : entry;
     });
   return fnv1a(JSON.stringify(shape));
+}
+
+function fingerprintSchema(hash: string, models: Models): string {
+  try {
+    const accepted = Object.keys(models)
+      .sort()
+      .map((name) => [
+        name,
+        toJSONSchema(models[name]!.fields, { unrepresentable: 'any', io: 'input' }),
+      ]);
+    return `${hash}.${fnv1a(JSON.stringify(accepted))}`;
+  } catch {
+    // Not describable: matches no other schema, so every page write goes through the worker.
+    return `${hash}.unmatched.${Math.random()}`;
+  }
 }
 
 /** 32-bit FNV-1a: synchronous and identical in every runtime, which crypto.subtle is not. */

@@ -111,9 +111,10 @@ test('a page of a release with another schema writes through the worker', async 
   await page.evaluate(async (b) => {
     const w = window as unknown as FixtureWindow;
     w.client.close();
-    // The same models under another schema hash: what a page of another release carries.
+    // The same store layout (hash) but a model accepting other values: what a page of
+    // another release may carry. The worker's schema must check its writes.
     const schema: typeof w.demoSchema = Object.create(w.demoSchema, {
-      hash: { value: 'another-release' },
+      fingerprint: { value: `${w.demoSchema.hash}.another-release` },
     });
     w.client = w.sdk.createClient({
       schema,
@@ -155,4 +156,38 @@ test('a write in a tab whose database another tab removed is refused and does no
   ).toEqual([]);
   const names = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
   expect(names).not.toContain(options.dbName);
+});
+
+test('a write while another context holds up the database’s upgrade settles: the worker is asked, and its timeout applies', async ({
+  context,
+  page,
+}) => {
+  await openClient(page, server().url, { ...options, timeoutMs: 1_000, attempts: 2 });
+  await page.evaluate((b) => (window as unknown as FixtureWindow).client.Board.create(b), board);
+  const other = await context.newPage();
+  await other.goto(server().url);
+  // A connection that never steps aside, and an upgrade waiting behind it: the page's own
+  // connection made way for the upgrade, and opening it again waits until the upgrade is done.
+  await other.evaluate(async (name) => {
+    const held = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    Object.assign(window, { held });
+    await new Promise((resolve) => {
+      indexedDB.open(name, held.version + 1).onblocked = resolve;
+    });
+  }, options.dbName);
+  const outcome = await page.evaluate(() =>
+    Promise.race([
+      (window as unknown as FixtureWindow).client.Todo.create(todoOf('t1')).then(
+        () => 'resolved',
+        (error: { code?: string }) => error.code,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('pending after 20 s'), 20_000)),
+    ]),
+  );
+  // The worker's connection made way too: its write times out as every call may.
+  expect(outcome).toBe('UNAVAILABLE');
 });

@@ -1,5 +1,6 @@
 import {
   checkAccount,
+  PAGE_PROTOCOL_VERSION,
   type SignOutResult,
   type SyncStatus,
   type WorkerRpc,
@@ -227,8 +228,17 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
   const localWriter = new LocalWriter({
     dbName,
     schema,
+    mayWrite: async () => {
+      const hello = await rpc.connect();
+      // A worker of another release checks the write with its own schema: let it make it.
+      return (
+        hello.protocolVersion === PAGE_PROTOCOL_VERSION &&
+        hello.schemaFingerprint === schema.fingerprint
+      );
+    },
     database: () => reader.database(),
     tellWorker: () => call('poke', 'write'),
+    openTimeoutMs: options.timeoutMs ?? 5_000,
   });
   const send = async (writes: Write[]) => {
     if (await localWriter.write(writes)) return;

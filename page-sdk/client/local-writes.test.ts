@@ -7,7 +7,7 @@ import { createEngine } from '../../sw/engine/create-engine.ts';
 import { type OutboxRow, STORES } from '../../sw/store/layout.ts';
 import { board, todo } from '../../sw/testing/demo-records.ts';
 import { WorkerError } from '../errors.ts';
-import { LocalWriter } from './local-writes.ts';
+import { LocalWriter, type LocalWriterOptions } from './local-writes.ts';
 
 // The page writes on its own connection with the engine's write path; the engine (here on the
 // same fake-indexeddb database, as the worker's would be) must see exactly what its own write
@@ -34,8 +34,10 @@ async function setUp(tellWorker: () => Promise<unknown> = async () => {}) {
   const writer = new LocalWriter({
     dbName,
     schema: demoSchema,
+    mayWrite: async () => true,
     database: async () => db,
     tellWorker,
+    openTimeoutMs: 1_000,
   });
   closers.push(
     () => channel.close(),
@@ -125,17 +127,41 @@ describe('a write made in the page', () => {
     expect(t.heard.filter((m) => m.type === 'change')).toEqual([]);
   });
 
-  it('with no database to write to hands the write back', async () => {
+  it('with no database to write to, or none within the timeout, or a worker of another release, hands the write back', async () => {
     const t = await setUp();
-    const writer = new LocalWriter({
-      dbName: t.dbName,
-      schema: demoSchema,
-      database: () => Promise.reject(new DOMException('no database', 'NotFoundError')),
-      tellWorker: async () => {},
-    });
-    closers.push(() => writer.close());
-    expect(await writer.write([create(todo('t1', 'b1'))])).toBe(false);
+    const writer = (options: Partial<LocalWriterOptions>) => {
+      const made = new LocalWriter({
+        dbName: t.dbName,
+        schema: demoSchema,
+        mayWrite: async () => true,
+        database: async () => t.db,
+        tellWorker: async () => {},
+        openTimeoutMs: 50,
+        ...options,
+      });
+      closers.push(() => made.close());
+      return made;
+    };
+    const write = [create(todo('t1', 'b1'))];
+    const gone = () => Promise.reject(new DOMException('no database', 'NotFoundError'));
+    expect(await writer({ database: gone }).write(write)).toBe(false);
+    // Held up by another context's upgrade that does not finish.
+    expect(await writer({ database: () => new Promise(() => {}) }).write(write)).toBe(false);
+    expect(await writer({ mayWrite: async () => false }).write(write)).toBe(false);
     expect((await t.state()).todos).toEqual([]);
+    // A worker that cannot be reached: the write fails as a call to it would.
+    const unreachable = writer({ mayWrite: () => Promise.reject(new Error('unreachable')) });
+    await expect(unreachable.write(write)).rejects.toThrow('unreachable');
+  });
+
+  it('a write that committed resolves even when the client closed meanwhile', async () => {
+    let told = 0;
+    const t = await setUp(async () => void told++);
+    const written = t.writer.write([create(todo('t1', 'b1'))]);
+    t.writer.close();
+    expect(await written).toBe(true);
+    expect((await t.state()).todos).toEqual([todo('t1', 'b1')]);
+    expect(told).toBe(0);
   });
 
   it("an update of a missing record rejects as the worker's path does, writing nothing", async () => {

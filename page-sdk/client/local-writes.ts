@@ -16,10 +16,18 @@ import { randomId } from '../transport/envelope.ts';
 export interface LocalWriterOptions {
   dbName: string;
   schema: Schema;
+  /**
+   * Whether the page may write itself: the worker's handshake says it speaks this page
+   * protocol and has a schema of the same `fingerprint`. Rejects as a call to the worker
+   * would (unreachable, closed client): the write then rejects with that error.
+   */
+  mayWrite(): Promise<boolean>;
   /** The page's own connection to the database, opened once the worker has made it. */
   database(): Promise<IDBPDatabase>;
   /** Tells the worker that the outbox grew (`poke(db, 'write')`). */
   tellWorker(): Promise<unknown>;
+  /** How long to wait for the connection (an upgrade may hold it up) before the worker writes. */
+  openTimeoutMs: number;
 }
 
 /**
@@ -30,14 +38,16 @@ export interface LocalWriterOptions {
  * tab still see the change through the database's BroadcastChannel, as from the worker.
  *
  * `write` resolves `true` once committed, or `false`, having written nothing, when the worker
- * must make the write: the database was laid out for another schema (a page of another
- * release), is not there yet or any more, its connection is closing for the worker's upgrade,
- * or IndexedDB failed. It rejects as the worker would for a write that cannot be made at all
- * (`WorkerError` with code `NOT_FOUND` for an update of a missing record).
+ * must make the write: it speaks another page protocol or has a schema of another fingerprint
+ * (a page of another release), the database was laid out for another schema, is not there,
+ * cannot be opened within `openTimeoutMs` or its connection is closing for an upgrade, or
+ * IndexedDB failed. It rejects as the worker would for a write that cannot be made at all
+ * (`WorkerError` with code `NOT_FOUND` for an update of a missing record), and as a call
+ * would when the worker cannot be reached.
  *
  * @example
- * const writer = new LocalWriter({ dbName, schema, database: () => reader.database(),
- *   tellWorker: () => call('poke', 'write') });
+ * const writer = new LocalWriter({ dbName, schema, mayWrite, database: () => reader.database(),
+ *   tellWorker: () => call('poke', 'write'), openTimeoutMs: 5_000 });
  * if (!(await writer.write([write]))) await call('write', randomId(), [write]);
  */
 export class LocalWriter {
@@ -45,6 +55,7 @@ export class LocalWriter {
   /** The worker is being told; `again`: more writes committed since it was asked. */
   private telling: Promise<unknown> | undefined;
   private again = false;
+  private closed = false;
 
   constructor(private readonly options: LocalWriterOptions) {
     // Its own channel object: a BroadcastChannel never hears its own messages, and this page's
@@ -57,13 +68,9 @@ export class LocalWriter {
 
   async write(writes: Write[]): Promise<boolean> {
     const { schema } = this.options;
-    let db: IDBPDatabase;
-    try {
-      db = await this.options.database();
-    } catch {
-      // The worker's path reports why (unreachable, another protocol, closed client).
-      return false;
-    }
+    if (!(await this.options.mayWrite())) return false;
+    const db = await this.connection();
+    if (!db) return false;
     let changed: { model: string; key: KeyValue }[];
     try {
       const checked = writes.map((write) => checkWrite(schema, write));
@@ -85,7 +92,24 @@ export class LocalWriter {
   }
 
   close(): void {
+    this.closed = true;
     this.channel?.close();
+  }
+
+  /**
+   * The page's connection, or null when there is none to write on: the database is not there,
+   * or opening it waits (on another context's upgrade or deletion) past `openTimeoutMs`.
+   */
+  private async connection(): Promise<IDBPDatabase | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), this.options.openTimeoutMs);
+    });
+    try {
+      return await Promise.race([this.options.database().catch(() => null), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private announce(changed: { model: string; key: KeyValue }[]): void {
@@ -95,6 +119,9 @@ export class LocalWriter {
       set.add(key);
       keys.set(model, set);
     }
+    // Committed: what follows may not fail the write. A client closed meanwhile tells no one;
+    // the worker's next run (a timer, a page opening the database) pushes the write.
+    if (this.closed) return;
     for (const [model, set] of keys) {
       const message: BroadcastMessage = { type: 'change', model, keys: [...set] };
       this.channel?.postMessage(message);

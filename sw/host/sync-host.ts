@@ -63,6 +63,7 @@ export function createSyncHost(options: SyncHostOptions): SyncHost {
       registry,
       work,
       schemaHash: options.schema.hash,
+      schemaFingerprint: options.schema.fingerprint,
       writeDebounceMs: options.writeDebounceMs ?? 5,
     }),
     work,

@@ -8,6 +8,7 @@ export interface WorkerApiOptions {
   registry: EngineRegistry;
   work: BackgroundWork;
   schemaHash: string;
+  schemaFingerprint: string;
   /** Delay that lets a burst of writes leave in one push. */
   writeDebounceMs: number;
 }
@@ -51,6 +52,7 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerRpc {
         protocolVersion: PAGE_PROTOCOL_VERSION,
         dbName: db,
         schemaHash: options.schemaHash,
+        schemaFingerprint: options.schemaFingerprint,
         clientId: engine.clientId,
         account: engine.account,
       };
