@@ -22,11 +22,11 @@ export interface Schema<M extends Models = Models> {
    */
   readonly hash: string;
   /**
-   * `hash` plus what the models accept (each record schema as JSON Schema: types, lengths,
-   * formats, required fields). A page writes its own changes only where the worker's schema
-   * has the same fingerprint; otherwise the worker checks them with its schema. A change to a
-   * custom refinement's code alone does not change it (the server's check still applies).
-   * Computed on first use.
+   * `hash` plus what the models accept (each model's `fields` as JSON Schema: types, lengths,
+   * formats, required fields), e.g. `'d63bb72c.0f5da7c8'`. A page writes its own changes only
+   * where the worker's schema has the same fingerprint; otherwise the worker checks them with
+   * its schema. A change to a custom refinement's code alone does not change it (the server's
+   * check still applies). Computed on first use.
    */
   readonly fingerprint: string;
   /** Models whose parent is `name`, for cascades and restrict checks. */
