@@ -146,6 +146,8 @@ describe('defineSchema', () => {
     expect(short.hash).toBe(long.hash);
     expect(short.fingerprint).not.toBe(long.fingerprint);
     expect(of(z.string().max(10)).fingerprint).toBe(short.fingerprint);
+    expect(of(z.string().regex(/^a/)).fingerprint).not.toBe(of(z.string().regex(/^b/)).fingerprint);
+    expect(of(z.string().optional() as never).fingerprint).not.toBe(of(z.string()).fingerprint);
     expect(short.fingerprint.startsWith(short.hash)).toBe(true);
   });
 

@@ -1,4 +1,3 @@
-import { toJSONSchema } from 'zod/v4/core';
 import { checkModel } from './check-model.ts';
 import { SchemaError } from './errors.ts';
 import type { Model, OnDelete } from './model.ts';
@@ -22,11 +21,11 @@ export interface Schema<M extends Models = Models> {
    */
   readonly hash: string;
   /**
-   * `hash` plus what the models accept (each model's `fields` as JSON Schema: types, lengths,
-   * formats, required fields), e.g. `'d63bb72c.0f5da7c8'`. A page writes its own changes only
-   * where the worker's schema has the same fingerprint; otherwise the worker checks them with
-   * its schema. A change to a custom refinement's code alone does not change it (the server's
-   * check still applies). Computed on first use.
+   * `hash` plus what the models accept (each model's `fields` definition: types, checks and
+   * their limits, patterns, formats, optional fields), e.g. `'d63bb72c.6bb28f50'`. A page
+   * writes its own changes only where the worker's schema has the same fingerprint; otherwise
+   * the worker checks them with its schema. A change to a custom refinement's code alone does
+   * not change it (the server's check still applies). Computed on first use.
    */
   readonly fingerprint: string;
   /** Models whose parent is `name`, for cascades and restrict checks. */
@@ -109,18 +108,32 @@ function hashSchema(models: Models): string {
 }
 
 function fingerprintSchema(hash: string, models: Models): string {
-  try {
-    const accepted = Object.keys(models)
-      .sort()
-      .map((name) => [
-        name,
-        toJSONSchema(models[name]!.fields, { unrepresentable: 'any', io: 'input' }),
-      ]);
-    return `${hash}.${fnv1a(JSON.stringify(accepted))}`;
-  } catch {
-    // Not describable: matches no other schema, so every page write goes through the worker.
-    return `${hash}.unmatched.${Math.random()}`;
-  }
+  const accepted = Object.keys(models)
+    .sort()
+    .map((name) => [name, definitionOf(models[name]!.fields, [])]);
+  return `${hash}.${fnv1a(JSON.stringify(accepted))}`;
+}
+
+/**
+ * What a zod schema accepts, as plain data: its definition (`_zod.def`: types, checks with
+ * their limits, patterns, formats, shapes, options), walked into sorted JSON. Functions (custom
+ * refinements, error maps) count only as present; a schema met again inside itself (a
+ * recursive one) as a cycle.
+ */
+function definitionOf(value: unknown, path: object[]): unknown {
+  if (typeof value === 'function') return 'fn';
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === undefined) return 'undefined';
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof RegExp) return `/${value.source}/${value.flags}`;
+  if (path.includes(value)) return 'cycle';
+  const inner = [...path, value];
+  const zod = (value as { _zod?: { def?: unknown } })._zod;
+  if (zod?.def) return definitionOf(zod.def, inner);
+  if (Array.isArray(value)) return value.map((item) => definitionOf(item, inner));
+  return Object.keys(value)
+    .sort()
+    .map((key) => [key, definitionOf((value as Record<string, unknown>)[key], inner)]);
 }
 
 /** 32-bit FNV-1a: synchronous and identical in every runtime, which crypto.subtle is not. */
