@@ -5,7 +5,9 @@ import {
   type FixtureWindow,
   installTodoOf,
   openClient,
+  rawStore,
   seenTodoIds,
+  todo,
   watchTodoIds,
 } from './helpers.ts';
 
@@ -115,19 +117,7 @@ test('a change a stopped worker committed but never announced shows once the nex
   await expect.poll(() => seenTodoIds(page)).toContain('t1');
   // What a worker stopped between a commit and its change broadcast leaves: the record is
   // stored, and no page heard of it.
-  await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open('engine');
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const tx = db.transaction('Todo', 'readwrite');
-    tx.objectStore('Todo').put(todoOf('t2'));
-    await new Promise((resolve) => {
-      tx.oncomplete = resolve;
-    });
-    db.close();
-  });
+  await rawStore(page, 'engine', 'Todo', [todo('t2')]);
   await control.stopAll();
   await page.evaluate(() => (window as unknown as FixtureWindow).client.syncNow());
   await expect.poll(() => seenTodoIds(page)).toContain('t2');

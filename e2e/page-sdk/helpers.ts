@@ -61,3 +61,31 @@ export const watchTodoIds = (page: Page) =>
 /** The latest result of the page's `watchTodoIds` query. */
 export const seenTodoIds = (page: Page) =>
   page.evaluate(() => (window as unknown as { seen: string[][] }).seen.at(-1));
+
+/**
+ * Puts `records` into one store of the page's database with plain IndexedDB (no SDK, no worker:
+ * no one hears of them), then returns every row the store holds.
+ */
+export const rawStore = (page: Page, dbName: string, store: string, records: object[] = []) =>
+  page.evaluate(
+    async ({ dbName, store, records }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(dbName);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      try {
+        const tx = db.transaction(store, 'readwrite');
+        for (const record of records) tx.objectStore(store).put(record);
+        const rows = tx.objectStore(store).getAll();
+        await new Promise((resolve, reject) => {
+          tx.oncomplete = resolve;
+          tx.onerror = () => reject(tx.error);
+        });
+        return rows.result as unknown[];
+      } finally {
+        db.close();
+      }
+    },
+    { dbName, store, records },
+  );

@@ -6,6 +6,7 @@ import {
   type FixtureWindow,
   installTodoOf,
   openClient,
+  rawStore,
   seenTodoIds,
   watchTodoIds,
 } from './helpers.ts';
@@ -28,27 +29,7 @@ const options = {
 };
 const board = { id: 'b1', name: 'Home', userId: 'u1', createdAt: '2026-01-01T00:00:00Z' };
 
-/** Rows of one of the database's stores, read with plain IndexedDB. */
-const rowsOf = (page: Page, store: string) =>
-  page.evaluate(
-    async ([name, storeName]) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open(name!);
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      try {
-        return await new Promise<unknown[]>((resolve, reject) => {
-          const request = db.transaction(storeName!).objectStore(storeName!).getAll();
-          request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
-        });
-      } finally {
-        db.close();
-      }
-    },
-    [options.dbName, store],
-  );
+const rowsOf = (page: Page, store: string) => rawStore(page, options.dbName, store);
 
 test('a write commits while the worker is stopped; told afterwards, the worker pushes it', async ({
   context,

@@ -7,10 +7,12 @@ import {
   SwsyncError,
   type Write,
 } from 'swsync/schema';
+import { addChange, type ChangedKeys } from '../../sw/sync/context.ts';
 import { applyWrites } from '../../sw/write/apply-writes.ts';
 import { SchemaChangedError } from '../../sw/write/schema-check.ts';
 import { checkWrite } from '../../sw/write/validate.ts';
 import { WorkerError } from '../errors.ts';
+import { withTimeout } from '../transport/connection.ts';
 import { randomId } from '../transport/envelope.ts';
 
 export interface LocalWriterOptions {
@@ -100,30 +102,21 @@ export class LocalWriter {
    * The page's connection, or null when there is none to write on: the database is not there,
    * or opening it waits (on another context's upgrade or deletion) past `openTimeoutMs`.
    */
-  private async connection(): Promise<IDBPDatabase | null> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), this.options.openTimeoutMs);
-    });
-    try {
-      return await Promise.race([this.options.database().catch(() => null), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private connection(): Promise<IDBPDatabase | null> {
+    const opening = this.options.database();
+    return withTimeout(opening, this.options.openTimeoutMs, 'opening the database').catch(
+      () => null,
+    );
   }
 
   private announce(changed: { model: string; key: KeyValue }[]): void {
-    const keys = new Map<string, Set<KeyValue>>();
-    for (const { model, key } of changed) {
-      const set = keys.get(model) ?? new Set();
-      set.add(key);
-      keys.set(model, set);
-    }
     // Committed: what follows may not fail the write. A client closed meanwhile tells no one;
     // the worker's next run (a timer, a page opening the database) pushes the write.
     if (this.closed) return;
-    for (const [model, set] of keys) {
-      const message: BroadcastMessage = { type: 'change', model, keys: [...set] };
+    const changes: ChangedKeys = new Map();
+    for (const { model, key } of changed) addChange(changes, model, key);
+    for (const [model, keys] of changes) {
+      const message: BroadcastMessage = { type: 'change', model, keys: [...keys] };
       this.channel?.postMessage(message);
     }
     this.tell();

@@ -45,7 +45,7 @@ interface Session extends Opened {
   hello: WorkerHello;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new TimeoutError(`${what} timed out after ${ms} ms`)),
