@@ -139,7 +139,7 @@ test('a write in a tab whose database another tab removed is refused and does no
   expect(names).not.toContain(options.dbName);
 });
 
-test('a write while another context holds up the database’s upgrade settles: the worker is asked, and its timeout applies', async ({
+test('a write and a read while another context holds up the database’s upgrade settle, and work again once it is over', async ({
   context,
   page,
 }) => {
@@ -148,7 +148,8 @@ test('a write while another context holds up the database’s upgrade settles: t
   const other = await context.newPage();
   await other.goto(server().url);
   // A connection that never steps aside, and an upgrade waiting behind it: the page's own
-  // connection made way for the upgrade, and opening it again waits until the upgrade is done.
+  // connection made way for the upgrade, and opening it again waits until the upgrade is over.
+  // The upgrade aborts once it runs, so the engine's layout stays as it was.
   await other.evaluate(async (name) => {
     const held = await new Promise<IDBDatabase>((resolve, reject) => {
       const request = indexedDB.open(name);
@@ -157,18 +158,38 @@ test('a write while another context holds up the database’s upgrade settles: t
     });
     Object.assign(window, { held });
     await new Promise((resolve) => {
-      indexedDB.open(name, held.version + 1).onblocked = resolve;
+      const upgrade = indexedDB.open(name, held.version + 1);
+      upgrade.onupgradeneeded = () => upgrade.transaction?.abort();
+      upgrade.onerror = () => undefined;
+      upgrade.onblocked = resolve;
     });
   }, options.dbName);
-  const outcome = await page.evaluate(() =>
-    Promise.race([
-      (window as unknown as FixtureWindow).client.Todo.create(todoOf('t1')).then(
-        () => 'resolved',
-        (error: { code?: string }) => error.code,
-      ),
-      new Promise((resolve) => setTimeout(() => resolve('pending after 20 s'), 20_000)),
-    ]),
-  );
-  // The worker's connection made way too: its write times out as every call may.
-  expect(outcome).toBe('UNAVAILABLE');
+  const outcomes = await page.evaluate(() => {
+    const { client } = window as unknown as FixtureWindow;
+    const settled = (p: Promise<unknown>) =>
+      Promise.race([
+        p.then(
+          () => 'resolved',
+          (error: { code?: string }) => error.code,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('pending after 20 s'), 20_000)),
+      ]);
+    return Promise.all([
+      settled(client.Todo.create(todoOf('t1'))),
+      settled(client.Board.get('b1')),
+    ]);
+  });
+  // The worker's connection made way too: its write times out as every call may; the page's
+  // read gives up after the same timeout.
+  expect(outcomes).toEqual(['UNAVAILABLE', 'UNAVAILABLE']);
+  // A live query started now fails its first read, and reads again once the database opens.
+  await watchTodoIds(page);
+
+  await other.evaluate(() => (window as unknown as { held: IDBDatabase }).held.close());
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as FixtureWindow).client.Board.get('b1')))
+    .toEqual(board);
+  await expect.poll(() => seenTodoIds(page)).toBeDefined();
+  await page.evaluate(() => (window as unknown as FixtureWindow).client.Todo.create(todoOf('t2')));
+  await expect.poll(() => seenTodoIds(page)).toContain('t2');
 });

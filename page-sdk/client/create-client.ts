@@ -52,7 +52,10 @@ export interface CreateClientOptions<S extends AnySchema> {
   dbName?: string;
   /** Extra request headers for the worker's pushes and pulls, re-sent after every handshake. */
   headers?: Record<string, string>;
-  /** Per-attempt RPC timeout (default 5 s). */
+  /**
+   * Per-attempt RPC timeout, in ms (default 5,000); also how long a read waits for IndexedDB
+   * to open the database (another tab may hold it up) before rejecting with `UnavailableError`.
+   */
   timeoutMs?: number;
   /** Attempts per call before `UnavailableError` (default 3). */
   attempts?: number;
@@ -169,7 +172,12 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
       for (const l of changeListeners) l({ type: 'change', model, keys: [] });
     }
   };
-  const reader = new LocalReader(dbName, () => rpc.connect(), refreshLive);
+  const reader = new LocalReader(
+    dbName,
+    () => rpc.connect(),
+    refreshLive,
+    options.timeoutMs ?? 5_000,
+  );
   const onPageShow = (event: Event) => {
     if ((event as PageTransitionEvent).persisted) refreshLive();
   };
@@ -238,7 +246,6 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     },
     database: () => reader.database(),
     tellWorker: () => call('poke', 'write'),
-    openTimeoutMs: options.timeoutMs ?? 5_000,
   });
   const send = async (writes: Write[]) => {
     if (await localWriter.write(writes)) return;

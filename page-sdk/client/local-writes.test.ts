@@ -6,7 +6,7 @@ import { demoSchema } from '../../demo/schema.ts';
 import { createEngine } from '../../sw/engine/create-engine.ts';
 import { type OutboxRow, STORES } from '../../sw/store/layout.ts';
 import { board, todo } from '../../sw/testing/demo-records.ts';
-import { WorkerError } from '../errors.ts';
+import { UnavailableError, WorkerError } from '../errors.ts';
 import { LocalWriter, type LocalWriterOptions } from './local-writes.ts';
 
 // The page writes on its own connection with the engine's write path; the engine (here on the
@@ -37,7 +37,6 @@ async function setUp(tellWorker: () => Promise<unknown> = async () => {}) {
     mayWrite: async () => true,
     database: async () => db,
     tellWorker,
-    openTimeoutMs: 1_000,
   });
   closers.push(
     () => channel.close(),
@@ -136,7 +135,6 @@ describe('a write made in the page', () => {
         mayWrite: async () => true,
         database: async () => t.db,
         tellWorker: async () => {},
-        openTimeoutMs: 50,
         ...options,
       });
       closers.push(() => made.close());
@@ -145,8 +143,9 @@ describe('a write made in the page', () => {
     const write = [create(todo('t1', 'b1'))];
     const gone = () => Promise.reject(new DOMException('no database', 'NotFoundError'));
     expect(await writer({ database: gone }).write(write)).toBe(false);
-    // Held up by another context's upgrade that does not finish.
-    expect(await writer({ database: () => new Promise(() => {}) }).write(write)).toBe(false);
+    // Held up by another context's upgrade past the reader's timeout.
+    const heldUp = () => Promise.reject(new UnavailableError('did not open'));
+    expect(await writer({ database: heldUp }).write(write)).toBe(false);
     expect(await writer({ mayWrite: async () => false }).write(write)).toBe(false);
     expect((await t.state()).todos).toEqual([]);
     // A worker that cannot be reached: the write fails as a call to it would.

@@ -12,7 +12,6 @@ import { applyWrites } from '../../sw/write/apply-writes.ts';
 import { SchemaChangedError } from '../../sw/write/schema-check.ts';
 import { checkWrite } from '../../sw/write/validate.ts';
 import { WorkerError } from '../errors.ts';
-import { withTimeout } from '../transport/connection.ts';
 import { randomId } from '../transport/envelope.ts';
 
 export interface LocalWriterOptions {
@@ -24,12 +23,13 @@ export interface LocalWriterOptions {
    * would (unreachable, closed client): the write then rejects with that error.
    */
   mayWrite(): Promise<boolean>;
-  /** The page's own connection to the database, opened once the worker has made it. */
+  /**
+   * The page's own connection to the database, opened once the worker has made it; rejects
+   * when the database is not there or does not open in time (`LocalReader.database`).
+   */
   database(): Promise<IDBPDatabase>;
   /** Tells the worker that the outbox grew (`poke(db, 'write')`). */
   tellWorker(): Promise<unknown>;
-  /** How long to wait for the connection (an upgrade may hold it up) before the worker writes. */
-  openTimeoutMs: number;
 }
 
 /**
@@ -42,14 +42,14 @@ export interface LocalWriterOptions {
  * `write` resolves `true` once committed, or `false`, having written nothing, when the worker
  * must make the write: it speaks another page protocol or has a schema of another fingerprint
  * (a page of another release), the database was laid out for another schema, is not there,
- * cannot be opened within `openTimeoutMs` or its connection is closing for an upgrade, or
+ * cannot be opened in time (the reader's open timeout) or its connection is closing for an upgrade, or
  * IndexedDB failed. It rejects as the worker would for a write that cannot be made at all
  * (`WorkerError` with code `NOT_FOUND` for an update of a missing record), and as a call
  * would when the worker cannot be reached.
  *
  * @example
  * const writer = new LocalWriter({ dbName, schema, mayWrite, database: () => reader.database(),
- *   tellWorker: () => call('poke', 'write'), openTimeoutMs: 5_000 });
+ *   tellWorker: () => call('poke', 'write') });
  * if (!(await writer.write([write]))) await call('write', randomId(), [write]);
  */
 export class LocalWriter {
@@ -100,13 +100,10 @@ export class LocalWriter {
 
   /**
    * The page's connection, or null when there is none to write on: the database is not there,
-   * or opening it waits (on another context's upgrade or deletion) past `openTimeoutMs`.
+   * or opening it waits (on another context's upgrade or deletion) past the reader's timeout.
    */
   private connection(): Promise<IDBPDatabase | null> {
-    const opening = this.options.database();
-    return withTimeout(opening, this.options.openTimeoutMs, 'opening the database').catch(
-      () => null,
-    );
+    return this.options.database().catch(() => null);
   }
 
   private announce(changed: { model: string; key: KeyValue }[]): void {

@@ -1,6 +1,7 @@
 import { type IDBPDatabase, openDB } from 'idb';
 import type { KeyValue } from 'swsync/schema';
-import { NotIndexedError } from '../errors.ts';
+import { NotIndexedError, UnavailableError } from '../errors.ts';
+import { TimeoutError, withTimeout } from '../transport/connection.ts';
 
 /** A range over an index (or the key), in IndexedDB's key order. */
 export interface IndexRange {
@@ -16,6 +17,12 @@ export interface IndexRange {
  * layout: one store per model, keyPath = the key, one index per indexed field). When the
  * engine needs an upgrade, the page closes its connection at once instead of blocking it.
  *
+ * Another context can hold the open up for as long as it likes (a tab of an older release that
+ * keeps its connection while the worker upgrades, a deletion waiting on it), so a read waits at
+ * most `openTimeoutMs` for it and then rejects with `UnavailableError` (code `UNAVAILABLE`), as
+ * a call to the worker would. The open goes on; once it succeeds after a read gave up,
+ * `onReplaced` runs so live queries read again.
+ *
  * @example
  * const reader = new LocalReader('user-1', () => rpc.connect());
  * const todo = await reader.get('Todo', 'todo-1');
@@ -23,16 +30,23 @@ export interface IndexRange {
 export class LocalReader {
   private db: Promise<IDBPDatabase | null> | undefined;
   private drops = 0;
+  /** The handshake part of the opening in flight: reads wait for it without a limit of ours. */
+  private handshake: Promise<unknown> | undefined;
+  /** A read gave up on the opening in flight. */
+  private gaveUp = false;
 
   /**
    * @param ready resolves once the worker has created the database (its hello).
    * @param onReplaced called when the connection made way for the worker's upgrade: what was
-   *   read before may no longer be there.
+   *   read before may no longer be there; and when a connection opens after a read gave up.
+   * @param openTimeoutMs how long a read waits for IndexedDB to open the database (default
+   *   5,000 ms); the handshake (`ready`) keeps its own timeouts.
    */
   constructor(
     private readonly dbName: string,
     private readonly ready: () => Promise<unknown>,
     private readonly onReplaced: () => void = () => {},
+    private readonly openTimeoutMs = 5_000,
   ) {}
 
   /** Goes up by one whenever the connection is dropped; a later read opens a new one. */
@@ -41,14 +55,14 @@ export class LocalReader {
   }
 
   async get(model: string, key: KeyValue): Promise<unknown> {
-    const db = await this.open();
+    const db = await this.opened();
     if (!db?.objectStoreNames.contains(model)) return undefined;
     return db.get(model, key);
   }
 
   /** The records under `keys` (`undefined` where there is none), in one transaction. */
   async getMany(model: string, keys: readonly KeyValue[]): Promise<unknown[]> {
-    const db = await this.open();
+    const db = await this.opened();
     if (!db?.objectStoreNames.contains(model)) return keys.map(() => undefined);
     const tx = db.transaction(model, 'readonly');
     tx.done.catch(() => undefined);
@@ -56,14 +70,14 @@ export class LocalReader {
   }
 
   async list(model: string): Promise<unknown[]> {
-    const db = await this.open();
+    const db = await this.opened();
     if (!db?.objectStoreNames.contains(model)) return [];
     return db.getAll(model);
   }
 
   /** Records whose `field` lies in the range, ordered by it; `field` is the key or an index. */
   async query(model: string, keyField: string, query: IndexRange): Promise<unknown[]> {
-    const db = await this.open();
+    const db = await this.opened();
     if (!db?.objectStoreNames.contains(model)) return [];
     const tx = db.transaction(model, 'readonly');
     // Not awaited (a read-only result needs no commit): a forced close must not leave its
@@ -91,23 +105,47 @@ export class LocalReader {
    * (`LocalWriter`). Rejects as `ready` does.
    */
   async database(): Promise<IDBPDatabase> {
-    const db = await this.open();
+    const db = await this.opened();
     if (!db) throw new DOMException(`no database "${this.dbName}"`, 'NotFoundError');
     return db;
   }
 
   close(): void {
     this.drops++;
+    this.handshake = undefined;
     const db = this.db;
     this.db = undefined;
     void db?.then((d) => d?.close()).catch(() => undefined);
   }
 
-  /** The connection, or null where the database is not there (removed): none is made. */
+  /** `open()` for a read: waits for the handshake, then at most `openTimeoutMs` for IndexedDB. */
+  private async opened(): Promise<IDBPDatabase | null> {
+    const opening = this.open();
+    // A failed handshake rejects `opening` too, which then reports it.
+    await this.handshake?.catch(() => undefined);
+    try {
+      return await withTimeout(opening, this.openTimeoutMs, 'opening the database');
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      if (this.db === opening) this.gaveUp = true;
+      throw new UnavailableError(
+        `the database "${this.dbName}" did not open within ${this.openTimeoutMs} ms: another tab or worker holds up its upgrade or deletion`,
+        { method: 'read', attempts: 1, cause: error.message },
+      );
+    }
+  }
+
+  /**
+   * The connection, or null where the database is not there (removed): none is made. The
+   * promise is kept while it is pending, however long, so that a read after one that gave up
+   * waits for the same open request instead of queueing another.
+   */
   private open(): Promise<IDBPDatabase | null> {
     if (this.db) return this.db;
     let absent = false;
-    const opening: Promise<IDBPDatabase | null> = this.ready()
+    const handshake = this.ready();
+    this.handshake = handshake;
+    const opening: Promise<IDBPDatabase | null> = handshake
       .then(() =>
         openDB(this.dbName, undefined, {
           // Opening without a version creates a database that is not there: an empty one,
@@ -129,9 +167,20 @@ export class LocalReader {
           },
         }),
       )
+      .then((db) => {
+        // What was read as unavailable meanwhile is there now.
+        if (this.gaveUp && this.db === opening) {
+          this.gaveUp = false;
+          this.onReplaced();
+        }
+        return db;
+      })
       .catch((error: unknown) => {
         // Not kept: the next read tries again (the worker may have made the database since).
-        if (this.db === opening) this.db = undefined;
+        if (this.db === opening) {
+          this.db = undefined;
+          this.gaveUp = false;
+        }
         if (absent) return null;
         throw error;
       });

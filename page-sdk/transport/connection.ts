@@ -29,7 +29,7 @@ export interface ConnectionOptions {
   onHandshake?: (hello: WorkerHello) => void;
 }
 
-class TimeoutError extends Error {}
+export class TimeoutError extends Error {}
 
 /** A line and its guard, from the moment it opens: `drop` closes it and fails its waiting calls. */
 interface Opened {
