@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { openPostgresStore, type SyncStore } from 'swsync/server';
+import { openPostgresStore } from 'swsync/server';
 import { createTestDatabase } from '../server/testing/index.ts';
+import { backendCpuMs } from './backend-cpu.ts';
 import { observedStore } from './observed-store.ts';
 import { seedBoard } from './push.ts';
 import { batchesFor, pushBodies } from './push-http.ts';
@@ -85,26 +85,6 @@ async function main() {
     await inner.close();
     await db.drop();
   }
-}
-
-/** CPU time (user + system) of the database's backends for `name` so far, ms. */
-async function backendCpuMs(store: SyncStore, name: string): Promise<number> {
-  const rows = await store.query<{ pid: number }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = $1',
-    [name],
-  );
-  const tick = 10; // USER_HZ is 100 on Linux: one tick is 10 ms
-  let total = 0;
-  for (const { pid } of rows) {
-    try {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) * tick;
-    } catch {
-      // A backend that ended between the two reads: its time is lost to both.
-    }
-  }
-  return total;
 }
 
 await main();
