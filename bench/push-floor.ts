@@ -10,7 +10,7 @@ import { backendCpuMs } from './backend-cpu.ts';
 import { median } from './median.ts';
 import { seedBoard } from './push.ts';
 import { startPushClients } from './push-clients.ts';
-import { batchesFor, pushBodies } from './push-http.ts';
+import { batchesFor, createBaselineTables, pushBodies, rawPush } from './push-http.ts';
 import { serveBench, syncApp } from './serve.ts';
 
 /**
@@ -58,21 +58,9 @@ async function main(): Promise<void> {
   const load = { clients: 8, batches, size: 100, trials };
   const db = await createTestDatabase();
   const store = await openPostgresStore({ url: db.url });
-  await store.query(
-    `CREATE TABLE bench_raw (scope text NOT NULL, key text NOT NULL, record jsonb NOT NULL,
-     PRIMARY KEY (scope, key))`,
-  );
+  await createBaselineTables(store);
   const app = syncApp(store);
-  app.post('/floor/raw', async (c) => {
-    const { events } = (await c.req.json()) as { events: OutboxEvent[] };
-    await store.query(
-      `INSERT INTO bench_raw (scope, key, record)
-       SELECT $1, e->>'id', e FROM jsonb_array_elements($2::text::jsonb) AS e
-       ON CONFLICT (scope, key) DO UPDATE SET record = bench_raw.record || EXCLUDED.record`,
-      [c.req.header('x-bench-user'), JSON.stringify(events.map((e) => e.payload))],
-    );
-    return c.json(events.map((e) => ({ id: e.id, error: null })));
-  });
+  app.post('/floor/raw', rawPush(store));
   const seqs = new Map<string, number>();
   app.post('/floor/raw-records', async (c) => {
     const { events } = (await c.req.json()) as { events: OutboxEvent[] };

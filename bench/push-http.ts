@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
 import type { OutboxEvent } from 'swsync/schema';
 import type { SyncStore } from 'swsync/server';
 import { median } from './median.ts';
@@ -44,16 +45,7 @@ type Route = 'ours' | 'ours-v1' | 'per-row' | 'raw';
 export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promise<PushHttpResult> {
   await createBaselineTables(store);
   const app = syncApp(store);
-  app.post('/baseline/raw', async (c) => {
-    const { events } = (await c.req.json()) as { events: OutboxEvent[] };
-    await store.query(
-      `INSERT INTO bench_raw (scope, key, record)
-       SELECT $1, e->>'id', e FROM jsonb_array_elements($2::text::jsonb) AS e
-       ON CONFLICT (scope, key) DO UPDATE SET record = bench_raw.record || EXCLUDED.record`,
-      [c.req.header('x-bench-user'), JSON.stringify(events.map((e) => e.payload))],
-    );
-    return c.json(events.map((e) => ({ id: e.id, error: null })));
-  });
+  app.post('/baseline/raw', rawPush(store));
   app.post('/baseline/per-row', async (c) => {
     const { events } = (await c.req.json()) as { events: OutboxEvent[] };
     const scope = c.req.header('x-bench-user');
@@ -162,7 +154,22 @@ async function expectStored(
   }
 }
 
-async function createBaselineTables(store: SyncStore): Promise<void> {
+/** The raw baseline's route: one multi-row upsert of the batch into `bench_raw`, no checks. */
+export function rawPush(store: SyncStore): (c: Context) => Promise<Response> {
+  return async (c) => {
+    const { events } = (await c.req.json()) as { events: OutboxEvent[] };
+    await store.query(
+      `INSERT INTO bench_raw (scope, key, record)
+       SELECT $1, e->>'id', e FROM jsonb_array_elements($2::text::jsonb) AS e
+       ON CONFLICT (scope, key) DO UPDATE SET record = bench_raw.record || EXCLUDED.record`,
+      [c.req.header('x-bench-user'), JSON.stringify(events.map((e) => e.payload))],
+    );
+    return c.json(events.map((e) => ({ id: e.id, error: null })));
+  };
+}
+
+/** The baselines' tables, made anew: `bench_raw` and `bench_per_row`. */
+export async function createBaselineTables(store: SyncStore): Promise<void> {
   for (const table of ['bench_raw', 'bench_per_row']) {
     await store.query(`DROP TABLE IF EXISTS ${table}`);
     await store.query(
