@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { type BroadcastMessage, broadcastChannelName } from 'swsync/schema';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { demoSchema } from '../../demo/schema.ts';
 import { RejectedError, ValidationError } from '../errors.ts';
 import { pageEngine } from '../fallback/engine-rpc.ts';
@@ -212,6 +212,12 @@ describe('createClient (in-page engine, fake-indexeddb)', () => {
 
   it('reads a live query whole again when an engine opens (a broadcast may have died with the last)', async () => {
     const changes: { model: string; keys: readonly unknown[] }[] = [];
+    // An app's listener that throws is reported, and the others are still told.
+    const reported: unknown[] = [];
+    vi.stubGlobal('reportError', (error: unknown) => reported.push(error));
+    const stopBroken = client.on('change', () => {
+      throw new Error('app bug');
+    });
     const stopChanges = client.on('change', (change) => changes.push(change));
     const seen: string[][] = [];
     const stop = client
@@ -232,6 +238,10 @@ describe('createClient (in-page engine, fake-indexeddb)', () => {
         demoSchema.modelNames.map((model) => ({ type: 'change', model, keys: [] })),
       ),
     );
+    expect(reported.length).toBeGreaterThanOrEqual(demoSchema.modelNames.length);
+    expect(reported).toEqual(reported.map(() => new Error('app bug')));
+    vi.unstubAllGlobals();
+    stopBroken();
     stopChanges();
     stop();
   });

@@ -168,8 +168,8 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
   // and tell those who follow changes themselves that any record may have changed.
   const refreshLive = () => {
     for (const model of schema.modelNames) {
-      for (const l of liveListeners) l({ model, keys: null });
-      for (const l of changeListeners) l({ type: 'change', model, keys: [] });
+      tellEach(liveListeners, (l) => l({ model, keys: null }));
+      tellEach(changeListeners, (l) => l({ type: 'change', model, keys: [] }));
     }
   };
   const reader = new LocalReader(
@@ -192,11 +192,13 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     } else if (message.type === 'change') {
       // A change naming no keys says only that the model changed: any record may have.
       const change = { model: message.model, keys: message.keys.length > 0 ? message.keys : null };
-      for (const l of liveListeners) l(change);
-      for (const l of changeListeners) l(message);
+      tellEach(liveListeners, (l) => l(change));
+      tellEach(changeListeners, (l) => l(message));
     } else if (message.type === 'invalidate') refreshLive();
     else
-      for (const l of rejectedListeners) l(new RejectedError(message.rejection), message.rejection);
+      tellEach(rejectedListeners, (l) =>
+        l(new RejectedError(message.rejection), message.rejection),
+      );
   });
 
   // The first answer of the worker fills the status before any broadcast arrives. A first
@@ -352,4 +354,23 @@ export function createClient<S extends AnySchema>(options: CreateClientOptions<S
     },
   };
   return client as unknown as SyncClient<S>;
+}
+
+/**
+ * Calls `call` for every listener. One that throws (an app's bug) does not keep the others from
+ * being told: its error goes to `reportError`, where the page's `error` handlers see it as an
+ * uncaught exception (thrown again in a task of its own where there is no `reportError`).
+ */
+function tellEach<L>(listeners: Iterable<L>, call: (listener: L) => void): void {
+  for (const listener of listeners) {
+    try {
+      call(listener);
+    } catch (error) {
+      if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+      else
+        queueMicrotask(() => {
+          throw error;
+        });
+    }
+  }
 }

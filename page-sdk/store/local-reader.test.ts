@@ -16,6 +16,27 @@ function openRaw(name: string, version?: number): Promise<IDBDatabase> {
   });
 }
 
+/** An engine's database holding board b1, and a connection to it that never steps aside. */
+async function heldDatabase() {
+  const dbName = `local-reader-${++dbs}`;
+  const engineDb = await openLocalDb({ schema: demoSchema, dbName, indexedDB });
+  await engineDb.put('Board', board('b1', 'u1'));
+  engineDb.close();
+  return { dbName, held: await openRaw(dbName) };
+}
+
+/** Resolves once `request` waits on a connection that does not step aside. */
+const blocked = (request: IDBOpenDBRequest) =>
+  new Promise((resolve) => {
+    request.onblocked = resolve;
+  });
+
+const settled = (request: IDBOpenDBRequest) =>
+  new Promise((resolve) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => resolve(request.error);
+  });
+
 describe('LocalReader', () => {
   it('a read held up by another context’s upgrade rejects in time; once the upgrade is done, it reads again and live queries are told', async () => {
     const dbName = `local-reader-${++dbs}`;
@@ -82,5 +103,83 @@ describe('LocalReader', () => {
       Promise.reject(new Error('worker unreachable')),
     );
     await expect(reader.get('Board', 'b1')).rejects.toThrow('worker unreachable');
+  });
+
+  it('a listener that throws when the held-up open succeeds fails neither the reads waiting on it nor the connection', async () => {
+    const { dbName, held } = await heldDatabase();
+    const upgrade = indexedDB.open(dbName, held.version + 1);
+    upgrade.onupgradeneeded = () => upgrade.transaction?.abort();
+    const done = settled(upgrade);
+    await blocked(upgrade);
+    const thrown: unknown[] = [];
+    const onError = (error: unknown) => thrown.push(error);
+    process.on('uncaughtException', onError);
+    const reader = new LocalReader(
+      dbName,
+      () => Promise.resolve(),
+      () => {
+        throw new Error('app bug');
+      },
+      50,
+    );
+    await expect(reader.get('Board', 'b1')).rejects.toBeInstanceOf(UnavailableError);
+    const waiting = reader.get('Board', 'b1');
+    held.close();
+    await done;
+    expect(await waiting).toEqual(board('b1', 'u1'));
+    // The connection is the reader's, closed with it: another context may delete the database.
+    reader.close();
+    const deletion = indexedDB.deleteDatabase(dbName);
+    const outcome = await new Promise((resolve) => {
+      deletion.onsuccess = () => resolve('deleted');
+      deletion.onblocked = () => resolve('blocked');
+    });
+    process.off('uncaughtException', onError);
+    expect(outcome).toBe('deleted');
+    // The listener's error is left uncaught, where the page's error handlers see it.
+    expect(thrown).toEqual([new Error('app bug')]);
+  });
+
+  it('after a held-up deletion, live queries that saw the read give up read again, and find nothing', async () => {
+    const { dbName, held } = await heldDatabase();
+    const deletion = indexedDB.deleteDatabase(dbName);
+    const deleted = settled(deletion);
+    await blocked(deletion);
+    let replaced = 0;
+    const reader = new LocalReader(
+      dbName,
+      () => Promise.resolve(),
+      () => void replaced++,
+      50,
+    );
+    await expect(reader.list('Board')).rejects.toBeInstanceOf(UnavailableError);
+    held.close();
+    await deleted;
+    await expect.poll(() => replaced).toBe(1);
+    expect(await reader.list('Board')).toEqual([]);
+    reader.close();
+  });
+
+  it('a reader closed after a read gave up tells no one when that open ends, nor at the next one', async () => {
+    const { dbName, held } = await heldDatabase();
+    const upgrade = indexedDB.open(dbName, held.version + 1);
+    upgrade.onupgradeneeded = () => upgrade.transaction?.abort();
+    const done = settled(upgrade);
+    await blocked(upgrade);
+    let replaced = 0;
+    const reader = new LocalReader(
+      dbName,
+      () => Promise.resolve(),
+      () => void replaced++,
+      50,
+    );
+    await expect(reader.get('Board', 'b1')).rejects.toBeInstanceOf(UnavailableError);
+    reader.close();
+    held.close();
+    await done;
+    expect(await reader.get('Board', 'b1')).toEqual(board('b1', 'u1'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(replaced).toBe(0);
+    reader.close();
   });
 });

@@ -113,9 +113,22 @@ export class LocalReader {
   close(): void {
     this.drops++;
     this.handshake = undefined;
+    this.gaveUp = false;
     const db = this.db;
     this.db = undefined;
     void db?.then((d) => d?.close()).catch(() => undefined);
+  }
+
+  /**
+   * The open request `opening` ended. If a read gave up on it, what it reported as unavailable
+   * may now be there (or gone, after a deletion): live queries read again. Told in a task of
+   * its own, so that a throwing listener cannot fail the open, nor leave its connection open
+   * with no one to close it.
+   */
+  private settled(opening: Promise<IDBPDatabase | null>): void {
+    if (!this.gaveUp || this.db !== opening) return;
+    this.gaveUp = false;
+    queueMicrotask(this.onReplaced);
   }
 
   /** `open()` for a read: waits for the handshake, then at most `openTimeoutMs` for IndexedDB. */
@@ -153,6 +166,8 @@ export class LocalReader {
           upgrade: (_db, oldVersion, _next, transaction) => {
             if (oldVersion !== 0) return;
             absent = true;
+            // Its `done` rejects with the abort: expected, not an unhandled rejection.
+            transaction.done.catch(() => undefined);
             transaction.abort();
           },
           // The worker upgrades the layout: step aside so it is not blocked.
@@ -167,23 +182,20 @@ export class LocalReader {
           },
         }),
       )
-      .then((db) => {
-        // What was read as unavailable meanwhile is there now.
-        if (this.gaveUp && this.db === opening) {
-          this.gaveUp = false;
-          this.onReplaced();
-        }
-        return db;
-      })
-      .catch((error: unknown) => {
-        // Not kept: the next read tries again (the worker may have made the database since).
-        if (this.db === opening) {
-          this.db = undefined;
-          this.gaveUp = false;
-        }
-        if (absent) return null;
-        throw error;
-      });
+      .then(
+        (db) => {
+          this.settled(opening);
+          return db;
+        },
+        (error: unknown) => {
+          const current = this.db === opening;
+          this.settled(opening);
+          // Not kept: the next read tries again (the worker may have made the database since).
+          if (current) this.db = undefined;
+          if (absent) return null;
+          throw error;
+        },
+      );
     this.db = opening;
     return opening;
   }
