@@ -42,8 +42,8 @@ export interface LocalWriterOptions {
  * `write` resolves `true` once committed, or `false`, having written nothing, when the worker
  * must make the write: it speaks another page protocol or has a schema of another fingerprint
  * (a page of another release), the database was laid out for another schema, is not there,
- * cannot be opened in time (the reader's open timeout) or its connection is closing for an upgrade, or
- * IndexedDB failed. It rejects as the worker would for a write that cannot be made at all
+ * cannot be opened in time (the reader's open timeout) or its connection is closing for an
+ * upgrade, or IndexedDB failed. It rejects as the worker would for a write that cannot be made at all
  * (`WorkerError` with code `NOT_FOUND` for an update of a missing record), and as a call
  * would when the worker cannot be reached.
  *

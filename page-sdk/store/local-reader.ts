@@ -20,8 +20,8 @@ export interface IndexRange {
  * Another context can hold the open up for as long as it likes (a tab of an older release that
  * keeps its connection while the worker upgrades, a deletion waiting on it), so a read waits at
  * most `openTimeoutMs` for it and then rejects with `UnavailableError` (code `UNAVAILABLE`), as
- * a call to the worker would. The open goes on; once it succeeds after a read gave up,
- * `onReplaced` runs so live queries read again.
+ * a call to the worker would. The open goes on; once it ends after a read gave up (opened, or
+ * the database found deleted), `onReplaced` runs so live queries read again.
  *
  * @example
  * const reader = new LocalReader('user-1', () => rpc.connect());
@@ -38,7 +38,7 @@ export class LocalReader {
   /**
    * @param ready resolves once the worker has created the database (its hello).
    * @param onReplaced called when the connection made way for the worker's upgrade: what was
-   *   read before may no longer be there; and when a connection opens after a read gave up.
+   *   read before may no longer be there; and when an open that a read gave up on ends.
    * @param openTimeoutMs how long a read waits for IndexedDB to open the database (default
    *   5,000 ms); the handshake (`ready`) keeps its own timeouts.
    */
