@@ -10,14 +10,15 @@ import { backendCpuMs } from './backend-cpu.ts';
 import { median } from './median.ts';
 import { seedBoard } from './push.ts';
 import { startPushClients } from './push-clients.ts';
-import { batchesFor, createBaselineTables, pushBodies, rawPush } from './push-http.ts';
+import { batchesFor, createBaselineTables, perRowPush, pushBodies, rawPush } from './push-http.ts';
 import { serveBench, syncApp } from './serve.ts';
 
 /**
  * How much of the HTTP push's cost is its SQL, and how much the work around it, on PostgreSQL
  * (`DATABASE_URL`), under the push rows' load (8 clients × `BENCH_PUSH_BATCHES` batches of 100,
- * v1 bodies, on a thread of their own). Four routes behind one HTTP server, interleaved, each
+ * v1 bodies, on a thread of their own). Five routes behind one HTTP server, interleaved, each
  * given the same bodies, medians of `BENCH_TRIALS` (default 5):
+ * - `per-row`: the push rows' per-row baseline (a transaction per event, select then write);
  * - `raw`: the push rows' raw baseline (one multi-row upsert into a table of (scope, key, record));
  * - `raw-records`: the same one upsert, into `swsync_records` with every column and index ours
  *   writes (seq from a counter in memory, no lock): what our table alone costs;
@@ -32,13 +33,14 @@ import { serveBench, syncApp } from './serve.ts';
  */
 type Part = 'ledger' | 'lookup' | 'scope';
 const PARTS: readonly Part[] = ['ledger', 'lookup', 'scope'];
-type Route = 'raw' | 'raw-records' | 'statements' | `statements-no-${Part}` | 'ours';
+type Route = 'per-row' | 'raw' | 'raw-records' | 'statements' | `statements-no-${Part}` | 'ours';
 /**
  * `BENCH_FLOOR_PARTS=1` adds a `statements` route per part, without it: the ledger (its lookup
  * and insert), the records lookup (every row written as sent), the scope's counter (its lock,
  * update and poke; seqs from memory). Each tells what its part costs; none is a valid push.
  */
 const ROUTES: readonly Route[] = [
+  'per-row',
   'raw',
   'raw-records',
   'statements',
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
   await createBaselineTables(store);
   const app = syncApp(store);
   app.post('/floor/raw', rawPush(store));
+  app.post('/floor/per-row', perRowPush(store));
   const seqs = new Map<string, number>();
   app.post('/floor/raw-records', async (c) => {
     const { events } = (await c.req.json()) as { events: OutboxEvent[] };

@@ -46,31 +46,7 @@ export async function benchPushHttp(store: SyncStore, load: PushHttpLoad): Promi
   await createBaselineTables(store);
   const app = syncApp(store);
   app.post('/baseline/raw', rawPush(store));
-  app.post('/baseline/per-row', async (c) => {
-    const { events } = (await c.req.json()) as { events: OutboxEvent[] };
-    const scope = c.req.header('x-bench-user');
-    for (const event of events) {
-      const payload = event.payload as { id: string };
-      await store.transaction(async (tx) => {
-        const [row] = await tx.query<{ record: object }>(
-          'SELECT record FROM bench_per_row WHERE scope = $1 AND key = $2',
-          [scope, payload.id],
-        );
-        if (row) {
-          await tx.query(
-            'UPDATE bench_per_row SET record = $3::text::jsonb WHERE scope = $1 AND key = $2',
-            [scope, payload.id, JSON.stringify({ ...row.record, ...payload })],
-          );
-        } else {
-          await tx.query(
-            'INSERT INTO bench_per_row (scope, key, record) VALUES ($1, $2, $3::text::jsonb)',
-            [scope, payload.id, JSON.stringify(payload)],
-          );
-        }
-      });
-    }
-    return c.json(events.map((e) => ({ id: e.id, error: null })));
-  });
+  app.post('/baseline/per-row', perRowPush(store));
   const server = await serveBench(app);
   const { base } = server;
   const pushClients = startPushClients();
@@ -152,6 +128,38 @@ async function expectStored(
       );
     }
   }
+}
+
+/**
+ * The per-row baseline's route, what sync tutorials do: for each event, one transaction that
+ * selects the row from `bench_per_row` and then inserts or updates it.
+ */
+export function perRowPush(store: SyncStore): (c: Context) => Promise<Response> {
+  return async (c) => {
+    const { events } = (await c.req.json()) as { events: OutboxEvent[] };
+    const scope = c.req.header('x-bench-user');
+    for (const event of events) {
+      const payload = event.payload as { id: string };
+      await store.transaction(async (tx) => {
+        const [row] = await tx.query<{ record: object }>(
+          'SELECT record FROM bench_per_row WHERE scope = $1 AND key = $2',
+          [scope, payload.id],
+        );
+        if (row) {
+          await tx.query(
+            'UPDATE bench_per_row SET record = $3::text::jsonb WHERE scope = $1 AND key = $2',
+            [scope, payload.id, JSON.stringify({ ...row.record, ...payload })],
+          );
+        } else {
+          await tx.query(
+            'INSERT INTO bench_per_row (scope, key, record) VALUES ($1, $2, $3::text::jsonb)',
+            [scope, payload.id, JSON.stringify(payload)],
+          );
+        }
+      });
+    }
+    return c.json(events.map((e) => ({ id: e.id, error: null })));
+  };
 }
 
 /** The raw baseline's route: one multi-row upsert of the batch into `bench_raw`, no checks. */
