@@ -242,7 +242,7 @@ async function main() {
             'initial-sync-vs-raw',
             r.oursMs,
             r.baselineMs,
-            `${r.records} records of ${Math.round(r.recordBytes)} B on average (JSON), ${perSec} records/s`,
+            `${r.records} records of ${Math.round(r.recordBytes)} B on average (JSON), ${perSec} records/s; server on the embedded store`,
           ),
         );
       },
