@@ -31,6 +31,11 @@ export interface DemoData {
   status: Live<SyncStatus>;
   /** One sentence per cause of rejected changes, naming the item and the reason. */
   onRejected(listener: (message: string) => void): void;
+  /**
+   * A sentence when the lists on screen cannot be read again (another tab holds the local
+   * database): told once, until they read again.
+   */
+  onReadError(listener: (message: string) => void): void;
   addBoard(name: string): Promise<Board>;
   renameBoard(board: Board, name: string): Promise<void>;
   /** Deletes the board and, with it, its todos; resolves with what re-creates them all. */
@@ -100,6 +105,7 @@ export function renderApp(
   const report = (error: unknown, subject?: string) =>
     toasts.show(friendlyError(error, subject), { kind: 'error' });
   data.onRejected((message) => toasts.show(message, { kind: 'error' }));
+  data.onReadError((message) => toasts.show(message, { kind: 'error' }));
 
   const status = createStatusView(
     data.status,

@@ -2,7 +2,13 @@ import { createClient, type SyncClient } from 'swsync/page';
 import type { Rejection, SpaceRole } from 'swsync/schema';
 import { type DemoSchema, demoSchema } from '../schema.ts';
 import type { Board, DemoData, Live, Membership, Todo } from './app.ts';
-import { boardGoneFirst, FriendlyError, rejectionMessages, UndoLaterError } from './messages.ts';
+import {
+  boardGoneFirst,
+  FriendlyError,
+  readErrorMessage,
+  rejectionMessages,
+  UndoLaterError,
+} from './messages.ts';
 import type { Restore } from './undo.ts';
 
 const byCreation = <T extends { createdAt: string; id: string }>(a: T, b: T) =>
@@ -56,6 +62,10 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
   const now = () => new Date().toISOString();
   // Titles and names seen on screen: a rejected update or delete carries no title to name.
   const names = new Map<string, string>();
+  // A read that cannot be made is told once, until a live query delivers again: the boards'
+  // and the open board's queries fail together.
+  const readErrorListeners = new Set<(message: string) => void>();
+  let readFailing = false;
   const live = <T>(
     query: Parameters<typeof client.liveQuery<T>>[0],
     seen: (value: T) => void,
@@ -63,10 +73,19 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
     const subscribable = client.liveQuery(query);
     return {
       subscribe: (listener) =>
-        subscribable.subscribe((value) => {
-          seen(value);
-          listener(value);
-        }),
+        subscribable.subscribe(
+          (value) => {
+            readFailing = false;
+            seen(value);
+            listener(value);
+          },
+          (error) => {
+            const message = readErrorMessage(error);
+            if (message === null || readFailing) return;
+            readFailing = true;
+            for (const l of readErrorListeners) l(message);
+          },
+        ),
     };
   };
   // The board of each todo seen: a rejected todo update carries no boardId.
@@ -124,6 +143,9 @@ export function createDemoData(userId: string): { data: DemoData; client: SyncCl
         remember,
       ),
     status: { subscribe: (listener) => client.status.subscribe(listener) },
+    onReadError: (listener) => {
+      readErrorListeners.add(listener);
+    },
     onRejected: (listener) => {
       let batch: Rejection[] = [];
       client.on('rejected', (_error, rejection) => {

@@ -5,6 +5,7 @@ import {
   boardGoneFirst,
   checkUserName,
   friendlyError,
+  readErrorMessage,
   rejectionMessages,
   signInError,
 } from './messages.ts';
@@ -178,5 +179,16 @@ describe('boardGoneFirst', () => {
     expect(boardGoneFirst('Buy milk', undefined)).toMatch(
       /^‘Buy milk’ is on a board, deleted here/,
     );
+  });
+});
+
+describe('readErrorMessage', () => {
+  it('asks to close the other tabs when the database is held up, says nothing on sign-out, else asks to reload', () => {
+    expect(
+      readErrorMessage({ code: 'UNAVAILABLE', message: 'did not open within 5000 ms' }),
+    ).toMatch(/another tab of this app.*Close or reload the app’s other tabs/);
+    expect(readErrorMessage({ code: 'CLIENT_CLOSED' })).toBeNull();
+    expect(readErrorMessage(new Error('NotIndexedError'))).toMatch(/Reload the page/);
+    expect(readErrorMessage(null)).toMatch(/Reload the page/);
   });
 });

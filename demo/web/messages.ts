@@ -22,6 +22,23 @@ export function friendlyError(error: unknown, subject = 'This change'): string {
   return `${subject} could not be saved. Please try again.`;
 }
 
+/**
+ * What a live list says when it cannot be read, or null when there is nothing to tell: a read
+ * that waited too long for the local database (`UNAVAILABLE`: another tab, perhaps of an older
+ * version of the app, keeps it open while this one's worker updates it) asks to close or reload
+ * the app's other tabs; a closed client (signing out) says nothing; anything else asks to reload.
+ *
+ * @example readErrorMessage({ code: 'UNAVAILABLE' }) // 'This tab cannot read your saved lists…'
+ */
+export function readErrorMessage(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'CLIENT_CLOSED') return null;
+  if (code === 'UNAVAILABLE') {
+    return 'This tab cannot read your saved lists right now: another tab of this app, perhaps an older version, is holding them. Close or reload the app’s other tabs; this one goes on by itself.';
+  }
+  return 'This tab could not read your saved lists. Reload the page to try again.';
+}
+
 /** An error whose message is already written for the person using the app. */
 export class FriendlyError extends Error {}
 
