@@ -184,9 +184,13 @@ describe('boardGoneFirst', () => {
 
 describe('readErrorMessage', () => {
   it('asks to close the other tabs when the database is held up, says nothing on sign-out, else asks to reload', () => {
-    expect(
-      readErrorMessage({ code: 'UNAVAILABLE', message: 'did not open within 5000 ms' }),
-    ).toMatch(/another tab of this app.*Close or reload the app’s other tabs/);
+    const heldUp = { code: 'UNAVAILABLE', details: { method: 'read', attempts: 1 } };
+    expect(readErrorMessage(heldUp)).toMatch(
+      /another tab of this app.*Close or reload the app’s other tabs/,
+    );
+    // A worker that cannot be reached is not another tab's doing.
+    const noWorker = { code: 'UNAVAILABLE', details: { method: 'hello', attempts: 3 } };
+    expect(readErrorMessage(noWorker)).toMatch(/Reload the page/);
     expect(readErrorMessage({ code: 'CLIENT_CLOSED' })).toBeNull();
     expect(readErrorMessage(new Error('NotIndexedError'))).toMatch(/Reload the page/);
     expect(readErrorMessage(null)).toMatch(/Reload the page/);
