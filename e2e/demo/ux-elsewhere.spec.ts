@@ -1,3 +1,4 @@
+import { holdDatabase, releaseDatabase } from '../support/held-database.ts';
 import { type BrowserContext, expect, test } from '../support/test.ts';
 import { DemoApp } from './app.ts';
 import { seriousViolations } from './checks.ts';
@@ -140,25 +141,11 @@ test('a tab that holds the local database up while this one updates it: this tab
   await a.signIn(server().url, user.name);
   await a.addBoard('Home');
   await a.addTodo('Bread');
-  // A page of the same origin that keeps a connection open and ignores `versionchange` (as a
-  // tab of an older release might), with an upgrade waiting behind it: this tab's connections
-  // make way for the upgrade and cannot open again until it is over.
+  // A page of the same origin holds the database up: this tab's connections make way for the
+  // upgrade waiting there and cannot open again until it is over.
   const other = await context.newPage();
   await other.goto(`${server().url}/no-such-page`);
-  await other.evaluate(async (name) => {
-    const held = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open(name);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    Object.assign(window, { held });
-    await new Promise((resolve) => {
-      const upgrade = indexedDB.open(name, held.version + 1);
-      upgrade.onupgradeneeded = () => upgrade.transaction?.abort();
-      upgrade.onerror = () => undefined;
-      upgrade.onblocked = resolve;
-    });
-  }, user.dbName);
+  await holdDatabase(other, user.dbName);
 
   const toast = page.getByRole('alert').filter({ hasText: 'cannot read your saved lists' });
   await expect(toast).toBeVisible({ timeout: 15_000 });
@@ -166,7 +153,7 @@ test('a tab that holds the local database up while this one updates it: this tab
   await expect(toast).toHaveCount(1);
   await expect(a.todo('Bread')).toBeVisible();
 
-  await other.evaluate(() => (window as unknown as { held: IDBDatabase }).held.close());
+  await releaseDatabase(other);
   await a.addTodo('Milk');
   await expect(a.todo('Milk')).toBeVisible();
   await expect(a.todo('Bread')).toBeVisible();

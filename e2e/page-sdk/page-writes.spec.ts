@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { WorkerControl } from '../support/cdp.ts';
+import { holdDatabase, releaseDatabase } from '../support/held-database.ts';
 import { expect, test } from '../support/test.ts';
 import { usePageSdkServer } from './fixtures/server.ts';
 import {
@@ -147,23 +148,9 @@ test('a write and a read while another context holds up the database’s upgrade
   await page.evaluate((b) => (window as unknown as FixtureWindow).client.Board.create(b), board);
   const other = await context.newPage();
   await other.goto(server().url);
-  // A connection that never steps aside, and an upgrade waiting behind it: the page's own
-  // connection made way for the upgrade, and opening it again waits until the upgrade is over.
-  // The upgrade aborts once it runs, so the engine's layout stays as it was.
-  await other.evaluate(async (name) => {
-    const held = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open(name);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    Object.assign(window, { held });
-    await new Promise((resolve) => {
-      const upgrade = indexedDB.open(name, held.version + 1);
-      upgrade.onupgradeneeded = () => upgrade.transaction?.abort();
-      upgrade.onerror = () => undefined;
-      upgrade.onblocked = resolve;
-    });
-  }, options.dbName);
+  // The page's own connection makes way for the upgrade waiting in the other page, and opening
+  // it again waits until the upgrade is over.
+  await holdDatabase(other, options.dbName);
   const outcomes = await page.evaluate(() => {
     const { client } = window as unknown as FixtureWindow;
     const settled = (p: Promise<unknown>) =>
@@ -185,7 +172,7 @@ test('a write and a read while another context holds up the database’s upgrade
   // A live query started now fails its first read, and reads again once the database opens.
   await watchTodoIds(page);
 
-  await other.evaluate(() => (window as unknown as { held: IDBDatabase }).held.close());
+  await releaseDatabase(other);
   await expect
     .poll(() => page.evaluate(() => (window as unknown as FixtureWindow).client.Board.get('b1')))
     .toEqual(board);
