@@ -183,14 +183,18 @@ describe('boardGoneFirst', () => {
 });
 
 describe('readErrorMessage', () => {
-  it('asks to close the other tabs when the database is held up, says nothing on sign-out, else asks to reload', () => {
+  it('asks to close the other tabs when the database or the worker is held up, says nothing on sign-out, else asks to reload', () => {
     const heldUp = { code: 'UNAVAILABLE', details: { method: 'read', attempts: 1 } };
     expect(readErrorMessage(heldUp)).toMatch(
       /another tab of this app.*Close or reload the app’s other tabs/,
     );
-    // A worker that cannot be reached is not another tab's doing.
+    // A worker that has not answered yet: a first install, or the same hold keeping it from its
+    // database. Reloading this tab would not help; it goes on by itself.
     const noWorker = { code: 'UNAVAILABLE', details: { method: 'hello', attempts: 3 } };
-    expect(readErrorMessage(noWorker)).toMatch(/Reload the page/);
+    expect(readErrorMessage(noWorker)).toMatch(
+      /still waiting for its sync worker.*goes on by itself/,
+    );
+    expect(readErrorMessage(noWorker)).not.toMatch(/Reload the page/);
     expect(readErrorMessage({ code: 'CLIENT_CLOSED' })).toBeNull();
     expect(readErrorMessage(new Error('NotIndexedError'))).toMatch(/Reload the page/);
     expect(readErrorMessage(null)).toMatch(/Reload the page/);

@@ -23,10 +23,14 @@ export function friendlyError(error: unknown, subject = 'This change'): string {
 }
 
 /**
- * What a live list says when it cannot be read, or null when there is nothing to tell: a read
- * that waited too long for the local database (`UNAVAILABLE` from the read itself: another tab, perhaps of an older
- * version of the app, keeps it open while this one's worker updates it) asks to close or reload
- * the app's other tabs; a closed client (signing out) says nothing; anything else asks to reload.
+ * What a live list says when it cannot be read, or null when there is nothing to tell. A read
+ * that waited too long for the local database (`UNAVAILABLE` from the read itself: another
+ * tab, perhaps of an older version of the app, keeps it open while this one's worker updates
+ * it) asks to close or reload the app's other tabs. A worker that did not answer
+ * (`UNAVAILABLE` from its handshake: a first install still running, or the same hold keeping
+ * the worker from its database) is waited for, with the same advice. Neither needs a reload of
+ * this tab: it reads again by itself. A closed client (signing out) says nothing; anything else
+ * asks to reload.
  *
  * @example readErrorMessage({ code: 'UNAVAILABLE', details: { method: 'read' } })
  * // 'This tab cannot read your saved lists right now: another tab…'
@@ -34,10 +38,11 @@ export function friendlyError(error: unknown, subject = 'This change'): string {
 export function readErrorMessage(error: unknown): string | null {
   const { code, details } = (error ?? {}) as { code?: unknown; details?: { method?: unknown } };
   if (code === 'CLIENT_CLOSED') return null;
-  // Only the database's open gives up as method 'read'; a worker that cannot be reached
-  // (its handshake) is UNAVAILABLE too, and another tab has nothing to do with it.
   if (code === 'UNAVAILABLE' && details?.method === 'read') {
     return 'This tab cannot read your saved lists right now: another tab of this app, perhaps an older version, is holding them. Close or reload the app’s other tabs; this one goes on by itself.';
+  }
+  if (code === 'UNAVAILABLE') {
+    return 'This tab is still waiting for its sync worker. If another tab of this app is open, perhaps an older version, close or reload it; this one goes on by itself.';
   }
   return 'This tab could not read your saved lists. Reload the page to try again.';
 }

@@ -11,7 +11,7 @@ import { addChange, type ChangedKeys } from '../../sw/sync/context.ts';
 import { applyWrites } from '../../sw/write/apply-writes.ts';
 import { SchemaChangedError } from '../../sw/write/schema-check.ts';
 import { checkWrite } from '../../sw/write/validate.ts';
-import { WorkerError } from '../errors.ts';
+import { UnavailableError, WorkerError } from '../errors.ts';
 import { randomId } from '../transport/envelope.ts';
 
 export interface LocalWriterOptions {
@@ -41,11 +41,12 @@ export interface LocalWriterOptions {
  *
  * `write` resolves `true` once committed, or `false`, having written nothing, when the worker
  * must make the write: it speaks another page protocol or has a schema of another fingerprint
- * (a page of another release), the database was laid out for another schema, is not there,
- * cannot be opened in time (the reader's open timeout) or its connection is closing for an
- * upgrade, or IndexedDB failed. It rejects as the worker would for a write that cannot be made at all
- * (`WorkerError` with code `NOT_FOUND` for an update of a missing record), and as a call
- * would when the worker cannot be reached.
+ * (a page of another release), the database was laid out for another schema, is not there, or
+ * its connection is closing for an upgrade, or IndexedDB failed. It rejects as the worker would
+ * for a write that cannot be made at all (`WorkerError` with code `NOT_FOUND` for an update of
+ * a missing record), as a call would when the worker cannot be reached, and with
+ * `UnavailableError`, nothing written, when the database cannot be opened in time (the
+ * reader's open timeout: another context holds it up).
  *
  * @example
  * const writer = new LocalWriter({ dbName, schema, mayWrite, database: () => reader.database(),
@@ -99,11 +100,24 @@ export class LocalWriter {
   }
 
   /**
-   * The page's connection, or null when there is none to write on: the database is not there,
-   * or opening it waits (on another context's upgrade or deletion) past the reader's timeout.
+   * The page's connection, or null when the worker must write: the database is not there.
+   * Rejects with `UnavailableError`, nothing written, when opening it waits (on another
+   * context's upgrade or deletion) past the reader's timeout: the worker's own connection waits
+   * on the same hold, so asking it would only turn "not written" into "perhaps written later",
+   * once its call timed out.
    */
   private connection(): Promise<IDBPDatabase | null> {
-    return this.options.database().catch(() => null);
+    return this.options.database().catch((error: unknown) => {
+      const method = (error as { details?: { method?: unknown } }).details?.method;
+      if (error instanceof UnavailableError && method === 'read') {
+        throw new UnavailableError(`nothing was written: ${error.message}`, {
+          method: 'write',
+          attempts: 1,
+          cause: error.message,
+        });
+      }
+      return null;
+    });
   }
 
   private announce(changed: { model: string; key: KeyValue }[]): void {
