@@ -48,19 +48,30 @@ declare global {
 export const installTodoOf = (target: BrowserContext | Page) =>
   target.addInitScript(`globalThis.todoOf = ${todo.toString()};`);
 
-/** Subscribes a live query of every todo's id in the page; `seenTodoIds` reads its results. */
+/**
+ * Subscribes a live query of every todo's id in the page; `seenTodoIds` reads its results and
+ * `liveErrorCodes` the codes of the errors it passed on.
+ */
 export const watchTodoIds = (page: Page) =>
   page.evaluate(() => {
-    const w = window as unknown as FixtureWindow & { seen: string[][] };
+    const w = window as unknown as FixtureWindow & { seen: string[][]; liveErrors: unknown[] };
     w.seen = [];
+    w.liveErrors = [];
     w.client
       .liveQuery((db) => db.Todo.list())
-      .subscribe((rows) => w.seen.push(rows.map((r) => r.id)));
+      .subscribe(
+        (rows) => w.seen.push(rows.map((r) => r.id)),
+        (error) => w.liveErrors.push((error as { code?: unknown }).code),
+      );
   });
 
 /** The latest result of the page's `watchTodoIds` query. */
 export const seenTodoIds = (page: Page) =>
   page.evaluate(() => (window as unknown as { seen: string[][] }).seen.at(-1));
+
+/** The codes of the errors the page's `watchTodoIds` query passed on, in order. */
+export const liveErrorCodes = (page: Page) =>
+  page.evaluate(() => (window as unknown as { liveErrors: unknown[] }).liveErrors);
 
 /**
  * Puts `records` into one store of the page's database with plain IndexedDB (no SDK, no worker:

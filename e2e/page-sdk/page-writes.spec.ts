@@ -6,6 +6,7 @@ import { usePageSdkServer } from './fixtures/server.ts';
 import {
   type FixtureWindow,
   installTodoOf,
+  liveErrorCodes,
   openClient,
   rawStore,
   seenTodoIds,
@@ -171,6 +172,8 @@ test('a write and a read while another context holds up the database’s upgrade
   expect(outcomes).toEqual(['UNAVAILABLE', 'UNAVAILABLE']);
   // A live query started now fails its first read, and reads again once the database opens.
   await watchTodoIds(page);
+  await expect.poll(() => liveErrorCodes(page)).toEqual(['UNAVAILABLE']);
+  expect(await seenTodoIds(page)).toBeUndefined();
 
   await releaseDatabase(other);
   await expect

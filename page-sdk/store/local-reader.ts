@@ -34,6 +34,8 @@ export class LocalReader {
   private handshake: Promise<unknown> | undefined;
   /** A read gave up on the opening in flight. */
   private gaveUp = false;
+  /** The connection `db` resolved to, once it did: reads then need no timer. */
+  private connected: { from: Promise<IDBPDatabase | null>; db: IDBPDatabase } | undefined;
 
   /**
    * @param ready resolves once the worker has created the database (its hello).
@@ -114,6 +116,7 @@ export class LocalReader {
     this.drops++;
     this.handshake = undefined;
     this.gaveUp = false;
+    this.connected = undefined;
     const db = this.db;
     this.db = undefined;
     void db?.then((d) => d?.close()).catch(() => undefined);
@@ -134,6 +137,8 @@ export class LocalReader {
   /** `open()` for a read: waits for the handshake, then at most `openTimeoutMs` for IndexedDB. */
   private async opened(): Promise<IDBPDatabase | null> {
     const opening = this.open();
+    // Open already (every read but the first): no handshake to wait for, no timer to set.
+    if (this.connected?.from === opening) return this.connected.db;
     // A failed handshake rejects `opening` too, which then reports it.
     await this.handshake?.catch(() => undefined);
     try {
@@ -185,6 +190,7 @@ export class LocalReader {
       .then(
         (db) => {
           this.settled(opening);
+          this.connected = { from: opening, db };
           return db;
         },
         (error: unknown) => {
