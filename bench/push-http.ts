@@ -193,16 +193,18 @@ export async function createBaselineTables(store: SyncStore): Promise<void> {
  */
 export function pushBodies(scope: string, batches: OutboxEvent[][], v1: boolean): object[] {
   let seq = 0;
-  return batches.map((events) =>
-    v1
-      ? { events, clientId: scope }
-      : {
-          events: events.map((event) => ({ ...event, outboxSeq: ++seq })),
-          clientId: scope,
-          outboxId: scope,
-          outboxFront: seq + 1,
-        },
-  );
+  return batches.map((events) => {
+    if (v1) return { events, clientId: scope };
+    // The engine's front: the oldest event still queued, the batch's first (each batch is
+    // sent once the one before it is settled).
+    const outboxFront = seq + 1;
+    return {
+      events: events.map((event) => ({ ...event, outboxSeq: ++seq })),
+      clientId: scope,
+      outboxId: scope,
+      outboxFront,
+    };
+  });
 }
 
 /** A client's batches: creates of new todos, then updates of the same todos. */
